@@ -1,0 +1,347 @@
+"""Load a client's exports, map them to the table contracts and validate them.
+
+Every problem names the file, the row as it is numbered in the file (the header is row 1) and the
+column as it is headed in the file. Problems are collected for all tables before anything is
+decided, so the consultant sees them all at once.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .contracts import Column, Contract, contracts
+from .params import TABLE_NAMES, AuditParams, TableSource
+
+MAX_ROWS_NAMED = 10
+DATE_FORMATS = (
+    "ISO8601", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d/%m/%Y", "%d/%m/%Y %H:%M",
+    "%m/%d/%Y", "%m/%d/%Y %H:%M", "%d-%m-%Y", "%d-%m-%Y %H:%M", "%Y%m%d",
+)
+TRUE_WORDS = {"true", "yes", "y", "1", "да", "tak", "t"}
+FALSE_WORDS = {"false", "no", "n", "0", "нет", "nie", "f"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding. `code` keys the translated message; `args` fill it."""
+
+    severity: str  # "error" | "warning"
+    table: str
+    file: str
+    code: str
+    column: str | None = None
+    rows: tuple[int, ...] = ()
+    count: int = 0
+    args: dict = field(default_factory=dict)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+@dataclass
+class AuditData:
+    """The validated input tables of one client (None where a table is missing)."""
+
+    tables: dict[str, pd.DataFrame | None]
+    files: dict[str, str]
+    provided: dict[str, list[str]]
+    problems: list[Problem]
+    notes: list[str]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def missing(self) -> list[str]:
+        return [t for t, df in self.tables.items() if df is None]
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        """True when the table was given (and the column was provided, if named)."""
+        if self.tables.get(table) is None:
+            return False
+        return column is None or column in self.provided.get(table, [])
+
+
+class _Collector:
+    """Collects problems of one table's file."""
+
+    def __init__(self, table: str, file: str):
+        self.table, self.file, self.problems = table, file, []
+
+    def add(self, severity, code, column=None, mask=None, **args):
+        rows: tuple[int, ...] = ()
+        count = 0
+        if mask is not None:
+            idx = np.flatnonzero(np.asarray(mask))
+            count = len(idx)
+            if count == 0:
+                return
+            rows = tuple(int(i) + 2 for i in idx[:MAX_ROWS_NAMED])  # header is row 1
+        self.problems.append(Problem(severity, self.table, self.file, code, column, rows, count, args))
+
+
+def find_file(params: AuditParams, table: str) -> Path | None:
+    """The file of a table: the override's `file`, else <table>.csv / .xlsx in data_dir."""
+    source = params.source(table)
+    if source.file:
+        return params.data_dir / source.file
+    for ext in (".csv", ".xlsx", ".xls"):
+        path = params.data_dir / f"{table}{ext}"
+        if path.is_file():
+            return path
+    return None
+
+
+def _sniff_sep(path: Path, encoding: str) -> str:
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        sample = fh.read(65536)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def read_raw(path: Path, source: TableSource) -> pd.DataFrame:
+    """The file as text cells (NaN for empty), headers stripped; raises UnicodeDecodeError etc."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raw = pd.read_excel(path, sheet_name=source.sheet if source.sheet is not None else 0, dtype=str)
+    else:
+        sep = source.sep or _sniff_sep(path, source.encoding)
+        raw = pd.read_csv(path, sep=sep, dtype=str, encoding=source.encoding,
+                          keep_default_na=False, na_values=[""], skipinitialspace=True)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw.apply(lambda s: s.str.strip()).replace("", np.nan)
+
+
+def _map_headers(raw: pd.DataFrame, contract: Contract, source: TableSource) -> dict[str, str]:
+    """contract column -> header in the file."""
+    mapped = {}
+    by_lower = {h.lower(): h for h in raw.columns}
+    for header, name in source.columns.items():
+        if header in raw.columns:
+            mapped[name] = header
+    for name in contract.columns:
+        if name not in mapped and name.lower() in by_lower:
+            mapped[name] = by_lower[name.lower()]
+    return mapped
+
+
+def _parse_number(text: pd.Series, decimal: str) -> pd.Series:
+    cleaned = text.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    if decimal == ",":
+        cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def _choose_date_format(text: pd.Series, date_format: str | None) -> str:
+    if date_format:
+        return date_format
+    sample = text.dropna().head(2000)
+    best, best_ok = DATE_FORMATS[0], -1
+    for fmt in DATE_FORMATS:
+        ok = pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum()
+        if ok > best_ok:
+            best, best_ok = fmt, ok
+        if ok == len(sample):
+            break
+    return best
+
+
+def _parse_date(text: pd.Series, date_format: str | None) -> pd.Series:
+    fmt = _choose_date_format(text, date_format)
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.astype("datetime64[ns]")
+
+
+def _parse_period(text: pd.Series, date_format: str | None) -> pd.Series:
+    month = text.str.extract(r"^(\d{4})[-./](\d{1,2})$")
+    month_first = text.str.extract(r"^(\d{1,2})[-./](\d{4})$")
+    as_month = pd.to_datetime(
+        month[0].fillna(month_first[1]) + "-" + month[1].fillna(month_first[0]) + "-01",
+        format="%Y-%m-%d", errors="coerce")
+    as_date = _parse_date(text.where(as_month.isna()), date_format)
+    return as_month.fillna(as_date).dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+
+
+def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, header: str):
+    """Parse one column of text cells by its contract type; record unparseable cells."""
+    present = text.notna()
+    if col.type in ("id", "text"):
+        value = text.astype("string")
+        if col.type == "id":
+            value = value.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
+        return value
+    if col.type == "enum":
+        value = text.str.lower().astype("string")
+        bad = present & ~value.isin(col.values)
+        if bad.any():
+            seen = sorted(text[bad].unique().tolist())[:12]
+            out.add("error", "unknown_value", header, bad, column_name=col.name,
+                    seen=", ".join(map(str, seen)), allowed=", ".join(col.values))
+        return value
+    if col.type == "bool":
+        low = text.str.lower()
+        value = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        value[low.isin(TRUE_WORDS)] = True
+        value[low.isin(FALSE_WORDS)] = False
+        out.add("error", "not_a_bool", header, present & value.isna(), example=_example(text, present & value.isna()))
+        return value
+    if col.type in ("date", "period"):
+        value = (_parse_period if col.type == "period" else _parse_date)(text, source.date_format)
+        bad = present & value.isna()
+        out.add("error", "not_a_date", header, bad, example=_example(text, bad),
+                hint=source.date_format or "")
+        return value
+    value = _parse_number(text, source.decimal)
+    bad = present & value.isna()
+    out.add("error", "not_a_number", header, bad, example=_example(text, bad))
+    if col.type == "money" and not col.negative_allowed:
+        out.add("error", "negative", header, value < 0, example=_example(text, value < 0))
+    if col.min is not None:
+        out.add("error", "below_min", header, value < col.min, example=_example(text, value < col.min), limit=col.min)
+    if col.max is not None:
+        out.add("error", "above_max", header, value > col.max, example=_example(text, value > col.max), limit=col.max)
+    if col.type == "int":
+        frac = value.notna() & (value % 1 != 0)
+        out.add("error", "not_an_integer", header, frac, example=_example(text, frac))
+    return value
+
+
+def _example(text: pd.Series, mask) -> str:
+    hit = text[np.asarray(mask)]
+    return "" if hit.empty else str(hit.iloc[0])[:40]
+
+
+def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Collector):
+    """Read, map and type one table. Returns (frame, {contract column: file header}); (None, {}) when unusable."""
+    source = params.source(contract.table)
+    try:
+        raw = read_raw(path, source)
+    except UnicodeDecodeError as exc:
+        out.add("error", "bad_encoding", None, encoding=source.encoding, position=exc.start)
+        return None, {}
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        out.add("error", "unreadable", None, reason=str(exc).splitlines()[0][:200])
+        return None, {}
+    headers = _map_headers(raw, contract, source)
+    for col, mapping in source.values.items():
+        if col in headers:
+            raw[headers[col]] = raw[headers[col]].replace(mapping)
+    missing = [c for c in contract.required if c not in headers]
+    alternatives = contract.one_of_required
+    if alternatives and not any(all(c in headers for c in alt) for alt in alternatives):
+        missing.append(" or ".join(" + ".join(alt) for alt in alternatives))
+    if missing:
+        out.add("error", "missing_columns", None, columns="; ".join(missing),
+                found=", ".join(raw.columns[:30]))
+        return None, {}
+    frame = {}
+    for name, col in contract.columns.items():
+        header = headers.get(name)
+        if header is None:
+            frame[name] = _empty(col, raw.index)
+            continue
+        value = _coerce(col, raw[header], source, out, header)
+        if col.required:
+            out.add("error", "required_empty", header, raw[header].isna())
+        frame[name] = value
+    df = pd.DataFrame(frame, index=raw.index)
+    if contract.extra_numeric:
+        used = set(headers.values())
+        for header in raw.columns:
+            if header not in used:
+                df[header] = _coerce(Column(header, "number"), raw[header], source, out, header)
+    if contract.key:
+        dup = df.duplicated(list(contract.key), keep="first") & df[list(contract.key)].notna().all(axis=1)
+        out.add("error", "duplicate_key", headers[contract.key[0]], dup,
+                example=_example(df[contract.key[0]].astype("string"), dup))
+    return df, {c: h for c, h in headers.items() if c in contract.columns}
+
+
+DTYPES = {"date": "datetime64[ns]", "period": "datetime64[ns]", "bool": "boolean",
+          "number": "float64", "money": "float64", "int": "float64"}
+
+
+def _empty(col: Column, index: pd.Index) -> pd.Series:
+    """An all-missing column of the contract type (an optional column the export lacks)."""
+    dtype = DTYPES.get(col.type, "string")
+    return pd.Series(pd.NaT if dtype.startswith("datetime") else np.nan if dtype == "float64" else pd.NA,
+                     index=index, dtype=dtype)
+
+
+def _check_references(data: AuditData, headers: dict[str, dict[str, str]]):
+    for table, contract in contracts().items():
+        df = data.tables.get(table)
+        if df is None:
+            continue
+        for name in contract.columns:
+            ref = contract.reference_of(name)
+            if not ref or name not in data.provided[table]:
+                continue
+            target_table, target_col, strict = ref
+            target = data.tables.get(target_table)
+            if target is None or target_col not in data.provided[target_table]:
+                continue
+            orphan = df[name].notna() & ~df[name].isin(target[target_col].dropna())
+            out = _Collector(table, data.files[table])
+            out.add("error" if strict else "warning", "unknown_reference", headers[table].get(name, name),
+                    orphan, example=_example(df[name], orphan), target=f"{target_table}.{target_col}")
+            data.problems.extend(out.problems)
+
+
+def _derive(data: AuditData):
+    """Fill derived columns: order line amounts, probabilities as 0..1, orders from won deals."""
+    orders, deals = data.tables.get("orders"), data.tables.get("deals")
+    if orders is not None and "amount" not in data.provided["orders"]:
+        orders["amount"] = orders["quantity"] * orders["unit_price"]
+        data.provided["orders"].append("amount")
+    if deals is not None and "probability" in data.provided["deals"]:
+        if deals["probability"].max() > 1:
+            deals["probability"] = deals["probability"] / 100
+    if orders is None and deals is not None:
+        won = deals[(deals["status"] == "won") & deals["amount"].notna()]
+        date = won["closed_at"].fillna(won["created_at"])
+        data.tables["orders"] = pd.DataFrame({
+            "order_id": won["deal_id"], "client_id": won["client_id"].fillna(won["deal_id"]),
+            "date": date, "amount": won["amount"], "quantity": np.nan, "unit_price": np.nan,
+            "cost": np.nan, "product": pd.NA, "category": pd.NA,
+            "manager_id": won["manager_id"], "channel": won["channel"],
+        }).reset_index(drop=True).astype({"product": "string", "category": "string"})
+        data.provided["orders"] = ["order_id", "client_id", "date", "amount", "manager_id", "channel"]
+        data.files["orders"] = data.files["deals"]
+        data.notes.append("orders_from_deals")
+
+
+def load_inputs(params: AuditParams) -> AuditData:
+    """Load, map and validate every table of the contract for one client."""
+    data = AuditData(tables={}, files={}, provided={}, problems=[], notes=[])
+    headers: dict[str, dict[str, str]] = {}
+    for table, contract in contracts().items():
+        path = find_file(params, table)
+        if path is None or not path.is_file():
+            data.tables[table] = None
+            if path is not None:
+                data.problems.append(Problem("error", table, path.name, "file_not_found"))
+            continue
+        out = _Collector(table, path.name)
+        df, headers[table] = _load_table(params, contract, path, out)
+        data.tables[table], data.files[table], data.provided[table] = df, path.name, list(headers[table])
+        data.problems.extend(out.problems)
+    if data.tables.get("orders") is None and data.tables.get("deals") is None and not data.errors:
+        data.problems.append(Problem("error", "orders", "orders.csv", "no_orders_or_deals"))
+    if not data.errors:
+        _check_references(data, headers)
+        _derive(data)
+    return data
+
+
+assert set(TABLE_NAMES) == set(contracts()), "params.TABLE_NAMES and contracts.yaml disagree"

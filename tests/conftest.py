@@ -1,0 +1,43 @@
+"""Shared fixtures: paths to the repo, the shared real data sets, and a tiny valid client."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding=encoding)
+    return path
+
+
+@pytest.fixture
+def tiny_client(tmp_path: Path) -> Path:
+    """A valid minimal client (orders + clients) and its parameter file; returns the YAML path."""
+    data = tmp_path / "data"
+    write(data / "clients.csv", """
+        client_id,name,segment
+        C1,Alpha,Retail
+        C2,Beta,Industry
+        C3,"<script>alert(1)</script>",Retail
+    """)
+    write(data / "orders.csv", """
+        order_id,client_id,date,amount
+        O1,C1,2024-01-10,100
+        O2,C2,2024-02-11,250.5
+        O3,C1,2024-04-02,80
+        O3,C1,2024-04-02,-20
+        O4,C3,2024-05-20,40
+    """)
+    return write(tmp_path / "params" / "tiny.yaml", """
+        client: Tiny Trading
+        language: en
+        currency: EUR
+        period: {start: 2024-01-01, end: 2024-06-30}
+        data_dir: ../data
+    """)
