@@ -1,0 +1,435 @@
+"""Stage 5 — communication and collaboration (METHODOLOGY.md §2 Stage 5).
+
+Marketing → sales (lead response time, lead → won time), sales → service (won deal → first
+order, post-sale contact), client voice (NPS, CSAT, reasons, verbatim complaints) and the
+management-rhythm answers of the checklist.
+
+Breakdown tables share one long layout: ``breakdown`` ("overall" or the grouping column's
+name), ``group`` ("all" on the overall row, else the group value; NA = value missing), then the
+metric columns. Shares are fractions 0..1 unless the column name says ``pct`` (0..100).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+OVERALL = "overall"
+ALL = "all"
+CHECKLIST_SCORES = {"yes": 100.0, "partly": 50.0, "no": 0.0, "2": 100.0, "1": 50.0, "0": 0.0}
+
+_DAY = pd.Timedelta(days=1)
+_HOUR = pd.Timedelta(hours=1)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _available(table: pd.DataFrame | None, *columns: str) -> bool:
+    """True when the table is given, non-empty and every column has at least one value."""
+    return (
+        table is not None
+        and len(table) > 0
+        and all(c in table.columns and table[c].notna().any() for c in columns)
+    )
+
+
+def _breakdown_table(
+    df: pd.DataFrame,
+    by: Sequence[str],
+    agg: dict[str, tuple[str, str]],
+    derive: Callable[[pd.DataFrame], pd.DataFrame],
+) -> pd.DataFrame:
+    """Aggregate ``df`` overall and per value of each available ``by`` column (NA kept as a group).
+
+    ``agg`` is a pandas named aggregation; ``derive`` adds the ratio columns to the stacked result.
+    """
+    keys = [(OVERALL, pd.Series(ALL, index=df.index, dtype="string"))]
+    keys += [(col, df[col].astype("string")) for col in by if _available(df, col)]
+    parts = [
+        df.groupby(key.rename("group"), dropna=False, sort=True)
+        .agg(**agg)
+        .reset_index()
+        .assign(breakdown=name)
+        for name, key in keys
+    ]
+    out = derive(pd.concat(parts, ignore_index=True).astype({"breakdown": "string"}))
+    return out[["breakdown", "group", *[c for c in out.columns if c not in ("breakdown", "group")]]]
+
+
+def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator as float64, NaN where the denominator is 0."""
+    den = denominator.astype("float64")
+    return numerator.astype("float64") / den.where(den > 0)
+
+
+def _day(values: pd.Series) -> pd.Series:
+    """Calendar day (midnight) as datetime64[ns], so merge keys of any source unit agree."""
+    return values.astype("datetime64[ns]").dt.normalize()
+
+
+def _first_on_or_after(
+    events: pd.DataFrame, others: pd.DataFrame, offset_days: int = 0
+) -> pd.Series:
+    """Per event (client_id, day), the first ``others`` day of the same client that is on or
+    after event day + ``offset_days``; NaT when there is none. Vectorised merge_asof.
+
+    Returns a datetime64[ns] Series aligned with ``events.index``.
+    """
+    left = pd.DataFrame(
+        {
+            "client_id": events["client_id"].astype("string"),
+            "_from": events["day"] + pd.Timedelta(days=offset_days),
+            "_pos": np.arange(len(events)),
+        }
+    ).sort_values("_from", kind="stable")
+    right = (
+        pd.DataFrame({"client_id": others["client_id"].astype("string"), "_next": others["day"]})
+        .dropna()
+        .sort_values("_next", kind="stable")
+    )
+    merged = pd.merge_asof(
+        left, right, left_on="_from", right_on="_next", by="client_id", direction="forward"
+    )
+    result = merged.sort_values("_pos")["_next"].to_numpy()
+    return pd.Series(result, index=events.index, dtype="datetime64[ns]")
+
+
+def _net_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    """Orders netted from lines: one row per (client_id, order_id) with net amount > 0;
+    ``day`` = calendar day of the order's earliest line."""
+    per_order = orders.groupby(["client_id", "order_id"], sort=False, observed=True).agg(
+        amount=("amount", "sum"), day=("date", "min")
+    )
+    per_order = per_order[per_order["amount"] > 0].reset_index()
+    per_order["day"] = _day(per_order["day"])
+    return per_order[["client_id", "order_id", "day"]]
+
+
+# ------------------------------------------------------------------ marketing -> sales
+
+
+def lead_response_time(
+    leads: pd.DataFrame | None, thresholds_h: Sequence[float] = (1, 24)
+) -> pd.DataFrame | None:
+    """Lead response time in hours = first_contact_at − created_at, overall and by source.
+
+    Columns: n_leads; n_negative (contact before creation: data errors, excluded from every
+    statistic below); n_valid = n_leads − n_negative; n_contacted (valid, contacted);
+    n_not_contacted (first_contact_at missing); share_not_contacted = n_not_contacted / n_valid;
+    median_hours (over contacted); per threshold T (default 1 and 24 h, inclusive):
+    n_within_{T}h, share_within_{T}h_of_contacted (/ n_contacted) and share_within_{T}h_of_leads
+    (/ n_valid). None when leads or their first_contact_at are not available.
+    """
+    if not _available(leads, "first_contact_at"):
+        return None
+    hours = (leads["first_contact_at"] - leads["created_at"]) / _HOUR
+    valid = hours.where(hours >= 0)
+    df = pd.DataFrame(
+        {
+            "source": leads["source"],
+            "hours": valid,
+            "negative": hours < 0,
+            "not_contacted": leads["first_contact_at"].isna(),
+        }
+    )
+    labels = [f"{t:g}h" for t in thresholds_h]
+    for t, label in zip(thresholds_h, labels):
+        df[f"within_{label}"] = valid <= t
+    agg = {
+        "n_leads": ("hours", "size"),
+        "n_negative": ("negative", "sum"),
+        "n_contacted": ("hours", "count"),
+        "n_not_contacted": ("not_contacted", "sum"),
+        "median_hours": ("hours", "median"),
+    } | {f"n_within_{label}": (f"within_{label}", "sum") for label in labels}
+
+    def derive(t: pd.DataFrame) -> pd.DataFrame:
+        t.insert(t.columns.get_loc("n_contacted"), "n_valid", t["n_leads"] - t["n_negative"])
+        t["share_not_contacted"] = _share(t["n_not_contacted"], t["n_valid"])
+        for label in labels:
+            n_within = t[f"n_within_{label}"]
+            t[f"share_within_{label}_of_contacted"] = _share(n_within, t["n_contacted"])
+            t[f"share_within_{label}_of_leads"] = _share(n_within, t["n_valid"])
+        return t
+
+    return _breakdown_table(df, ["source"], agg, derive)
+
+
+def lead_time_to_win(
+    leads: pd.DataFrame | None, deals: pd.DataFrame | None
+) -> pd.DataFrame | None:
+    """Days from lead creation to its deal being won (deals.closed_at via leads.deal_id),
+    fractional days, overall and by source.
+
+    Columns: n_leads; n_won (leads whose deal is won with a close date); n_negative (won before
+    the lead was created: data errors, excluded); median_days and p75_days over the remaining
+    won leads. None when leads.deal_id, deals or deals.closed_at are not available.
+    """
+    if not (_available(leads, "deal_id") and _available(deals, "closed_at")):
+        return None
+    won = deals.loc[(deals["status"] == "won") & deals["closed_at"].notna(), ["deal_id", "closed_at"]]
+    df = leads[["source", "created_at", "deal_id"]].merge(won, on="deal_id", how="left")
+    days = (df["closed_at"] - df["created_at"]) / _DAY
+    df = pd.DataFrame(
+        {
+            "source": df["source"],
+            "won": df["closed_at"].notna(),
+            "negative": days < 0,
+            "days": days.where(days >= 0),
+        }
+    )
+    agg = {
+        "n_leads": ("won", "size"),
+        "n_won": ("won", "sum"),
+        "n_negative": ("negative", "sum"),
+        "median_days": ("days", "median"),
+        "p75_days": ("days", lambda s: s.quantile(0.75)),
+    }
+    return _breakdown_table(df, ["source"], agg, lambda t: t)
+
+
+# ------------------------------------------------------------------- sales -> service
+
+
+def _won_deals(deals: pd.DataFrame) -> pd.DataFrame:
+    """Won deals with a client and a close date; ``day`` = calendar day of closed_at."""
+    won = deals.loc[
+        (deals["status"] == "won") & deals["client_id"].notna() & deals["closed_at"].notna(),
+        ["deal_id", "client_id", "closed_at"],
+    ].reset_index(drop=True)
+    won["day"] = _day(won["closed_at"])
+    return won
+
+
+def won_deal_first_order(
+    deals: pd.DataFrame | None, orders: pd.DataFrame | None
+) -> pd.DataFrame | None:
+    """Per won deal with client_id and closed_at: the client's first order (net amount > 0) on or
+    after the close day, compared on calendar days.
+
+    Columns: deal_id, client_id (string), closed_at, first_order_date (datetime64[ns], NaT when no
+    order follows), days (float64 = first_order_date − close day in whole days, NaN when none).
+    None when deals.client_id / closed_at or orders are not available.
+    """
+    if not (_available(deals, "client_id", "closed_at") and _available(orders, "amount")):
+        return None
+    won = _won_deals(deals)
+    won["first_order_date"] = _first_on_or_after(won, _net_orders(orders))
+    won["days"] = (won["first_order_date"] - won["day"]) / _DAY
+    return won.drop(columns="day")
+
+
+def won_to_first_order(
+    deals: pd.DataFrame | None, orders: pd.DataFrame | None, within_days: int = 30
+) -> dict | None:
+    """Summary of :func:`won_deal_first_order`, days on calendar days.
+
+    Keys: n_won (int), n_with_order (int), n_without_order (int: won deals with no order on or
+    after the win), share_without_order (/ n_won), median_days (over deals with an order),
+    share_within_days_of_ordered (days ≤ within_days / n_with_order), share_within_days_of_won
+    (/ n_won), within_days (int). None when not available or no won deal qualifies.
+    """
+    per_deal = won_deal_first_order(deals, orders)
+    if per_deal is None or per_deal.empty:
+        return None
+    days = per_deal["days"]
+    n_won, n_with = len(days), int(days.notna().sum())
+    n_within = int((days <= within_days).sum())
+    return {
+        "n_won": n_won,
+        "n_with_order": n_with,
+        "n_without_order": n_won - n_with,
+        "share_without_order": (n_won - n_with) / n_won,
+        "median_days": float(days.median()),
+        "share_within_days_of_ordered": n_within / n_with if n_with else float("nan"),
+        "share_within_days_of_won": n_within / n_won,
+        "within_days": within_days,
+    }
+
+
+def _activity_contacts(
+    activities: pd.DataFrame, deals: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Activities as (client_id, day); a missing client_id is taken from the activity's deal."""
+    client = activities["client_id"].astype("string")
+    if _available(deals, "client_id") and _available(activities, "deal_id"):
+        deal_client = deals.set_index("deal_id")["client_id"].astype("string")
+        client = client.fillna(activities["deal_id"].map(deal_client))
+    return pd.DataFrame({"client_id": client, "day": _day(activities["date"])}).dropna()
+
+
+def post_sale_contact(
+    deals: pd.DataFrame | None,
+    orders: pd.DataFrame | None,
+    activities: pd.DataFrame | None,
+    days: int = 14,
+) -> pd.DataFrame | None:
+    """Share of events followed by an activity with the same client within ``days`` calendar
+    days after the event day (days 1..N; the event day itself is the sale, not a follow-up).
+
+    Events: ``won_deal`` (won deals with client_id and closed_at, day of closed_at) and
+    ``first_order`` (new clients: day of each client's first order with net amount > 0).
+    An activity's client is its client_id, else the client of its deal. Only events whose whole
+    window [day+1, day+N] lies inside the activity log's date range are evaluated.
+    Columns: event (string), n_events, n_evaluated, n_contacted (int64), share_contacted
+    (float64, / n_evaluated). A row is left out when its input is not available; None when none.
+    """
+    if not _available(activities, "date"):
+        return None
+    contacts = _activity_contacts(activities, deals)
+    if contacts.empty:
+        return None
+    events = {}
+    if _available(deals, "client_id", "closed_at"):
+        events["won_deal"] = _won_deals(deals)[["client_id", "day"]]
+    if _available(orders, "amount"):
+        events["first_order"] = _net_orders(orders).groupby("client_id", as_index=False)["day"].min()
+    if not events:
+        return None
+    log_start, log_end = contacts["day"].min(), contacts["day"].max()
+    rows = []
+    for name, ev in events.items():
+        inside = (ev["day"] + _DAY >= log_start) & (ev["day"] + pd.Timedelta(days=days) <= log_end)
+        ev = ev[inside]
+        next_contact = _first_on_or_after(ev, contacts, offset_days=1)
+        n_contacted = int((next_contact - ev["day"] <= pd.Timedelta(days=days)).sum())
+        rows.append((name, len(events[name]), len(ev), n_contacted))
+    out = pd.DataFrame(rows, columns=["event", "n_events", "n_evaluated", "n_contacted"])
+    out = out.astype({"event": "string", "n_events": "int64", "n_evaluated": "int64", "n_contacted": "int64"})
+    out["share_contacted"] = _share(out["n_contacted"], out["n_evaluated"])
+    return out
+
+
+# ------------------------------------------------------------------------ client voice
+
+
+def _survey_table(
+    surveys: pd.DataFrame | None,
+    clients: pd.DataFrame | None,
+    column: str,
+    flags: dict[str, Callable[[pd.Series], pd.Series]],
+    derive: Callable[[pd.DataFrame], pd.DataFrame],
+) -> pd.DataFrame | None:
+    """Answers with ``column`` filled, overall, by client segment and by respondent; each flag
+    (a boolean function of the answer) is counted as ``n_<flag>`` next to ``n``."""
+    if not _available(surveys, column):
+        return None
+    answered = surveys[surveys[column].notna()]
+    df = pd.DataFrame({"respondent": answered["respondent"].astype("string")})
+    if _available(clients, "segment"):
+        segment = clients.set_index("client_id")["segment"].astype("string")
+        df["segment"] = answered["client_id"].map(segment)
+    for name, flag in flags.items():
+        df[name] = flag(answered[column])
+    agg = {"n": (next(iter(flags)), "size")} | {f"n_{name}": (name, "sum") for name in flags}
+    return _breakdown_table(df, ["segment", "respondent"], agg, derive)
+
+
+def nps(surveys: pd.DataFrame | None, clients: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """Net Promoter Score in points −100..+100 = % promoters (9–10) − % detractors (0–6),
+    over survey answers with nps filled (each answer counts), overall, by segment (clients
+    table), by respondent (loyal/churned).
+
+    Columns: n, n_promoters, n_passives, n_detractors (int64), pct_promoters, pct_passives,
+    pct_detractors (0..100), nps (points). None when no nps answer exists.
+    """
+    flags = {
+        "promoters": lambda s: s >= 9,
+        "passives": lambda s: (s > 6) & (s < 9),
+        "detractors": lambda s: s <= 6,
+    }
+
+    def derive(t: pd.DataFrame) -> pd.DataFrame:
+        for name in flags:
+            t[f"pct_{name}"] = 100 * _share(t[f"n_{name}"], t["n"])
+        t["nps"] = t["pct_promoters"] - t["pct_detractors"]
+        return t
+
+    return _survey_table(surveys, clients, "nps", flags, derive)
+
+
+def csat(surveys: pd.DataFrame | None, clients: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """CSAT in % = answers 4–5 / answers 1–5 (csat filled), overall, by segment, by respondent.
+
+    Columns: n, n_satisfied (int64), csat_pct (0..100). None when no csat answer exists.
+    """
+
+    def derive(t: pd.DataFrame) -> pd.DataFrame:
+        t["csat_pct"] = 100 * _share(t["n_satisfied"], t["n"])
+        return t
+
+    return _survey_table(surveys, clients, "csat", {"satisfied": lambda s: s >= 4}, derive)
+
+
+def _ranked_counts(keys: pd.Series, key_name: str) -> pd.DataFrame:
+    """Count keys, sort by count desc then key; share of all keys and cumulative share."""
+    counts = keys.astype("string").value_counts().rename_axis(key_name).reset_index(name="count")
+    counts = counts.sort_values(["count", key_name], ascending=[False, True], ignore_index=True)
+    counts["count"] = counts["count"].astype("int64")
+    counts["share"] = counts["count"] / counts["count"].sum()
+    counts["cumulative_share"] = counts["share"].cumsum()
+    return counts
+
+
+def dissatisfaction_reasons(surveys: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Pareto of dissatisfaction reasons: surveys.reasons split on ';', stripped, lower-cased,
+    empty parts dropped; each mention counts.
+
+    Columns: reason (string), count (int64), share (of all mentions), cumulative_share (float64),
+    sorted by count desc then reason. None when no reason is given.
+    """
+    if not _available(surveys, "reasons"):
+        return None
+    mentions = surveys["reasons"].dropna().astype("string").str.split(";").explode()
+    mentions = mentions.str.strip().str.lower()
+    mentions = mentions[mentions.notna() & (mentions != "")]
+    if mentions.empty:
+        return None
+    return _ranked_counts(mentions, "reason")
+
+
+def top_complaints(surveys: pd.DataFrame | None, top: int = 10) -> pd.DataFrame | None:
+    """Most frequent verbatim comments: normalised by strip, collapsing whitespace and
+    case-folding, counted; the ``top`` most frequent.
+
+    Columns: complaint (string, normalised text), count (int64), share (of non-empty comments),
+    cumulative_share, example (string: the first original comment, stripped, with that key).
+    None when there is no comment.
+    """
+    if not _available(surveys, "comment"):
+        return None
+    original = surveys["comment"].dropna().astype("string").str.strip()
+    original = original[original != ""]
+    if original.empty:
+        return None
+    key = original.str.replace(r"\s+", " ", regex=True).str.casefold()
+    example = original.groupby(key, sort=False).first().rename("example")
+    ranked = _ranked_counts(key, "complaint").head(top)
+    ranked["example"] = ranked["complaint"].map(example).astype("string")
+    return ranked
+
+
+# --------------------------------------------------------------------- management rhythm
+
+
+def checklist_answers(
+    checklist: pd.DataFrame | None, parameter_ids: Sequence[str]
+) -> pd.DataFrame:
+    """Checklist answers of the given parameters scored yes/"2" = 100, partly/"1" = 50,
+    no/"0" = 0, in the order of ``parameter_ids``.
+
+    Columns: parameter_id (string), answer (string, NA when not answered), score (float64, NaN
+    when not answered), answered (bool).
+    """
+    out = pd.DataFrame({"parameter_id": pd.array(list(parameter_ids), dtype="string")})
+    if checklist is not None and len(checklist):
+        answers = checklist.set_index(checklist["parameter_id"].astype("string"))["answer"]
+        out["answer"] = out["parameter_id"].map(answers.astype("string").str.strip().str.lower())
+    else:
+        out["answer"] = pd.array([pd.NA] * len(out), dtype="string")
+    out["score"] = out["answer"].map(CHECKLIST_SCORES).astype("float64")
+    out["answered"] = out["score"].notna().to_numpy(dtype=bool)
+    return out
