@@ -1,0 +1,204 @@
+"""Stage 4 — Technology (METHODOLOGY.md §2 Stage 4).
+
+CRM discipline measured from the data (field completeness, activity logging, stale and overdue
+open deals, stage history) and the automation level from the checklist answers.
+
+Shares are fractions 0..1; checklist scores are 0..100; the audit window [start, end] is
+inclusive of whole days (see `auditkit.metrics.people.in_window`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from auditkit.metrics.people import (
+    DAY,
+    available,
+    day_bounds,
+    in_window,
+    manager_roster,
+    manager_working_days,
+    open_at_end,
+    ratio,
+)
+
+AUTOMATION_ASPECTS = (
+    "crm",
+    "funnel_stages",
+    "telephony",
+    "email",
+    "erp_integration",
+    "automated_reports",
+    "task_assignment",
+)
+ANSWER_SCORES = {"yes": 100.0, "partly": 50.0, "no": 0.0, "2": 100.0, "1": 50.0, "0": 0.0}
+
+# share column → (numerator count, denominator count, deal columns it needs)
+_SHARES = {
+    "share_with_amount": ("with_amount", "deals", ("amount",)),
+    "share_with_lead_source": ("with_lead_source", "deals", ("lead_source",)),
+    "share_closed_with_date": ("closed_with_date", "closed_deals", ("closed_at",)),
+    "share_lost_with_reason": ("lost_with_reason", "lost_deals", ("lost_reason",)),
+    "share_with_activity": ("with_activity", "deals", ()),
+    "share_with_stage_history": ("with_stage_history", "deals", ()),
+    "share_stale": ("stale_open_deals", "open_deals", ()),
+    "share_overdue": ("overdue_open_deals", "open_deals", ("expected_close",)),
+}
+
+
+def _filled(values: pd.Series) -> pd.Series:
+    """True where a text value is present and not blank."""
+    return values.notna() & values.astype("str").str.strip().ne("")
+
+
+@dataclass(frozen=True)
+class CrmDiscipline:
+    """CRM discipline per manager and overall (the overall row also counts deals without a manager)."""
+
+    per_manager: pd.DataFrame  # index manager_id; the columns of `overall`, all float64
+    overall: pd.Series  # counts (float64 here), shares 0..1, activities_per_day
+    has_stage_history: bool
+    stage_history_share: float  # share of the window's deals with any stage_history row
+
+
+def _deal_flags(deals, start, end, activities, stage_history, stale_days) -> tuple[pd.DataFrame, set[str]]:
+    """(flags, unknown): one row per deal with one bool column per counted condition (see
+    `crm_discipline`), and the names of the counts the data cannot measure (a needed column
+    all-NA, activities without deal_id, stage history missing)."""
+    first, stop = day_bounds(end, end)
+    created = in_window(deals["created_at"], start, end)
+    open_ = open_at_end(deals, end)
+    lost = created & (deals["status"] == "lost")
+    closed = created & deals["status"].isin(("won", "lost"))
+    flags = pd.DataFrame(
+        {
+            "deals": created,
+            "with_amount": created & (deals["amount"] > 0),
+            "with_lead_source": created & _filled(deals["lead_source"]),
+            "closed_deals": closed,
+            "closed_with_date": closed & deals["closed_at"].notna(),
+            "lost_deals": lost,
+            "lost_with_reason": lost & _filled(deals["lost_reason"]),
+            "open_deals": open_,
+            "overdue_open_deals": open_ & (deals["expected_close"] < first),
+            "with_stage_history": created & deals["deal_id"].isin(
+                stage_history["deal_id"] if stage_history is not None else []
+            ),
+        }
+    )
+    unknown = {num for num, _, needs in _SHARES.values() if not all(available(deals, c) for c in needs)}
+    if stage_history is None:
+        unknown.add("with_stage_history")
+    if available(activities, "deal_id"):
+        logged = activities[activities["date"] < stop]
+        last_by_deal = logged.groupby("deal_id")["date"].max()
+    else:
+        last_by_deal = pd.Series(dtype="datetime64[ns]")
+        unknown |= {"with_activity", "stale_open_deals"}
+    last_day = last_by_deal.dt.normalize().reindex(deals["deal_id"])
+    last = pd.Series(last_day.to_numpy(), index=deals.index)
+    flags["with_activity"] = created & last.notna()
+    flags["stale_open_deals"] = open_ & ~(last >= first - stale_days * DAY)
+    return flags, unknown
+
+
+def _rates(counts: pd.DataFrame, unknown: set[str]) -> pd.DataFrame:
+    """Summed flag counts plus the share columns (`_SHARES`) as float64; the unknown counts and
+    the shares built on them are NaN."""
+    out = counts.astype("float64")
+    for name, (num, den, _) in _SHARES.items():
+        out[name] = ratio(out[num], out[den])
+    blank = [c for c in out.columns if c in unknown]
+    blank += [name for name, (num, _, _) in _SHARES.items() if num in unknown]
+    out[blank] = float("nan")
+    return out
+
+
+def crm_discipline(
+    deals: pd.DataFrame | None,
+    start,
+    end,
+    *,
+    activities: pd.DataFrame | None = None,
+    stage_history: pd.DataFrame | None = None,
+    managers: pd.DataFrame | None = None,
+    stale_days: int = 30,
+    country: str = "RU",
+) -> CrmDiscipline | None:
+    """CRM discipline of the deals created in the window (the completeness population) and of
+    the deals open at ``end`` (`open_at_end`).
+
+    Counts: deals, with_amount (amount > 0), with_lead_source, closed_deals / closed_with_date,
+    lost_deals / lost_with_reason, with_activity (≥ 1 linked activity up to ``end``),
+    with_stage_history, open_deals, stale_open_deals (no linked activity within ``stale_days``
+    days before ``end``, i.e. last activity day < end − stale_days; never touched = stale),
+    overdue_open_deals (expected_close before ``end``), activities (logged in the window).
+    Shares: share_* = count / its population (`_SHARES`); NaN when the population is empty or
+    the data cannot tell (column all-NA, activities without deal_id, table missing).
+    activities_per_day = activities / working days employed in the window (overall: summed).
+    Returns None without deals."""
+    if deals is None:
+        return None
+    flags, unknown = _deal_flags(deals, start, end, activities, stage_history, stale_days)
+    by_manager = flags.groupby(deals["manager_id"].rename("manager_id")).sum()
+    relevant = by_manager[(by_manager["deals"] > 0) | (by_manager["open_deals"] > 0)]
+    if activities is None:
+        unknown |= {"activities", "activities_per_day"}
+        logged = pd.Series(dtype="int64")
+    else:
+        logged = activities.loc[in_window(activities["date"], start, end), "manager_id"].value_counts()
+    index = manager_roster(managers, start, end).union(relevant.index).union(logged.index)
+    counts = by_manager.reindex(index, fill_value=0).assign(activities=logged.reindex(index, fill_value=0))
+    days = manager_working_days(managers, start, end, country, ids=index).reindex(index)
+    totals = flags.sum().to_frame().T.assign(activities=logged.sum())
+    per_manager = counts.assign(activities_per_day=ratio(counts["activities"], days))
+    overall = totals.assign(activities_per_day=ratio(totals["activities"], pd.Series([days.sum()])))
+    per_manager, overall = _rates(per_manager, unknown), _rates(overall, unknown).iloc[0]
+    per_manager.index.name = "manager_id"
+    return CrmDiscipline(
+        per_manager=per_manager,
+        overall=overall.rename("overall"),
+        has_stage_history=stage_history is not None and not stage_history.empty,
+        stage_history_share=float(overall["share_with_stage_history"]),
+    )
+
+
+@dataclass(frozen=True)
+class AutomationScores:
+    """Automation level from the checklist (scores 0..100)."""
+
+    per_aspect: pd.DataFrame  # index aspect: score, n_parameters, n_answered, not_answered
+    per_parameter: pd.DataFrame  # aspect, parameter_id, answer, score (NaN = not answered)
+
+
+def automation_scores(
+    checklist: pd.DataFrame | None, mapping: Mapping[str, Sequence[str]]
+) -> AutomationScores:
+    """Score every mapped checklist parameter yes/"2" = 100, partly/"1" = 50, no/"0" = 0 (any
+    other or missing answer = not answered, NaN); aspect score = mean over its answered
+    parameters. Aspects: AUTOMATION_ASPECTS (always listed) then any other mapping keys;
+    not_answered is True when none of an aspect's parameters has an answer."""
+    pairs = [(aspect, pid) for aspect, ids in mapping.items() for pid in ids]
+    params = pd.DataFrame(pairs, columns=["aspect", "parameter_id"]).astype("str")
+    answers = pd.Series(dtype="str")
+    if checklist is not None:
+        answers = checklist.set_index("parameter_id")["answer"].astype("str").str.strip().str.lower()
+    params["answer"] = params["parameter_id"].map(answers).astype("str")
+    params["score"] = params["answer"].map(ANSWER_SCORES).astype("float64")
+    aspects = list(dict.fromkeys([*AUTOMATION_ASPECTS, *mapping]))
+    grouped = params.groupby("aspect")
+    per_aspect = pd.DataFrame(
+        {
+            "score": grouped["score"].mean(),
+            "n_parameters": grouped.size(),
+            "n_answered": grouped["score"].count(),
+        }
+    ).reindex(pd.Index(aspects, name="aspect"))
+    per_aspect[["n_parameters", "n_answered"]] = (
+        per_aspect[["n_parameters", "n_answered"]].fillna(0).astype("int64")
+    )
+    per_aspect["not_answered"] = per_aspect["n_answered"] == 0
+    return AutomationScores(per_aspect=per_aspect, per_parameter=params)
