@@ -16,6 +16,7 @@ import pandas as pd
 
 from .contracts import Column, Contract, contracts
 from .params import TABLE_NAMES, AuditParams, TableSource
+from .presets import reshape
 
 MAX_ROWS_NAMED = 10
 DATE_FORMATS = (
@@ -108,25 +109,36 @@ def _sniff_sep(path: Path, encoding: str) -> str:
         return ","
 
 
+def _read_csv(path: Path, source: TableSource, encoding: str) -> pd.DataFrame:
+    """Read a CSV as text; encoding "auto" tries UTF-8, then Windows-1251 (Russian exports)."""
+    if encoding == "auto":
+        try:
+            return _read_csv(path, source, "utf-8-sig")
+        except UnicodeDecodeError:
+            return _read_csv(path, source, "cp1251")
+    sep = source.sep or _sniff_sep(path, encoding)
+    return pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
+                       na_values=[""], skipinitialspace=True)
+
+
 def read_raw(path: Path, source: TableSource) -> pd.DataFrame:
     """The file as text cells (NaN for empty), headers stripped; raises UnicodeDecodeError etc."""
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         raw = pd.read_excel(path, sheet_name=source.sheet if source.sheet is not None else 0, dtype=str)
     else:
-        sep = source.sep or _sniff_sep(path, source.encoding)
-        raw = pd.read_csv(path, sep=sep, dtype=str, encoding=source.encoding,
-                          keep_default_na=False, na_values=[""], skipinitialspace=True)
+        raw = _read_csv(path, source, source.encoding)
     raw.columns = [str(c).strip() for c in raw.columns]
-    return raw.apply(lambda s: s.str.strip()).replace("", np.nan)
+    return reshape(raw.apply(lambda s: s.str.strip()).replace("", np.nan), source)
 
 
 def _map_headers(raw: pd.DataFrame, contract: Contract, source: TableSource) -> dict[str, str]:
-    """contract column -> header in the file."""
+    """contract column -> header in the file (the first mapped header found wins)."""
     mapped = {}
     by_lower = {h.lower(): h for h in raw.columns}
-    for header, name in source.columns.items():
+    for header, names in source.columns.items():
         if header in raw.columns:
-            mapped[name] = header
+            for name in [names] if isinstance(names, str) else names:
+                mapped.setdefault(name, header)
     for name in contract.columns:
         if name not in mapped and name.lower() in by_lower:
             mapped[name] = by_lower[name.lower()]
@@ -216,6 +228,15 @@ def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, 
     return value
 
 
+def _translate_values(text: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """Export values -> contract values; '*' maps every other non-empty value."""
+    exact = {k: v for k, v in mapping.items() if k != "*"}
+    out = text.replace(exact) if exact else text
+    if "*" in mapping:
+        out = out.where(text.isna() | text.isin(exact.keys()), mapping["*"])
+    return out
+
+
 def _example(text: pd.Series, mask) -> str:
     hit = text[np.asarray(mask)]
     return "" if hit.empty else str(hit.iloc[0])[:40]
@@ -233,9 +254,6 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         out.add("error", "unreadable", None, reason=str(exc).splitlines()[0][:200])
         return None, {}
     headers = _map_headers(raw, contract, source)
-    for col, mapping in source.values.items():
-        if col in headers:
-            raw[headers[col]] = raw[headers[col]].replace(mapping)
     missing = [c for c in contract.required if c not in headers]
     alternatives = contract.one_of_required
     if alternatives and not any(all(c in headers for c in alt) for alt in alternatives):
@@ -250,7 +268,10 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         if header is None:
             frame[name] = _empty(col, raw.index)
             continue
-        value = _coerce(col, raw[header], source, out, header)
+        text = raw[header]
+        if name in source.values:
+            text = _translate_values(text, source.values[name])
+        value = _coerce(col, text, source, out, header)
         if col.required:
             out.add("error", "required_empty", header, raw[header].isna())
         frame[name] = value

@@ -50,15 +50,17 @@ class Period(_Strict):
 class TableSource(_Strict):
     """How to read one exported table and map it to the contract."""
 
+    preset: str | None = Field(None, description="a known export format (auditkit/data/presets/<name>.yaml)")
     file: str | None = None
     sheet: str | int | None = None
     sep: str | None = Field(None, description="CSV separator; sniffed when empty")
-    encoding: str = "utf-8-sig"
+    encoding: str | None = Field(None, description="file encoding; utf-8 (with or without BOM) when empty")
     date_format: str | None = Field(None, description="strftime format, e.g. %d.%m.%Y; guessed when empty")
-    decimal: Literal[".", ","] = "."
-    columns: dict[str, str] = Field(default_factory=dict, description="export header -> contract column")
+    decimal: Literal[".", ","] | None = None
+    columns: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="export header -> contract column (or several)")
     values: dict[str, dict[str, str]] = Field(
-        default_factory=dict, description="contract column -> {export value: contract value}")
+        default_factory=dict, description="contract column -> {export value: contract value}; '*' = any other value")
 
 
 class Norms(_Strict):
@@ -107,9 +109,14 @@ class AuditParams(_Strict):
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, tables):
+        from .presets import load_preset
+
         unknown = sorted(set(tables) - set(TABLE_NAMES))
         if unknown:
             raise ValueError(f"unknown table(s) {unknown}; known: {', '.join(TABLE_NAMES)}")
+        for source in tables.values():
+            if source.preset:
+                load_preset(source.preset)
         return tables
 
     @property
@@ -122,7 +129,10 @@ class AuditParams(_Strict):
         return self.audit_date or dt.date.today()
 
     def source(self, table: str) -> TableSource:
-        return self.tables.get(table) or TableSource()
+        """How to read `table`: its override merged over its preset, with defaults filled."""
+        from .presets import resolve
+
+        return resolve(self.tables.get(table) or TableSource())
 
 
 def _format_error(err: dict) -> str:

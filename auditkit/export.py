@@ -1,0 +1,131 @@
+"""Assemble one client report from the executed stage notebooks: HTML (self-contained) and PDF.
+
+Route (see shared/ENGINEERING-NOTES.md): nbconvert with auditkit's own template, which keeps only
+the HTML that auditkit displayed (no code, prompts, warnings or tracebacks) and loads no script
+from anywhere; WeasyPrint turns the same HTML into an A4 PDF.
+"""
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from .i18n import Locale
+from .inputs import AuditData
+from .params import AuditParams
+from .report import esc
+from .validation import describe
+
+TEMPLATES = Path(str(resources.files("auditkit").joinpath("templates")))
+HEADING = re.compile(r'<h(?P<level>[12]) class="(?P<cls>ak-stage|ak-section|ak-appendix-title)" id="(?P<id>[^"]+)">(?P<title>.*?)</h[12]>')
+
+
+def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
+    """One notebook with the cells of all executed stage notebooks, in order."""
+    merged = nbformat.v4.new_notebook()
+    for path in paths:
+        merged.cells.extend(nbformat.read(path, as_version=4).cells)
+    merged.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return merged
+
+
+def number_headings(body: str) -> tuple[str, list[tuple[int, str, str, str]]]:
+    """Number stage (1, 2…) and section (1.1, 1.2…) headings; return the body and the TOC entries."""
+    toc = []
+    counters = [0, 0]
+
+    def repl(m):
+        level = int(m["level"])
+        if m["cls"] == "ak-appendix-title":  # appendices are lettered in their titles
+            toc.append((level, m["id"], "", m["title"]))
+            return m[0]
+        counters[level - 1] += 1
+        if level == 1:
+            counters[1] = 0
+        number = f"{counters[0]}." if level == 1 else f"{counters[0]}.{counters[1]}"
+        toc.append((level, m["id"], number, m["title"]))
+        return (f'<h{level} class="{m["cls"]}" id="{m["id"]}"><span class="ak-num">{number}</span>'
+                f'{m["title"]}</h{level}>')
+
+    return HEADING.sub(repl, body), toc
+
+
+def cover_html(params: AuditParams, loc: Locale) -> str:
+    rows = [("report.cover.period", f"{loc.date(params.period.start)} — {loc.date(params.period.end)}"),
+            ("report.cover.consultant", params.consultant or "—"),
+            ("report.cover.date", loc.date(params.report_date))]
+    dl = "".join(f"<dt>{esc(loc.t(k))}</dt><dd>{esc(v)}</dd>" for k, v in rows)
+    goals = ""
+    if params.goals:
+        goals = f"<h2>{esc(loc.t('report.cover.goals'))}</h2><ul>" + "".join(
+            f"<li>{esc(g)}</li>" for g in params.goals) + "</ul>"
+    return (f'<section class="ak-cover"><p class="ak-kind">{esc(loc.t("report.cover.kind"))}</p>'
+            f'<h1 class="ak-client">{esc(params.client)}</h1><dl>{dl}</dl>{goals}</section>')
+
+
+def toc_html(entries, loc: Locale) -> str:
+    items = "".join(f'<li class="l{lvl}"><a href="#{hid}">{num} {title}</a></li>' for lvl, hid, num, title in entries)
+    return f'<nav class="ak-toc"><h1>{esc(loc.t("report.toc"))}</h1><ol>{items}</ol></nav>'
+
+
+def appendix_html(params: AuditParams, data: AuditData, loc: Locale) -> str:
+    """Data-quality appendix (missing tables, warnings, returns, notes) and the glossary."""
+    parts = [f'<h1 class="ak-appendix-title" id="appendix-data-quality">{esc(loc.t("appendix.data_quality.title"))}</h1>']
+    missing = [f"<li><strong>{esc(loc.t(f'tables.{t}'))}</strong>: {esc(loc.t(f'tables_why.{t}'))}</li>"
+               for t in data.missing]
+    if missing:
+        parts.append(f"<p>{esc(loc.t('appendix.data_quality.missing'))}</p><ul class='ak-problems'>{''.join(missing)}</ul>")
+    orders = data.tables.get("orders")
+    if orders is not None:
+        returns = orders["amount"] < 0
+        parts.append(f"<p>{esc(loc.t('appendix.data_quality.returns', lines=loc.number(int(returns.sum())), amount=loc.money(-orders.loc[returns, 'amount'].sum())))}</p>")
+    for note in data.notes:
+        parts.append(f"<p>{esc(loc.t(f'notes.{note}'))}</p>")
+    warnings = [f"<li>{esc(describe(p, params.language))}</li>" for p in data.problems if not p.is_error]
+    parts.append(f"<p>{esc(loc.t('appendix.data_quality.warnings', n=len(warnings)))}</p>")
+    if warnings:
+        parts.append(f"<ul class='ak-problems'>{''.join(warnings)}</ul>")
+    parts.append(f'<h1 class="ak-appendix-title" id="appendix-glossary">{esc(loc.t("appendix.glossary.title"))}</h1>')
+    terms = sorted({k.split(".")[1] for k in _glossary_keys(loc)})
+    entries = "".join(f"<dt>{esc(loc.t(f'glossary.{k}.term'))}</dt><dd>{esc(loc.t(f'glossary.{k}.definition'))}</dd>"
+                      for k in sorted(terms, key=lambda k: loc.t(f"glossary.{k}.term").lower()))
+    parts.append(f'<dl class="ak-glossary">{entries}</dl>')
+    return '<section class="ak-appendix">' + "".join(parts) + "</section>"
+
+
+def _glossary_keys(loc: Locale) -> list[str]:
+    from .i18n import FALLBACK, catalogue
+
+    return [k for k in catalogue(FALLBACK) if k.startswith("glossary.")]
+
+
+def render_html(params: AuditParams, notebooks: list[Path], data: AuditData) -> str:
+    """The complete self-contained report HTML."""
+    loc = Locale(params.language, params.currency)
+    exporter = HTMLExporter(template_name="auditkit_report", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    css = (TEMPLATES / "auditkit_report" / "report.css").read_text(encoding="utf-8")
+    marker = "<!--ak-front-->"
+    body, _ = exporter.from_notebook_node(merge_notebooks(notebooks), resources={"ak": {
+        "lang": params.language, "title": loc.t("report.title", client=params.client), "css": css,
+        "front": marker, "back": appendix_html(params, data, loc)}})
+    body, toc = number_headings(body)
+    return body.replace(marker, cover_html(params, loc) + toc_html(toc, loc), 1)
+
+
+def write_pdf(html_text: str, pdf_path: Path, base_dir: Path) -> None:
+    from weasyprint import HTML
+
+    HTML(string=html_text, base_url=str(base_dir)).write_pdf(str(pdf_path))
+
+
+def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], data: AuditData) -> tuple[Path, Path]:
+    """Write report.html and report.pdf into the run folder."""
+    html_text = render_html(params, notebooks, data)
+    html_path, pdf_path = run_dir / "report.html", run_dir / "report.pdf"
+    html_path.write_text(html_text, encoding="utf-8")
+    write_pdf(html_text, pdf_path, run_dir)
+    return html_path, pdf_path

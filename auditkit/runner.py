@@ -1,0 +1,195 @@
+"""Run audits: one client's stage notebooks with papermill, then the report; or a batch of clients.
+
+A run is built in a hidden `.<run-id>.partial` folder and renamed to `<run-id>` only when the
+report is complete, so a failed or interrupted run never overwrites an earlier one. A failed run's
+folder is kept as `<run-id>.failed` with the partially executed notebook.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+import json
+import os
+import pickle
+import secrets
+import shutil
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tempfile
+
+import papermill as pm
+from jupyter_client import AsyncKernelManager
+
+from .inputs import load_inputs
+from .params import ParamsError, load_params
+from .report import CACHE_FILE
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+STAGES = ("data_collection", "process", "people", "technology", "communication", "improvement_plan")
+KERNEL_START_RETRIES = 2
+
+
+@dataclass
+class RunResult:
+    """What happened to one client's run."""
+
+    params_path: Path
+    client: str = ""
+    ok: bool = False
+    run_dir: Path | None = None
+    report_html: Path | None = None
+    report_pdf: Path | None = None
+    failure: str = ""  # one line: where and why
+    problems: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def stage_notebooks(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The stage notebooks that exist, in audit order (01_… to 06_…)."""
+    found = {p.stem.split("_", 1)[1]: p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb")}
+    return [found[s] for s in STAGES if s in found]
+
+
+def new_run_id() -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+class PrivateSocketKernelManager(AsyncKernelManager):
+    """A kernel talking over Unix sockets with a unique name: parallel runs have no TCP ports to
+    clash over (papermill #511); the sockets are removed when the kernel shuts down."""
+
+    def __init__(self, **kwargs):
+        name = os.path.join(tempfile.gettempdir(), f"auditkit-kernel-{secrets.token_hex(8)}")
+        super().__init__(transport="ipc", ip=name, **kwargs)
+
+
+def _execute(notebook: Path, out: Path, parameters: dict) -> None:
+    """Execute one notebook; retry when the kernel fails to start."""
+    for attempt in range(KERNEL_START_RETRIES + 1):
+        try:
+            pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name="python3",
+                                progress_bar=False, cwd=str(notebook.parent), log_output=False,
+                                kernel_manager_class=PrivateSocketKernelManager)
+            return
+        except pm.PapermillExecutionError:
+            raise
+        except RuntimeError as exc:  # kernel died / did not answer before the first cell
+            if attempt == KERNEL_START_RETRIES or "kernel" not in str(exc).lower():
+                raise
+
+
+def _failure_of(exc: Exception, notebook: Path) -> str:
+    if isinstance(exc, pm.PapermillExecutionError):
+        first_line = exc.source.strip().splitlines()[0][:60] if exc.source.strip() else ""
+        return f"{notebook.name}, cell In[{exc.exec_count}] `{first_line}`: {exc.ename}: {exc.evalue}"
+    return f"{notebook.name}: {type(exc).__name__}: {exc}"
+
+
+def merge_metrics(run_dir: Path) -> dict:
+    """Merge results/metrics/<stage>.json files into results/metrics.json."""
+    merged = {}
+    for part in sorted((run_dir / "results" / "metrics").glob("*.json")):
+        merged.update(json.loads(part.read_text(encoding="utf-8")))
+    (run_dir / "results" / "metrics.json").write_text(
+        json.dumps(merged, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    return merged
+
+
+def run_client(params_path: str | Path, output: str | Path = "outputs",
+               notebooks_dir: Path = NOTEBOOKS_DIR) -> RunResult:
+    """Run the full audit of one client. Never raises for a client's problem: see RunResult."""
+    from .export import export_report
+
+    params_path = Path(params_path)
+    result = RunResult(params_path)
+    try:
+        params = load_params(params_path)
+    except ParamsError as exc:
+        result.failure, result.problems = f"{params_path}: parameters", exc.problems
+        return result
+    result.client = params.client
+    data = load_inputs(params)
+    if data.errors:
+        from .validation import describe
+
+        result.failure = f"{params_path}: {len(data.errors)} input error(s)"
+        result.problems = [describe(p, params.language) for p in data.errors]
+        return result
+
+    client_dir = Path(output) / params.client_slug
+    run_id = new_run_id()
+    work = client_dir / f".{run_id}.partial"
+    (work / "notebooks").mkdir(parents=True)
+    (work / CACHE_FILE).parent.mkdir(parents=True)
+    with open(work / CACHE_FILE, "wb") as fh:
+        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    parameters = {"params_path": str(params_path.resolve()), "run_dir": str(work.resolve())}
+    executed = []
+    try:
+        t0 = time.perf_counter()
+        for notebook in stage_notebooks(notebooks_dir):
+            out = work / "notebooks" / notebook.name
+            try:
+                _execute(notebook, out, parameters)
+            except Exception as exc:  # noqa: BLE001 - any failure of a stage fails this client only
+                result.failure = f"{params.client}: {_failure_of(exc, notebook)}"
+                raise
+            executed.append(out)
+        result.seconds["notebooks"] = time.perf_counter() - t0
+        merge_metrics(work)
+        t0 = time.perf_counter()
+        try:
+            export_report(work, params, executed, data)
+        except Exception as exc:
+            result.failure = f"{params.client}: report export: {type(exc).__name__}: {exc}"
+            raise
+        result.seconds["export"] = time.perf_counter() - t0
+    except BaseException:
+        failed = client_dir / f"{run_id}.failed"
+        shutil.rmtree(work / "cache", ignore_errors=True)
+        os.replace(work, failed)
+        (failed / "failure.txt").write_text(result.failure + "\n\n" + traceback.format_exc(), encoding="utf-8")
+        result.run_dir = failed
+        return result
+    shutil.rmtree(work / "cache", ignore_errors=True)
+    final = client_dir / run_id
+    os.replace(work, final)
+    _point_latest(client_dir, run_id)
+    result.ok, result.run_dir = True, final
+    result.report_html, result.report_pdf = final / "report.html", final / "report.pdf"
+    return result
+
+
+def _point_latest(client_dir: Path, run_id: str) -> None:
+    """Atomically point `<client>/latest` at the newest complete run."""
+    tmp = client_dir / f".latest-{run_id}"
+    tmp.symlink_to(run_id, target_is_directory=True)
+    os.replace(tmp, client_dir / "latest")
+
+
+def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: Path = NOTEBOOKS_DIR,
+              on_done=None) -> list[RunResult]:
+    """Run several clients in parallel processes; one failing client does not stop the others."""
+    if jobs <= 1 or len(params_paths) == 1:
+        results = []
+        for p in params_paths:
+            results.append(run_client(p, output, notebooks_dir))
+            if on_done:
+                on_done(results[-1])
+        return results
+    results = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(run_client, p, output, notebooks_dir): p for p in params_paths}
+        for fut in as_completed(futures):
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a crashed worker is that client's failure
+                res = RunResult(futures[fut], failure=f"{futures[fut]}: {type(exc).__name__}: {exc}")
+            results.append(res)
+            if on_done:
+                on_done(res)
+    order = {p: i for i, p in enumerate(params_paths)}
+    return sorted(results, key=lambda r: order[r.params_path])

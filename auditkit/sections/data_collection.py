@@ -1,0 +1,361 @@
+"""Stage 1 report sections — data collection and goals (METHODOLOGY.md §2 Stage 1).
+
+Each function is one section of the report: it computes with `auditkit.metrics`, shows the
+as-is / norm / deviation table, a chart and a table, and records every number it shows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import charts
+from ..inventory import column_missing, table_inventory
+from ..metrics import data_collection as m
+from ..metrics import ltv as ltv_model
+from ..report import Audit, Kpi, esc
+
+STAGE = "data_collection"
+
+
+def _freq(code: str) -> str:
+    return {"M": "MS", "Q": "QS"}[code]
+
+
+def _window(audit: Audit) -> dict:
+    return {"start": audit.start, "end": audit.end}
+
+
+def goals(audit: Audit) -> None:
+    """The audit's goals and scope: what the client asked for and which data answered it."""
+    audit.heading("goals")
+    p = audit.params
+    if p.goals:
+        items = "".join(f"<li>{esc(g)}</li>" for g in p.goals)
+        audit.show(f'<p class="ak-text">{esc(audit.t(".text.goals_intro"))}</p><ul>{items}</ul>')
+    else:
+        audit.note(".text.goals_none")
+    given = [t for t, df in audit.data.tables.items() if df is not None and t in audit.data.files]
+    audit.paragraph(".text.scope", start=audit.loc.date(p.period.start), end=audit.loc.date(p.period.end),
+                    n=len(given), tables=", ".join(audit.t(f"tables.{t}") for t in given))
+    for note in audit.data.notes:
+        audit.note(f"notes.{note}")
+    audit.record("tables_provided", len(given))
+
+
+def inventory(audit: Audit) -> None:
+    """Data inventory: rows, period covered, missing values, duplicates and orphans per table."""
+    audit.heading("inventory")
+    inv = table_inventory(audit.data)
+    given = inv[inv["provided"]].copy()
+    given["name"] = given["table"].map(lambda t: audit.t(f"tables.{t}"))
+    given["period"] = [f"{audit.loc.date(a)} — {audit.loc.date(b)}" if pd.notna(a) else "—"
+                       for a, b in zip(given["first_date"], given["last_date"])]
+    audit.table("data_inventory", given, {"name": "text", "file": "text", "rows": "number", "period": "text",
+                                          "missing_share": "pct", "duplicates": "number", "orphans": "number"},
+                csv=inv)
+    audit.save_csv("data_missing_by_column", column_missing(audit.data))
+    missing = inv.loc[~inv["provided"], "table"].tolist()
+    audit.record("tables_missing", len(missing))
+    if missing:
+        audit.missing(missing, ".text.missing_tables_why")
+
+
+def dynamics(audit: Audit) -> None:
+    """Revenue, orders, active and new clients, average check per period; year over year."""
+    audit.heading("dynamics")
+    freq_code = audit.params.norms.dynamics_freq
+    orders = audit.data.tables["orders"]
+    dyn = m.dynamics(orders, _freq(freq_code), **_window(audit))
+    total_orders = int(dyn["orders"].sum())
+    yoy = _last_year_growth(dyn)
+    audit.kpis([
+        Kpi("revenue", float(dyn["revenue"].sum()), "money"),
+        Kpi("revenue_growth_yoy", yoy, "pct"),
+        Kpi("orders", total_orders, "number"),
+        Kpi("avg_check", float(dyn["revenue"].sum()) / total_orders if total_orders else None, "money"),
+        Kpi("active_clients_avg", float(dyn["active_clients"].mean()), "decimal"),
+        Kpi("new_clients", int(dyn["new_clients"].sum()), "number"),
+    ])
+    audit.figure(charts.period_bars(
+        dyn.set_index("period")["revenue"], audit.loc, freq_code, audit.t(".charts.revenue_by_period.title"),
+        audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
+        line=dyn.set_index("period")["active_clients"], line_label=audit.t(".charts.revenue_by_period.line")))
+    if dyn["period"].dt.year.nunique() > 1 and freq_code == "M":
+        by_year = dyn.assign(year=dyn["period"].dt.year, month=dyn["period"].dt.month).pivot(
+            index="month", columns="year", values="revenue")
+        months = [audit.loc.month(pd.Timestamp(2000, mth, 1)).split()[0] for mth in by_year.index]
+        audit.figure(charts.lines(by_year, audit.loc, audit.t(".charts.seasonality.title"),
+                                  audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
+                                  x_labels=months), ".charts.seasonality.caption")
+    labels = dyn.assign(label=[audit.loc.period(p, freq_code) for p in dyn["period"]])
+    audit.table("dynamics", labels, {"label": "text", "revenue": "money", "orders": "number",
+                                     "active_clients": "number", "new_clients": "number", "avg_check": "money"},
+                labels={"label": audit.t("columns.period")}, max_rows=36, csv=dyn)
+    audit.save_csv("dynamics_yoy", m.year_over_year(dyn))
+
+
+def _last_year_growth(dyn: pd.DataFrame) -> float | None:
+    """Revenue of the last 12 months of the window against the 12 months before (share), if both exist."""
+    last = dyn["period"].max()
+    recent = dyn[dyn["period"] > last - pd.DateOffset(months=12)]["revenue"].sum()
+    before = dyn[(dyn["period"] <= last - pd.DateOffset(months=12)) &
+                 (dyn["period"] > last - pd.DateOffset(months=24))]
+    if before["period"].nunique() < (12 if len(dyn) > 8 else 4) or before["revenue"].sum() <= 0:
+        return None
+    return float(recent / before["revenue"].sum() - 1)
+
+
+def segments(audit: Audit) -> None:
+    """Revenue and clients by segment; dynamics of each segment."""
+    audit.heading("segments")
+    clients, orders = audit.data.tables["clients"], audit.data.tables["orders"]
+    base = m.clients_by_segment(clients, orders, "segment", **_window(audit))
+    if base is None:
+        audit.missing(["clients"], "tables_why.clients")
+        return
+    base = base.sort_values("revenue", ascending=False)
+    base["segment"] = base["segment"].fillna(audit.t(".text.not_specified"))
+    by_seg = m.dynamics_by(orders, clients, "segment", "QS", **_window(audit))
+    pivot = by_seg.assign(segment=by_seg["segment"].fillna(audit.t(".text.not_specified"))).pivot_table(
+        index="period", columns="segment", values="revenue", aggfunc="sum")[base["segment"].tolist()]
+    audit.figure(charts.lines(pivot, audit.loc, audit.t(".charts.segments.title"),
+                              audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
+                              x_labels=[audit.loc.period(p, "Q") for p in pivot.index]))
+    audit.table("clients_by_segment", base, {"segment": "text", "clients": "number", "buying_clients": "number",
+                                             "revenue": "money", "revenue_share": "pct"})
+    audit.save_csv("dynamics_by_segment", by_seg)
+    for rec in base.itertuples():
+        audit.record(f"segment_revenue_share.{rec.segment}", rec.revenue_share)
+
+
+def plan_fact(audit: Audit) -> None:
+    """Plan / fact / deviation of revenue per month and per manager."""
+    audit.heading("plan_fact")
+    d = audit.data.tables
+    actual = m.plan_actuals("revenue", d["orders"], d["clients"], d["deals"])
+    pf = m.plan_fact(d["plans"], actual, "revenue")
+    if pf is None:
+        audit.missing(["plans"], "tables_why.plans")
+        return
+    inside = pf[(pf["period"] >= audit.start) & (pf["period"] <= audit.end)]
+    company = inside[inside["manager_id"].isna()] if inside["manager_id"].isna().any() else (
+        inside.groupby("period", as_index=False)[["plan", "fact"]].sum())
+    plan_total, fact_total = company["plan"].sum(), company["fact"].sum()
+    norm = audit.params.norms.plan_fulfilment
+    months_met = float((company["fact"] >= company["plan"] * norm).mean()) if len(company) else None
+    audit.kpis([
+        Kpi("plan_revenue", float(plan_total), "money"),
+        Kpi("fact_revenue", float(fact_total), "money"),
+        Kpi("plan_fulfilment", float(fact_total / plan_total) if plan_total else None, "pct", norm, "higher"),
+        Kpi("months_plan_met", months_met, "pct"),
+    ])
+    fig = charts.lines(company.set_index("period")[["plan", "fact"]].rename(
+        columns={"plan": audit.t("columns.plan"), "fact": audit.t("columns.fact")}), audit.loc,
+        audit.t(".charts.plan_fact.title"), audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
+        x_labels=[audit.loc.month(p) for p in company["period"]])
+    audit.figure(fig)
+    per_manager = inside[inside["manager_id"].notna()]
+    if not per_manager.empty:
+        names = _manager_names(audit)
+        by_mgr = per_manager.groupby("manager_id")[["plan", "fact"]].sum()
+        by_mgr["fulfilment"] = by_mgr["fact"] / by_mgr["plan"]
+        by_mgr["deviation"] = by_mgr["fact"] - by_mgr["plan"]
+        by_mgr.index = [names.get(i, i) for i in by_mgr.index]
+        audit.figure(charts.hbars(by_mgr["fulfilment"], audit.loc, audit.t(".charts.plan_fact_managers.title"),
+                                  audit.t("columns.fulfilment"), fmt="pct", norm=norm,
+                                  norm_label=audit.t("charts.norm")))
+        table = by_mgr.rename_axis("manager").reset_index().sort_values("fulfilment")
+        audit.table("plan_fact_by_manager", table, {"manager": "text", "plan": "money", "fact": "money",
+                                                    "deviation": "money", "fulfilment": "pct"})
+    audit.save_csv("plan_fact", pf)
+
+
+def _manager_names(audit: Audit) -> dict[str, str]:
+    """manager_id -> name as the report shows it (codes M01… when the client asked for anonymity)."""
+    managers = audit.data.tables.get("managers")
+    if managers is None:
+        return {}
+    return dict(zip(managers["manager_id"], managers["name"].fillna(managers["manager_id"])))
+
+
+def margin(audit: Audit) -> None:
+    """Gross margin = (revenue − cost) / revenue per period, where cost is given."""
+    audit.heading("margin")
+    if not audit.data.has("orders", "cost"):
+        audit.note(".text.no_cost")
+        return
+    freq_code = audit.params.norms.dynamics_freq
+    dyn = m.dynamics(audit.data.tables["orders"], _freq(freq_code), **_window(audit))
+    revenue, cost = dyn["revenue"].sum(), dyn["cost"].sum()
+    norm = audit.params.norms.gross_margin
+    audit.kpis([Kpi("gross_margin", float((revenue - cost) / revenue) if revenue else None, "pct", norm,
+                    "higher" if norm is not None else None)])
+    audit.figure(charts.lines(dyn.set_index("period")[["gross_margin"]].rename(
+        columns={"gross_margin": audit.t("columns.gross_margin")}), audit.loc, audit.t(".charts.margin.title"),
+        audit.t("columns.gross_margin"), fmt="pct", x_labels=[audit.loc.period(p, freq_code) for p in dyn["period"]],
+        norm=norm, norm_label=audit.t("charts.norm") if norm is not None else None))
+
+
+def retention(audit: Audit) -> None:
+    """Retention |A(t−1) ∩ A(t)| / |A(t−1)| between consecutive periods, overall and by segment."""
+    audit.heading("retention")
+    freq_code = audit.params.norms.retention_freq
+    orders, clients = audit.data.tables["orders"], audit.data.tables["clients"]
+    ret = m.retention(orders, _freq(freq_code), **_window(audit))
+    if ret.empty:
+        audit.note(".text.too_short")
+        return
+    norm = audit.params.norms.retention
+    overall = float(ret["retained"].sum() / ret["active_prev"].sum()) if ret["active_prev"].sum() else None
+    audit.kpis([Kpi("retention", overall, "pct", norm, "higher"),
+                Kpi("churn", None if overall is None else 1 - overall, "pct", 1 - norm, "lower")])
+    labels = [audit.loc.period(p, freq_code) for p in ret["period"]]
+    audit.figure(charts.lines(ret.set_index("period")[["retention"]].rename(
+        columns={"retention": audit.t("columns.retention")}), audit.loc, audit.t(".charts.retention.title"),
+        audit.t("columns.retention"), fmt="pct", x_labels=labels, norm=norm, norm_label=audit.t("charts.norm")))
+    audit.save_csv("retention", ret)
+    if audit.data.has("clients", "segment"):
+        seg = m.retention(orders, _freq(freq_code), by=clients.set_index("client_id")["segment"], **_window(audit))
+        totals = seg.groupby("segment")[["retained", "active_prev"]].sum()
+        totals["retention"] = totals["retained"] / totals["active_prev"]
+        grid = seg.pivot_table(index="segment", columns="period", values="retention")
+        grid.columns = [audit.loc.period(p, freq_code) for p in grid.columns]
+        audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.retention_segments.title"), fmt="pct",
+                                    cmap="RdYlGn", vmin=0, vmax=1))
+        worst = totals["retention"].idxmin()
+        audit.paragraph(".text.retention_worst_segment", segment=worst, value=audit.loc.pct(totals.loc[worst, "retention"]),
+                        norm=audit.loc.pct(norm))
+        audit.save_csv("retention_by_segment", seg)
+        for name, value in totals["retention"].items():
+            audit.record(f"retention_by_segment.{name}", value)
+
+
+def lifetime_value(audit: Audit) -> None:
+    """Client lifetime, historical LTV by cohort, predictive LTV (BG/NBD + Gamma-Gamma), LTV:CAC."""
+    audit.heading("ltv")
+    orders = audit.data.tables["orders"]
+    in_window = orders[orders["date"] <= audit.end]
+    life = m.client_lifetimes(in_window)
+    hist = m.historical_ltv(in_window, "QS")
+    basis = hist["basis"].iloc[0] if len(hist) else "revenue"
+    predicted, check = _predictive_ltv(audit, in_window)
+    cac = _blended_cac(audit)
+    per_client_value = float(predicted) if predicted is not None else float(hist["ltv"].mean()) if len(hist) else None
+    ratio = m.ltv_cac(per_client_value, cac) if cac is not None and per_client_value is not None else None
+    audit.kpis([
+        Kpi("lifetime_months", float(life["lifetime_months"].mean()), "months"),
+        Kpi("historical_ltv", float((life["margin"] if basis == "margin" else life["revenue"]).mean()), "money"),
+        Kpi("predictive_ltv", predicted, "money"),
+        Kpi("cac", cac, "money"),
+        Kpi("ltv_cac", ratio, "ratio", audit.params.norms.ltv_cac, "higher"),
+    ])
+    audit.note(f".text.ltv_basis_{basis}")
+    if predicted is None:
+        audit.note(".text.ltv_not_enough_history", customers=check.customers, repeat=check.repeat_buyers)
+    else:
+        audit.note(".text.ltv_predictive", months=audit.params.norms.ltv_horizon_months)
+    if cac is None:
+        audit.note(".text.cac_missing")
+    cohorts = hist[hist["cohort"] >= audit.start - pd.DateOffset(years=1)]
+    fig = charts.period_bars(cohorts.set_index("cohort")["ltv"], audit.loc, "Q", audit.t(".charts.ltv_cohorts.title"),
+                             audit.t(".charts.ltv_cohorts.y", currency=audit.loc.currency_symbol),
+                             line=cohorts.set_index("cohort")["clients"], line_label=audit.t("columns.clients"))
+    audit.figure(fig, ".charts.ltv_cohorts.caption")
+    audit.save_csv("ltv_by_cohort", hist)
+
+
+def _predictive_ltv(audit: Audit, orders: pd.DataFrame):
+    """Mean predicted value per client over the horizon, or None when history is too thin."""
+    totals = m.order_totals(orders)
+    totals = totals[totals["counted"]]
+    summary = ltv_model.rfm_summary(totals, "client_id", "date", "amount", observation_end=audit.end, freq="W")
+    check = ltv_model.enough_history(summary)
+    if not check.enough:
+        return None, check
+    cost_known = totals["cost"].notna().all() and totals["amount"].sum() > 0
+    margin = float((totals["amount"].sum() - totals["cost"].sum()) / totals["amount"].sum()) if cost_known else 1.0
+    weeks = audit.params.norms.ltv_horizon_months * 52 / 12
+    try:
+        pred = ltv_model.predictive_ltv(summary, weeks, margin=margin)
+    except ltv_model.LTVModelError:
+        return None, check
+    audit.save_csv("ltv_predictive", pred)
+    return float(pred["ltv"].mean()), check
+
+
+def _blended_cac(audit: Audit) -> float | None:
+    """Marketing costs in the window / clients whose first order fell in the window (money per client)."""
+    costs = audit.data.tables["marketing_costs"]
+    if costs is None:
+        return None
+    spend = costs.loc[(costs["period"] >= audit.start) & (costs["period"] <= audit.end), "cost"].sum()
+    dyn = m.dynamics(audit.data.tables["orders"], "MS", **_window(audit))
+    new = dyn["new_clients"].sum()
+    return float(spend / new) if new and spend > 0 else None
+
+
+def concentration(audit: Audit) -> None:
+    """Share of revenue of the top 10% and 20% of clients; the concentration curve."""
+    audit.heading("concentration")
+    orders = audit.data.tables["orders"]
+    conc = m.concentration(orders, **_window(audit)).set_index("top_share")
+    top10, top20 = conc.loc[0.1, "revenue_share"], conc.loc[0.2, "revenue_share"]
+    audit.kpis([
+        Kpi("top10_share", float(top10), "pct"),
+        Kpi("top20_share", float(top20), "pct", audit.params.norms.top20_share_max, "lower"),
+        Kpi("buying_clients", int(conc.loc[0.2, "clients"]), "number"),
+    ])
+    revenue = m.abc(orders, **_window(audit))["revenue"].clip(lower=0).to_numpy()
+    n = len(revenue)
+    x = np.arange(1, n + 1) / n
+    y = np.cumsum(revenue) / revenue.sum()
+    marks = {audit.t(".charts.concentration.mark", share=audit.loc.pct(s, 0), value=audit.loc.pct(v, 0)): (s, v)
+             for s, v in ((0.1, top10), (0.2, top20))}
+    audit.figure(charts.lorenz(x, y, audit.loc, audit.t(".charts.concentration.title"),
+                               audit.t(".charts.concentration.x"), audit.t(".charts.concentration.y"), marks))
+    audit.save_csv("concentration", conc.reset_index())
+
+
+def abc_xyz(audit: Audit) -> None:
+    """ABC by revenue (A while the cumulative share before the client < a, B < b) × XYZ by stability."""
+    audit.heading("abc_xyz")
+    n = audit.params.norms
+    orders = audit.data.tables["orders"]
+    abc = m.abc(orders, n.abc_a, n.abc_b, **_window(audit))
+    xyz = m.xyz(orders, audit.start, audit.end, _freq(n.dynamics_freq), n.xyz_x, n.xyz_y)
+    matrix = m.abc_xyz_matrix(abc, xyz)
+    audit.paragraph(".text.abc_xyz_rule", a=audit.loc.pct(n.abc_a, 0), b=audit.loc.pct(n.abc_b, 0),
+                    x=audit.loc.number(n.xyz_x, 2), y=audit.loc.number(n.xyz_y, 2),
+                    period=audit.t(f".text.freq_{n.dynamics_freq}"))
+    counts = matrix.pivot(index="abc", columns="xyz", values="clients")
+    revenue_share = matrix.pivot(index="abc", columns="xyz", values="revenue") / matrix["revenue"].sum()
+    fig, axes = charts.new(2.6, ncols=2)
+    for ax, grid, title, fmt in ((axes[0], counts, ".charts.abc_xyz.clients", "number"),
+                                 (axes[1], revenue_share, ".charts.abc_xyz.revenue", "pct")):
+        charts.heatmap_on(ax, grid, audit.loc, audit.t(title), fmt)
+    audit.figure(fig)
+    summary = abc.groupby("abc").agg(clients=("client_id", "size"), revenue=("revenue", "sum"))
+    summary["revenue_share"] = summary["revenue"] / summary["revenue"].sum()
+    for cls, rec in summary.iterrows():
+        audit.record(f"abc.{cls}.clients", int(rec["clients"]))
+        audit.record(f"abc.{cls}.revenue_share", rec["revenue_share"])
+    audit.table("abc_summary", summary.rename_axis("class").reset_index(),
+                {"class": "text", "clients": "number", "revenue": "money", "revenue_share": "pct"})
+    audit.save_csv("abc_clients", abc.merge(xyz[["client_id", "cv", "xyz"]], on="client_id", how="left"))
+    audit.save_csv("abc_xyz_matrix", matrix)
+
+
+def migration(audit: Audit) -> None:
+    """ABC class in the first half of the window vs the second half, incl. new and lost clients."""
+    audit.heading("migration")
+    n = audit.params.norms
+    mig = m.abc_migration(audit.data.tables["orders"], audit.start, audit.end, n.abc_a, n.abc_b)
+    grid = mig.pivot(index="previous", columns="current", values="clients")
+    names = {k: audit.t(f".text.class_{k}") if k in ("new", "lost") else k for k in ("A", "B", "C", "new", "lost")}
+    grid = grid.rename(index=names, columns=names)
+    audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.migration.title"), cmap="Blues",
+                                xlabel=audit.t(".charts.migration.x"), ylabel=audit.t(".charts.migration.y")))
+    down = mig[(mig["previous"] == "A") & mig["current"].isin(["B", "C", "lost"])]["clients"].sum()
+    lost = mig[mig["current"] == "lost"]["clients"].sum()
+    audit.kpis([Kpi("a_clients_downgraded", int(down), "number"), Kpi("clients_lost", int(lost), "number")])
+    audit.save_csv("abc_migration", mig)
