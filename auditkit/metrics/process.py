@@ -1,0 +1,809 @@
+"""Stage 2 — the sales process (METHODOLOGY.md §2 Stage 2).
+
+Acquisition (funnel per source/channel, CAC, activities per won deal), deal outcomes (win rate,
+average won deal, sales cycle, lost reasons, sales velocity), the open pipeline and its coverage,
+stage analysis from stage_history, after-sales and relationship management.
+
+Conventions:
+- ``start``/``end`` are calendar days, both inclusive: a date-time on the end day is inside.
+- ``by=None`` returns a dict for the whole input; ``by="<column>"`` returns a DataFrame with that
+  key column first (NA kept as its own group), or None when the column is not available
+  (missing or all-NA). A missing required table gives None.
+- Counts are int64 (Int64 where a count can be undefined), money and days float64, shares are
+  fractions 0..1 (float64, NaN when the denominator is 0). Days are exact (timedelta / 1 day)
+  unless a docstring says calendar days.
+- Orders are netted per order_id; an order counts if its net amount is > 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DAY = pd.Timedelta(days=1)
+MONTH_DAYS = 365.25 / 12
+CLIENT_STATUSES = ("new", "active", "sleeping", "lost")
+
+_INT_AGGS = {"size", "count", "nunique"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _available(table: pd.DataFrame | None, column: str) -> bool:
+    """True when ``table`` is given and ``column`` is present with at least one value."""
+    return table is not None and column in table.columns and bool(table[column].notna().any())
+
+
+def _day(ts) -> pd.Timestamp:
+    """The calendar day (midnight) of a date-like value."""
+    return pd.Timestamp(ts).normalize()
+
+
+def _upto(values: pd.Series, end) -> pd.Series:
+    """values on or before the end day (NaT → False)."""
+    return values < _day(end) + DAY
+
+
+def _within(values: pd.Series, start, end) -> pd.Series:
+    """values in [start day, end day] inclusive (NaT → False)."""
+    return (values >= _day(start)) & _upto(values, end)
+
+
+def _days(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    """(later − earlier) in days as float64 (NaN where a date is missing)."""
+    return ((later - earlier) / DAY).astype("float64")
+
+
+def _days_before(end, dates: pd.Series) -> pd.Series:
+    """Calendar days from each date's day to the end day (float64)."""
+    return ((_day(end) - dates.dt.normalize()) / DAY).astype("float64")
+
+
+def _share(numerator, denominator) -> pd.Series:
+    """numerator / denominator as float64, NaN where the denominator is 0."""
+    den = pd.Series(denominator, dtype="float64")
+    return pd.Series(numerator, dtype="float64") / den.where(den != 0)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator as a float, NaN when the denominator is 0 or NaN."""
+    return float(numerator / denominator) if denominator > 0 else np.nan
+
+
+def _quantile(q: float):
+    """A named aggregation function: the q-quantile (linear interpolation) of a group."""
+
+    def quantile(values: pd.Series) -> float:
+        return values.quantile(q)
+
+    return quantile
+
+
+def _aggregate(df: pd.DataFrame, by: str | None, **aggs: tuple) -> pd.DataFrame:
+    """Named aggregations per value of ``by`` (NA kept as a group), or one row (index 0) for the
+    whole frame when ``by`` is None — also when ``df`` is empty (counts 0, statistics NaN).
+    Counts (size/count/nunique and sums of bool columns) come back as int64."""
+    if by is None:
+        out = df.groupby(np.zeros(len(df), dtype="int8")).agg(**aggs).reindex([0])
+    else:
+        out = df.groupby(by, dropna=False, sort=True).agg(**aggs)
+    ints = [
+        name
+        for name, (col, func) in aggs.items()
+        if func in _INT_AGGS or (func == "sum" and df[col].dtype == bool)
+    ]
+    sums = [name for name, (_, func) in aggs.items() if func == "sum"]
+    out[sums] = out[sums].fillna(0.0)
+    out[ints] = out[ints].fillna(0).astype("int64")
+    return out
+
+
+def _finish(out: pd.DataFrame, by: str | None) -> dict | pd.DataFrame:
+    """The aggregated frame as a dict (``by`` None) or with the key as the first column."""
+    if by is None:
+        return {c: out[c].iloc[0].item() for c in out.columns}
+    return out.reset_index()
+
+
+def _breakdown(deals: pd.DataFrame, by: str | None, clients: pd.DataFrame | None) -> pd.DataFrame | None:
+    """deals carrying the breakdown column ``by`` — taken from ``clients`` via client_id when the
+    deals lack it (e.g. segment); None when that column is not available."""
+    if by is None:
+        return deals
+    if by not in deals.columns and _available(clients, by) and "client_id" in deals.columns:
+        lookup = clients.drop_duplicates("client_id").set_index("client_id")[by]
+        deals = deals.assign(**{by: deals["client_id"].map(lookup)})
+    return deals if _available(deals, by) else None
+
+
+def _closed_in(deals: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Won and lost deals whose closed_at falls in [start, end]."""
+    closed = deals["status"].isin(["won", "lost"]) & _within(deals["closed_at"], start, end)
+    return deals[closed.fillna(False)]
+
+
+def _won_in(
+    deals: pd.DataFrame, start, end, by: str | None, clients: pd.DataFrame | None
+) -> pd.DataFrame | None:
+    """Deals won in [start, end] carrying the breakdown column ``by`` (None when not available)."""
+    closed = _breakdown(_closed_in(deals, start, end), by, clients)
+    return None if closed is None else closed[closed["status"] == "won"]
+
+
+def _open_at(deals: pd.DataFrame, end) -> pd.Series:
+    """Deals open at the end date: created on/before it (unknown creation counts as created) and
+    either still open or closed after it."""
+    created = _upto(deals["created_at"], end) | deals["created_at"].isna()
+    closed_at = deals["closed_at"]
+    closed_later = deals["status"].isin(["won", "lost"]) & closed_at.notna() & ~_upto(closed_at, end)
+    return (created & ((deals["status"] == "open") | closed_later)).fillna(False).astype(bool)
+
+
+def _counted_orders(orders: pd.DataFrame, end) -> pd.DataFrame:
+    """Orders netted from lines (order date = earliest line) up to the end day, kept when net > 0.
+    Columns: order_id, client_id, date, net."""
+    lines = orders[_upto(orders["date"], end)]
+    per_order = lines.groupby("order_id", sort=False).agg(
+        client_id=("client_id", "first"), date=("date", "min"), net=("amount", "sum")
+    )
+    return per_order[per_order["net"] > 0].reset_index()
+
+
+# ------------------------------------------------------------------------ acquisition
+
+_FUNNEL = ("mql", "sql", "won")
+
+
+def _lead_flags(leads: pd.DataFrame, deals: pd.DataFrame | None, start, end) -> pd.DataFrame:
+    """Leads created in [start, end] with float flags mql/sql/won reached by the end day.
+
+    The funnel is monotone: won implies SQL, SQL implies MQL. A stage whose source column
+    (mql_at, sql_at, leads.deal_id + deals) is not available is all-NaN."""
+    lf = leads[_within(leads["created_at"], start, end)]
+    won_ids = pd.Series([], dtype="string")
+    if deals is not None:
+        closed_at = deals["closed_at"]
+        won_by_end = (deals["status"] == "won") & (_upto(closed_at, end) | closed_at.isna())
+        won_ids = deals.loc[won_by_end, "deal_id"]
+    won = lf["deal_id"].isin(won_ids)
+    sql = (_upto(lf["sql_at"], end) | won).astype(bool)
+    mql = (_upto(lf["mql_at"], end) | sql).astype(bool)
+    flags = pd.DataFrame({"mql": mql, "sql": sql, "won": won}, index=lf.index).astype("float64")
+    tracked = {
+        "mql": _available(leads, "mql_at"),
+        "sql": _available(leads, "sql_at"),
+        "won": deals is not None and _available(leads, "deal_id"),
+    }
+    for stage, ok in tracked.items():
+        if not ok:
+            flags[stage] = np.nan
+    return pd.concat([lf[["source", "channel"]], flags], axis=1)
+
+
+def acquisition(
+    leads: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    start,
+    end,
+    by: str | None = "source",
+) -> dict | pd.DataFrame | None:
+    """Lead → MQL → SQL → won funnel of the leads created in [start, end], per ``by``
+    ("source" or "channel"; None = whole funnel).
+
+    A lead is MQL/SQL when mql_at/sql_at is on or before the end day, won when its deal_id is a
+    won deal closed by the end day; the funnel is monotone (won ⇒ SQL ⇒ MQL).
+    Keys: leads (int64); mql, sql, won (float64, NaN when that stage is not tracked);
+    mql_rate = mql/leads, sql_rate = sql/mql, sql_to_won = won/sql, overall = won/leads (float64).
+    """
+    if leads is None or (by is not None and not _available(leads, by)):
+        return None
+    flags = _lead_flags(leads, deals, start, end)
+    aggs = {"leads": ("mql", "size")} | {s: (s, "sum") for s in _FUNNEL}
+    out = _aggregate(flags, by, **aggs)
+    for stage in _FUNNEL:
+        if flags[stage].isna().all():
+            out[stage] = np.nan
+    out["mql_rate"] = _share(out["mql"], out["leads"])
+    out["sql_rate"] = _share(out["sql"], out["mql"])
+    out["sql_to_won"] = _share(out["won"], out["sql"])
+    out["overall"] = _share(out["won"], out["leads"])
+    return _finish(out, by)
+
+
+def funnel_rates(leads: pd.DataFrame | None, deals: pd.DataFrame | None, start, end) -> dict | None:
+    """The whole lead funnel: ``acquisition(..., by=None)`` (same keys)."""
+    return acquisition(leads, deals, start, end, by=None)
+
+
+def cac_by_channel(
+    marketing_costs: pd.DataFrame | None, deals: pd.DataFrame | None, start, end
+) -> pd.DataFrame | None:
+    """CAC per channel = marketing cost of the channel in the period / new clients won from it.
+
+    Cost: marketing_costs rows whose month overlaps [start, end]. A new client is a client whose
+    first won deal ever (by closed_at) closes in [start, end]; its channel is that deal's channel.
+    A won deal without client_id counts as its own client.
+    Columns: channel (string), cost (float64, NaN when the channel has no cost row),
+    new_clients (int64), cac (float64, NaN when no new client or no cost).
+    """
+    if marketing_costs is None or deals is None or not _available(deals, "channel"):
+        return None
+    month = marketing_costs["period"]
+    costs = marketing_costs[(month >= _day(start).to_period("M").start_time) & _upto(month, end)]
+    cost = costs.groupby("channel")["cost"].sum()
+    won = deals[(deals["status"] == "won") & deals["closed_at"].notna()]
+    won = won.assign(_client=won["client_id"].fillna("deal:" + won["deal_id"]))
+    first = won.sort_values("closed_at", kind="stable").drop_duplicates("_client")
+    new = first[_within(first["closed_at"], start, end)].groupby("channel").size()
+    out = pd.concat([cost.rename("cost"), new.rename("new_clients")], axis=1).rename_axis("channel")
+    out["new_clients"] = out["new_clients"].fillna(0).astype("int64")
+    out["cac"] = _share(out["cost"], out["new_clients"])
+    out = out.sort_index().reset_index()
+    return out.astype({"channel": "string"})
+
+
+def activities_per_won_deal(
+    activities: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    start,
+    end,
+    by: str | None = None,
+    clients: pd.DataFrame | None = None,
+) -> dict | pd.DataFrame | None:
+    """Conversations per won deal: activities linked (deal_id) to deals won in [start, end],
+    dated on or before the deal's close day, / those won deals; per ``by`` (e.g. channel).
+    Keys: won_deals, activities (int64), activities_per_won_deal (float64)."""
+    if activities is None or deals is None or not _available(activities, "deal_id"):
+        return None
+    won = _won_in(deals, start, end, by, clients)
+    if won is None:
+        return None
+    close_day = activities["deal_id"].map(won.set_index("deal_id")["closed_at"])
+    linked = activities.loc[activities["date"] < close_day.dt.normalize() + DAY, "deal_id"]
+    won = won.assign(_activities=won["deal_id"].map(linked.value_counts()).fillna(0))
+    out = _aggregate(won, by, won_deals=("deal_id", "size"), activities=("_activities", "sum"))
+    out["activities"] = out["activities"].astype("int64")
+    out["activities_per_won_deal"] = _share(out["activities"], out["won_deals"])
+    return _finish(out, by)
+
+
+# ---------------------------------------------------------------------- deal outcomes
+
+
+def win_rate(
+    deals: pd.DataFrame | None, start, end, by: str | None = None, clients: pd.DataFrame | None = None
+) -> dict | pd.DataFrame | None:
+    """Win rate over deals closed (won or lost) in [start, end]; open deals never count.
+
+    win_rate = won / (won + lost); win_rate_value = won_value / (won_value + lost_value) with
+    amounts summed the same way (missing amounts count as 0).
+    Keys: won, lost (int64), win_rate, won_value, lost_value, win_rate_value (float64)."""
+    if deals is None:
+        return None
+    closed = _breakdown(_closed_in(deals, start, end), by, clients)
+    if closed is None:
+        return None
+    is_won = (closed["status"] == "won").astype(bool)
+    closed = closed.assign(
+        _won=is_won,
+        _lost=~is_won,
+        _won_value=closed["amount"].where(is_won, 0.0),
+        _lost_value=closed["amount"].where(~is_won, 0.0),
+    )
+    out = _aggregate(
+        closed, by, won=("_won", "sum"), lost=("_lost", "sum"),
+        won_value=("_won_value", "sum"), lost_value=("_lost_value", "sum"),
+    )
+    out["win_rate"] = _share(out["won"], out["won"] + out["lost"])
+    out["win_rate_value"] = _share(out["won_value"], out["won_value"] + out["lost_value"])
+    return _finish(out[["won", "lost", "win_rate", "won_value", "lost_value", "win_rate_value"]], by)
+
+
+def average_won_deal(
+    deals: pd.DataFrame | None, start, end, by: str | None = None, clients: pd.DataFrame | None = None
+) -> dict | pd.DataFrame | None:
+    """Average won deal = mean amount of the deals won in [start, end] that have an amount.
+    Keys: won_deals (int64, all won deals), won_value (float64, Σ amount),
+    average_won_deal (float64)."""
+    if deals is None:
+        return None
+    won = _won_in(deals, start, end, by, clients)
+    if won is None:
+        return None
+    out = _aggregate(
+        won, by,
+        won_deals=("deal_id", "size"), won_value=("amount", "sum"), average_won_deal=("amount", "mean"),
+    )
+    return _finish(out, by)
+
+
+def sales_cycle(
+    deals: pd.DataFrame | None, start, end, by: str | None = None, clients: pd.DataFrame | None = None
+) -> dict | pd.DataFrame | None:
+    """Sales cycle = days from created_at to closed_at of the deals won in [start, end]
+    (deals without either date or with a negative duration are left out); ``by`` may be a deals
+    column (channel, manager_id, ...) or a clients column such as segment.
+    Keys: won_deals (int64, deals measured), median_days, p75_days (float64)."""
+    if deals is None:
+        return None
+    won = _won_in(deals, start, end, by, clients)
+    if won is None:
+        return None
+    won = won.assign(_days=_days(won["closed_at"], won["created_at"]))
+    won = won[won["_days"] >= 0]
+    out = _aggregate(
+        won, by,
+        won_deals=("_days", "size"),
+        median_days=("_days", "median"),
+        p75_days=("_days", _quantile(0.75)),
+    )
+    return _finish(out, by)
+
+
+def lost_reasons(deals: pd.DataFrame | None, start, end) -> pd.DataFrame | None:
+    """Pareto of the reasons of deals lost in [start, end] (NA = reason not recorded, its own row),
+    sorted by count descending. Columns: lost_reason (string), deals (int64), share,
+    cumulative_share (float64, of all lost deals), amount (float64, Σ amount)."""
+    if deals is None or not _available(deals, "lost_reason"):
+        return None
+    lost = _closed_in(deals, start, end)
+    lost = lost[lost["status"] == "lost"]
+    out = lost.groupby("lost_reason", dropna=False).agg(
+        deals=("deal_id", "size"), amount=("amount", "sum")
+    )
+    out = out.sort_values(["deals", "amount"], ascending=False, kind="stable").reset_index()
+    out["share"] = _share(out["deals"], pd.Series(out["deals"].sum(), index=out.index))
+    out["cumulative_share"] = out["share"].cumsum()
+    return out[["lost_reason", "deals", "share", "cumulative_share", "amount"]]
+
+
+def sales_velocity(deals: pd.DataFrame | None, start, end) -> dict | None:
+    """Sales velocity (money per day) = open deals at the end date × win rate × average won deal
+    / median sales cycle in days, the last three over deals closed in [start, end].
+    Keys: open_deals (int64), win_rate, average_won_deal, median_cycle_days, velocity (float64)."""
+    if deals is None:
+        return None
+    open_deals = int(_open_at(deals, end).sum())
+    rate = win_rate(deals, start, end)["win_rate"]
+    average = average_won_deal(deals, start, end)["average_won_deal"]
+    cycle = sales_cycle(deals, start, end)["median_days"]
+    return {
+        "open_deals": open_deals,
+        "win_rate": rate,
+        "average_won_deal": average,
+        "median_cycle_days": cycle,
+        "velocity": _ratio(open_deals * rate * average, cycle),
+    }
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+def open_pipeline(
+    deals: pd.DataFrame | None,
+    end,
+    by: str | None = None,
+    stage_probability: Mapping[str, float] | None = None,
+    clients: pd.DataFrame | None = None,
+) -> dict | pd.DataFrame | None:
+    """Open pipeline at the end date: deals created on/before it (unknown creation counts) and not
+    closed by it; per ``by`` (manager_id, channel, lead_source, stage, ...).
+
+    probability = the deal's probability (0..1), else ``stage_probability[stage]`` (0..1).
+    Keys: open_deals (int64), amount (float64, Σ amount), weighted_amount (float64,
+    Σ amount × probability), without_probability (int64, open deals with no probability at all).
+    """
+    if deals is None:
+        return None
+    pipe = _breakdown(deals[_open_at(deals, end)], by, clients)
+    if pipe is None:
+        return None
+    by_stage = pipe["stage"].map(dict(stage_probability or {})).astype("float64")
+    probability = pipe["probability"].fillna(by_stage)
+    pipe = pipe.assign(
+        _weighted=pipe["amount"] * probability, _no_probability=probability.isna().astype(bool)
+    )
+    out = _aggregate(
+        pipe, by, open_deals=("deal_id", "size"), amount=("amount", "sum"),
+        weighted_amount=("_weighted", "sum"), without_probability=("_no_probability", "sum"),
+    )
+    return _finish(out, by)
+
+
+def remaining_plan(plans: pd.DataFrame | None, end, until=None, metric: str = "revenue") -> float | None:
+    """Σ target of ``metric`` plan periods starting after the end day (up to ``until`` inclusive;
+    None = all later periods). Company-level rows (no manager_id) are used when any exist among
+    them, else the per-manager rows are summed. None without plans."""
+    if plans is None:
+        return None
+    rows = plans[(plans["metric"] == metric) & ~_upto(plans["period"], end)]
+    if until is not None:
+        rows = rows[_upto(rows["period"], until)]
+    company = rows["manager_id"].isna()
+    return float(rows.loc[company, "target"].sum() if company.any() else rows["target"].sum())
+
+
+def pipeline_coverage(
+    deals: pd.DataFrame | None,
+    plans: pd.DataFrame | None,
+    start,
+    end,
+    until=None,
+    stage_probability: Mapping[str, float] | None = None,
+) -> dict | None:
+    """Coverage = weighted open pipeline at the end date / remaining revenue plan; its norm is
+    1 / win rate (win rate over deals closed in [start, end]).
+    Keys: weighted_pipeline, remaining_plan, coverage, win_rate, coverage_norm (float64)."""
+    if deals is None or plans is None:
+        return None
+    weighted = open_pipeline(deals, end, stage_probability=stage_probability)["weighted_amount"]
+    plan = remaining_plan(plans, end, until)
+    rate = win_rate(deals, start, end)["win_rate"]
+    return {
+        "weighted_pipeline": weighted,
+        "remaining_plan": plan,
+        "coverage": _ratio(weighted, plan),
+        "win_rate": rate,
+        "coverage_norm": _ratio(1.0, rate),
+    }
+
+
+# ------------------------------------------------------------------------ stage analysis
+
+
+def stage_durations(
+    stage_history: pd.DataFrame | None, end, deals: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """Days in stage per stage_history entry on or before the end day: until the deal's next
+    entered_at. A deal's last entry runs until closed_at when the deal was closed by the end date
+    (NaN without closed_at), else — open, or unknown without deals — until the end date, flagged
+    ``open``. Negative spans are clipped to 0.
+    Columns: deal_id, stage (string), entered_at (datetime64), days (float64), open (bool)."""
+    if stage_history is None:
+        return None
+    h = stage_history[_upto(stage_history["entered_at"], end)]
+    h = h.sort_values(["deal_id", "entered_at"], kind="stable")[["deal_id", "stage", "entered_at"]]
+    deal_ids = h["deal_id"].to_numpy()
+    last = np.append(deal_ids[1:] != deal_ids[:-1], True) if len(h) else np.zeros(0, dtype=bool)
+    next_entry = h["entered_at"].shift(-1).where(~last)
+    if deals is not None:
+        is_open = ~h["deal_id"].isin(deals.loc[~_open_at(deals, end), "deal_id"])
+        close = h["deal_id"].map(deals.set_index("deal_id")["closed_at"]).where(~is_open)
+    else:
+        is_open = pd.Series(True, index=h.index)
+        close = pd.Series(pd.NaT, index=h.index, dtype=h["entered_at"].dtype)
+    open_last = last & is_open.to_numpy()
+    until = next_entry.fillna(close.where(last)).mask(open_last, _day(end))
+    days = _days(until, h["entered_at"]).clip(lower=0)
+    return h.assign(days=days, open=open_last).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class StageAnalysis:
+    """Result of :func:`stage_analysis`.
+
+    stages: one row per to-be stage in order, then observed stages outside the to-be model —
+      stage (string), in_to_be (bool), entered (int64, deals that entered it), reached_next
+      (Int64, of those, deals that also entered the next to-be stage), conversion
+      (= reached_next / entered), drop_off (= 1 − conversion), dropped (Int64, entered −
+      reached_next), skipped (Int64, deals that entered a later to-be stage but never this one),
+      skip_share (= skipped / deals that entered a later to-be stage), median_days, p90_days
+      (days in stage per deal, visits summed, open stays counted until the end date),
+      open_in_stage (int64, deals whose open stay is in this stage), norm, gap (= norm − conversion).
+    bottleneck: the stage with the largest positive gap, else None.
+    as_is: most common per-deal order of first entries (over won deals when deals are given and
+      any won deal has history, else over all deals); as_is_share: share of those deals on it.
+    to_be: the to-be order used; in_to_be_order_share: share of deals whose first entries into
+      to-be stages follow the to-be order; deals_with_skips: deals that skipped a to-be stage.
+    """
+
+    stages: pd.DataFrame
+    bottleneck: str | None
+    as_is: list[str]
+    as_is_share: float
+    to_be: list[str]
+    in_to_be_order_share: float
+    deals: int
+    deals_with_skips: int
+
+
+def _as_is(
+    first: pd.DataFrame, n_deals: int, names: np.ndarray, only: np.ndarray | None
+) -> tuple[list[str], float]:
+    """Mode of the per-deal sequences of first entries (deal codes in ``first`` are sorted by
+    deal then time) over the deals flagged in ``only`` (all when None)."""
+    width = int(first["pos"].max()) + 1 if len(first) else 0
+    seq = np.full((n_deals, width), -1, dtype=np.int64)
+    seq[first["deal"].to_numpy(), first["pos"].to_numpy()] = first["code"].to_numpy()
+    if only is not None:
+        seq = seq[only]
+    if not len(seq):
+        return [], np.nan
+    rows, counts = np.unique(seq, axis=0, return_counts=True)
+    best = rows[np.argmax(counts)]
+    return [str(names[c]) for c in best if c >= 0], float(counts.max() / len(seq))
+
+
+def _progress(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From the deal × stage "entered" matrix whose first ``k`` columns are the to-be stages in
+    order: per column the deals that also entered the next to-be stage (NaN past the model), the
+    deal × stage "skipped" matrix (entered a later to-be stage, never this one) and per column
+    the number of deals that entered a later to-be stage."""
+    n_deals, n_names = m.shape
+    reached = np.full(n_names, np.nan)
+    later = np.zeros((n_deals, n_names), dtype=bool)
+    if k > 1:
+        reached[: k - 1] = (m[:, : k - 1] & m[:, 1:k]).sum(axis=0)
+        later[:, : k - 1] = np.logical_or.accumulate(m[:, k - 1 : 0 : -1], axis=1)[:, ::-1]
+    return reached, later & ~m, later.sum(axis=0).astype("float64")
+
+
+def _in_order_share(first: pd.DataFrame, model: list[int]) -> float:
+    """Share of deals (with an entry into a to-be stage) whose first entries into the to-be stages
+    (``model``: stage codes in to-be order; ``first`` sorted by deal, then time) never go back."""
+    rows = first[first["code"].isin(model)]
+    if rows.empty:
+        return np.nan
+    position = rows["code"].map(pd.Series(np.arange(len(model)), index=model)).to_numpy()
+    deal = rows["deal"].to_numpy()
+    back = (deal[1:] == deal[:-1]) & (position[1:] < position[:-1])
+    return float(1 - len(np.unique(deal[1:][back])) / len(np.unique(deal)))
+
+
+def stage_analysis(
+    stage_history: pd.DataFrame | None,
+    end,
+    stages: Sequence[str] | None = None,
+    deals: pd.DataFrame | None = None,
+    norms: Mapping[str, float] | None = None,
+) -> StageAnalysis | None:
+    """Stage conversion, time in stage, skipping, bottleneck and as-is vs to-be order from
+    stage_history up to the end date (see :class:`StageAnalysis` for every field).
+
+    ``stages``: the to-be order (default: the as-is order). ``norms``: norm conversion per stage
+    (default for every stage: the median of the to-be stages' conversions)."""
+    durations = stage_durations(stage_history, end, deals)
+    if durations is None:
+        return None
+    durations = durations[durations["stage"].notna()]
+    to_be = list(stages or [])
+    names = np.array(to_be + sorted(set(durations["stage"].unique()) - set(to_be)), dtype=object)
+    deal_codes, deal_ids = pd.factorize(durations["deal_id"])
+    code = pd.Categorical(durations["stage"], categories=names).codes
+    visits = pd.DataFrame({"deal": deal_codes, "code": code}, index=durations.index).join(
+        durations[["days", "open", "entered_at"]]
+    ).groupby(["deal", "code"], sort=False)
+    per = pd.DataFrame({  # one row per deal and stage: visits summed
+        "days": visits["days"].sum(min_count=1),
+        "open": visits["open"].any(),
+        "first_at": visits["entered_at"].min(),
+    }).reset_index()
+    n_deals, n_names = len(deal_ids), len(names)
+    entered = np.zeros((n_deals, n_names), dtype=bool)
+    entered[per["deal"].to_numpy(), per["code"].to_numpy()] = True
+
+    first = per.sort_values(["deal", "first_at", "code"], kind="stable")
+    first = first.assign(pos=first.groupby("deal").cumcount())
+    won = None
+    if deals is not None:
+        won = pd.Series(deal_ids).isin(deals.loc[deals["status"] == "won", "deal_id"]).to_numpy()
+        won = won if won.any() else None
+    as_is, as_is_share = _as_is(first, n_deals, names, won)
+    if not to_be:
+        to_be = as_is
+    order = [int(np.flatnonzero(names == s)[0]) for s in to_be] + [
+        i for i in range(n_names) if names[i] not in to_be
+    ]
+    k = len(to_be)
+
+    in_order = entered[:, order]
+    reached, skipped_mask, later_n = _progress(in_order, k)
+    skipped = skipped_mask.sum(axis=0).astype("float64")
+    skipped[k:] = np.nan
+
+    time = per.groupby("code")["days"]
+    stay = pd.DataFrame({"median_days": time.median(), "p90_days": time.quantile(0.9)}).reindex(order)
+    open_in = per[per["open"]].groupby("code").size().reindex(order, fill_value=0)
+
+    table = pd.DataFrame({
+        "stage": pd.array(names[order], dtype="string"),
+        "in_to_be": np.arange(n_names) < k,
+        "entered": in_order.sum(axis=0).astype("int64"),
+        "reached_next": pd.array(reached, dtype="Int64"),
+    })
+    table["conversion"] = _share(table["reached_next"].astype("float64"), table["entered"])
+    table["drop_off"] = 1 - table["conversion"]
+    table["dropped"] = table["entered"] - table["reached_next"]
+    table["skipped"] = pd.array(skipped, dtype="Int64")
+    table["skip_share"] = _share(skipped, later_n)
+    table["median_days"] = stay["median_days"].to_numpy()
+    table["p90_days"] = stay["p90_days"].to_numpy()
+    table["open_in_stage"] = open_in.to_numpy().astype("int64")
+    norm_default = table["conversion"].median()
+    table["norm"] = (
+        table["stage"].map(dict(norms)).astype("float64") if norms is not None
+        else pd.Series(norm_default, index=table.index).where(table["conversion"].notna())
+    )
+    table["gap"] = table["norm"] - table["conversion"]
+    gaps = table["gap"].where(table["gap"] > 0)
+    bottleneck = str(table.loc[gaps.idxmax(), "stage"]) if gaps.notna().any() else None
+
+    return StageAnalysis(
+        stages=table,
+        bottleneck=bottleneck,
+        as_is=as_is,
+        as_is_share=as_is_share,
+        to_be=to_be,
+        in_to_be_order_share=_in_order_share(first, order[:k]),
+        deals=int(n_deals),
+        deals_with_skips=int(skipped_mask.any(axis=1).sum()),
+    )
+
+
+# ------------------------------------------------------------------------- after-sales
+
+
+def _first_orders(counted: pd.DataFrame) -> pd.DataFrame:
+    """Per client: first and second counted order dates (second NaT when none).
+    Columns: client_id, first, second."""
+    ordered = counted.sort_values(["client_id", "date"], kind="stable")
+    nth = ordered.groupby("client_id").cumcount()
+    first = ordered[nth == 0].set_index("client_id")["date"].rename("first")
+    second = ordered[nth == 1].set_index("client_id")["date"].rename("second")
+    return pd.concat([first, second], axis=1).rename_axis("client_id").reset_index()
+
+
+def after_sales_contact(
+    orders: pd.DataFrame | None, activities: pd.DataFrame | None, start, end, days: int = 14
+) -> dict | None:
+    """Share of new clients contacted after their first order: an activity with the client's
+    client_id on calendar days 1..``days`` after the first counted order's day. New clients are
+    those whose first counted order ever falls in [start, end − days] (the whole follow-up window
+    must lie before the end date).
+    Keys: new_clients, contacted (int64), contacted_share (float64)."""
+    if orders is None or activities is None or not _available(activities, "client_id"):
+        return None
+    firsts = _first_orders(_counted_orders(orders, end))
+    new = firsts[_within(firsts["first"], start, _day(end) - days * DAY)]
+    acts = activities[["client_id", "date"]].dropna().merge(new[["client_id", "first"]], on="client_id")
+    gap = _days(acts["date"].dt.normalize(), acts["first"].dt.normalize())
+    contacted = acts.loc[(gap >= 1) & (gap <= days), "client_id"].nunique()
+    return {"new_clients": len(new), "contacted": int(contacted),
+            "contacted_share": _ratio(contacted, len(new))}
+
+
+def repeat_purchase(orders: pd.DataFrame | None, start, end) -> dict | None:
+    """Repeat purchases: repeat_rate = clients with ≥ 2 counted orders in [start, end] / clients
+    with ≥ 1; median_days_to_second_order over new clients (first counted order ever in
+    [start, end]) who placed a second counted order by the end date.
+    Keys: clients, repeat_clients, new_clients, new_with_second_order (int64), repeat_rate,
+    median_days_to_second_order (float64)."""
+    if orders is None:
+        return None
+    counted = _counted_orders(orders, end)
+    per_client = counted[_within(counted["date"], start, end)].groupby("client_id").size()
+    firsts = _first_orders(counted)
+    new = firsts[_within(firsts["first"], start, end)]
+    to_second = _days(new["second"], new["first"]).dropna()
+    repeat = int((per_client >= 2).sum())
+    return {
+        "clients": len(per_client),
+        "repeat_clients": repeat,
+        "repeat_rate": _ratio(repeat, len(per_client)),
+        "new_clients": len(new),
+        "new_with_second_order": len(to_second),
+        "median_days_to_second_order": float(to_second.median()),
+    }
+
+
+# --------------------------------------------------------------- relationship management
+
+
+def client_status(
+    orders: pd.DataFrame | None, end, active_days: int = 90, lost_days: int = 180, new_days: int = 90
+) -> pd.DataFrame | None:
+    """Client status at the end date from counted orders on or before it (calendar days):
+    new = first order within the last ``new_days`` days; otherwise active = last order at most
+    ``active_days`` days ago, sleeping = at most ``lost_days``, lost = older.
+    Columns: client_id (string), first_order, last_order (datetime64), days_since_last_order
+    (float64), status (string, one of CLIENT_STATUSES)."""
+    if orders is None:
+        return None
+    per = _counted_orders(orders, end).groupby("client_id").agg(
+        first_order=("date", "min"), last_order=("date", "max")
+    )
+    since_last = _days_before(end, per["last_order"])
+    since_first = _days_before(end, per["first_order"])
+    status = np.select(
+        [since_first <= new_days, since_last <= active_days, since_last <= lost_days],
+        ["new", "active", "sleeping"],
+        "lost",
+    )
+    per = per.assign(days_since_last_order=since_last, status=pd.array(status, dtype="string"))
+    return per.reset_index().astype({"client_id": "string"})
+
+
+def contact_cadence(
+    activities: pd.DataFrame | None, abc: pd.Series | None, start, end
+) -> pd.DataFrame | None:
+    """Contact cadence per ABC class = activities with the class's clients in [start, end]
+    / clients of the class / months of the window (days / 30.44).
+    ``abc``: Series client_id → class. Columns: abc_class (string), clients, activities
+    (int64), activities_per_client_month, uncontacted_share (float64, clients without activity)."""
+    if activities is None or abc is None or not _available(activities, "client_id"):
+        return None
+    months = (_day(end) + DAY - _day(start)) / DAY / MONTH_DAYS
+    acts = activities[_within(activities["date"], start, end)]
+    per_client = acts["client_id"].value_counts()
+    n_acts = per_client.reindex(abc.index, fill_value=0).astype("float64")
+    clients = pd.DataFrame({"abc_class": abc.astype("string"), "_acts": n_acts, "_silent": n_acts == 0})
+    out = clients.groupby("abc_class").agg(
+        clients=("_acts", "size"), activities=("_acts", "sum"), _silent=("_silent", "sum")
+    )
+    out["activities"] = out["activities"].astype("int64")
+    out["activities_per_client_month"] = _share(out["activities"], out["clients"]) / months
+    out["uncontacted_share"] = _share(out.pop("_silent"), out["clients"])
+    return out.reset_index()
+
+
+def cross_up_sell(orders: pd.DataFrame | None, start, end) -> dict | None:
+    """Cross/up-sell over clients with counted orders in both halves of [start, end]: the number
+    of distinct categories (lines of counted orders with amount > 0) or the average check (net /
+    counted orders) grew from the first half to the second.
+    Keys: clients, category_growth, check_growth, grew (int64), category_growth_share
+    (float64, NaN when category is not available), check_growth_share, share (float64)."""
+    if orders is None:
+        return None
+    begin, stop = _day(start), _day(end) + DAY
+    middle = begin + (stop - begin) / 2
+    counted = _counted_orders(orders, end)
+    counted = counted[_within(counted["date"], start, end)]
+    counted = counted.assign(_half=(counted["date"] >= middle).astype("int8"))
+    checks = counted.groupby(["client_id", "_half"])["net"].mean().unstack()
+    has_categories = _available(orders, "category")
+    in_counted = orders["order_id"].isin(counted["order_id"]) & _upto(orders["date"], end)
+    lines = orders[in_counted & (orders["amount"] > 0)]
+    lines = lines.assign(_half=lines["order_id"].map(counted.set_index("order_id")["_half"]))
+    categories = lines.groupby(["client_id", "_half"])["category"].nunique().unstack()
+    both = checks.reindex(columns=[0, 1]).dropna()
+    check_growth = both[1] > both[0]
+    categories = categories.reindex(index=both.index, columns=[0, 1])
+    category_growth = categories[1] > categories[0]  # all False without categories (0 > 0)
+    grew = check_growth | category_growth
+    n = len(both)
+    return {
+        "clients": n,
+        "category_growth": int(category_growth.sum()),
+        "check_growth": int(check_growth.sum()),
+        "grew": int(grew.sum()),
+        "category_growth_share": _ratio(category_growth.sum(), n) if has_categories else np.nan,
+        "check_growth_share": _ratio(check_growth.sum(), n),
+        "share": _ratio(grew.sum(), n),
+    }
+
+
+def revenue_new_vs_existing(
+    orders: pd.DataFrame | None, start, end, freq: str = "M"
+) -> pd.DataFrame | None:
+    """Revenue (net of counted orders in [start, end]) per period ("M" month or "Q" quarter),
+    split into new clients (first counted order ever in that period) and existing ones.
+    Columns: period (datetime64, period start), new_revenue, existing_revenue, new_share (float64)."""
+    if orders is None:
+        return None
+    counted = _counted_orders(orders, end)
+    first = counted.groupby("client_id")["date"].min()
+    counted = counted[_within(counted["date"], start, end)]
+    period = counted["date"].dt.to_period(freq)
+    is_new = (counted["client_id"].map(first).dt.to_period(freq) == period).astype(bool)
+    split = counted.assign(
+        period=period.dt.start_time,
+        new_revenue=counted["net"].where(is_new, 0.0),
+        existing_revenue=counted["net"].where(~is_new, 0.0),
+    )
+    out = split.groupby("period")[["new_revenue", "existing_revenue"]].sum()
+    out["new_share"] = _share(out["new_revenue"], out["new_revenue"] + out["existing_revenue"])
+    return out.reset_index()
