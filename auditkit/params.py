@@ -63,8 +63,8 @@ class TableSource(_Strict):
         default_factory=dict, description="contract column -> {export value: contract value}; '*' = any other value")
 
 
-class Norms(_Strict):
-    """Thresholds and norms of the methodology (defaults as in METHODOLOGY.md)."""
+class DataCollectionNorms(_Strict):
+    """Stage 1 parameters (defaults as in METHODOLOGY.md)."""
 
     dynamics_freq: Literal["M", "Q"] = "M"
     retention_freq: Literal["M", "Q"] = "Q"
@@ -82,10 +82,41 @@ class Norms(_Strict):
     @model_validator(mode="after")
     def _ordered(self):
         if self.abc_b <= self.abc_a:
-            raise ValueError("norms.abc_b must be above norms.abc_a")
+            raise ValueError("abc_b must be above abc_a")
         if self.xyz_y <= self.xyz_x:
-            raise ValueError("norms.xyz_y must be above norms.xyz_x")
+            raise ValueError("xyz_y must be above xyz_x")
         return self
+
+
+class ProcessNorms(_Strict):
+    """Stage 2 parameters: the to-be sales process and its norms."""
+
+    stages: list[str] = Field(default_factory=lambda: ["new", "qualification", "proposal", "negotiation", "contract"],
+                              description="the to-be stage sequence of an open deal, in order")
+    stage_probabilities: dict[str, float] = Field(default_factory=dict, description="stage -> win probability 0..1 when deals carry none")
+    stage_conversion: dict[str, float] = Field(default_factory=dict, description="stage -> norm share reaching the next stage")
+
+
+class PeopleNorms(_Strict):
+    """Stage 3 parameters."""
+
+
+class TechnologyNorms(_Strict):
+    """Stage 4 parameters."""
+
+
+class CommunicationNorms(_Strict):
+    """Stage 5 parameters."""
+
+
+class Norms(_Strict):
+    """Thresholds and norms of the methodology, one group per audit stage (defaults as in METHODOLOGY.md)."""
+
+    data_collection: DataCollectionNorms = Field(default_factory=DataCollectionNorms)
+    process: ProcessNorms = Field(default_factory=ProcessNorms)
+    people: PeopleNorms = Field(default_factory=PeopleNorms)
+    technology: TechnologyNorms = Field(default_factory=TechnologyNorms)
+    communication: CommunicationNorms = Field(default_factory=CommunicationNorms)
 
 
 class AuditParams(_Strict):

@@ -222,6 +222,28 @@ def load_cached_inputs(params: AuditParams, run_dir: Path | None) -> AuditData:
     return data
 
 
+def anonymise_managers(data: AuditData) -> None:
+    """Replace manager ids and names by stable codes (M01, M02… in manager_id order) in every table,
+    for the client report and results of a client who asked for it."""
+    from .metrics.people import anonymise
+
+    managers = data.tables.get("managers")
+    ids = set()
+    for df in data.tables.values():
+        if df is not None and "manager_id" in df.columns:
+            ids |= set(df["manager_id"].dropna())
+    roster = managers if managers is not None else pd.DataFrame({"manager_id": sorted(ids), "name": pd.NA})
+    extra = sorted(ids - set(roster["manager_id"]))
+    if extra:
+        roster = pd.concat([roster, pd.DataFrame({"manager_id": extra})], ignore_index=True)
+    codes = anonymise(roster)
+    for df in data.tables.values():
+        if df is not None and "manager_id" in df.columns:
+            df["manager_id"] = df["manager_id"].map(codes, na_action="ignore").astype("string")
+    if managers is not None:
+        managers["name"] = managers["manager_id"]
+
+
 def open_stage(stage: str, params_path: str | Path, run_dir: str | Path | None = None) -> Audit:
     """Open a stage notebook's audit: parameters, validated inputs, chart theme; show the stage title."""
     from .charts import use_theme
@@ -229,7 +251,10 @@ def open_stage(stage: str, params_path: str | Path, run_dir: str | Path | None =
     warnings.filterwarnings("ignore", module="seaborn|matplotlib|pandas")
     params = load_params(params_path)
     run_dir = Path(run_dir) if run_dir else None
-    audit = Audit(stage, params, load_cached_inputs(params, run_dir), run_dir)
+    data = load_cached_inputs(params, run_dir)
+    if params.anonymise_managers and run_dir is not None:
+        anonymise_managers(data)
+    audit = Audit(stage, params, data, run_dir)
     use_theme(audit.loc)
     audit.stage_title()
     return audit

@@ -10,7 +10,7 @@ def test_demo_params_load_and_resolve_data_dir():
     params = load_params(REPO / "params" / "demo.yaml")
     assert params.client_slug == "demo"
     assert params.data_dir == (REPO / "data" / "demo").resolve()
-    assert params.norms.abc_a == 0.80 and params.norms.xyz_x == 0.5
+    assert params.norms.data_collection.abc_a == 0.80 and params.norms.data_collection.xyz_x == 0.5
 
 
 @pytest.mark.parametrize("client,slug", [("Bar good", "bar-good"), ("ООО Ромашка", "ooo-romashka"),
@@ -37,9 +37,9 @@ def test_unknown_key_is_named(tmp_path):
 
 
 def test_unknown_nested_key_and_wrong_type_reported_together(tmp_path):
-    problems = _problems(tmp_path, BASE + "norms: {abc_a: lots, abc_x: 1}\n")
-    assert any(p.startswith("norms.abc_a:") for p in problems)
-    assert "norms.abc_x: unknown key" in problems
+    problems = _problems(tmp_path, BASE + "norms: {data_collection: {abc_a: lots, abc_x: 1}}\n")
+    assert any(p.startswith("norms.data_collection.abc_a:") for p in problems)
+    assert "norms.data_collection.abc_x: unknown key" in problems
 
 
 def test_end_before_start(tmp_path):

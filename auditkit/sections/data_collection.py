@@ -63,7 +63,7 @@ def inventory(audit: Audit) -> None:
 def dynamics(audit: Audit) -> None:
     """Revenue, orders, active and new clients, average check per period; year over year."""
     audit.heading("dynamics")
-    freq_code = audit.params.norms.dynamics_freq
+    freq_code = audit.params.norms.data_collection.dynamics_freq
     orders = audit.data.tables["orders"]
     dyn = m.dynamics(orders, _freq(freq_code), **_window(audit))
     total_orders = int(dyn["orders"].sum())
@@ -141,7 +141,7 @@ def plan_fact(audit: Audit) -> None:
     company = inside[inside["manager_id"].isna()] if inside["manager_id"].isna().any() else (
         inside.groupby("period", as_index=False)[["plan", "fact"]].sum())
     plan_total, fact_total = company["plan"].sum(), company["fact"].sum()
-    norm = audit.params.norms.plan_fulfilment
+    norm = audit.params.norms.data_collection.plan_fulfilment
     months_met = float((company["fact"] >= company["plan"] * norm).mean()) if len(company) else None
     audit.kpis([
         Kpi("plan_revenue", float(plan_total), "money"),
@@ -184,10 +184,10 @@ def margin(audit: Audit) -> None:
     if not audit.data.has("orders", "cost"):
         audit.note(".text.no_cost")
         return
-    freq_code = audit.params.norms.dynamics_freq
+    freq_code = audit.params.norms.data_collection.dynamics_freq
     dyn = m.dynamics(audit.data.tables["orders"], _freq(freq_code), **_window(audit))
     revenue, cost = dyn["revenue"].sum(), dyn["cost"].sum()
-    norm = audit.params.norms.gross_margin
+    norm = audit.params.norms.data_collection.gross_margin
     audit.kpis([Kpi("gross_margin", float((revenue - cost) / revenue) if revenue else None, "pct", norm,
                     "higher" if norm is not None else None)])
     audit.figure(charts.lines(dyn.set_index("period")[["gross_margin"]].rename(
@@ -199,13 +199,13 @@ def margin(audit: Audit) -> None:
 def retention(audit: Audit) -> None:
     """Retention |A(t−1) ∩ A(t)| / |A(t−1)| between consecutive periods, overall and by segment."""
     audit.heading("retention")
-    freq_code = audit.params.norms.retention_freq
+    freq_code = audit.params.norms.data_collection.retention_freq
     orders, clients = audit.data.tables["orders"], audit.data.tables["clients"]
     ret = m.retention(orders, _freq(freq_code), **_window(audit))
     if ret.empty:
         audit.note(".text.too_short")
         return
-    norm = audit.params.norms.retention
+    norm = audit.params.norms.data_collection.retention
     overall = float(ret["retained"].sum() / ret["active_prev"].sum()) if ret["active_prev"].sum() else None
     audit.kpis([Kpi("retention", overall, "pct", norm, "higher"),
                 Kpi("churn", None if overall is None else 1 - overall, "pct", 1 - norm, "lower")])
@@ -247,13 +247,13 @@ def lifetime_value(audit: Audit) -> None:
         Kpi("historical_ltv", float((life["margin"] if basis == "margin" else life["revenue"]).mean()), "money"),
         Kpi("predictive_ltv", predicted, "money"),
         Kpi("cac", cac, "money"),
-        Kpi("ltv_cac", ratio, "ratio", audit.params.norms.ltv_cac, "higher"),
+        Kpi("ltv_cac", ratio, "ratio", audit.params.norms.data_collection.ltv_cac, "higher"),
     ])
     audit.note(f".text.ltv_basis_{basis}")
     if predicted is None:
         audit.note(".text.ltv_not_enough_history", customers=check.customers, repeat=check.repeat_buyers)
     else:
-        audit.note(".text.ltv_predictive", months=audit.params.norms.ltv_horizon_months)
+        audit.note(".text.ltv_predictive", months=audit.params.norms.data_collection.ltv_horizon_months)
     if cac is None:
         audit.note(".text.cac_missing")
     cohorts = hist[hist["cohort"] >= audit.start - pd.DateOffset(years=1)]
@@ -274,7 +274,7 @@ def _predictive_ltv(audit: Audit, orders: pd.DataFrame):
         return None, check
     cost_known = totals["cost"].notna().all() and totals["amount"].sum() > 0
     margin = float((totals["amount"].sum() - totals["cost"].sum()) / totals["amount"].sum()) if cost_known else 1.0
-    weeks = audit.params.norms.ltv_horizon_months * 52 / 12
+    weeks = audit.params.norms.data_collection.ltv_horizon_months * 52 / 12
     try:
         pred = ltv_model.predictive_ltv(summary, weeks, margin=margin)
     except ltv_model.LTVModelError:
@@ -302,7 +302,7 @@ def concentration(audit: Audit) -> None:
     top10, top20 = conc.loc[0.1, "revenue_share"], conc.loc[0.2, "revenue_share"]
     audit.kpis([
         Kpi("top10_share", float(top10), "pct"),
-        Kpi("top20_share", float(top20), "pct", audit.params.norms.top20_share_max, "lower"),
+        Kpi("top20_share", float(top20), "pct", audit.params.norms.data_collection.top20_share_max, "lower"),
         Kpi("buying_clients", int(conc.loc[0.2, "clients"]), "number"),
     ])
     revenue = m.abc(orders, **_window(audit))["revenue"].clip(lower=0).to_numpy()
@@ -319,7 +319,7 @@ def concentration(audit: Audit) -> None:
 def abc_xyz(audit: Audit) -> None:
     """ABC by revenue (A while the cumulative share before the client < a, B < b) × XYZ by stability."""
     audit.heading("abc_xyz")
-    n = audit.params.norms
+    n = audit.params.norms.data_collection
     orders = audit.data.tables["orders"]
     abc = m.abc(orders, n.abc_a, n.abc_b, **_window(audit))
     xyz = m.xyz(orders, audit.start, audit.end, _freq(n.dynamics_freq), n.xyz_x, n.xyz_y)
@@ -348,7 +348,7 @@ def abc_xyz(audit: Audit) -> None:
 def migration(audit: Audit) -> None:
     """ABC class in the first half of the window vs the second half, incl. new and lost clients."""
     audit.heading("migration")
-    n = audit.params.norms
+    n = audit.params.norms.data_collection
     mig = m.abc_migration(audit.data.tables["orders"], audit.start, audit.end, n.abc_a, n.abc_b)
     grid = mig.pivot(index="previous", columns="current", values="clients")
     names = {k: audit.t(f".text.class_{k}") if k in ("new", "lost") else k for k in ("A", "B", "C", "new", "lost")}
