@@ -29,7 +29,7 @@ def test_no_text_left_in_english_in_russian_catalogue():
     ru = catalogue("ru")
     latin_only = [k for k, v in ru.items() if re.search(r"[A-Za-z]{4,}", v) and not re.search(r"[А-Яа-яЁё]", v)]
     allowed = {"units.quarter"}
-    assert [k for k in latin_only if k not in allowed and not re.fullmatch(r"[A-Z:/ ]+|\{.*\}.*", ru[k])] == []
+    assert [k for k in latin_only if k not in allowed and not re.fullmatch(r"[A-Z:/, ]+(\{\w+\})?|\{.*\}.*", ru[k])] == []
 
 
 def test_money_number_percent_and_dates_follow_the_locale():
@@ -39,7 +39,7 @@ def test_money_number_percent_and_dates_follow_the_locale():
     assert Locale("en", "USD").money(1234.5) == "$1,234"
     assert ru.pct(0.1234) == "12,3\u00a0%" or ru.pct(0.1234) == "12,3%"
     assert en.number(1234567) == "1,234,567"
-    assert ru.date(pd.Timestamp("2025-03-01")) == "1 марта 2025 г."
+    assert ru.date(pd.Timestamp("2025-03-01")).replace("\u202f", " ") == "1 марта 2025 г."
     assert en.period(pd.Timestamp("2025-04-01"), "Q") == "Q2 2025"
     assert en.points(-5) == "−5" and en.points(12) == "+12"
     assert en.money(float("nan")) == "—"
