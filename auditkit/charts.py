@@ -56,6 +56,13 @@ def pct_axis(ax, loc: Locale, axis: str = "y", digits: int = 0) -> None:
     target.set_major_formatter(FuncFormatter(lambda v, _: loc.pct(v, digits)))
 
 
+def top_legend(ax, handles, labels) -> None:
+    """The legend in one row above the plot, right-aligned, so it never covers the data."""
+    ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=min(len(labels), 5),
+              borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
+    ax.set_title(ax.get_title(loc="left"), loc="left", pad=22)  # the title above the legend row
+
+
 AXIS_FORMATS = {"money": money_axis, "number": number_axis, "pct": pct_axis}
 
 
@@ -89,7 +96,7 @@ def period_bars(values: pd.Series, loc: Locale, freq: str, title: str, ylabel: s
         ax2.grid(False)
         ax2.set_ylim(bottom=0)
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-        ax.legend(handles, [ylabel, line_label], loc="upper left", ncols=2)
+        top_legend(ax, handles, [ylabel, line_label])
     _sparse_xticks(ax, labels)
     return fig
 
@@ -110,7 +117,7 @@ def lines(frame: pd.DataFrame, loc: Locale, title: str, ylabel: str, fmt: str = 
     ax.set_title(title)
     _sparse_xticks(ax, x_labels if x_labels is not None else [str(i) for i in frame.index])
     if len(frame.columns) > 1 or norm is not None:
-        ax.legend(loc="best", ncols=min(4, len(frame.columns) + (norm is not None)))
+        top_legend(ax, *ax.get_legend_handles_labels())
     return fig
 
 

@@ -68,14 +68,20 @@ def dynamics(audit: Audit) -> None:
     dyn = m.dynamics(orders, _freq(freq_code), **_window(audit))
     total_orders = int(dyn["orders"].sum())
     yoy = _last_year_growth(dyn)
+    # With no history before the window, every existing client's "first order ever" falls in the
+    # first period: those are not new clients, so that period is left out of the count.
+    censored = orders["date"].min() >= dyn["period"].min()
+    new_clients = dyn["new_clients"].iloc[1:].sum() if censored else dyn["new_clients"].sum()
     audit.kpis([
         Kpi("revenue", float(dyn["revenue"].sum()), "money"),
         Kpi("revenue_growth_yoy", yoy, "pct"),
         Kpi("orders", total_orders, "number"),
         Kpi("avg_check", float(dyn["revenue"].sum()) / total_orders if total_orders else None, "money"),
         Kpi("active_clients_avg", float(dyn["active_clients"].mean()), "decimal"),
-        Kpi("new_clients", int(dyn["new_clients"].sum()), "number"),
+        Kpi("new_clients", int(new_clients), "number"),
     ])
+    if censored:
+        audit.note(".text.no_history_before", period=audit.loc.period(dyn["period"].min(), freq_code))
     audit.figure(charts.period_bars(
         dyn.set_index("period")["revenue"], audit.loc, freq_code, audit.t(".charts.revenue_by_period.title"),
         audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
