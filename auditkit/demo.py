@@ -5,7 +5,9 @@ contract's columns, shaped like a client's export after column mapping: ids and 
 dates as ISO strings ("YYYY-MM-DD", or "YYYY-MM-DD HH:MM" where the time matters), numbers plain.
 ``write(out_dir, seed)`` writes them as ``<table>.csv``; ``python -m auditkit.demo OUT_DIR``.
 
-Audit window 2024-01-01 .. 2025-12-31. All randomness comes from one
+Audit window 2024-01-01 .. 2025-12-31; the orders also hold the 12 months of history before it
+(from 2023-01-01), as a real export would, so a client's first order ever is not an artefact of
+the window start. All randomness comes from one
 ``numpy.random.Generator(PCG64(seed))``: the same seed gives byte-identical files. The planted
 problems (stage bottleneck, an under-logging manager, slow exhibition leads, churning retail
 chains, seasonality, growth, concentration, call-quality gaps, NPS, channel economics) are
@@ -25,6 +27,7 @@ import yaml
 DEFAULT_SEED = 20240601
 START = np.datetime64("2024-01-01", "D")
 END = np.datetime64("2025-12-31", "D")
+HISTORY_START = np.datetime64("2023-01-01", "D")  # orders (only) start 12 months before START
 HANDOVER = np.datetime64("2025-07-01", "D")  # M11 left on 06-30; his accounts pass to M12
 CHECKLIST_PATH = Path(__file__).resolve().parent / "data" / "checklist.yaml"
 TABLES = (
@@ -109,6 +112,7 @@ CATEGORIES = {
 SEASON_KEEP = np.array([0.82, 1, 1, 1, 1, 1, 0.95, 0.80, 1, 1, 1, 1])
 SEASON_SIZE = np.array([0.82, 0.96, 1.0, 1.0, 0.98, 0.97, 0.94, 0.78, 1.02, 1.10, 1.16, 1.22])
 TARGET_GROWTH = 1.10  # planted: 2025 revenue / 2024 revenue
+HISTORY_GROWTH = 1.16  # 2024 revenue / 2023 revenue: growth slowed in 2025
 
 # lead channel: leads in the window, median hours to first contact, share never contacted,
 # MQL rate, SQL rate (of MQL), deal win multiplier, segment mix (order of SEGMENTS),
@@ -131,7 +135,7 @@ STAGE_MEDIAN_DAYS = np.array([3, 6, 21, 8, 5])  # planted: proposal is the slowe
 PASS_LEAD_DEALS = np.array([0.85, 0.78, 0.38, 0.80, 0.90])
 PASS_CLIENT_DEALS = np.array([0.92, 0.84, 0.45, 0.84, 0.92])
 N_CLIENT_DEALS = 1650
-N_EXISTING_CLIENTS = 570
+N_EXISTING_CLIENTS = 640
 LOST_REASONS = np.array(
     ["price", "competitor", "no_budget", "no_response", "delivery_terms", "not_qualified"]
 )
@@ -193,8 +197,12 @@ CHECKLIST_P = np.array([0.45, 0.33, 0.22])  # yes, partly, no for the other ques
 ANSWERS = np.array(["yes", "partly", "no"])
 
 # ------------------------------------------------------------------------------- helpers
-_YEARS = range(START.astype(object).year, END.astype(object).year + 1)
-_HOLIDAYS = np.array(sorted(holidays.country_holidays("RU", years=_YEARS)), "datetime64[D]")
+_YEARS = range(START.astype(object).year, END.astype(object).year + 1)  # window years
+_HOLIDAYS = np.array(
+    sorted(holidays.country_holidays("RU", years=range(HISTORY_START.astype(object).year,
+                                                       _YEARS.stop))),
+    "datetime64[D]",
+)  # fmt: skip
 _ALL_DAYS = np.arange(START, END + 1)
 WORKDAYS = _ALL_DAYS[np.is_busday(_ALL_DAYS, holidays=_HOLIDAYS)]
 NAT = np.datetime64("NaT")
@@ -359,12 +367,16 @@ def _churn_day(rng: np.random.Generator, since: np.ndarray, hazard: np.ndarray) 
 
 
 def _clients(rng: np.random.Generator, won: dict) -> dict[str, np.ndarray]:
-    """The client base: N_EXISTING_CLIENTS accounts from before 2024 (5% dormant) plus one new
-    client per won lead deal (``won``: created, seg, size, owner, channel)."""
+    """The client base: N_EXISTING_CLIENTS accounts from before 2024 plus one new client per won
+    lead deal (``won``: created, seg, size, owner, channel). Accounts created before
+    HISTORY_START order from a random point of their first gap after it (5% are dormant: no
+    orders at all); accounts created later order 3-20 days after creation and churn 1.5x
+    faster. Churn runs from the first order in the data."""
     n_old = N_EXISTING_CLIENTS
     seg_old = rng.choice(len(SEG), n_old, p=SEG[:, 0] / SEG[:, 0].sum())
     size_old = rng.standard_normal(n_old)
-    created_old = np.datetime64("2015-01-12") + _days(rng.integers(0, 3250, n_old))
+    oldest = np.datetime64("2015-01-12", "D")
+    created_old = oldest + _days(rng.integers(0, (START - oldest).astype(int), n_old))
     key = size_old > np.quantile(size_old, 0.75)
     owner_old = np.where(
         key,
@@ -379,16 +391,16 @@ def _clients(rng: np.random.Generator, won: dict) -> dict[str, np.ndarray]:
     size = np.concatenate([size_old, won["size"]])
     prof = _profiles(rng, seg, size)
     n = len(seg)
-    is_new = np.arange(n) >= n_old
     created = np.concatenate([created_old, won["created"]])
+    young = created >= HISTORY_START
     first = np.where(
-        is_new,
+        young,
         created + _days(rng.integers(3, 21, n)),
-        START + _days(rng.random(n) * prof["gap"]),
+        HISTORY_START + _days(rng.random(n) * prof["gap"]),
     )
-    hazard = prof["hazard"] * np.where(is_new, 1.5, 1.0)  # young accounts churn more
+    hazard = prof["hazard"] * np.where(young, 1.5, 1.0)  # young accounts churn more
     stop = _churn_day(rng, first, hazard)
-    stop[~is_new & (rng.random(n) < 0.05)] = START - 1  # dormant: no orders in the window
+    stop[~young & (rng.random(n) < 0.05)] = HISTORY_START - 1  # dormant: no orders at all
     retail = SEGMENT_NAMES[seg] == "Retail chains"
     prefix = np.array(["Prom", "Sever", "Ural", "Volga", "Tekh", "Stroy", "Agro", "Meta", "Neva",
                        "Sib", "Trans", "Evro", "Alfa", "Delta", "Kama", "Don", "Baltik", "Vector",
@@ -418,11 +430,12 @@ def _clients(rng: np.random.Generator, won: dict) -> dict[str, np.ndarray]:
 
 def _client_deals(rng: np.random.Generator, clients: dict) -> dict[str, np.ndarray]:
     """N_CLIENT_DEALS repeat deals (supply contracts, tenders) with clients, bigger clients more
-    often, created while the client is ordering."""
-    ok = np.flatnonzero(clients["stop"] > clients["first_order"])
+    often, created inside the window while the client is ordering."""
+    since = np.maximum(clients["first_order"], START)
+    ok = np.flatnonzero(clients["stop"] > since)
     w = np.exp(0.5 * clients["size"][ok])
     ci = rng.choice(ok, N_CLIENT_DEALS, p=w / w.sum())
-    lo = np.maximum(clients["first_order"][ci], START)
+    lo = since[ci]
     span = (clients["stop"][ci] - lo).astype(int)
     return {
         "created": lo + _days(rng.random(N_CLIENT_DEALS) * span),
@@ -436,11 +449,12 @@ def _client_deals(rng: np.random.Generator, clients: dict) -> dict[str, np.ndarr
 
 def _order_lines(rng: np.random.Generator, cl: dict) -> pd.DataFrame:
     """Order lines: per client a renewal process of orders (gamma gaps, shipped on working
-    days) from its first order to its churn day, thinned and scaled by SEASON_*;
-    1 + Poisson(1.6) lines per order (max 8); ~1% partial returns (negative lines of the same
-    order, 2-21 days later); net prices trended by e^(k t), t in years, with k solved so that
-    revenue 2025 / 2024 = TARGET_GROWTH. Amount = quantity x unit_price; cost is the line's
-    total cost."""
+    days) from its first order (from HISTORY_START on) to its churn day, thinned and scaled
+    by SEASON_*; 1 + Poisson(1.6) lines per order (max 8); ~1% partial returns (negative
+    lines of the same order, 2-21 days later); net prices trended by e^(k t), t in years from
+    START, with k solved so that revenue 2025 / 2024 = TARGET_GROWTH, and for t < 0 (2023)
+    by another k solved so that revenue 2024 / 2023 = HISTORY_GROWTH. Amount = quantity x
+    unit_price; cost is the line's total cost."""
     span = np.maximum((cl["stop"] - cl["first_order"]).astype(int), 0)
     n_max = np.where(span > 0, np.ceil(span / cl["gap"] * 1.6).astype(int) + 3, 0)
     cli = np.repeat(np.arange(len(span)), n_max)
@@ -451,10 +465,10 @@ def _order_lines(rng: np.random.Generator, cl: dict) -> pd.DataFrame:
     offset -= offset[np.repeat(head, n_max)]
     day = cl["first_order"][cli] + _days(offset)
     keep = (day <= cl["stop"][cli]) & (rng.random(len(cli)) < SEASON_KEEP[_month(day)])
-    new_first = head[(n_max > 0) & (cl["created"] >= START)]
-    keep[new_first] = True  # a won deal is always followed by a first order
+    new_first = head[(n_max > 0) & (cl["created"] >= HISTORY_START)]
+    keep[new_first] = True  # a new account always places its first order
     cli = cli[keep]
-    day = _workday(day[keep], np.maximum(cl["created"][cli], START))
+    day = _workday(day[keep], np.maximum(cl["created"][cli], HISTORY_START))
     order = np.lexsort((cli, day))
     cli, day = cli[order], day[order]
 
@@ -479,17 +493,18 @@ def _order_lines(rng: np.random.Generator, cl: dict) -> pd.DataFrame:
     r_day = _workday(lday[ret] + _days(rng.integers(2, 22, len(ret))), lday[ret])
     lday = np.concatenate([lday, r_day])
     years = (lday - START).astype(int) / 365.25
-    in_2025 = lday >= np.datetime64("2025-01-01", "D")
-    k = 0.0
-    for _ in range(4):  # fixed point of revenue(2025) / revenue(2024) = TARGET_GROWTH
-        amount = qty * net_price[src] * np.exp(k * years)
-        k += np.log(TARGET_GROWTH * amount[~in_2025].sum() / amount[in_2025].sum())
-    unit_price = np.round(net_price[src] * np.exp(k * years), 2)
+    year = (lday.astype("datetime64[Y]") - HISTORY_START.astype("datetime64[Y]")).astype(int)
+    k = np.zeros(2)  # price trend per year before START, from START on
+    for _ in range(6):  # fixed point of the two revenue ratios (2023 revenue moves ~ -k/2)
+        trend = np.exp(k[(years >= 0).astype(int)] * years)
+        rev = np.bincount(year, qty * net_price[src] * trend, minlength=3)
+        k += np.log([(HISTORY_GROWTH * rev[0] / rev[1]) ** 2, TARGET_GROWTH * rev[1] / rev[2]])
+    unit_price = np.round(net_price[src] * trend, 2)
     ci = lc[src]
     lines = pd.DataFrame({
         "order_id": _ids("SO-", len(cli), 6)[ord_no[src]], "client_id": cl["client_id"][ci],
         "date": _iso(lday), "amount": np.round(qty * unit_price, 2), "quantity": qty.astype(int),
-        "unit_price": unit_price, "cost": np.round(qty * unit_cost[src] * np.exp(k * years), 2),
+        "unit_price": unit_price, "cost": np.round(qty * unit_cost[src] * trend, 2),
         "product": names[cat, prod][src], "category": np.array(list(CATEGORIES))[cat][src],
         "manager_id": _owner_at(cl["base_owner"][ci], lday), "channel": cl["order_channel"][ci],
     })  # fmt: skip
@@ -662,8 +677,8 @@ def _marketing_costs(rng: np.random.Generator) -> pd.DataFrame:
 def _surveys(rng: np.random.Generator, orders: pd.DataFrame, clients: dict) -> pd.DataFrame:
     """~320 answers of clients who keep ordering (surveyed between their first order + 30 days
     and their last order, from 2024-06) and ~80 of clients who stopped (90-150 days after
-    their last order). NPS ~ N(segment mean - 2.5 if churned, 1.8); CSAT from NPS;
-    1-2 reasons for answers below 9."""
+    their last order, inside the window). NPS ~ N(segment mean - 2.5 if churned, 1.8); CSAT
+    from NPS; 1-2 reasons for answers below 9."""
     day = orders["date"].to_numpy().astype("datetime64[D]")
     idx = np.searchsorted(clients["client_id"], orders["client_id"].to_numpy())
     first = np.full(len(clients["client_id"]), NAT, "datetime64[D]")
@@ -674,7 +689,7 @@ def _surveys(rng: np.random.Generator, orders: pd.DataFrame, clients: dict) -> p
     ok_loyal = np.flatnonzero(~np.isnat(first) & (last >= lo))
     loyal = rng.choice(ok_loyal, min(320, len(ok_loyal)), replace=False)
     loyal_day = lo[loyal] + _days(rng.random(len(loyal)) * (last[loyal] - lo[loyal]).astype(int))
-    ok_churn = np.flatnonzero(~np.isnat(last) & (last < END - 150))
+    ok_churn = np.flatnonzero(~np.isnat(last) & (last >= START - 90) & (last < END - 150))
     churned = rng.choice(ok_churn, min(80, len(ok_churn)), replace=False)
     churn_day = last[churned] + _days(rng.integers(90, 151, len(churned)))
     who = np.concatenate([loyal, churned])

@@ -40,9 +40,10 @@ def ts(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, format="ISO8601")
 
 
-def orders_dated(t) -> pd.DataFrame:
-    o = t["orders"]
-    return o.assign(d=ts(o["date"]))
+def orders_dated(t, window_only: bool = False) -> pd.DataFrame:
+    """Order lines with the date parsed as ``d``; ``window_only`` drops the 2023 history."""
+    o = t["orders"].assign(d=ts(t["orders"]["date"]))
+    return o[o["d"] >= "2024-01-01"] if window_only else o
 
 
 # ------------------------------------------------------------------ determinism and format
@@ -114,8 +115,9 @@ def test_values_obey_the_contract(default, name):
 
 def test_sizes(t):
     n = {k: len(v) for k, v in t.items()}
-    assert 750 <= n["clients"] <= 850
-    assert 18_000 <= n["orders"] <= 24_000
+    assert 800 <= n["clients"] <= 950
+    assert 24_000 <= n["orders"] <= 36_000  # with the 2023 history
+    assert 17_000 <= len(orders_dated(t, window_only=True)) <= 24_000
     assert 2_800 <= n["deals"] <= 3_300
     assert 40_000 <= n["activities"] <= 60_000
     assert 5_500 <= n["leads"] <= 7_500
@@ -123,7 +125,7 @@ def test_sizes(t):
     assert (n["call_reviews"], n["mystery_shopper"], n["staff_assessment"]) == (300, 40, 11)
     questions = yaml.safe_load((REPO / "auditkit" / "data" / "checklist.yaml").read_text("utf-8"))
     assert t["checklist"]["parameter_id"].tolist() == [q["id"] for q in questions["questions"]]
-    o = t["orders"]
+    o = orders_dated(t, window_only=True)
     per_order = o.groupby("order_id")["amount"].sum()
     assert 40_000 <= per_order.mean() <= 120_000
     assert 2 <= len(o) / len(per_order) <= 3.5  # several lines per order
@@ -152,7 +154,11 @@ def test_amounts_and_dates_are_consistent(t):
     o = orders_dated(t)
     assert np.allclose(o["amount"], (o["quantity"] * o["unit_price"]).round(2))
     assert ((o["amount"] < 0) == (o["cost"] < 0)).all()
-    assert o["d"].between("2024-01-01", "2025-12-31").all()
+    assert o["d"].between("2023-01-01", "2025-12-31").all()
+    window = {"deals": "created_at", "stage_history": "entered_at", "leads": "created_at",
+              "activities": "date", "surveys": "date", "call_reviews": "date"}  # fmt: skip
+    for table, col in window.items():  # only the orders carry history
+        assert ts(t[table][col]).between("2024-01-01", "2026-01-01").all(), table
     first = o.groupby("client_id")["d"].min()
     created = ts(t["clients"].set_index("client_id")["created_at"])
     assert (first >= created.reindex(first.index)).all()  # no order before the account exists
@@ -165,6 +171,23 @@ def test_amounts_and_dates_are_consistent(t):
     deal_created = t["deals"].set_index("deal_id")["created_at"]
     linked = le.dropna(subset=["deal_id"])
     assert (linked["sql_at"].str[:10] == deal_created.reindex(linked["deal_id"]).to_numpy()).all()
+
+
+def test_order_history_makes_new_clients_genuine(t):
+    """Orders start in January 2023, so a client's first order ever (first order with a
+    positive net amount) in 2024 marks a genuinely new client: a few a month, no burst in
+    January 2024 from the window start (without the history it held ~300)."""
+    o = orders_dated(t)
+    orders = o.groupby("order_id").agg(client=("client_id", "first"), d=("d", "min"),
+                                       net=("amount", "sum"))  # fmt: skip
+    first = orders[orders["net"] > 0].groupby("client")["d"].min()
+    assert first.min().strftime("%Y-%m") == "2023-01"
+    assert o["d"].dt.to_period("M").nunique() == 36  # every month of 2023-2025 has orders
+    first_2024 = first[first.dt.year == 2024]
+    new = first_2024.dt.month.value_counts().reindex(range(1, 13), fill_value=0)
+    assert new.max() < 40 and 60 <= new.sum() <= 250
+    created = ts(t["clients"].set_index("client_id")["created_at"]).reindex(first_2024.index)
+    assert (created >= "2023-12-01").mean() > 0.97  # won shortly before, not old accounts
 
 
 def test_people_work_only_while_employed(t):
@@ -266,7 +289,7 @@ def test_planted_retail_chains_churn(t):
 def test_planted_seasonality(t):
     o = orders_dated(t)
     month = o.groupby(o["d"].dt.to_period("M"))["amount"].sum()
-    for year in (2024, 2025):
+    for year in (2023, 2024, 2025):
         y = month[month.index.year == year]
         assert len(y) == 12
         assert y.iloc[0] < 0.9 * y.median() and y.iloc[7] < 0.85 * y.median()  # Jan, Aug
@@ -276,9 +299,12 @@ def test_planted_seasonality(t):
 
 
 def test_planted_growth_and_concentration(t):
+    """Revenue growth 2025 / 2024 ~1.10 (slower than 2024 / 2023); concentration and margin
+    in the audit window."""
     o = orders_dated(t)
     year = o.groupby(o["d"].dt.year)["amount"].sum()
-    assert 1.08 <= year[2025] / year[2024] <= 1.12
+    assert 1.08 <= year[2025] / year[2024] <= 1.12 < year[2024] / year[2023]
+    o = o[o["d"].dt.year >= 2024]
     per_client = o.groupby("client_id")["amount"].sum().sort_values(ascending=False)
     per_client = per_client[per_client > 0]
     top = per_client.iloc[: int(np.ceil(0.2 * len(per_client)))].sum() / per_client.sum()
