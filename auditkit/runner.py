@@ -14,7 +14,7 @@ import pickle
 import secrets
 import shutil
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,8 +70,10 @@ def _execute(notebook: Path, out: Path, parameters: dict) -> None:
     """Execute one notebook; retry when the kernel fails to start."""
     for attempt in range(KERNEL_START_RETRIES + 1):
         try:
+            # no cwd: papermill changes the process's directory for it, which is not thread-safe (#473);
+            # the notebooks get absolute paths and do not depend on the kernel's directory
             pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name="python3",
-                                progress_bar=False, cwd=str(notebook.parent), log_output=False,
+                                progress_bar=False, log_output=False,
                                 kernel_manager_class=PrivateSocketKernelManager)
             return
         except pm.PapermillExecutionError:
@@ -98,9 +100,37 @@ def merge_metrics(run_dir: Path) -> dict:
     return merged
 
 
+def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: int, result: RunResult,
+                    client: str) -> list[Path]:
+    """Execute the stage notebooks: the data stages in parallel (they only read the cached inputs),
+    then the improvement plan (it reads what they wrote). Returns the executed paths in stage
+    order; on a failure records which stage and cell in `result` and raises."""
+    outs = [work / "notebooks" / nb.name for nb in notebooks]
+
+    def one(nb: Path, out: Path) -> None:
+        try:
+            _execute(nb, out, parameters)
+        except Exception as exc:  # noqa: BLE001 - any failure of a stage fails this client only
+            result.failure = result.failure or f"{client}: {_failure_of(exc, nb)}"
+            raise
+
+    pairs = list(zip(notebooks, outs))
+    last = [(nb, out) for nb, out in pairs if nb.stem.endswith("improvement_plan")]
+    independent = [pair for pair in pairs if pair not in last]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for future in [pool.submit(one, nb, out) for nb, out in independent]:
+            future.result()
+    for nb, out in last:
+        one(nb, out)
+    return outs
+
+
 def run_client(params_path: str | Path, output: str | Path = "outputs",
-               notebooks_dir: Path = NOTEBOOKS_DIR) -> RunResult:
-    """Run the full audit of one client. Never raises for a client's problem: see RunResult."""
+               notebooks_dir: Path = NOTEBOOKS_DIR, notebook_jobs: int | None = None) -> RunResult:
+    """Run the full audit of one client. Never raises for a client's problem: see RunResult.
+
+    `notebook_jobs`: stage notebooks executed at the same time (default: the machine's cores)."""
+    notebook_jobs = notebook_jobs or os.cpu_count() or 1
     from .export import export_report
 
     params_path = Path(params_path)
@@ -127,17 +157,9 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
     with open(work / CACHE_FILE, "wb") as fh:
         pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
     parameters = {"params_path": str(params_path.resolve()), "run_dir": str(work.resolve())}
-    executed = []
     try:
         t0 = time.perf_counter()
-        for notebook in stage_notebooks(notebooks_dir):
-            out = work / "notebooks" / notebook.name
-            try:
-                _execute(notebook, out, parameters)
-            except Exception as exc:  # noqa: BLE001 - any failure of a stage fails this client only
-                result.failure = f"{params.client}: {_failure_of(exc, notebook)}"
-                raise
-            executed.append(out)
+        executed = _execute_stages(stage_notebooks(notebooks_dir), work, parameters, notebook_jobs, result, params.client)
         result.seconds["notebooks"] = time.perf_counter() - t0
         merge_metrics(work)
         t0 = time.perf_counter()
@@ -182,7 +204,8 @@ def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: 
         return results
     results = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_client, p, output, notebooks_dir): p for p in params_paths}
+        per_client = max(1, (os.cpu_count() or 1) // jobs)
+        futures = {pool.submit(run_client, p, output, notebooks_dir, per_client): p for p in params_paths}
         for fut in as_completed(futures):
             try:
                 res = fut.result()
