@@ -61,6 +61,16 @@ class TableSource(_Strict):
         default_factory=dict, description="export header -> contract column (or several)")
     values: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="contract column -> {export value: contract value}; '*' = any other value")
+    reshape: dict = Field(
+        default_factory=dict, description="layout steps applied before mapping (footer, unpivot, blank, coalesce, "
+                                          "flags, dates, numbers, sign); see auditkit/presets.py")
+
+    @field_validator("reshape")
+    @classmethod
+    def _reshape_steps(cls, spec):
+        from .presets import check_reshape
+
+        return check_reshape(spec)
 
 
 class DataCollectionNorms(_Strict):
@@ -93,20 +103,104 @@ class ProcessNorms(_Strict):
 
     stages: list[str] = Field(default_factory=lambda: ["new", "qualification", "proposal", "negotiation", "contract"],
                               description="the to-be stage sequence of an open deal, in order")
-    stage_probabilities: dict[str, float] = Field(default_factory=dict, description="stage -> win probability 0..1 when deals carry none")
-    stage_conversion: dict[str, float] = Field(default_factory=dict, description="stage -> norm share reaching the next stage")
+    stage_probabilities: dict[str, float] = Field(
+        default_factory=lambda: {"new": 0.1, "qualification": 0.2, "proposal": 0.4, "negotiation": 0.6, "contract": 0.8},
+        description="stage -> win probability 0..1 for open deals that carry none (weighted pipeline)")
+    stage_conversion: dict[str, float] = Field(
+        default_factory=dict, description="stage -> norm share of deals reaching the next stage; empty = the median "
+                                          "conversion of the to-be stages is every stage's norm")
+    win_rate: float = Field(0.25, gt=0, le=1, description="norm win rate = won / (won + lost) of closed deals")
+    mql_rate: float | None = Field(None, ge=0, le=1, description="norm MQL / leads; none = not assessed")
+    sql_rate: float | None = Field(None, ge=0, le=1, description="norm SQL / MQL; none = not assessed")
+    sql_to_won: float | None = Field(None, ge=0, le=1, description="norm won / SQL; none = not assessed")
+    lead_to_won: float | None = Field(None, ge=0, le=1, description="norm won / leads; none = not assessed")
+    cycle_days: float | None = Field(None, gt=0, description="norm median sales cycle, days; none = not assessed")
+    coverage_horizon_months: int = Field(
+        3, gt=0, description="months of plan after the audit end the open pipeline must cover; when the plans stop "
+                             "at the end date, the plan of the last months of the window stands in")
+    after_sales_contact_days: int = Field(14, gt=0, description="days after a new client's first order within which "
+                                                                "the client should be contacted")
+    after_sales_contact_share: float = Field(0.80, ge=0, le=1, description="norm share of new clients contacted in time")
+    repeat_rate: float | None = Field(None, ge=0, le=1, description="norm share of buying clients with 2+ orders; "
+                                                                   "none = not assessed")
+    sleeping_days: int = Field(90, gt=0, description="days without an order after which an active client is sleeping")
+    lost_days: int = Field(180, gt=0, description="days without an order after which a client is lost")
+    new_client_days: int = Field(90, gt=0, description="a client whose first order is this recent is new")
+    contact_cadence: dict[str, float] = Field(
+        default_factory=lambda: {"A": 2.0, "B": 1.0, "C": 0.33},
+        description="ABC class -> norm contacts (logged activities) per client per month")
+    cross_up_sell_share: float | None = Field(None, ge=0, le=1, description="norm share of clients whose categories "
+                                                                           "or average check grew; none = not assessed")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.lost_days <= self.sleeping_days:
+            raise ValueError("lost_days must be above sleeping_days")
+        return self
 
 
 class PeopleNorms(_Strict):
-    """Stage 3 parameters."""
+    """Stage 3 parameters: workload, call quality and staff assessment norms."""
+
+    activities_per_day: float = Field(
+        20.0, gt=0, description="logged activities (calls, meetings, e-mails, tasks) per working day of a B2B sales "
+        "manager who works both by phone and in the field: about 3 client meetings a week take 2-3 hours each with "
+        "travel, and the other hours give 15-25 calls and e-mails a day, i.e. about 20 a day on average. Set 40-60 "
+        "for an inside-sales (phone only) team and 4-6 for field-only reps")
+    underlogging_share: float = Field(
+        0.5, gt=0, lt=1, description="a manager logging fewer activities per working day than this share of the team "
+        "median is flagged: the work is either not done or not recorded in the CRM")
+    next_step_share: float = Field(
+        0.80, gt=0, le=1, description="share of calls that end with an agreed next step (date and action); below it "
+        "deals stall between contacts")
+    call_item_threshold: float = Field(
+        0.70, gt=0, le=1, description="a call-review checklist item scoring below this share of its maximum, "
+        "team-wide, becomes a training need")
+    mystery_item_threshold: float = Field(
+        0.70, gt=0, le=1, description="the same threshold for the mystery-shopper criteria")
+    call_item_scales: dict[str, float] = Field(
+        default_factory=dict, description="item -> maximum points of a call-review item when the observed maximum "
+        "understates it (inferred otherwise: 1, 2, 5 or 10)")
+    mystery_item_scales: dict[str, float] = Field(
+        default_factory=dict, description="criterion -> maximum points of a mystery-shopper criterion (as above)")
+    assessment_threshold: float = Field(
+        3.5, ge=1, le=5, description="staff assessment (1-5): competence or motivation at or above it is high")
+    individual_gap: float = Field(
+        0.25, gt=0, le=1, description="a manager's call-review or mystery-shopper item this far (share of the "
+        "maximum) below the team's mean for that item, and below the item threshold, is an individual gap")
 
 
 class TechnologyNorms(_Strict):
-    """Stage 4 parameters."""
+    """Stage 4 parameters: CRM data discipline norms."""
+
+    stale_deal_days: int = Field(
+        30, gt=0, description="an open deal with no logged activity in this many days before the audit end is stale")
+    field_completeness: float = Field(
+        0.90, gt=0, le=1, description="share of deals that must carry a field (amount, source, close date, lost "
+        "reason when lost), have at least one logged activity and a stage history")
+    stale_share_max: float = Field(
+        0.10, ge=0, le=1, description="share of open deals that may be stale; above it the pipeline holds dead deals "
+        "and its forecast is inflated")
+    overdue_share_max: float = Field(
+        0.10, ge=0, le=1, description="share of open deals whose expected close date has passed; above it close "
+        "dates are not maintained and the forecast cannot be trusted")
 
 
 class CommunicationNorms(_Strict):
-    """Stage 5 parameters."""
+    """Stage 5 parameters: response to leads, the sale-to-service handover and the client's voice."""
+
+    response_median_hours: float = Field(1.0, gt=0, description="norm of the median lead response time, hours")
+    response_within_1h: float = Field(0.80, ge=0, le=1, description="norm share of leads first contacted within 1 hour")
+    response_within_24h: float = Field(0.95, ge=0, le=1, description="norm share of leads first contacted within 24 hours")
+    never_contacted_max: float = Field(0.05, ge=0, le=1, description="highest acceptable share of leads never contacted")
+    first_order_days: int = Field(30, gt=0, description="days from a won deal within which the first order should follow")
+    first_order_share: float = Field(0.80, ge=0, le=1, description="norm share of won deals followed by an order within first_order_days")
+    post_sale_contact_days: int = Field(14, gt=0, description="days after a won deal within which the client should be contacted")
+    post_sale_contact_share: float = Field(0.80, ge=0, le=1, description="norm share of won deals followed by a contact in time")
+    nps: float = Field(30.0, ge=-100, le=100, description="NPS norm, points -100..+100")
+    csat: float = Field(0.80, ge=0, le=1, description="CSAT norm: share of answers 4-5 on the 1-5 scale")
+    rhythm_score: float = Field(100.0, ge=0, le=100, description="norm of the management-rhythm checklist score 0..100 (yes = 100)")
+    min_answers: int = Field(5, gt=0, description="fewest survey answers for a segment's NPS / CSAT to be named in a finding")
 
 
 class Norms(_Strict):
@@ -134,6 +228,10 @@ class AuditParams(_Strict):
     goals: list[str] = Field(default_factory=list)
     norms: Norms = Field(default_factory=Norms)
     anonymise_managers: bool = False
+    scorecard_norms: dict[str, float] = Field(
+        default_factory=dict, description="scorecard parameter id -> the client's own norm")
+    focus_stages: list[Literal["data_collection", "process", "people", "technology", "communication"]] = Field(
+        default_factory=list, description="stages the goals are about: their findings rank 1.5x higher")
     tables: dict[str, TableSource] = Field(default_factory=dict)
     source_path: Path | None = Field(None, exclude=True)
 
