@@ -273,7 +273,9 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
             text = _translate_values(text, source.values[name])
         value = _coerce(col, text, source, out, header)
         if col.required:
-            out.add("error", "required_empty", header, raw[header].isna())
+            allowed = name in source.allow_empty
+            out.add("warning" if allowed else "error", "kept_empty" if allowed else "required_empty", header,
+                    raw[header].isna())
         frame[name] = value
     df = pd.DataFrame(frame, index=raw.index)
     if contract.extra_numeric:

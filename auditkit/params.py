@@ -61,6 +61,9 @@ class TableSource(_Strict):
         default_factory=dict, description="export header -> contract column (or several)")
     values: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="contract column -> {export value: contract value}; '*' = any other value")
+    allow_empty: list[str] = Field(
+        default_factory=list, description="required contract columns whose empty cells are a warning: the rows are "
+        "kept (e.g. order lines without a client count in revenue, not in client metrics)")
     reshape: dict = Field(
         default_factory=dict, description="layout steps applied before mapping (footer, unpivot, blank, coalesce, "
                                           "flags, dates, numbers, sign); see auditkit/presets.py")

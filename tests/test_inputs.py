@@ -168,3 +168,19 @@ def test_validate_reports_all_problems_of_all_tables_at_once(tiny_client):
     assert not ok
     assert sum(line.startswith("error:") for line in lines) == 3
     assert any("managers.csv, row(s) 3" in line for line in lines)
+
+
+def test_allow_empty_keeps_rows_as_a_counted_warning(tiny_client):
+    write(tiny_client.parent.parent / "data" / "orders.csv", """
+        order_id,client_id,date,amount
+        O1,C1,2024-01-10,100
+        O2,,2024-02-11,50
+        O3,,2024-02-12,25
+    """)
+    assert [p.code for p in _load(tiny_client).errors] == ["required_empty"]
+    write(tiny_client, tiny_client.read_text() + "tables:\n  orders:\n    allow_empty: [client_id]\n")
+    data = _load(tiny_client)
+    assert not data.errors
+    (warning,) = data.problems
+    assert (warning.code, warning.rows, warning.count, warning.severity) == ("kept_empty", (3, 4), 2, "warning")
+    assert data.tables["orders"]["amount"].sum() == 175

@@ -629,3 +629,21 @@ def test_real_abc_xyz_retention(retail, retail_invoices):
     r = dc.retention(retail)
     assert r["active_prev"].tolist() == [len(s) for s in sets.iloc[:-1]]
     assert r["retained"].tolist() == [len(p & c) for p, c in zip(sets.iloc[:-1], sets.iloc[1:])]
+
+
+def test_lines_without_a_client_count_in_revenue_but_not_as_a_client():
+    """Order lines kept with allow_empty (no client_id): revenue yes, client measures no."""
+    orders = pd.DataFrame({
+        "order_id": pd.array(["O1", "O2", "O3"], dtype="string"),
+        "client_id": pd.array(["C1", pd.NA, "C1"], dtype="string"),
+        "date": pd.to_datetime(["2024-01-05", "2024-01-06", "2024-02-07"]),
+        "amount": [100.0, 50.0, 30.0], "cost": np.nan,
+        "manager_id": pd.array([pd.NA] * 3, dtype="string"),
+    })
+    dyn = dc.dynamics(orders, "MS", "2024-01-01", "2024-02-29")
+    assert dyn["revenue"].tolist() == [150.0, 30.0]  # 100 + 50 (no client) | 30
+    assert dyn["active_clients"].tolist() == [1, 1] and dyn["new_clients"].tolist() == [1, 0]
+    ret = dc.retention(orders, "MS", start="2024-01-01", end="2024-02-29")
+    assert ret["active_prev"].tolist() == [1] and ret["retained"].tolist() == [1]
+    assert dc.xyz(orders, "2024-01-01", "2024-02-29")["client_id"].tolist() == ["C1"]
+    assert dc.abc(orders, start="2024-01-01", end="2024-02-29")["client_id"].tolist() == ["C1"]

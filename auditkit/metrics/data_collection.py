@@ -213,10 +213,11 @@ def _grid(totals: pd.DataFrame, freq: str, start, end, group: pd.Series | None =
     inside = window.select(totals)
     counted = inside[inside["counted"]]
     size = shape[0] * shape[1]
-    clients = pd.factorize(counted["client_id"])[0].astype(np.int64)
-    cells = counted["g"].to_numpy() * shape[1] + counted["p"].to_numpy()  # flat (group, period)
+    known = counted[counted["client_id"].notna()]  # lines without a client count in revenue only
+    clients = pd.factorize(known["client_id"])[0].astype(np.int64)
+    cells = known["g"].to_numpy() * shape[1] + known["p"].to_numpy()  # flat (group, period)
     client_cells = np.unique(clients * size + cells) % size  # one per (client, group, period)
-    firsts = totals[totals["counted"]].sort_values("date", kind="stable")
+    firsts = totals[totals["counted"] & totals["client_id"].notna()].sort_values("date", kind="stable")
     firsts = window.select(firsts.drop_duplicates("client_id"))
     costed = inside[inside["cost"].notna()]
     if totals["cost"].notna().any():
@@ -374,7 +375,7 @@ def retention(orders: pd.DataFrame, freq: str = "QS", by: pd.Series | None = Non
     """
     totals = order_totals(orders)
     window = _Window.of(totals["date"], freq, start, end)
-    counted = window.select(totals[totals["counted"]])
+    counted = window.select(totals[totals["counted"] & totals["client_id"].notna()])
     n = max(window.n, 1)
     clients, names = pd.factorize(counted["client_id"])
     cells = np.unique(clients.astype(np.int64) * n + counted["p"].to_numpy())
@@ -546,7 +547,7 @@ def xyz(orders: pd.DataFrame, start=None, end=None, freq: str = "MS", x: float =
     """
     totals = order_totals(orders)
     window = _Window.of(totals["date"], freq, start, end)
-    inside = window.select(totals)
+    inside = window.select(totals[totals["client_id"].notna()])
     codes, names = pd.factorize(inside["client_id"], sort=True)
     matrix = _counts(codes, inside["p"], (len(names), window.n), inside["amount"].to_numpy())
     mean = matrix.mean(axis=1) if window.n else np.zeros(len(names))
