@@ -71,10 +71,11 @@ class AuditData:
 
 
 class _Collector:
-    """Collects problems of one table's file."""
+    """Collects problems of one table's file; `row_numbers[i]` is the file row of frame row i."""
 
-    def __init__(self, table: str, file: str):
+    def __init__(self, table: str, file: str, row_numbers: np.ndarray | None = None):
         self.table, self.file, self.problems = table, file, []
+        self.row_numbers = row_numbers
 
     def add(self, severity, code, column=None, mask=None, **args):
         rows: tuple[int, ...] = ()
@@ -84,7 +85,8 @@ class _Collector:
             count = len(idx)
             if count == 0:
                 return
-            rows = tuple(int(i) + 2 for i in idx[:MAX_ROWS_NAMED])  # header is row 1
+            numbers = self.row_numbers if self.row_numbers is not None else np.arange(2, len(np.asarray(mask)) + 2)
+            rows = tuple(int(numbers[i]) for i in idx[:MAX_ROWS_NAMED])
         self.problems.append(Problem(severity, self.table, self.file, code, column, rows, count, args))
 
 
@@ -128,6 +130,7 @@ def read_raw(path: Path, source: TableSource) -> pd.DataFrame:
     else:
         raw = _read_csv(path, source, source.encoding)
     raw.columns = [str(c).strip() for c in raw.columns]
+    raw.index = pd.RangeIndex(2, len(raw) + 2)  # row numbers as in the file (the header is row 1)
     return reshape(raw.apply(lambda s: s.str.strip()).replace("", np.nan), source)
 
 
@@ -253,6 +256,8 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         out.add("error", "unreadable", None, reason=str(exc).splitlines()[0][:200])
         return None, {}
+    out.row_numbers = raw.index.to_numpy()
+    raw = raw.reset_index(drop=True)
     headers = _map_headers(raw, contract, source)
     missing = [c for c in contract.required if c not in headers]
     alternatives = contract.one_of_required

@@ -227,9 +227,9 @@ def _unpivot(raw: pd.DataFrame, source: TableSource, spec: Unpivot) -> pd.DataFr
     keep = [h for name in spec.keep for h in _headers(raw, source, name)[:1]]
     cells = raw[list(wide)].to_numpy(dtype=object)
     rows, cols = np.nonzero(pd.notna(cells))  # row-major: a deal's entries stay together
-    out = raw[keep].iloc[rows].reset_index(drop=True)
-    out[spec.names_to] = pd.Series(np.array(list(wide.values()), dtype=object)[cols], dtype="str")
-    out[spec.values_to] = pd.Series(cells[rows, cols], dtype="str")
+    out = raw[keep].iloc[rows]  # the index keeps each entry's row number in the file
+    out[spec.names_to] = pd.array(np.array(list(wide.values()), dtype=object)[cols], dtype="str")
+    out[spec.values_to] = pd.array(cells[rows, cols], dtype="str")
     return out
 
 

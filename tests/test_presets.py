@@ -448,3 +448,11 @@ def test_unpivot_and_dates_edge_cases():
     assert _reshaped(_raw(id=["1"], other=["x"]), reshape=spec).columns.tolist() == ["id", "other"]  # nothing matches
     empty = _reshaped(_raw(id=[], **{"In A": []}), columns={"id": "deal_id"}, reshape=spec)
     assert empty.columns.tolist() == ["id", "stage", "entered_at"] and empty.empty
+
+
+def test_unpivoted_stage_history_names_the_row_of_the_wide_file(tmp_path):
+    """A bad date in one "Date entered" cell is reported at that deal's row of the export (row 3)."""
+    content = _sample_bytes("hubspot_deals.csv", "2024-01-15 09:30,2024-01-15 09:30", "2024-01-15 09:30,15.01.2024 9h")
+    data = _load(tmp_path, HUBSPOT, {"hubspot_deals.csv": content})
+    bad = [p for p in data.errors if p.table == "stage_history"]
+    assert [(p.code, p.rows) for p in bad] == [("not_a_date", (3,))]
