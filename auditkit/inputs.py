@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pandas as pd
 from .contracts import Column, Contract, contracts
 from .params import TABLE_NAMES, AuditParams, TableSource
 from .presets import reshape
+from .scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
 
 MAX_ROWS_NAMED = 10
 DATE_FORMATS = (
@@ -91,7 +93,8 @@ class _Collector:
 
 
 def find_file(params: AuditParams, table: str) -> Path | None:
-    """The file of a table: the override's `file`, else <table>.csv / .xlsx in data_dir."""
+    """The file of a table: the override's `file`, else <table>.csv / .xlsx in data_dir, else the
+    input template (input_template.xlsx in data_dir) when its sheet <table> holds data."""
     source = params.source(table)
     if source.file:
         return params.data_dir / source.file
@@ -99,7 +102,36 @@ def find_file(params: AuditParams, table: str) -> Path | None:
         path = params.data_dir / f"{table}{ext}"
         if path.is_file():
             return path
-    return None
+    template = params.data_dir / TEMPLATE_NAME
+    return template if _in_template(template, table, source) else None
+
+
+def _in_template(path: Path, table: str, source: TableSource) -> bool:
+    """True when the input template has a sheet `table` with rows besides the template's own; an
+    unreadable workbook counts as having them, so that loading the table reports why."""
+    if not path.is_file():
+        return False
+    try:
+        with pd.ExcelFile(path) as book:
+            if table not in book.sheet_names:
+                return False
+        return not read_raw(path, source, table).empty
+    except (ValueError, OSError, zipfile.BadZipFile):
+        return True
+
+
+def _template_rows(raw: pd.DataFrame, table: str) -> pd.Series:
+    """Rows of the input template that are not data (see auditkit/scaffold.py): blank rows, the
+    description row (every cell under a contract header empty or equal to the column's hint, at
+    least one equal) and the example row (its first cell starts with "example:" / "пример:")."""
+    if raw.columns.empty:
+        return pd.Series(False, index=raw.index)
+    hints = column_hints(table)
+    cells = raw[[h for h in raw.columns if h.lower() in hints]]
+    same = cells.eq(pd.Series({h: hints[h.lower()] for h in cells.columns}, dtype=object))
+    description = (same | cells.isna()).all(axis=1) & same.any(axis=1)
+    example = raw.iloc[:, 0].str.lower().str.startswith(EXAMPLE_MARKS, na=False)
+    return raw.isna().all(axis=1) | description | example
 
 
 def _sniff_sep(path: Path, encoding: str) -> str:
@@ -123,15 +155,21 @@ def _read_csv(path: Path, source: TableSource, encoding: str) -> pd.DataFrame:
                        na_values=[""], skipinitialspace=True)
 
 
-def read_raw(path: Path, source: TableSource) -> pd.DataFrame:
-    """The file as text cells (NaN for empty), headers stripped; raises UnicodeDecodeError etc."""
+def read_raw(path: Path, source: TableSource, table: str | None = None) -> pd.DataFrame:
+    """The file as text cells (NaN for empty), headers stripped; raises UnicodeDecodeError etc.
+    In the input template, `table` names the default sheet and the template's own rows are dropped."""
+    template = table is not None and path.name == TEMPLATE_NAME
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raw = pd.read_excel(path, sheet_name=source.sheet if source.sheet is not None else 0, dtype=str)
+        sheet = source.sheet if source.sheet is not None else table if template else 0
+        raw = pd.read_excel(path, sheet_name=sheet, dtype=str)
     else:
         raw = _read_csv(path, source, source.encoding)
     raw.columns = [str(c).strip() for c in raw.columns]
     raw.index = pd.RangeIndex(2, len(raw) + 2)  # row numbers as in the file (the header is row 1)
-    return reshape(raw.apply(lambda s: s.str.strip()).replace("", np.nan), source)
+    raw = raw.apply(lambda s: s.str.strip()).replace("", np.nan)
+    if template:
+        raw = raw[~_template_rows(raw, table)]  # dropped by label: the others keep their row numbers
+    return reshape(raw, source)
 
 
 def _map_headers(raw: pd.DataFrame, contract: Contract, source: TableSource) -> dict[str, str]:
@@ -249,11 +287,11 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     """Read, map and type one table. Returns (frame, {contract column: file header}); (None, {}) when unusable."""
     source = params.source(contract.table)
     try:
-        raw = read_raw(path, source)
+        raw = read_raw(path, source, contract.table)
     except UnicodeDecodeError as exc:
         out.add("error", "bad_encoding", None, encoding=source.encoding, position=exc.start)
         return None, {}
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
         out.add("error", "unreadable", None, reason=str(exc).splitlines()[0][:200])
         return None, {}
     out.row_numbers = raw.index.to_numpy()
@@ -360,9 +398,10 @@ def load_inputs(params: AuditParams) -> AuditData:
             if path is not None:
                 data.problems.append(Problem("error", table, path.name, "file_not_found"))
             continue
-        out = _Collector(table, path.name)
+        label = f"{path.name}[{table}]" if path.name == TEMPLATE_NAME else path.name  # the template's sheet
+        out = _Collector(table, label)
         df, headers[table] = _load_table(params, contract, path, out)
-        data.tables[table], data.files[table], data.provided[table] = df, path.name, list(headers[table])
+        data.tables[table], data.files[table], data.provided[table] = df, label, list(headers[table])
         data.problems.extend(out.problems)
     if data.tables.get("orders") is None and data.tables.get("deals") is None and not data.errors:
         data.problems.append(Problem("error", "orders", "orders.csv", "no_orders_or_deals"))
