@@ -177,3 +177,409 @@ def lorenz(cum_share_clients: np.ndarray, cum_share_revenue: np.ndarray, loc: Lo
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     return fig
+
+
+# --- stage 2 / stage 5 helpers (sales process, communication) ---------------------------------
+
+def value_label(v, loc: Locale, fmt: str) -> str:
+    """A bar's value as text in the report's formats (pct, money, number, decimal, points)."""
+    if v is None or pd.isna(v):
+        return "—"
+    return {"pct": lambda x: loc.pct(x, 0), "money": loc.money_short, "number": loc.number,
+            "decimal": lambda x: loc.number(x, 1), "points": loc.points}[fmt](v)
+
+
+def _wrap(labels, width: int) -> list[str]:
+    import textwrap
+
+    return ["\n".join(textwrap.wrap(str(s), width, break_long_words=True)) or str(s) for s in labels]
+
+
+def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt: str = "pct",
+                  colors: list[str] | None = None, label_min: float = 0.07):
+    """One horizontal bar per row of `frame` (kept in order, first row on top), stacked from its
+    columns (translated part names, e.g. response-time bands); shares 0..1 when fmt is "pct".
+    Segments wider than `label_min` of the largest bar carry their value."""
+    colors = colors or PALETTE
+    fig, ax = new(max(2.0, 0.34 * len(frame) + 1.3))
+    y = np.arange(len(frame))[::-1]
+    left = np.zeros(len(frame))
+    total = float(frame.sum(axis=1).max() or 1)
+    for i, col in enumerate(frame.columns):
+        vals = frame[col].to_numpy(dtype=float)
+        vals = np.nan_to_num(vals)
+        ax.barh(y, vals, left=left, color=colors[i % len(colors)], height=0.68, label=str(col))
+        r, g, b = matplotlib.colors.to_rgb(colors[i % len(colors)])
+        ink = "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.6 else "#1a1a1a"
+        for yi, v, l0 in zip(y, vals, left):
+            if v >= label_min * total:
+                ax.text(l0 + v / 2, yi, value_label(v, loc, fmt), ha="center", va="center", fontsize=7.5,
+                        color=ink)
+        left += vals
+    ax.set_yticks(y)
+    ax.set_yticklabels(_wrap(frame.index, 28))
+    AXIS_FORMATS["pct" if fmt == "pct" else "money" if fmt == "money" else "number"](ax, loc, axis="x")
+    if fmt == "pct":
+        ax.set_xlim(0, max(1.0, total))
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="y", visible=False)
+    top_legend(ax, *ax.get_legend_handles_labels())
+    return fig
+
+
+def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: str, fmt: str = "number",
+           cut: float | None = 0.8, cut_label: str | None = None):
+    """Pareto chart: bars of `counts` (index = translated categories, largest first, ≤ ~12) and the
+    cumulative share on a second axis, with an optional horizontal mark at `cut` (e.g. 80%)."""
+    fig, ax = new(3.2)
+    x = np.arange(len(counts))
+    values = counts.to_numpy(dtype=float)
+    ax.bar(x, values, color=ACCENT, width=0.7, label=ylabel)
+    for xi, v in zip(x, values):
+        ax.text(xi, v, value_label(v, loc, fmt), ha="center", va="bottom", fontsize=7.5)
+    AXIS_FORMATS[fmt if fmt in AXIS_FORMATS else "number"](ax, loc)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, values.max() * 1.15 if len(values) and values.max() > 0 else 1)
+    ax2 = ax.twinx()
+    cum = np.cumsum(values) / values.sum() if values.sum() else np.zeros(len(values))
+    ax2.plot(x, cum, color=PALETTE[1], marker="o", markersize=3.5, linewidth=1.8, label=cum_label)
+    if cut is not None:
+        ax2.axhline(cut, color=NORM, linestyle="--", linewidth=1, label=cut_label)
+    ax2.set_ylim(0, 1.05)
+    pct_axis(ax2, loc)
+    ax2.set_ylabel(cum_label)
+    ax2.grid(False)
+    ax.set_xticks(x)
+    width = max(8, int(84 / max(len(counts), 1)) - 1)
+    ax.set_xticklabels(_wrap(counts.index, width), fontsize=7.5 if len(counts) > 7 else 8.5)
+    ax.set_title(title)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
+    top_legend(ax, handles, labels)
+    return fig
+
+
+def histogram(values: pd.Series, loc: Locale, title: str, xlabel: str, ylabel: str, bins=20,
+              norm: float | None = None, norm_label: str | None = None, clip: float | None = None):
+    """Distribution of a measure (days, hours...) as a seaborn histogram; values above `clip` are
+    gathered in the last bin; an optional vertical norm line."""
+    fig, ax = new(2.8)
+    data = pd.Series(values, dtype="float64").dropna()
+    if clip is not None:
+        data = data.clip(upper=clip)
+    sns.histplot(x=data.to_numpy(), bins=bins, ax=ax, color=ACCENT, edgecolor="white")
+    if norm is not None:
+        ax.axvline(norm, color=BAD, linestyle="--", linewidth=1.2, label=norm_label)
+        top_legend(ax, *ax.get_legend_handles_labels())
+    number_axis(ax, loc)
+    number_axis(ax, loc, "x", integer=False)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return fig
+
+
+def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: str = "pct",
+                 norms: pd.Series | None = None, norm_label: str | None = None, highlight=None,
+                 highlight_label: str | None = None):
+    """Vertical bars in the given order (stages, funnel steps) with their values on top; optional
+    per-bar norm marks and one highlighted bar (e.g. the bottleneck)."""
+    fig, ax = new(3.0)
+    x = np.arange(len(values))
+    vals = values.to_numpy(dtype=float)
+    colors = [BAD if (highlight is not None and k == highlight) else ACCENT for k in values.index]
+    ax.bar(x, np.nan_to_num(vals), color=colors, width=0.65)
+    for xi, v in zip(x, vals):
+        if not np.isnan(v):
+            ax.text(xi, v, value_label(v, loc, fmt), ha="center", va="bottom", fontsize=8)
+    if norms is not None:
+        nv = norms.reindex(values.index).to_numpy(dtype=float)
+        ax.scatter(x, nv, marker="_", s=900, color=NORM, linewidths=2, zorder=3, label=norm_label)
+    if highlight_label is not None and highlight is not None:
+        ax.bar([np.nan], [np.nan], color=BAD, label=highlight_label)
+    AXIS_FORMATS[fmt if fmt in AXIS_FORMATS else "number"](ax, loc)
+    top = np.nanmax(np.r_[vals, norms.to_numpy(dtype=float) if norms is not None else []]) if len(vals) else 1
+    ax.set_ylim(0, (top if np.isfinite(top) and top > 0 else 1) * 1.15)
+    ax.set_xticks(x)
+    ax.set_xticklabels(_wrap(values.index, max(8, int(84 / max(len(values), 1)) - 1)))
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(axis="x", visible=False)
+    if norms is not None or highlight_label is not None:
+        top_legend(ax, *ax.get_legend_handles_labels())
+    return fig
+
+
+def stacked_period_bars(frame: pd.DataFrame, loc: Locale, freq: str, title: str, ylabel: str,
+                        fmt: str = "money"):
+    """Bars per period (index = period starts) stacked from the columns (translated part names)."""
+    fig, ax = new()
+    x = np.arange(len(frame))
+    bottom = np.zeros(len(frame))
+    for i, col in enumerate(frame.columns):
+        vals = np.nan_to_num(frame[col].to_numpy(dtype=float))
+        ax.bar(x, vals, bottom=bottom, color=PALETTE[i % len(PALETTE)], width=0.75, label=str(col))
+        bottom += vals
+    AXIS_FORMATS[fmt](ax, loc)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    _sparse_xticks(ax, _period_labels(frame.index, loc, freq))
+    top_legend(ax, *ax.get_legend_handles_labels())
+    return fig
+
+
+def stacked_hbars_norm(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt: str = "number",
+                       norm: float | None = None, norm_label: str | None = None,
+                       marks: dict[str, tuple[float, str]] | None = None, label_width: int = 24):
+    """Horizontal bars per row of `frame` (e.g. managers), stacked by its columns (e.g. activity
+    types), largest total on top, with the total at the end of each bar; an optional norm line
+    (red dashed) and reference lines `marks` {label: (value, colour)} (dotted)."""
+    frame = frame.fillna(0)
+    frame = frame.loc[frame.sum(axis=1).sort_values(ascending=False).index]
+    fig, ax = new(max(2.4, 0.3 * len(frame) + 1.3))
+    y = np.arange(len(frame))[::-1]
+    left = np.zeros(len(frame))
+    for i, col in enumerate(frame.columns):
+        values = frame[col].to_numpy(dtype=float)
+        ax.barh(y, values, left=left, height=0.7, color=PALETTE[i % len(PALETTE)], label=str(col))
+        left += values
+    for yi, total in zip(y, left):
+        ax.text(total, yi, " " + value_label(total, loc, "decimal" if fmt == "number" else fmt), va="center",
+                fontsize=7.5)
+    if norm is not None:
+        ax.axvline(norm, color=BAD, linestyle="--", linewidth=1.2, label=norm_label)
+    for label, (value, colour) in (marks or {}).items():
+        ax.axvline(value, color=colour, linestyle=":", linewidth=1.6, label=label)
+    ax.set_yticks(y)
+    ax.set_yticklabels(_wrap(frame.index, label_width))
+    AXIS_FORMATS[fmt](ax, loc, axis="x")
+    ax.set_xlim(0, max(float(left.max()) if len(left) else 0, norm or 0) * 1.12 or 1)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="y", visible=False)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), handlelength=1.5,
+               columnspacing=1.0)
+    return fig
+
+
+def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str, ylabel: str,
+                     x_split: float, y_split: float, corners: dict[str, str] | None = None,
+                     groups: dict[str, str] | None = None, x_fmt: str = "number", y_fmt: str = "number",
+                     xlim: tuple[float, float] | None = None, ylim: tuple[float, float] | None = None,
+                     height: float = 3.8, label_width: int = 26):
+    """A quadrant chart: one point per row of `points` (columns x, y, label, optionally group).
+
+    Rows at the same spot share one point labelled with all their labels; dashed lines at `x_split`
+    and `y_split` divide the quadrants; `corners` maps "top left", "top right", "bottom left",
+    "bottom right" to a caption printed in that corner; `groups` maps a group value to its legend
+    label (one colour per group, in the order given)."""
+    import textwrap
+
+    fig, ax = new(height)
+    pts = points.dropna(subset=["x", "y"]).copy()
+    if "group" not in pts.columns:
+        pts["group"] = ""
+    spots = pts.groupby(["x", "y"], sort=False).agg(label=("label", lambda s: ", ".join(map(str, s))),
+                                                     group=("group", "first")).reset_index()
+    order = list(groups or dict.fromkeys(spots["group"]))
+    for i, key in enumerate(order):
+        sel = spots[spots["group"] == key]
+        if sel.empty:
+            continue
+        ax.scatter(sel["x"], sel["y"], s=36, color=PALETTE[i % len(PALETTE)], zorder=3,
+                   label=(groups or {}).get(key, str(key)))
+    ax.axvline(x_split, color=NORM, linestyle="--", linewidth=1)
+    ax.axhline(y_split, color=NORM, linestyle="--", linewidth=1)
+    if xlim:
+        ax.set_xlim(*xlim)
+    if ylim:
+        ax.set_ylim(*ylim)
+    texts = [textwrap.fill(label, label_width) for label in spots["label"]]
+    for (x, y), (tx, ty, ha, moved) in zip(zip(spots["x"], spots["y"]),
+                                           _place_labels(fig, ax, spots["x"], spots["y"], texts)):
+        ax.annotate(texts.pop(0), (x, y), xytext=(tx, ty), textcoords="axes fraction", fontsize=7.5, va="bottom",
+                    ha=ha, arrowprops={"arrowstyle": "-", "color": NORM, "linewidth": 0.6} if moved else None)
+    for axis, fmt in (("x", x_fmt), ("y", y_fmt)):
+        if fmt == "number":
+            number_axis(ax, loc, axis, integer=False)
+        else:
+            AXIS_FORMATS[fmt](ax, loc, axis=axis)
+    spots_at = {"top left": (0.01, 0.98, "left", "top"), "top right": (0.99, 0.98, "right", "top"),
+                "bottom left": (0.01, 0.02, "left", "bottom"), "bottom right": (0.99, 0.02, "right", "bottom")}
+    for corner, text in (corners or {}).items():
+        x, y, ha, va = spots_at[corner]
+        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color=NORM, style="italic")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if groups:
+        top_legend(ax, *ax.get_legend_handles_labels())
+    return fig
+
+
+# --- stage 6 (improvement plan) --------------------------------------------------------------------
+
+def roadmap(labels: list[str], starts, ends, horizon_names: list[str], loc: Locale, title: str,
+            year_one_label: str, wrap: int = 60):
+    """Gantt bars of actions from start to deadline over three years, coloured by horizon, with the
+    end of the first year marked. `labels` are translated action texts (wrapped to `wrap` chars)."""
+    starts, ends = pd.to_datetime(pd.Series(starts)).reset_index(drop=True), pd.to_datetime(pd.Series(ends)).reset_index(drop=True)
+    fig, ax = new(max(2.4, 0.36 * len(labels) + 1.2))
+    y = np.arange(len(labels))[::-1]
+    colours = dict(zip(dict.fromkeys(horizon_names), PALETTE))
+    origin = starts.min()
+    for yi, s, e, h in zip(y, starts, ends, horizon_names):
+        ax.barh(yi, (e - s).days, left=(s - origin).days, color=colours[h], height=0.6, label=h)
+    ax.axvline(365, color=NORM, linestyle="--", linewidth=1.2)
+    ax.text(365, len(labels) - 0.4, f" {year_one_label}", fontsize=8, color=NORM, va="bottom")
+    ax.set_yticks(y)
+    ax.set_yticklabels(_wrap([s[:wrap * 2] for s in labels], wrap), fontsize=7.5)
+    ticks = [origin + pd.DateOffset(months=m) for m in range(0, 37, 6)]
+    ax.set_xticks([(t - origin).days for t in ticks])
+    ax.set_xticklabels([loc.month(t) for t in ticks])
+    ax.set_xlim(0, (origin + pd.DateOffset(months=36) - origin).days + 10)
+    ax.set_title(title)
+    ax.grid(axis="y", visible=False)
+    handles, names = ax.get_legend_handles_labels()
+    unique = dict(zip(names, handles))
+    top_legend(ax, list(unique.values()), list(unique.keys()))
+    return fig
+
+
+def _axes_fraction(ax, x: float, y: float) -> tuple[float, float]:
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return (x - x0) / (x1 - x0), (y - y0) / (y1 - y0)
+
+
+def _place_labels(fig, ax, xs, ys, texts: list[str], fontsize: float = 7.5):
+    """Label positions (axes fraction x, y of the text anchor, ha, moved) near each point: above right, above
+    left, below right or below left — the first that overlaps no other label or point; else above right
+    moved down until free (a greedy placement, top to bottom)."""
+    fig.canvas.draw()
+    box = ax.get_window_extent()
+    char_w = fontsize * 0.56 / 72 * fig.dpi / box.width
+    line_h = fontsize * 1.3 / 72 * fig.dpi / box.height
+    pad_x, pad_y = 5 / 72 * fig.dpi / box.width, 2 / 72 * fig.dpi / box.height
+    dot_w, dot_h = 4 / 72 * fig.dpi / box.width, 4 / 72 * fig.dpi / box.height
+    points = [_axes_fraction(ax, x, y) for x, y in zip(xs, ys)]
+    placed = [(fx - dot_w, fx + dot_w, fy - dot_h, fy + dot_h) for fx, fy in points]
+
+    def free(b):
+        return not any(b[0] < o[1] and o[0] < b[1] and b[2] < o[3] and o[2] < b[3] for o in placed)
+
+    out = {}
+    for i in sorted(range(len(texts)), key=lambda i: -points[i][1]):
+        fx, fy = points[i]
+        lines = texts[i].split("\n")
+        w, h = max(len(t) for t in lines) * char_w, len(lines) * line_h
+        options = [(fx + pad_x, fy + pad_y), (fx - pad_x - w, fy + pad_y),
+                   (fx + pad_x, fy - pad_y - h), (fx - pad_x - w, fy - pad_y - h)]
+        options = [(x0, y0) for x0, y0 in options if 0 <= x0 and x0 + w <= 1 and 0 <= y0 and y0 + h <= 1] or options[:1]
+        choice = next(((x0, y0) for x0, y0 in options if free((x0, x0 + w, y0, y0 + h))), None)
+        moved = choice is None
+        if choice is None:
+            x0, y0 = options[0]
+            for _ in range(40):
+                hit = [o for o in placed if x0 < o[1] and o[0] < x0 + w and y0 < o[3] and o[2] < y0 + h]
+                if not hit:
+                    break
+                y0 = min(o[2] for o in hit) - h - 0.005
+            choice = (x0, y0)
+        x0, y0 = choice
+        placed.append((x0, x0 + w, y0, y0 + h))
+        out[i] = (x0, y0, "left", moved) if x0 >= fx else (x0 + w, y0, "right", moved)
+    return [out[i] for i in range(len(texts))]
+
+
+# --- express assessment / scorecard -------------------------------------------------------------
+
+def _wrap_words(labels, width: int) -> list[str]:
+    """Labels wrapped at spaces into lines of about `width` characters (words are never split)."""
+    import textwrap
+
+    return ["\n".join(textwrap.wrap(str(s), width, break_long_words=False, break_on_hyphens=False)) or str(s)
+            for s in labels]
+
+
+def _radar_on(ax, labels: list[str], values, loc: Locale, as_is_label: str, norm_label: str | None,
+              norm: float | None, rmax: float, wrap: int) -> None:
+    """Draw a radar of `values` (one per label, clockwise from the top) and the norm polygon on a polar `ax`."""
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    closed = np.r_[angles, angles[:1]]
+    ax.set_theta_offset(np.pi / 2)
+    ax.set_theta_direction(-1)
+    if norm is not None:
+        ax.plot(closed, np.full(n + 1, norm, dtype=float), color=NORM, linestyle="--", linewidth=1.2, label=norm_label)
+    ax.plot(closed, np.r_[v, v[:1]], color=ACCENT, linewidth=2, marker="o", markersize=4, label=as_is_label)
+    if not np.isnan(v).any():
+        ax.fill(closed, np.r_[v, v[:1]], color=ACCENT, alpha=0.18)
+    for angle, value in zip(angles, v):
+        if np.isnan(value):
+            continue
+        offset = -11 if value > 0.72 * rmax else 11  # inside the ring near the top, else outside the point
+        ax.annotate(loc.number(value), (angle, value), textcoords="offset points",
+                    xytext=(offset * np.sin(angle), offset * np.cos(angle)), ha="center", va="center",
+                    fontsize=8.5, fontweight="bold", color=ACCENT,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+    ax.set_ylim(0, rmax)
+    ticks = np.linspace(0, rmax, 5)[1:]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels([loc.number(t) if i % 2 else "" for i, t in enumerate(ticks)], fontsize=7, color=NORM)
+    ax.set_rlabel_position(180 / n if n else 0)
+    ax.set_xticks(angles)
+    sides = np.sin(angles)
+    ax.set_xticklabels([_wrap_words([label], wrap if abs(side) > 0.1 else 2 * wrap)[0]  # top/bottom: wider lines
+                        for label, side in zip(labels, sides)], fontsize=8.5)
+    for side, text in zip(sides, ax.get_xticklabels()):  # side labels grow away from the circle
+        text.set_horizontalalignment("left" if side > 0.1 else "right" if side < -0.1 else "center")
+    ax.tick_params(axis="x", pad=6)
+    ax.spines["polar"].set_visible(False)
+    ax.grid(color="#d9d9d9", linewidth=0.7)
+
+
+def radar(labels: list[str], values, loc: Locale, title: str, as_is_label: str, norm_label: str | None = None,
+          norm: float | None = 100.0, rmax: float = 100.0, height: float = 3.3, wrap: int = 18):
+    """Radar (spider) chart of one profile against its norm: `values` (one per label, the axes, clockwise
+    from the top; already translated) as a filled line, each point labelled with its value; the norm as
+    a dashed polygon (none when `norm` is None); radius 0..rmax. A NaN value leaves a gap (no fill)."""
+    fig = plt.figure(figsize=(WIDTH_IN, height), layout="constrained")
+    ax = fig.add_subplot(projection="polar")
+    _radar_on(ax, labels, values, loc, as_is_label, norm_label, norm, rmax, wrap)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.12, 1.0))
+    return fig
+
+
+def radar_gaps(labels: list[str], values, loc: Locale, title: str, as_is_label: str, norm_label: str,
+               gaps_xlabel: str, gaps_title: str | None = None, norm: float = 100.0, rmax: float = 100.0,
+               height: float = 2.45, wrap: int = 16):
+    """A profile against its norm in one row under one title: the radar (see `radar`) on the left and,
+    on the right, horizontal bars of the gap to the norm (norm − value) per label, largest first, with
+    their values. Labels without a value get no bar."""
+    v = np.asarray(values, dtype=float)
+    fig = plt.figure(figsize=(WIDTH_IN, height), layout="constrained")
+    grid = fig.add_gridspec(1, 2, width_ratios=[1.35, 1])
+    ax = fig.add_subplot(grid[0, 0], projection="polar")
+    _radar_on(ax, labels, v, loc, as_is_label, norm_label, norm, rmax, wrap)
+    ax.legend(loc="upper right", bbox_to_anchor=(-0.08, 1.08), handlelength=1.6)
+    gaps = pd.Series(norm - v, index=list(labels)).dropna().sort_values()
+    bx = fig.add_subplot(grid[0, 1])
+    y = np.arange(len(gaps))
+    bx.barh(y, gaps.to_numpy(), color=BAD, height=0.6)
+    for yi, gap in zip(y, gaps.to_numpy()):
+        bx.annotate(loc.number(gap), (gap, yi), textcoords="offset points", xytext=(4, 0), va="center", fontsize=8.5)
+    bx.set_yticks(y)
+    bx.set_yticklabels(_wrap_words(gaps.index, wrap))
+    bx.set_xlim(0, rmax)
+    bx.set_xticks(np.linspace(0, rmax, 5))
+    number_axis(bx, loc, axis="x", integer=False)
+    bx.set_xlabel(gaps_xlabel)
+    if gaps_title:
+        bx.set_title(gaps_title)
+    bx.grid(axis="y", visible=False)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    return fig
