@@ -110,8 +110,9 @@ class Audit:
     def missing(self, tables: list[str], why_key: str) -> None:
         """Say which input tables are missing and why that matters (a finding)."""
         names = ", ".join(self.t(f"tables.{t}") for t in tables)
+        why = self.t(why_key)
         self.show(f'<div class="ak-missing"><strong>{esc(self.t("report.missing_data", tables=names))}</strong> '
-                  f'{esc(self.t(why_key))}</div>')
+                  f'{esc(why[:1].upper() + why[1:])}</div>')
         for table in tables:
             self.metrics[f"{self.stage}.missing.{table}"] = True
 
@@ -132,6 +133,15 @@ class Audit:
             "text": lambda v: esc(v),
         }[fmt](value)
 
+    def _signed(self, difference: float, fmt: str) -> str:
+        """A deviation with its sign: '+4.5 pp', '−RUB 1,200', '−0.5×'."""
+        if fmt == "pct":
+            return self.t("units.pp", n=self.loc.points(difference * 100, 1))
+        if fmt == "points":
+            return self.loc.points(difference)
+        sign = "+" if difference > 0 else "−" if difference < 0 else ""
+        return sign + self.fmt(abs(difference), fmt)
+
     def record(self, metric_id: str, value) -> None:
         """Store a scalar under `<stage>.<metric_id>` for results/metrics.json."""
         self.metrics[f"{self.stage}.{metric_id}"] = _jsonable(value)
@@ -146,9 +156,7 @@ class Audit:
             meets = k.meets_norm
             status = {True: ("ak-ok", "report.meets_norm"), False: ("ak-bad", "report.below_norm"),
                       None: ("", None)}[meets]
-            deviation = "" if meets is None else self.fmt(k.value - k.norm, "points" if k.fmt == "points" else k.fmt)
-            if meets is not None and k.fmt == "pct":
-                deviation = self.t("units.pp", n=self.loc.points((k.value - k.norm) * 100, 1))
+            deviation = "" if meets is None else self._signed(k.value - k.norm, k.fmt)
             body.append(
                 f'<tr class="{status[0]}"><td>{esc(self.t(f".metrics.{k.metric_id}"))}</td>'
                 f'<td class="num">{self.fmt(k.value, k.fmt)}</td>'
@@ -161,7 +169,8 @@ class Audit:
 
     # tables and charts ----------------------------------------------------------------------
     def table(self, table_id: str, df: pd.DataFrame, formats: dict[str, str | Callable],
-              labels: dict[str, str] | None = None, max_rows: int = 30, csv: pd.DataFrame | None = None) -> None:
+              labels: dict[str, str] | None = None, max_rows: int = 30, csv: pd.DataFrame | None = None,
+              css: str = "") -> None:
         """Show a table (columns in `formats`, in order) and save the full data as CSV.
 
         `formats` maps a column to a format name of `fmt` or a function value -> text;
@@ -182,7 +191,7 @@ class Audit:
         more = ""
         if len(df) > max_rows:
             more = f'<p class="ak-caption">{esc(self.t("report.rows_shown", shown=max_rows, total=self.loc.number(len(df)), file=table_id + ".csv"))}</p>'
-        self.show(f'<table class="ak-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}')
+        self.show(f'<table class="ak-table {css}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}')
 
     def save_csv(self, table_id: str, df: pd.DataFrame) -> None:
         self.results[table_id] = df
@@ -191,14 +200,14 @@ class Audit:
             path.parent.mkdir(parents=True, exist_ok=True)
             df.to_csv(path, index=not isinstance(df.index, pd.RangeIndex))
 
-    def figure(self, fig, caption_key: str | None = None, **values) -> None:
+    def figure(self, fig, caption_key: str | None = None, css: str = "", **values) -> None:
         """Embed a matplotlib figure as SVG (self-contained) and close it."""
         buf = io.StringIO()
         fig.savefig(buf, format="svg", bbox_inches="tight")
         plt.close(fig)
         data = base64.b64encode(buf.getvalue().encode("utf-8")).decode("ascii")
         caption = f'<figcaption>{esc(self.t(caption_key, **values))}</figcaption>' if caption_key else ""
-        self.show(f'<figure class="ak-figure"><img alt="" src="data:image/svg+xml;base64,{data}"/>{caption}</figure>')
+        self.show(f'<figure class="ak-figure {css}"><img alt="" src="data:image/svg+xml;base64,{data}"/>{caption}</figure>')
 
     # end of stage -----------------------------------------------------------------------------
     def finish(self) -> None:

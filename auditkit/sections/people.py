@@ -1,0 +1,550 @@
+"""Stage 3 report sections — people (METHODOLOGY.md §2 Stage 3).
+
+Each function is one section of the report: it computes with `auditkit.metrics.people`, shows the
+as-is / norm / deviation table, findings, charts and tables, and records every number it shows.
+Managers appear by name (the managers table; codes M01… when the client asked for anonymity).
+Managers with no sales, deals or activities of their own in the window (typically the head of
+sales) are listed but not compared.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+
+from .. import charts
+from ..metrics import people as m
+from ..metrics import process as proc
+from ..report import Audit, Kpi
+
+STAGE = "people"
+MAX_CHART_ROWS = 12  # managers per chart; the rest are in the CSV
+RESULT_COLUMNS = {"manager": "text", "revenue": "money", "plan_fulfilment": "pct", "new_clients": "number",
+                  "won_deals": "number", "win_rate": "pct", "avg_won_deal": "money", "median_cycle_days": "days"}
+ACTIVITY_COLUMNS = {"manager": "text", "open_pipeline_count": "number", "open_pipeline_sum": "money",
+                    "activities_per_day": "decimal", "activities_per_day_call": "decimal",
+                    "activities_per_day_meeting": "decimal", "activities_per_won_deal": "decimal",
+                    "call_next_step_share": "pct"}
+# scorecard columns ranked best / weakest (activities per won deal is context: low can mean efficient
+# selling or unlogged work, so it is not ranked)
+RANKED = ("revenue", "plan_fulfilment", "new_clients", "won_deals", "win_rate", "avg_won_deal",
+          "median_cycle_days", "open_pipeline_sum", "activities_per_day", "call_next_step_share")
+# volumes grow with the time worked: ranked only among the managers employed for the whole window
+VOLUMES = ("revenue", "new_clients", "won_deals", "open_pipeline_sum")
+FORMATS = {**RESULT_COLUMNS, **ACTIVITY_COLUMNS}
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def manager_names(audit: Audit) -> dict[str, str]:
+    """manager_id -> name as the report shows it (codes M01… when the client asked for anonymity)."""
+    managers = audit.data.tables.get("managers")
+    if managers is None:
+        return {}
+    return dict(zip(managers["manager_id"], managers["name"].fillna(managers["manager_id"])))
+
+
+def name_of(audit: Audit, manager_id) -> str:
+    return str(manager_names(audit).get(manager_id, manager_id))
+
+
+def column_labels(audit: Audit, columns) -> dict[str, str]:
+    """Table headers: the stage's own `.columns.<c>` text where it exists, else the shared `columns.<c>`."""
+    return {c: audit.t(f".columns.{c}") if audit.loc.has(audit.key(f".columns.{c}")) else audit.t(f"columns.{c}")
+            for c in columns}
+
+
+def joined(audit: Audit, items: list[str]) -> str:
+    return audit.t("people.text.list_separator").join(items)
+
+
+def scorecard_of(audit: Audit) -> pd.DataFrame | None:
+    """The manager scorecard of the audit window (see `metrics.people.manager_scorecard`)."""
+    t = audit.data.tables
+    return m.manager_scorecard(audit.start, audit.end, orders=t.get("orders"), deals=t.get("deals"),
+                               activities=t.get("activities"), plans=t.get("plans"), managers=t.get("managers"),
+                               clients=t.get("clients"), country=audit.params.country)
+
+
+def sales_staff(card: pd.DataFrame) -> pd.Series:
+    """True for the scorecard rows with sales, closed or open deals, or activities in the window."""
+    active = pd.Series(False, index=card.index)
+    for col in ("revenue", "won_deals", "lost_deals", "open_pipeline_count", "activities"):
+        if col in card.columns:
+            active |= card[col].fillna(0).ne(0)
+    return active
+
+
+def _weighted(values: pd.Series, weights: pd.Series) -> float:
+    ok = values.notna() & weights.notna() & (weights > 0)
+    total = float(weights[ok].sum())
+    return float((values[ok] * weights[ok]).sum() / total) if total else math.nan
+
+
+def team_row(audit: Audit, staff: pd.DataFrame) -> pd.Series:
+    """The team total / average of the compared managers, column by column of the scorecard."""
+    row = {}
+    for col in ("revenue", "revenue_plan", "new_clients", "won_deals", "lost_deals", "open_pipeline_count",
+                "open_pipeline_sum", "working_days", "activities"):
+        if col in staff.columns:
+            row[col] = float(staff[col].sum())
+    if "plan_fulfilment" in staff.columns:
+        planned = staff["revenue_plan"].notna() & (staff["revenue_plan"] > 0)
+        plan = staff.loc[planned, "revenue_plan"].sum()
+        row["plan_fulfilment"] = float(staff.loc[planned, "revenue"].sum() / plan) if plan else math.nan
+    if "won_deals" in staff.columns:
+        closed = row["won_deals"] + row["lost_deals"]
+        row["win_rate"] = row["won_deals"] / closed if closed else math.nan
+        row["avg_won_deal"] = _weighted(staff["avg_won_deal"], staff["won_deals"])
+        cycle = proc.sales_cycle(audit.data.tables["deals"], audit.start, audit.end)
+        row["median_cycle_days"] = cycle["median_days"] if cycle else math.nan
+    if "activities_per_day" in staff.columns:
+        days = staff["working_days"].where(staff["activities"] > 0)
+        for col in [c for c in staff.columns if c.startswith("activities_per_day")]:
+            row[col] = _weighted(staff[col], days)
+        if "won_deals" in staff.columns:
+            row["activities_per_won_deal"] = row["activities"] / row["won_deals"] if row["won_deals"] else math.nan
+        if "call_next_step_share" in staff.columns:
+            calls = staff.get("activities_per_day_call", pd.Series(np.nan, index=staff.index)) * staff["working_days"]
+            row["call_next_step_share"] = _weighted(staff["call_next_step_share"], calls)
+    return pd.Series(row, dtype="float64")
+
+
+def _with_team(audit: Audit, table: pd.DataFrame, team: pd.Series) -> pd.DataFrame:
+    names = manager_names(audit)
+    out = table.assign(manager=[names.get(i, i) for i in table.index])
+    total = team.reindex(table.columns).to_frame().T.assign(manager=audit.t(".text.team_row"))
+    return pd.concat([out, total], ignore_index=True)
+
+
+def _compared(audit: Audit) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """(full scorecard, compared managers' rows); (None, None) when no sales are attributed."""
+    card = scorecard_of(audit)
+    if card is None or card.empty:
+        return None, None
+    staff = card[sales_staff(card)]
+    return card, (staff if not staff.empty else None)
+
+
+def _no_attribution(audit: Audit) -> None:
+    if audit.data.tables.get("managers") is None and not any(
+            audit.data.has(t, "manager_id") for t in ("orders", "deals", "clients", "activities")):
+        audit.missing(["managers"], "tables_why.managers")
+    else:
+        audit.note(".text.no_attribution")
+
+
+def _top(frame: pd.DataFrame, by: str, n: int = MAX_CHART_ROWS, ascending: bool = False) -> pd.DataFrame:
+    return frame.sort_values(by, ascending=ascending, kind="stable").head(n)
+
+
+# ------------------------------------------------------------------------------------ sections
+
+
+def scorecard(audit: Audit) -> None:
+    """Per manager: revenue, plan fulfilment, new clients, won deals, win rate, average won deal, cycle;
+    the best and weakest manager of every measure."""
+    audit.heading("scorecard")
+    card, staff = _compared(audit)
+    if staff is None:
+        _no_attribution(audit)
+        return
+    names = manager_names(audit)
+    idle = [names.get(i, i) for i in card.index.difference(staff.index)]
+    if idle:
+        audit.note(".text.idle_managers", names=joined(audit, idle))
+    team = team_row(audit, staff)
+    plan_norm = audit.params.norms.data_collection.plan_fulfilment
+    rows = [Kpi("managers", len(staff), "number")]
+    if "plan_fulfilment" in staff.columns and staff["plan_fulfilment"].notna().any():
+        below = int((staff["plan_fulfilment"] < plan_norm).sum())
+        rows.append(Kpi("managers_below_plan", below, "number", 0, "lower"))
+    if "win_rate" in team.index:
+        rows.append(Kpi("win_rate_team", team["win_rate"], "pct"))
+        rows.append(Kpi("win_rate_spread", staff["win_rate"].max() - staff["win_rate"].min(), "pct"))
+    audit.kpis(rows)
+
+    full = card.assign(manager=[names.get(i, i) for i in card.index], compared=sales_staff(card))
+    audit.save_csv("manager_scorecard", full.reset_index())
+    ranked = rank(audit, staff)
+    _weakest_findings(audit, ranked, staff)
+
+    results = {c: f for c, f in RESULT_COLUMNS.items() if c == "manager" or c in staff.columns}
+    table = _with_team(audit, staff.sort_values("revenue", ascending=False), team) if "revenue" in staff.columns \
+        else _with_team(audit, staff, team)
+    audit.table("manager_results", table, results, labels=column_labels(audit, results), max_rows=40)
+    _highlights(audit, ranked, team)
+
+
+def full_period(audit: Audit, staff: pd.DataFrame) -> pd.Series:
+    """True for the managers employed for the whole audit window (by working days of employment)."""
+    days = m.manager_working_days(audit.data.tables.get("managers"), audit.start, audit.end, audit.params.country,
+                                  ids=staff.index)
+    return (days >= days.max()).reindex(staff.index, fill_value=True)
+
+
+def rank(audit: Audit, staff: pd.DataFrame) -> pd.DataFrame:
+    """Best and weakest manager per measure (`metrics.people.highlight`): ratios among all compared
+    managers, volumes among those employed for the whole window."""
+    ratios = [c for c in RANKED if c in staff.columns and c not in VOLUMES]
+    volumes = [c for c in RANKED if c in staff.columns and c in VOLUMES]
+    full = full_period(audit, staff)
+    parts = [m.highlight(staff[ratios]) if ratios else None,
+             m.highlight(staff.loc[full, volumes]) if volumes and full.sum() >= 2 else None]
+    parts = [p for p in parts if p is not None and not p.empty]
+    if not parts:
+        return m.highlight(staff[[]])
+    out = pd.concat(parts)
+    out = out[out["best_value"] != out["weakest_value"]]  # every manager alike: nothing to rank
+    return out.loc[[c for c in RANKED if c in out.index]]
+
+
+def _weakest_findings(audit: Audit, ranked: pd.DataFrame, staff: pd.DataFrame) -> None:
+    """A finding for every manager who is the weakest in two or more measures."""
+    if len(staff) < 3 or ranked.empty:
+        return
+    weakest = ranked.groupby("weakest").groups
+    for manager_id, metrics in sorted(weakest.items(), key=lambda kv: -len(kv[1])):
+        if len(metrics) < 3:
+            continue
+        what = [f"{audit.t(f'.columns.{k}')} {audit.fmt(ranked.loc[k, 'weakest_value'], FORMATS[k])}"
+                for k in metrics]
+        audit.paragraph(".text.weakest_in_many", css="ak-finding", name=name_of(audit, manager_id),
+                        n=len(metrics), total=len(ranked), measures=joined(audit, what))
+        audit.record(f"weakest_in_many.{manager_id}", len(metrics))
+
+
+def _short(audit: Audit, value, fmt: str) -> str:
+    """A value for a text cell: money in thousands / millions so that it never wraps."""
+    if fmt == "money" and not (value is None or (isinstance(value, float) and math.isnan(value))):
+        return audit.loc.money_short(value)
+    return audit.fmt(value, fmt)
+
+
+def _highlights(audit: Audit, ranked: pd.DataFrame, team: pd.Series) -> None:
+    """The best and weakest manager of every measure, with the team value."""
+    if ranked.empty:
+        return
+    names = manager_names(audit)
+    show = pd.DataFrame({
+        "measure": [audit.t(f".columns.{k}") for k in ranked.index],
+        "best": [names.get(i, i) for i in ranked["best"]],
+        "best_value": [_short(audit, v, FORMATS[k]) for k, v in ranked["best_value"].items()],
+        "weakest": [names.get(i, i) for i in ranked["weakest"]],
+        "weakest_value": [_short(audit, v, FORMATS[k]) for k, v in ranked["weakest_value"].items()],
+        "team": [_short(audit, team.get(k, math.nan), FORMATS[k]) for k in ranked.index],
+    })
+    fmts = {c: "text" for c in show.columns}
+    audit.paragraph(".text.highlights_intro")
+    audit.table("manager_highlights", show, fmts, labels=column_labels(audit, fmts),
+                csv=ranked.assign(best_name=show["best"].to_numpy(), weakest_name=show["weakest"].to_numpy(),
+                                  team=team.reindex(ranked.index).to_numpy()).reset_index())
+
+
+def activity(audit: Audit) -> None:
+    """Activities per working day by type against the norm, under-logging managers, next steps on calls,
+    activities per won deal and the open pipeline per manager."""
+    audit.heading("activity")
+    if audit.data.tables.get("activities") is None:
+        audit.missing(["activities"], "tables_why.activities")
+        return
+    card, staff = _compared(audit)
+    if staff is None or "activities_per_day" not in staff.columns:
+        _no_attribution(audit)
+        return
+    n = audit.params.norms.people
+    team = team_row(audit, staff)
+    per_day = staff["activities_per_day"]
+    median = float(per_day.median())
+    threshold = n.underlogging_share * median
+    under = per_day[per_day < threshold].sort_values()
+    next_step = team.get("call_next_step_share", math.nan)
+    audit.paragraph(".text.calendar", country=audit.params.country, days=audit.loc.number(
+        m.working_days(audit.start, audit.end, audit.params.country)))
+    audit.kpis([
+        Kpi("activities_per_day_median", median, "decimal", n.activities_per_day, "higher"),
+        Kpi("managers_below_activity_norm", int((per_day < n.activities_per_day).sum()), "number"),
+        Kpi("underlogging_managers", len(under), "number", 0, "lower"),
+        Kpi("activities_per_won_deal", team.get("activities_per_won_deal"), "decimal"),
+        Kpi("call_next_step_share", None if math.isnan(next_step) else next_step, "pct", n.next_step_share, "higher"),
+    ])
+    audit.note(".text.activity_norm", norm=audit.loc.number(n.activities_per_day))
+    audit.record("underlogging_threshold", threshold)
+    audit.record("underlogging", sorted(under.index))
+    for manager_id, value in under.items():
+        rec = staff.loc[manager_id]
+        key = ".text.underlogging_won" if "won_deals" in staff.columns else ".text.underlogging"
+        audit.paragraph(key, css="ak-finding", name=name_of(audit, manager_id), value=audit.loc.number(value, 1),
+                        ratio=audit.loc.pct(value / median if median else math.nan, 0),
+                        median=audit.loc.number(median, 1), won=audit.loc.number(rec.get("won_deals", 0)),
+                        revenue=audit.loc.money_short(rec.get("revenue", 0)))
+    if not math.isnan(next_step) and next_step < n.next_step_share:
+        shares = staff["call_next_step_share"].dropna()
+        low = shares.idxmin()
+        audit.paragraph(".text.next_step_finding", css="ak-finding", value=audit.loc.pct(next_step),
+                        norm=audit.loc.pct(n.next_step_share, 0), name=name_of(audit, low),
+                        low=audit.loc.pct(shares[low]))
+    _activity_chart(audit, staff, median)
+    cols = {c: f for c, f in ACTIVITY_COLUMNS.items() if c == "manager" or c in staff.columns}
+    table = _with_team(audit, staff.sort_values("activities_per_day", ascending=False), team)
+    audit.table("manager_activity", table, cols, labels=column_labels(audit, cols), max_rows=40)
+
+
+def _activity_chart(audit: Audit, staff: pd.DataFrame, median: float) -> None:
+    """Stacked bars of activities per working day by type, per manager, with the norm and the median."""
+    n = audit.params.norms.people
+    types = [c for c in staff.columns if c.startswith("activities_per_day_")]
+    if not types:
+        return
+    frame = staff[types]
+    if len(types) > 5:  # the four most frequent types and "other"
+        keep = frame.sum().sort_values(ascending=False).index[:4]
+        frame = frame[keep].assign(other=frame.drop(columns=keep).sum(axis=1))
+    frame.columns = [audit.loc.label(audit.key(".types"), c.removeprefix("activities_per_day_")) for c in frame.columns]
+    shown = staff["activities_per_day"]
+    if len(frame) > MAX_CHART_ROWS:  # the lowest loggers matter most
+        frame = frame.loc[shown.sort_values().index[:MAX_CHART_ROWS]]
+    names = manager_names(audit)
+    frame.index = [names.get(i, i) for i in frame.index]
+    fig = charts.stacked_hbars_norm(
+        frame, audit.loc, audit.t(".charts.activity.title"), audit.t(".charts.activity.x"),
+        norm=n.activities_per_day, norm_label=audit.t("charts.norm"),
+        marks={audit.t(".charts.activity.median"): (median, charts.NORM)})
+    caption = ".charts.activity.caption_top" if len(staff) > MAX_CHART_ROWS else None
+    audit.figure(fig, caption, n=MAX_CHART_ROWS)
+
+
+def _item_label(audit: Audit, item: str) -> str:
+    key = audit.key(f".items.{item}")
+    return audit.t(key) if audit.loc.has(key) else str(item).replace("_", " ").strip().capitalize()
+
+
+def _checklist(audit: Audit, section: str, table: str, threshold: float, scales: dict, prefix: str) -> None:
+    """Call reviews or mystery-shopper calls: items as % of their maximum, a manager × item heatmap,
+    team-wide training needs and individual gaps."""
+    audit.heading(section)
+    reviews = audit.data.tables.get(table)
+    if reviews is None:
+        audit.missing([table], f"tables_why.{table}")
+        return
+    q = m.call_quality(reviews, scales, threshold * 100)
+    if q is None:
+        audit.note(".text.no_items")
+        return
+    names = manager_names(audit)
+    means = q.item_means / 100
+    audit.kpis([
+        Kpi(f"{prefix}_reviews", int(q.reviews.sum()), "number"),
+        Kpi(f"{prefix}_score", float(means.mean()), "pct", threshold, "higher"),
+        Kpi(f"{prefix}_items_below", len(q.training_needs), "number", 0, "lower"),
+    ])
+    for item, value in means.items():
+        audit.record(f"{prefix}_item.{item}", value)
+    audit.record(f"{prefix}_training_needs", list(q.training_needs.index))
+    scales_text = joined(audit, [f"{_item_label(audit, i)} 0–{audit.loc.number(s)}" for i, s in q.scales.items()])
+    audit.note(".text.checklist_scales", scales=scales_text, threshold=audit.loc.pct(threshold, 0))
+    if q.reviews.min() < 5:
+        audit.note(".text.small_sample", n=audit.loc.number(int(q.reviews.min())))
+    if len(q.training_needs):
+        needs = [f"{_item_label(audit, i)} {audit.loc.pct(v / 100, 0)}" for i, v in q.training_needs.items()]
+        audit.paragraph(".text.training_needs", css="ak-finding", threshold=audit.loc.pct(threshold, 0),
+                        items=joined(audit, needs))
+    else:
+        audit.paragraph(".text.no_training_needs", threshold=audit.loc.pct(threshold, 0))
+    gap = audit.params.norms.people.individual_gap
+    matrix = q.matrix / 100
+    below = matrix.sub(means, axis=1).stack()
+    gaps = below[(below <= -gap) & (matrix.stack() < threshold)].sort_values()
+    for (manager_id, item), delta in gaps.head(5).items():
+        audit.paragraph(".text.individual_gap", css="ak-finding", name=names.get(manager_id, manager_id),
+                        item=_item_label(audit, item), value=audit.loc.pct(matrix.loc[manager_id, item], 0),
+                        team=audit.loc.pct(means[item], 0), gap=audit.t("units.pp", n=audit.loc.number(gap * 100)))
+    audit.record(f"{prefix}_individual_gaps", len(gaps))
+
+    grid = matrix[means.index]
+    grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
+    if len(grid) > MAX_CHART_ROWS:
+        grid = grid.tail(MAX_CHART_ROWS)
+    grid.index = [names.get(i, i) for i in grid.index]
+    grid.loc[audit.t(".text.team_row")] = means
+    width = max(10, int(84 / max(len(grid.columns), 1)))
+    grid.columns = [textwrap.fill(_item_label(audit, c), width, break_long_words=False) for c in grid.columns]
+    fig, ax = charts.new(max(2.4, 0.3 * len(grid) + 1.5))
+    charts.heatmap_on(ax, grid, audit.loc, audit.t(f".charts.{prefix}.title"), fmt="pct", cmap="RdYlGn",
+                      vmin=0, vmax=1)
+    ax.tick_params(axis="x", labelsize=7.5)
+    audit.figure(fig, f".charts.{prefix}.caption", threshold=audit.loc.pct(threshold, 0))
+
+    items = pd.DataFrame({"item": [_item_label(audit, i) for i in means.index], "team": means.to_numpy(),
+                          "weakest": [names.get(matrix[i].idxmin(), matrix[i].idxmin()) for i in means.index],
+                          "weakest_value": [matrix[i].min() for i in means.index],
+                          "best": [names.get(matrix[i].idxmax(), matrix[i].idxmax()) for i in means.index],
+                          "best_value": [matrix[i].max() for i in means.index]})
+    fmts = {"item": "text", "team": "pct", "weakest": "text", "weakest_value": "pct", "best": "text",
+            "best_value": "pct"}
+    audit.table(f"{prefix}_items", items, fmts, labels=column_labels(audit, fmts),
+                csv=items.assign(item_id=means.index, scale=[q.scales[i] for i in means.index],
+                                 training_need=means < threshold))
+    by_manager = matrix.assign(reviews=q.reviews).rename_axis("manager_id").reset_index()
+    by_manager.insert(1, "manager", [names.get(i, i) for i in by_manager["manager_id"]])
+    audit.save_csv(f"{prefix}_by_manager", by_manager)
+
+
+def call_quality(audit: Audit) -> None:
+    """The call-review checklist: items as % of their maximum per manager, training needs team-wide."""
+    n = audit.params.norms.people
+    _checklist(audit, "call_quality", "call_reviews", n.call_item_threshold, n.call_item_scales, "call")
+
+
+def mystery_shopper(audit: Audit) -> None:
+    """Mystery-shopper control calls, scored the same way as the call reviews."""
+    n = audit.params.norms.people
+    _checklist(audit, "mystery_shopper", "mystery_shopper", n.mystery_item_threshold, n.mystery_item_scales,
+               "mystery")
+
+
+RECOMMENDATIONS = (m.DEVELOP, m.COACH, m.TRAIN, m.ROTATE)
+
+
+def assessment(audit: Audit) -> None:
+    """Staff assessment: competence × motivation matrix and performance × competence quadrants with a
+    develop / coach / train / rotate suggestion per manager."""
+    audit.heading("assessment")
+    table = audit.data.tables.get("staff_assessment")
+    if table is None:
+        audit.missing(["staff_assessment"], "tables_why.staff_assessment")
+        return
+    threshold = audit.params.norms.people.assessment_threshold
+    card, staff = _compared(audit)
+    result = m.staff_assessment(table, staff, threshold)
+    if result is None:
+        audit.note(".text.no_assessment")
+        return
+    names = manager_names(audit)
+    pm = result.per_manager
+    basis = result.performance_basis
+    low_motivation = pm.index[pm["motivation_level"] == "low"]
+    counts = pm["recommendation"].value_counts()
+    audit.kpis([
+        Kpi("assessed", len(pm), "number"),
+        Kpi("competence_avg", float(pm["competence"].mean()), "decimal", threshold, "higher"),
+        Kpi("motivation_avg", float(pm["motivation"].mean()), "decimal", threshold, "higher"),
+        Kpi("low_motivation", len(low_motivation), "number", 0, "lower"),
+    ])
+    for code in RECOMMENDATIONS:
+        audit.record(f"recommendation.{code}", int(counts.get(code, 0)))
+    audit.paragraph(".text.assessment_rule", threshold=audit.loc.number(threshold, 1),
+                    basis=audit.t(f".text.basis_{basis or 'none'}"))
+    for code in RECOMMENDATIONS:
+        who = [names.get(i, i) for i in pm.index[pm["recommendation"] == code]]
+        if who:
+            audit.paragraph(f".text.rec_{code}", css="ak-finding" if code in (m.ROTATE, m.TRAIN) else "",
+                            n=len(who), names=joined(audit, who))
+    if len(low_motivation):
+        audit.paragraph(".text.low_motivation", css="ak-finding", threshold=audit.loc.number(threshold, 1),
+                        names=joined(audit, [f"{names.get(i, i)} {audit.loc.number(pm.loc[i, 'motivation'], 1)}"
+                                             for i in low_motivation]))
+    points = pd.DataFrame({"x": pm["competence"], "y": pm["motivation"],
+                           "label": [names.get(i, i) for i in pm.index]})
+    corners = {k: audit.t(f".charts.skill_will.{k.replace(' ', '_')}")
+               for k in ("top left", "top right", "bottom left", "bottom right")}
+    audit.figure(charts.quadrant_scatter(points, audit.loc, audit.t(".charts.skill_will.title"),
+                                         audit.t(".charts.skill_will.x"), audit.t(".charts.skill_will.y"),
+                                         threshold, threshold, corners, xlim=(0.8, 5.6), ylim=(0.8, 5.4)))
+    if basis is not None:
+        perf = pd.DataFrame({"x": pm["competence"], "y": pm["performance"],
+                             "label": [names.get(i, i) for i in pm.index], "group": pm["recommendation"]})
+        split = 1.0 if basis == "plan_fulfilment" else 0.5
+        known = perf["y"].dropna()
+        y_min = min(float(known.min()) if len(known) else split, split)
+        y_max = max(float(known.max()) if len(known) else split, split)
+        margin = max(0.05, (y_max - y_min) * 0.15)
+        groups = {code: audit.t(f".text.rec_label_{code}") for code in RECOMMENDATIONS if code in counts.index}
+        audit.figure(charts.quadrant_scatter(
+            perf, audit.loc, audit.t(".charts.performance.title"), audit.t(".charts.skill_will.x"),
+            audit.t(f".charts.performance.y_{basis}"), threshold, split,
+            {"top right": audit.t(".text.rec_label_develop"), "bottom right": audit.t(".text.rec_label_coach"),
+             "bottom left": audit.t(".charts.performance.left")},
+            groups=groups, y_fmt="pct", xlim=(0.8, 5.6), ylim=(max(0.0, y_min - margin), y_max + margin)))
+    shown = pm.assign(manager=[names.get(i, i) for i in pm.index],
+                      advice=[audit.t(f".text.rec_label_{r}") if isinstance(r, str) and r else "—"
+                              for r in pm["recommendation"]])
+    order = {code: i for i, code in enumerate(RECOMMENDATIONS)}
+    shown = shown.assign(_o=pm["recommendation"].map(order).fillna(9)).sort_values(["_o", "competence"])
+    fmts = {"manager": "text", "competence": "decimal", "motivation": "decimal",
+            "performance": "pct" if basis else "decimal", "advice": "text"}
+    labels = column_labels(audit, fmts)
+    if basis:
+        labels["performance"] = audit.t(f".charts.performance.y_{basis}")
+    audit.table("staff_matrix", shown, fmts, labels=labels, max_rows=40,
+                csv=shown.drop(columns="_o").rename_axis("manager_id").reset_index())
+
+
+def structure(audit: Audit) -> None:
+    """Team structure: headcount, tenure, clients per manager and the inequality of revenue (Gini)."""
+    audit.heading("structure")
+    t = audit.data.tables
+    ts = m.team_structure(audit.start, audit.end, managers=t.get("managers"), orders=t.get("orders"),
+                          deals=t.get("deals"), clients=t.get("clients"))
+    card, staff = _compared(audit)
+    if ts is None or staff is None:
+        _no_attribution(audit)
+        return
+    names = manager_names(audit)
+    gini = None if math.isnan(ts.revenue_gini) else ts.revenue_gini
+    tenure = None if math.isnan(ts.median_tenure_months) else ts.median_tenure_months
+    cpm = None if math.isnan(ts.clients_per_manager) else ts.clients_per_manager
+    audit.kpis([
+        Kpi("headcount", ts.headcount, "number"),
+        Kpi("median_tenure_months", tenure, "months"),
+        Kpi("clients_per_manager", cpm, "decimal"),
+        Kpi("revenue_gini", gini, "pct"),
+    ])
+    managers = t.get("managers")
+    if managers is None:
+        audit.missing(["managers"], "tables_why.managers")
+    else:
+        active = ts.per_manager.index[ts.per_manager["active"]]
+        if m.available(managers, "team"):
+            teams = managers.set_index("manager_id").loc[active, "team"].fillna(audit.t(".text.no_team"))
+            sizes = teams.value_counts()
+            audit.paragraph(".text.teams", teams=joined(audit, [f"{k} — {audit.loc.number(v)}" for k, v in sizes.items()]))
+        left = ts.per_manager.index[~ts.per_manager["active"]]
+        if len(left):
+            audit.paragraph(".text.left", names=joined(audit, [names.get(i, i) for i in left]))
+    revenue = staff["revenue"].clip(lower=0) if "revenue" in staff.columns else None
+    if revenue is not None and revenue.sum() > 0:
+        share = revenue.sort_values(ascending=False) / revenue.sum()
+        top = max(1, math.ceil(len(share) / 4))
+        audit.paragraph(".text.gini_reading", gini=audit.loc.pct(gini) if gini is not None else "—",
+                        n=audit.loc.number(top), total=audit.loc.number(len(share)),
+                        share=audit.loc.pct(share.head(top).sum(), 0))
+        audit.record("top_quarter_revenue_share", float(share.head(top).sum()))
+        chart = revenue.rename(index=names).sort_values(ascending=False)
+        caption = None
+        if len(chart) > MAX_CHART_ROWS:  # the strongest and the weakest half-dozen
+            half = MAX_CHART_ROWS // 2
+            chart = pd.concat([chart.head(half), chart.tail(half)])
+            caption = ".charts.revenue.caption_top"
+        audit.figure(charts.hbars(chart, audit.loc, audit.t(".charts.revenue.title"),
+                                  audit.t(".charts.revenue.x", currency=audit.loc.currency_symbol)),
+                     caption, n=MAX_CHART_ROWS // 2, total=len(revenue))
+    per = ts.per_manager.reindex(staff.index.union(ts.per_manager.index))
+    per = per.assign(manager=[names.get(i, i) for i in per.index],
+                     revenue=(staff["revenue"] if "revenue" in staff.columns else pd.Series(dtype=float)).reindex(per.index))
+    per["revenue_share"] = per["revenue"] / per["revenue"].clip(lower=0).sum()
+    if managers is not None:
+        info = managers.set_index("manager_id")
+        for col in ("team", "role"):
+            if m.available(managers, col):
+                per[col] = info[col].reindex(per.index)
+    per = per.sort_values("revenue", ascending=False)
+    fmts = {"manager": "text"}
+    fmts.update({c: "text" for c in ("team", "role") if c in per.columns})
+    fmts.update({"tenure_months": "months", "clients": "number", "revenue": "money", "revenue_share": "pct"})
+    fmts = {c: f for c, f in fmts.items() if c in per.columns}
+    audit.table("team_structure", per, fmts, labels=column_labels(audit, fmts), max_rows=40,
+                csv=per.rename_axis("manager_id").reset_index())

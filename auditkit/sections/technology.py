@@ -1,0 +1,325 @@
+"""Stage 4 report sections — technology (METHODOLOGY.md §2 Stage 4).
+
+CRM discipline measured from the data (field completeness, deals without activity, stale and
+overdue open deals, activities logged per manager per working day, stage history) and the
+automation level from the checklist answers (aspects of `auditkit/data/checklist.yaml`).
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+
+import pandas as pd
+
+from .. import charts
+from ..metrics import technology as mt
+from ..metrics.people import available
+from ..report import Audit, Kpi
+from ..scorecard import load_checklist
+from .people import MAX_CHART_ROWS, column_labels, joined, manager_names
+
+STAGE = "technology"
+# share -> (contract column it needs, or None; format in the report)
+COMPLETENESS = {
+    "share_with_amount": "amount",
+    "share_with_lead_source": "lead_source",
+    "share_closed_with_date": "closed_at",
+    "share_lost_with_reason": "lost_reason",
+    "share_with_activity": None,
+}
+TERMINAL_STAGES = ("won", "lost", "closed won", "closed lost", "closed_won", "closed_lost")
+
+
+def _crm(audit: Audit) -> mt.CrmDiscipline | None:
+    t = audit.data.tables
+    return mt.crm_discipline(t.get("deals"), audit.start, audit.end, activities=t.get("activities"),
+                             stage_history=t.get("stage_history"), managers=t.get("managers"),
+                             stale_days=audit.params.norms.technology.stale_deal_days, country=audit.params.country)
+
+
+def _value(x) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _overall_row(audit: Audit, per: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
+    names = manager_names(audit)
+    out = per.assign(manager=[names.get(i, i) for i in per.index])
+    total = overall.reindex(per.columns).to_frame().T.assign(manager=audit.t(".text.overall_row"))
+    return pd.concat([out, total], ignore_index=True)
+
+
+def _with_deals(crm: mt.CrmDiscipline) -> pd.DataFrame:
+    """Managers with deals created in the window or open at its end."""
+    per = crm.per_manager
+    return per[(per["deals"] > 0) | (per["open_deals"] > 0)]
+
+
+def completeness(audit: Audit) -> None:
+    """Share of deals with amount, source, close date, lost reason (when lost) and at least one activity,
+    per manager and overall, against the completeness norm."""
+    audit.heading("completeness")
+    crm = _crm(audit)
+    if crm is None:
+        audit.missing(["deals"], "tables_why.deals")
+        return
+    norm = audit.params.norms.technology.field_completeness
+    o = crm.overall
+    audit.kpis([Kpi("deals", int(o["deals"]), "number")] +
+               [Kpi(share, _value(o[share]), "pct", norm, "higher") for share in COMPLETENESS])
+    audit.save_csv("crm_discipline_overall", o.to_frame().T)
+    unknown = [s for s in COMPLETENESS if math.isnan(o[s])]
+    not_exported = [audit.t(f".columns.{s}") for s in unknown if s != "share_with_activity"]
+    if not_exported:
+        audit.paragraph(".text.fields_not_kept", css="ak-finding", fields=joined(audit, not_exported))
+    if "share_with_activity" in unknown:
+        key = ".text.activity_unknown_missing" if audit.data.tables.get("activities") is None \
+            else ".text.activity_unknown_no_deal"
+        audit.paragraph(key, css="ak-finding")
+    known = [s for s in COMPLETENESS if s not in unknown]
+    below = [s for s in known if o[s] < norm]
+    if below:
+        audit.paragraph(".text.fields_below_norm", css="ak-finding", norm=audit.loc.pct(norm, 0),
+                        fields=joined(audit, [f"{audit.t(f'.columns.{s}')} {audit.loc.pct(o[s])}" for s in below]))
+    per = _with_deals(crm)
+    per = per[per["deals"] > 0]
+    if per.empty or not known:
+        return
+    names = manager_names(audit)
+    gaps = per[known].lt(norm)
+    offenders = gaps.sum(axis=1).sort_values(ascending=False)
+    offenders = offenders[offenders > 0]
+    if len(offenders):
+        who = []
+        for manager_id in offenders.index[:6]:
+            weak = ", ".join(f"{audit.t(f'.columns.{s}').lower()} {audit.loc.pct(per.loc[manager_id, s])}"
+                             for s in known if gaps.loc[manager_id, s])
+            who.append(f"{names.get(manager_id, manager_id)} — {weak}")
+        more = len(offenders) - len(who)
+        audit.paragraph(".text.managers_below_norm", css="ak-finding", norm=audit.loc.pct(norm, 0),
+                        managers=joined(audit, who) + (audit.t(".text.and_more", n=more) if more > 0 else ""))
+    audit.record("managers_below_completeness_norm", len(offenders))
+    grid = per[known]
+    order = grid.min(axis=1).sort_values().index
+    grid = grid.loc[order[:MAX_CHART_ROWS]]
+    grid.index = [names.get(i, i) for i in grid.index]
+    grid.loc[audit.t(".text.overall_row")] = o[known]
+    grid.columns = ["\n".join(textwrap.wrap(audit.t(f".charts.completeness.{s}"), 16)) for s in known]
+    fig, ax = charts.new(max(2.4, 0.3 * len(grid) + 1.4))
+    charts.heatmap_on(ax, grid, audit.loc, audit.t(".charts.completeness.title"), fmt="pct", cmap="RdYlGn",
+                      vmin=max(0.0, min(0.5, float(grid.min().min()))), vmax=1)
+    caption = ".charts.completeness.caption_top" if len(per) > MAX_CHART_ROWS else ".charts.completeness.caption"
+    audit.figure(fig, caption, n=MAX_CHART_ROWS, norm=audit.loc.pct(norm, 0))
+    fmts = {"manager": "text", "deals": "number", **{s: "pct" for s in known}}
+    table = _overall_row(audit, per.loc[order], o)
+    audit.table("crm_completeness", table, fmts, labels=column_labels(audit, fmts), max_rows=40,
+                csv=_overall_row(audit, crm.per_manager, o))
+
+
+def follow_up(audit: Audit) -> None:
+    """Open deals without recent activity (stale), open deals past their expected close date (overdue),
+    and activities logged per manager per working day."""
+    audit.heading("follow_up")
+    crm = _crm(audit)
+    if crm is None:
+        audit.missing(["deals"], "tables_why.deals")
+        return
+    n = audit.params.norms.technology
+    o = crm.overall
+    per = _with_deals(crm)
+    has_activities = audit.data.tables.get("activities") is not None
+    logged = crm.per_manager[crm.per_manager["activities"] > 0]["activities_per_day"] if has_activities else None
+    median = float(logged.median()) if logged is not None and len(logged) else None
+    audit.kpis([
+        Kpi("open_deals", int(o["open_deals"]), "number"),
+        Kpi("share_stale", _value(o["share_stale"]), "pct", n.stale_share_max, "lower"),
+        Kpi("share_overdue", _value(o["share_overdue"]), "pct", n.overdue_share_max, "lower"),
+        Kpi("activities_per_day_median", median, "decimal", audit.params.norms.people.activities_per_day, "higher"),
+    ])
+    audit.note(".text.stale_rule", days=audit.loc.number(n.stale_deal_days))
+    if not has_activities:
+        audit.missing(["activities"], "tables_why.activities")
+    elif math.isnan(o["share_stale"]) and o["open_deals"] > 0:
+        audit.paragraph(".text.activity_unknown_no_deal", css="ak-finding")
+    if math.isnan(o["share_overdue"]) and o["open_deals"] > 0:
+        audit.paragraph(".text.no_expected_close", css="ak-finding")
+    names = manager_names(audit)
+    if not math.isnan(o["share_overdue"]) and o["share_overdue"] > n.overdue_share_max:
+        audit.paragraph(".text.overdue_finding", css="ak-finding", value=audit.loc.pct(o["share_overdue"]),
+                        n=audit.loc.number(int(o["overdue_open_deals"])), norm=audit.loc.pct(n.overdue_share_max, 0))
+    if not math.isnan(o["share_stale"]):
+        stale = per[(per["open_deals"] > 0) & (per["share_stale"] > n.stale_share_max)]["share_stale"]
+        stale = stale.sort_values(ascending=False)
+        audit.record("managers_above_stale_norm", len(stale))
+        if len(stale):
+            who = [f"{names.get(i, i)} {audit.loc.number(int(per.loc[i, 'stale_open_deals']))}/"
+                   f"{audit.loc.number(int(per.loc[i, 'open_deals']))} ({audit.loc.pct(v, 0)})" for i, v in stale.head(6).items()]
+            more = len(stale) - len(who)
+            key = ".text.stale_team" if o["share_stale"] > n.stale_share_max else ".text.stale_managers"
+            audit.paragraph(key, css="ak-finding", value=audit.loc.pct(o["share_stale"]),
+                            n=audit.loc.number(int(o["stale_open_deals"])), days=audit.loc.number(n.stale_deal_days),
+                            norm=audit.loc.pct(n.stale_share_max, 0),
+                            managers=joined(audit, who) + (audit.t(".text.and_more", n=more) if more > 0 else ""))
+    if median:
+        threshold = audit.params.norms.people.underlogging_share * median
+        under = logged[logged < threshold].sort_values()
+        audit.record("underlogging", sorted(under.index))
+        for manager_id, value in under.items():
+            audit.paragraph(".text.underlogging", css="ak-finding", name=names.get(manager_id, manager_id),
+                            value=audit.loc.number(value, 1), median=audit.loc.number(median, 1),
+                            ratio=audit.loc.pct(value / median, 0))
+        chart = logged.sort_values()
+        if len(chart) > MAX_CHART_ROWS:
+            chart = chart.head(MAX_CHART_ROWS)
+        chart.index = [names.get(i, i) for i in chart.index]
+        fig = charts.hbars(chart, audit.loc, audit.t(".charts.logging.title"), audit.t(".charts.logging.x"),
+                           fmt="number", norm=threshold,
+                           norm_label=audit.t(".charts.logging.threshold",
+                                              share=audit.loc.pct(audit.params.norms.people.underlogging_share, 0)))
+        _label_bars(audit, fig, "decimal")
+        audit.figure(fig, ".charts.logging.caption_top" if len(logged) > MAX_CHART_ROWS else None, n=MAX_CHART_ROWS)
+    cols = ["open_deals", "stale_open_deals", "share_stale", "overdue_open_deals", "share_overdue", "activities_per_day"]
+    cols = [c for c in cols if not math.isnan(o[c]) or c == "open_deals"]
+    fmts = {"manager": "text", **{c: "pct" if c.startswith("share") else "decimal" if c == "activities_per_day"
+                                  else "number" for c in cols}}
+    sort = "share_stale" if "share_stale" in cols else "open_deals"
+    table = _overall_row(audit, per.sort_values(sort, ascending=False), o)
+    audit.table("crm_follow_up", table, fmts, labels=column_labels(audit, fmts), max_rows=40,
+                csv=_overall_row(audit, crm.per_manager, o))
+
+
+def _label_bars(audit: Audit, fig, fmt: str = "pct") -> None:
+    """Write each bar's value at its end and move the legend above the plot (hbars charts)."""
+    ax = fig.axes[0]
+    for bar in ax.patches:
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, " " + charts.value_label(bar.get_width(), audit.loc, fmt),
+                va="center", fontsize=7.5)
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.06)
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+        charts.top_legend(ax, *ax.get_legend_handles_labels())
+
+
+def _stage_label(audit: Audit, stage: str) -> str:
+    """A stage's name as stage 2 translates it (process.values.stage.<stage>), else as the CRM spells it."""
+    return audit.loc.label("process.values.stage", stage)
+
+
+def _stages_seen(audit: Audit) -> tuple[pd.Series | None, str | None]:
+    """Deals per stage as kept in the CRM: stage history when given, else the deals' current stage."""
+    t = audit.data.tables
+    if t.get("stage_history") is not None:
+        return t["stage_history"].groupby("stage")["deal_id"].nunique(), "stage_history"
+    if available(t.get("deals"), "stage"):
+        return t["deals"].groupby("stage")["deal_id"].nunique(), "deals"
+    return None, None
+
+
+def stage_history(audit: Audit) -> None:
+    """Whether the CRM keeps a stage history, for which share of deals, and whether its stages follow the
+    to-be sales process (norms.process.stages)."""
+    audit.heading("stage_history")
+    sh = audit.data.tables.get("stage_history")
+    exists = sh is not None and not sh.empty
+    audit.record("has_stage_history", exists)
+    crm = _crm(audit)
+    if not exists:
+        audit.missing(["stage_history"], "tables_why.stage_history")
+    elif crm is not None:
+        norm = audit.params.norms.technology.field_completeness
+        audit.kpis([Kpi("share_with_stage_history", _value(crm.stage_history_share), "pct", norm, "higher")])
+    seen, source = _stages_seen(audit)
+    model = list(audit.params.norms.process.stages)
+    if seen is None:
+        audit.note(".text.no_stages")
+        return
+    terminal = seen.index.str.strip().str.lower().isin(TERMINAL_STAGES)
+    used = seen[~terminal]
+    key = {s.strip().lower(): s for s in model}
+    rows = [{"stage": s, "in_model": True, "deals": int(used.get(s, 0) or sum(
+        v for k, v in used.items() if k.strip().lower() == s.strip().lower()))} for s in model]
+    extra = [k for k in used.index if k.strip().lower() not in key]
+    rows += [{"stage": s, "in_model": False, "deals": int(used[s])} for s in extra]
+    table = pd.DataFrame(rows)
+    unused = table.loc[table["in_model"] & (table["deals"] == 0), "stage"].tolist()
+    audit.record("model_stages_unused", len(unused))
+    audit.record("stages_outside_model", len(extra))
+    audit.paragraph(".text.stage_model", model=" → ".join(_stage_label(audit, s) for s in model),
+                    source=audit.t(f".text.stage_source_{source}"))
+    table["in_model"] = [audit.t(f".text.in_model_{'yes' if v else 'no'}") for v in table["in_model"]]
+    table["stage"] = [_stage_label(audit, s) for s in table["stage"]]
+    fmts = {"stage": "text", "in_model": "text", "deals": "number"}
+    audit.table("crm_stages", table, fmts, labels=column_labels(audit, fmts))
+    if unused:
+        audit.paragraph(".text.stages_unused", css="ak-finding",
+                        stages=joined(audit, [_stage_label(audit, s) for s in unused]))
+    if extra:
+        audit.paragraph(".text.stages_extra", css="ak-finding",
+                        stages=joined(audit, [_stage_label(audit, s) for s in extra]))
+    if not unused and not extra:
+        audit.paragraph(".text.stages_match")
+
+
+def _aspect_questions(language: str) -> tuple[dict[str, list[str]], dict[str, str], dict[str, str]]:
+    """(aspect -> question ids, question id -> text, answer -> label) from the packaged checklist."""
+    catalogue = load_checklist()
+    mapping: dict[str, list[str]] = {}
+    texts = {}
+    for q in catalogue["questions"]:
+        if q.get("aspect"):
+            mapping.setdefault(q["aspect"], []).append(q["id"])
+            texts[q["id"]] = q["text"].get(language) or q["text"]["en"]
+    labels = {}
+    for answer, spec in catalogue["answers"].items():
+        for key in (answer, *spec.get("aliases", ())):
+            labels[str(key)] = spec["label"].get(language) or spec["label"]["en"]
+    return mapping, texts, labels
+
+
+def automation(audit: Audit) -> None:
+    """Automation from the checklist: CRM, funnel stages set up to the to-be model, telephony, e-mail,
+    ERP/1C integration, automated reports and task assignment, scored yes 100 / partly 50 / no 0."""
+    audit.heading("automation")
+    checklist = audit.data.tables.get("checklist")
+    if checklist is None:
+        audit.missing(["checklist"], "tables_why.checklist")
+        return
+    mapping, texts, labels = _aspect_questions(audit.params.language)
+    scores = mt.automation_scores(checklist, mapping)
+    aspects = scores.per_aspect
+    answered = aspects[~aspects["not_answered"]]
+    overall = float(answered["score"].mean() / 100) if len(answered) else None
+    not_automated = answered.index[answered["score"] == 0].tolist()
+    audit.kpis([
+        Kpi("automation_score", overall, "pct", 1.0, "higher"),
+        Kpi("aspects_not_automated", len(not_automated), "number", 0, "lower"),
+        Kpi("aspects_not_answered", int(aspects["not_answered"].sum()), "number"),
+    ])
+    for aspect, rec in aspects.iterrows():
+        audit.record(f"automation.{aspect}", _value(rec["score"]))
+    aspect_label = {a: audit.t(f".aspects.{a}") if audit.loc.has(audit.key(f".aspects.{a}")) else a
+                    for a in aspects.index}
+    if not_automated:
+        audit.paragraph(".text.not_automated", css="ak-finding",
+                        aspects=joined(audit, [aspect_label[a] for a in not_automated]))
+    partly = answered.index[(answered["score"] > 0) & (answered["score"] < 100)].tolist()
+    if partly:
+        audit.paragraph(".text.partly_automated", aspects=joined(audit, [aspect_label[a] for a in partly]))
+    missing = aspects.index[aspects["not_answered"]].tolist()
+    if missing:
+        audit.note(".text.not_answered", aspects=joined(audit, [aspect_label[a] for a in missing]))
+    if len(answered):
+        chart = answered["score"].rename(index=aspect_label) / 100
+        fig = charts.hbars(chart, audit.loc, audit.t(".charts.automation.title"), audit.t(".charts.automation.x"),
+                           fmt="pct", norm=1.0, norm_label=audit.t("charts.norm"))
+        _label_bars(audit, fig)
+        audit.figure(fig, ".charts.automation.caption")
+    params = scores.per_parameter.copy()
+    notes = checklist.set_index("parameter_id")["note"] if "note" in checklist.columns else pd.Series(dtype="str")
+    params["note"] = params["parameter_id"].map(notes)
+    shown = params.assign(
+        aspect_name=params["aspect"].map(aspect_label), question=params["parameter_id"].map(texts),
+        answer_label=[labels.get(str(a).strip().lower(), "—") if s == s else "—"
+                      for a, s in zip(params["answer"], params["score"])],
+        note=params["note"].fillna(""))
+    fmts = {"aspect_name": "text", "question": "text", "answer_label": "text", "note": "text"}
+    audit.table("automation", shown, fmts, labels=column_labels(audit, fmts), csv=params)
