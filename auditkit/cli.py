@@ -1,4 +1,5 @@
-"""The `auditkit` command: run audits, validate inputs, write the demo client's data."""
+"""The `auditkit` command: run audits or express assessments, validate inputs, start a new client, write the
+demo client's data."""
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,8 @@ def cmd_run(args) -> int:
         bar.update(1)
         bar.write(("ok     " if res.ok else "FAILED ") + f"{res.client or res.params_path}")
 
-    results = run_batch(paths, Path(args.output), jobs, on_done=done)
+    kind = getattr(args, "kind", "full")
+    results = run_batch(paths, Path(args.output), jobs, on_done=done, kind=kind)
     bar.close()
     failed = [r for r in results if not r.ok]
     for r in failed:
@@ -43,7 +45,8 @@ def cmd_run(args) -> int:
             print(f"  {line}")
         if r.run_dir:
             print(f"  partial run kept in {r.run_dir}")
-    print(f"{len(results) - len(failed)} of {len(results)} audit(s) complete")
+    what = "express assessment(s)" if kind == "express" else "audit(s)"
+    print(f"{len(results) - len(failed)} of {len(results)} {what} complete")
     for r in results:
         if r.ok:
             print(f"{r.client}: {r.report_html}")
@@ -72,6 +75,23 @@ def cmd_demo_data(args) -> int:
     return 0
 
 
+def cmd_new_client(args) -> int:
+    from .scaffold import TEMPLATE_NAME, new_client
+
+    try:
+        params_path, data_dir = new_client(args.name, args.params_dir, args.data_dir)
+    except FileExistsError as exc:
+        raise SystemExit(f"auditkit: {exc}") from None
+    print(f"parameters:  {params_path}")
+    print(f"data folder: {data_dir}")
+    print("next steps:")
+    print(f"  1. edit {params_path} (period, currency, language, goals; every option is explained there)")
+    print(f"  2. fill {data_dir / TEMPLATE_NAME} by hand, or drop the client's exports into {data_dir}")
+    print("     as <table>.csv / <table>.xlsx (a file wins over the template's sheet)")
+    print(f"  3. auditkit validate {params_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auditkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,10 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob, e.g. 'params/*.yaml'")
     run.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
     run.add_argument("--jobs", type=int, default=None, help="clients run in parallel (default: number of cores)")
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=cmd_run, kind="full")
+    express = sub.add_parser("express", help="build the express assessment (express.html, express.pdf) from the "
+                                             "checklist of one or more clients")
+    express.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob")
+    express.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
+    express.add_argument("--jobs", type=int, default=None, help="clients run in parallel (default: number of cores)")
+    express.set_defaults(func=cmd_run, kind="express")
     val = sub.add_parser("validate", help="check parameter files and input tables; exit 1 on errors")
     val.add_argument("params", nargs="+")
     val.set_defaults(func=cmd_validate)
+    new = sub.add_parser("new-client", help="start a client: a commented parameter file and a data folder with "
+                                            "an input template workbook")
+    new.add_argument("name", help="the client's name, e.g. \"ООО Ромашка\" (files are named by its slug)")
+    new.add_argument("--params-dir", default="params", help="folder of the parameter file (default: params)")
+    new.add_argument("--data-dir", default="data",
+                     help="folder in which the client's data folder <slug>/ is made (default: data)")
+    new.set_defaults(func=cmd_new_client)
     demo = sub.add_parser("demo-data", help="write the demo client's input tables")
     demo.add_argument("out_dir")
     demo.set_defaults(func=cmd_demo_data)

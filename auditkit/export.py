@@ -20,14 +20,26 @@ from .report import esc
 from .validation import describe
 
 TEMPLATES = Path(str(resources.files("auditkit").joinpath("templates")))
-HEADING = re.compile(r'<h(?P<level>[12]) class="(?P<cls>ak-stage|ak-section|ak-appendix-title)" id="(?P<id>[^"]+)">(?P<title>.*?)</h[12]>')
+# What differs between the report kinds: the output file stem, the cover and title texts, and whether the
+# report has a table of contents and the appendices (the express report is a few pages from the checklist).
+KINDS = {
+    "full": {"stem": "report", "cover": "report.cover.kind", "title": "report.title", "toc": True, "appendix": True},
+    "express": {"stem": "express", "cover": "express.cover_kind", "title": "express.report_title", "toc": False,
+                "appendix": False},
+}
+HEADING = re.compile(r'<h(?P<level>[12]) class="(?P<cls>ak-stage|ak-section|ak-unnumbered)" id="(?P<id>[^"]+)">(?P<title>.*?)</h[12]>')
+
+
+FRONT_TAG = "executive-summary"
 
 
 def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
-    """One notebook with the cells of all executed stage notebooks, in order."""
+    """One notebook with the cells of all executed stage notebooks, in order; cells tagged
+    "executive-summary" (written by the last stage) move to the front of the report."""
     merged = nbformat.v4.new_notebook()
-    for path in paths:
-        merged.cells.extend(nbformat.read(path, as_version=4).cells)
+    cells = [c for path in paths for c in nbformat.read(path, as_version=4).cells]
+    front = [c for c in cells if FRONT_TAG in c.metadata.get("tags", [])]
+    merged.cells = front + [c for c in cells if FRONT_TAG not in c.metadata.get("tags", [])]
     merged.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return merged
 
@@ -39,7 +51,7 @@ def number_headings(body: str) -> tuple[str, list[tuple[int, str, str, str]]]:
 
     def repl(m):
         level = int(m["level"])
-        if m["cls"] == "ak-appendix-title":  # appendices are lettered in their titles
+        if m["cls"] == "ak-unnumbered":  # executive summary and appendices (lettered in their titles)
             toc.append((level, m["id"], "", m["title"]))
             return m[0]
         counters[level - 1] += 1
@@ -53,7 +65,7 @@ def number_headings(body: str) -> tuple[str, list[tuple[int, str, str, str]]]:
     return HEADING.sub(repl, body), toc
 
 
-def cover_html(params: AuditParams, loc: Locale) -> str:
+def cover_html(params: AuditParams, loc: Locale, kind: str = "full") -> str:
     rows = [("report.cover.period", f"{loc.date(params.period.start)} — {loc.date(params.period.end)}"),
             ("report.cover.consultant", params.consultant or "—"),
             ("report.cover.date", loc.date(params.report_date))]
@@ -62,7 +74,7 @@ def cover_html(params: AuditParams, loc: Locale) -> str:
     if params.goals:
         goals = f"<h2>{esc(loc.t('report.cover.goals'))}</h2><ul>" + "".join(
             f"<li>{esc(g)}</li>" for g in params.goals) + "</ul>"
-    return (f'<section class="ak-cover"><p class="ak-kind">{esc(loc.t("report.cover.kind"))}</p>'
+    return (f'<section class="ak-cover"><p class="ak-kind">{esc(loc.t(KINDS[kind]["cover"]))}</p>'
             f'<h1 class="ak-client">{esc(params.client)}</h1><dl>{dl}</dl>{goals}</section>')
 
 
@@ -73,7 +85,7 @@ def toc_html(entries, loc: Locale) -> str:
 
 def appendix_html(params: AuditParams, data: AuditData, loc: Locale) -> str:
     """Data-quality appendix (missing tables, warnings, returns, notes) and the glossary."""
-    parts = [f'<h1 class="ak-appendix-title" id="appendix-data-quality">{esc(loc.t("appendix.data_quality.title"))}</h1>']
+    parts = [f'<h1 class="ak-unnumbered" id="appendix-data-quality">{esc(loc.t("appendix.data_quality.title"))}</h1>']
     missing = [f"<li><strong>{esc(loc.t(f'tables.{t}'))}</strong>: {esc(loc.t(f'tables_why.{t}'))}</li>"
                for t in data.missing]
     if missing:
@@ -88,7 +100,7 @@ def appendix_html(params: AuditParams, data: AuditData, loc: Locale) -> str:
     parts.append(f"<p>{esc(loc.t('appendix.data_quality.warnings', n=len(warnings)))}</p>")
     if warnings:
         parts.append(f"<ul class='ak-problems'>{''.join(warnings)}</ul>")
-    parts.append(f'<h1 class="ak-appendix-title" id="appendix-glossary">{esc(loc.t("appendix.glossary.title"))}</h1>')
+    parts.append(f'<h1 class="ak-unnumbered" id="appendix-glossary">{esc(loc.t("appendix.glossary.title"))}</h1>')
     terms = sorted({k.split(".")[1] for k in _glossary_keys(loc)})
     entries = "".join(f"<dt>{esc(loc.t(f'glossary.{k}.term'))}</dt><dd>{esc(loc.t(f'glossary.{k}.definition'))}</dd>"
                       for k in sorted(terms, key=lambda k: loc.t(f"glossary.{k}.term").lower()))
@@ -102,18 +114,20 @@ def _glossary_keys(loc: Locale) -> list[str]:
     return [k for k in catalogue(FALLBACK) if k.startswith("glossary.")]
 
 
-def render_html(params: AuditParams, notebooks: list[Path], data: AuditData) -> str:
-    """The complete self-contained report HTML."""
+def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kind: str = "full") -> str:
+    """The complete self-contained report HTML (`kind`: full or express, see KINDS)."""
     loc = Locale(params.language, params.currency)
+    spec = KINDS[kind]
     exporter = HTMLExporter(template_name="auditkit_report", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     css = (TEMPLATES / "auditkit_report" / "report.css").read_text(encoding="utf-8")
     marker = "<!--ak-front-->"
     body, _ = exporter.from_notebook_node(merge_notebooks(notebooks), resources={"ak": {
-        "lang": params.language, "title": loc.t("report.title", client=params.client), "css": css,
-        "front": marker, "back": appendix_html(params, data, loc)}})
+        "lang": params.language, "title": loc.t(spec["title"], client=params.client), "css": css,
+        "front": marker, "back": appendix_html(params, data, loc) if spec["appendix"] else ""}})
     body, toc = number_headings(body)
-    return body.replace(marker, cover_html(params, loc) + toc_html(toc, loc), 1)
+    front = cover_html(params, loc, kind) + (toc_html(toc, loc) if spec["toc"] else "")
+    return body.replace(marker, front, 1)
 
 
 def write_pdf(html_text: str, pdf_path: Path, base_dir: Path) -> None:
@@ -122,10 +136,12 @@ def write_pdf(html_text: str, pdf_path: Path, base_dir: Path) -> None:
     HTML(string=html_text, base_url=str(base_dir)).write_pdf(str(pdf_path))
 
 
-def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], data: AuditData) -> tuple[Path, Path]:
-    """Write report.html and report.pdf into the run folder."""
-    html_text = render_html(params, notebooks, data)
-    html_path, pdf_path = run_dir / "report.html", run_dir / "report.pdf"
+def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], data: AuditData,
+                  kind: str = "full") -> tuple[Path, Path]:
+    """Write report.html and report.pdf (express.html / express.pdf for the express report) into the run folder."""
+    html_text = render_html(params, notebooks, data, kind)
+    stem = KINDS[kind]["stem"]
+    html_path, pdf_path = run_dir / f"{stem}.html", run_dir / f"{stem}.pdf"
     html_path.write_text(html_text, encoding="utf-8")
     write_pdf(html_text, pdf_path, run_dir)
     return html_path, pdf_path

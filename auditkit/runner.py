@@ -28,6 +28,7 @@ from .params import ParamsError, load_params
 from .report import CACHE_FILE
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+EXPRESS_NOTEBOOK = "express_report.ipynb"  # not numbered: the stage runner ignores it
 STAGES = ("data_collection", "process", "people", "technology", "communication", "improvement_plan")
 KERNEL_START_RETRIES = 2
 
@@ -126,12 +127,15 @@ def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: i
 
 
 def run_client(params_path: str | Path, output: str | Path = "outputs",
-               notebooks_dir: Path = NOTEBOOKS_DIR, notebook_jobs: int | None = None) -> RunResult:
+               notebooks_dir: Path = NOTEBOOKS_DIR, notebook_jobs: int | None = None,
+               kind: str = "full") -> RunResult:
     """Run the full audit of one client. Never raises for a client's problem: see RunResult.
 
-    `notebook_jobs`: stage notebooks executed at the same time (default: the machine's cores)."""
+    `notebook_jobs`: stage notebooks executed at the same time (default: the machine's cores).
+    `kind="express"`: the express assessment instead — the express report notebook alone, from the
+    checklist (the only table it needs), written as express.html / express.pdf."""
     notebook_jobs = notebook_jobs or os.cpu_count() or 1
-    from .export import export_report
+    from .export import KINDS, export_report
 
     params_path = Path(params_path)
     result = RunResult(params_path)
@@ -141,7 +145,17 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
         result.failure, result.problems = f"{params_path}: parameters", exc.problems
         return result
     result.client = params.client
-    data = load_inputs(params)
+    if kind == "express":
+        from .sections.express import express_inputs
+
+        data = express_inputs(params)
+        if not data.errors and data.tables.get("checklist") is None:
+            result.failure = f"{params_path}: the express assessment needs the checklist table"
+            result.problems = [f"checklist: no checklist.csv / .xlsx in {params.data_dir} (answer it with "
+                               "notebooks/express_checklist.ipynb)"]
+            return result
+    else:
+        data = load_inputs(params)
     if data.errors:
         from .validation import describe
 
@@ -159,12 +173,13 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
     parameters = {"params_path": str(params_path.resolve()), "run_dir": str(work.resolve())}
     try:
         t0 = time.perf_counter()
-        executed = _execute_stages(stage_notebooks(notebooks_dir), work, parameters, notebook_jobs, result, params.client)
+        notebooks = stage_notebooks(notebooks_dir) if kind == "full" else [notebooks_dir / EXPRESS_NOTEBOOK]
+        executed = _execute_stages(notebooks, work, parameters, notebook_jobs, result, params.client)
         result.seconds["notebooks"] = time.perf_counter() - t0
         merge_metrics(work)
         t0 = time.perf_counter()
         try:
-            export_report(work, params, executed, data)
+            export_report(work, params, executed, data, kind)
         except Exception as exc:
             result.failure = f"{params.client}: report export: {type(exc).__name__}: {exc}"
             raise
@@ -179,33 +194,34 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
     shutil.rmtree(work / "cache", ignore_errors=True)
     final = client_dir / run_id
     os.replace(work, final)
-    _point_latest(client_dir, run_id)
+    _point_latest(client_dir, run_id, "latest" if kind == "full" else f"latest-{kind}")
     result.ok, result.run_dir = True, final
-    result.report_html, result.report_pdf = final / "report.html", final / "report.pdf"
+    stem = KINDS[kind]["stem"]
+    result.report_html, result.report_pdf = final / f"{stem}.html", final / f"{stem}.pdf"
     return result
 
 
-def _point_latest(client_dir: Path, run_id: str) -> None:
-    """Atomically point `<client>/latest` at the newest complete run."""
-    tmp = client_dir / f".latest-{run_id}"
+def _point_latest(client_dir: Path, run_id: str, name: str = "latest") -> None:
+    """Atomically point `<client>/latest` (`latest-express` for express runs) at the newest complete run."""
+    tmp = client_dir / f".{name}-{run_id}"
     tmp.symlink_to(run_id, target_is_directory=True)
-    os.replace(tmp, client_dir / "latest")
+    os.replace(tmp, client_dir / name)
 
 
 def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: Path = NOTEBOOKS_DIR,
-              on_done=None) -> list[RunResult]:
+              on_done=None, kind: str = "full") -> list[RunResult]:
     """Run several clients in parallel processes; one failing client does not stop the others."""
     if jobs <= 1 or len(params_paths) == 1:
         results = []
         for p in params_paths:
-            results.append(run_client(p, output, notebooks_dir))
+            results.append(run_client(p, output, notebooks_dir, kind=kind))
             if on_done:
                 on_done(results[-1])
         return results
     results = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         per_client = max(1, (os.cpu_count() or 1) // jobs)
-        futures = {pool.submit(run_client, p, output, notebooks_dir, per_client): p for p in params_paths}
+        futures = {pool.submit(run_client, p, output, notebooks_dir, per_client, kind): p for p in params_paths}
         for fut in as_completed(futures):
             try:
                 res = fut.result()
