@@ -22,6 +22,7 @@ import tempfile
 
 import papermill as pm
 from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
 
 from .inputs import load_inputs
 from .params import ParamsError, load_params
@@ -67,27 +68,43 @@ class PrivateSocketKernelManager(AsyncKernelManager):
         super().__init__(transport="ipc", ip=name, **kwargs)
 
 
-def _execute(notebook: Path, out: Path, parameters: dict) -> None:
-    """Execute one notebook; retry when the kernel fails to start."""
-    for attempt in range(KERNEL_START_RETRIES + 1):
-        try:
-            # no cwd: papermill changes the process's directory for it, which is not thread-safe (#473);
-            # the notebooks get absolute paths and do not depend on the kernel's directory
-            pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name="python3",
-                                progress_bar=False, log_output=False,
-                                kernel_manager_class=PrivateSocketKernelManager)
-            return
-        except pm.PapermillExecutionError:
-            raise
-        except RuntimeError as exc:  # kernel died / did not answer before the first cell
-            if attempt == KERNEL_START_RETRIES or "kernel" not in str(exc).lower():
+class KernelLane:
+    """One kernel that executes several notebooks one after the other, so that starting a kernel
+    and importing pandas, seaborn and auditkit are paid once per lane, not once per notebook.
+    The notebooks of a run only share imported modules: each opens its own stage."""
+
+    def __init__(self):
+        self.km: PrivateSocketKernelManager | None = None
+
+    def execute(self, notebook: Path, out: Path, parameters: dict) -> None:
+        """Execute one notebook on this lane's kernel (started on first use; one retry when it fails to start)."""
+        for attempt in range(KERNEL_START_RETRIES + 1):
+            if self.km is None:
+                self.km = PrivateSocketKernelManager(kernel_name="python3")
+            try:
+                # no cwd: papermill changes the process's directory for it, which is not thread-safe
+                # (#473); the notebooks get absolute paths and do not depend on the kernel's directory
+                pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name="python3",
+                                    progress_bar=False, log_output=False, km=self.km)
+                return
+            except pm.PapermillExecutionError:
                 raise
+            except RuntimeError as exc:  # the kernel died or did not answer before the first cell
+                self.close()
+                if attempt == KERNEL_START_RETRIES or "kernel" not in str(exc).lower():
+                    raise
+
+    def close(self) -> None:
+        if self.km is not None and self.km.has_kernel:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        self.km = None
 
 
 def _failure_of(exc: Exception, notebook: Path) -> str:
     if isinstance(exc, pm.PapermillExecutionError):
         first_line = exc.source.strip().splitlines()[0][:60] if exc.source.strip() else ""
-        return f"{notebook.name}, cell In[{exc.exec_count}] `{first_line}`: {exc.ename}: {exc.evalue}"
+        # the position in the executed notebook (kernels are shared, so execution counts run on)
+        return f"{notebook.name}, cell {exc.cell_index + 1} `{first_line}`: {exc.ename}: {exc.evalue}"
     return f"{notebook.name}: {type(exc).__name__}: {exc}"
 
 
@@ -103,27 +120,32 @@ def merge_metrics(run_dir: Path) -> dict:
 
 def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: int, result: RunResult,
                     client: str) -> list[Path]:
-    """Execute the stage notebooks: the data stages in parallel (they only read the cached inputs),
-    then the improvement plan (it reads what they wrote). Returns the executed paths in stage
-    order; on a failure records which stage and cell in `result` and raises."""
-    outs = [work / "notebooks" / nb.name for nb in notebooks]
-
-    def one(nb: Path, out: Path) -> None:
-        try:
-            _execute(nb, out, parameters)
-        except Exception as exc:  # noqa: BLE001 - any failure of a stage fails this client only
-            result.failure = result.failure or f"{client}: {_failure_of(exc, nb)}"
-            raise
-
-    pairs = list(zip(notebooks, outs))
-    last = [(nb, out) for nb, out in pairs if nb.stem.endswith("improvement_plan")]
+    """Execute the stage notebooks on `jobs` kernel lanes: the data stages side by side (they only
+    read the cached inputs), then the improvement plan (it reads what they wrote). Returns the
+    executed paths in stage order; on a failure records which stage and cell in `result` and raises."""
+    pairs = [(nb, work / "notebooks" / nb.name) for nb in notebooks]
+    last = [pair for pair in pairs if pair[0].stem.endswith("improvement_plan")]
     independent = [pair for pair in pairs if pair not in last]
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for future in [pool.submit(one, nb, out) for nb, out in independent]:
-            future.result()
-    for nb, out in last:
-        one(nb, out)
-    return outs
+    lanes = [KernelLane() for _ in range(max(1, min(jobs, len(independent))))]
+
+    def run_lane(lane: KernelLane, assigned) -> None:
+        for nb, out in assigned:
+            try:
+                lane.execute(nb, out, parameters)
+            except Exception as exc:  # noqa: BLE001 - any failure of a stage fails this client only
+                result.failure = result.failure or f"{client}: {_failure_of(exc, nb)}"
+                raise
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+            futures = [pool.submit(run_lane, lane, independent[i::len(lanes)]) for i, lane in enumerate(lanes)]
+            for future in futures:
+                future.result()
+        run_lane(lanes[0], last)
+    finally:
+        for lane in lanes:
+            lane.close()
+    return [out for _, out in pairs]
 
 
 def run_client(params_path: str | Path, output: str | Path = "outputs",

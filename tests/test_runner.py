@@ -56,7 +56,7 @@ def test_batch_keeps_going_and_names_stage_and_cell(tiny_client, tmp_path, noteb
     write(tmp_path / "bad" / "orders.csv", "order_id,client_id,date,amount\nO1,C1,not a date,1\n")
     results = run_batch([tiny_client, broken_input], out, jobs=2, notebooks_dir=notebooks_with_a_failing_stage)
     stage_fail, input_fail = results
-    assert not stage_fail.ok and "02_process.ipynb, cell In[4] `raise ValueError('stage 2 broke')`" in stage_fail.failure and "stage 2 broke" in stage_fail.failure
+    assert not stage_fail.ok and "02_process.ipynb, cell 4 `raise ValueError('stage 2 broke')`" in stage_fail.failure and "stage 2 broke" in stage_fail.failure
     assert stage_fail.run_dir.name.endswith(".failed")
     partial = nbformat.read(stage_fail.run_dir / "notebooks" / "02_process.ipynb", as_version=4)
     assert any(o.get("ename") == "ValueError" for c in partial.cells for o in c.get("outputs", []))
