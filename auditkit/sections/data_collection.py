@@ -155,6 +155,8 @@ def plan_fact(audit: Audit) -> None:
         Kpi("plan_fulfilment", float(fact_total / plan_total) if plan_total else None, "pct", norm, "higher"),
         Kpi("months_plan_met", months_met, "pct"),
     ])
+    months = company["period"].nunique()
+    audit.record("plan_revenue_per_year", float(plan_total) * 12 / months if months else None)
     fig = charts.lines(company.set_index("period")[["plan", "fact"]].rename(
         columns={"plan": audit.t("columns.plan"), "fact": audit.t("columns.fact")}), audit.loc,
         audit.t(".charts.plan_fact.title"), audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
@@ -215,6 +217,12 @@ def retention(audit: Audit) -> None:
     overall = float(ret["retained"].sum() / ret["active_prev"].sum()) if ret["active_prev"].sum() else None
     audit.kpis([Kpi("retention", overall, "pct", norm, "higher"),
                 Kpi("churn", None if overall is None else 1 - overall, "pct", 1 - norm, "lower")])
+    # base quantities of the money at stake (Stage 6): clients at risk per period, yearly revenue per client
+    audit.record("retention_base", float(ret["active_prev"].mean()))
+    audit.record("retention_periods_per_year", 12 / (3 if freq_code == "Q" else 1))
+    last_year = orders[(orders["date"] > audit.end - pd.DateOffset(years=1)) & (orders["date"] <= audit.end)]
+    buyers = last_year.loc[last_year["amount"] > 0, "client_id"].nunique()
+    audit.record("revenue_per_client_year", float(last_year["amount"].sum() / buyers) if buyers else None)
     labels = [audit.loc.period(p, freq_code) for p in ret["period"]]
     audit.figure(charts.lines(ret.set_index("period")[["retention"]].rename(
         columns={"retention": audit.t("columns.retention")}), audit.loc, audit.t(".charts.retention.title"),
