@@ -74,3 +74,10 @@ def test_checklist_findings_rank_below_measured_ones_and_actions_have_deadlines(
     sheet = openpyxl.load_workbook(tmp_path / "run" / "action_plan.xlsx").active
     assert [c.value for c in sheet[1]][:3] == ["#", "Finding", "Action"]
     assert sheet.auto_filter.ref and sheet.freeze_panes == "A2"
+
+
+def test_summary_headline_is_the_first_clause_and_short():
+    assert stage.headline("Introduce a proposal review: within 48 h of sending.") == "Introduce a proposal review"
+    assert stage.headline("Write the procedure. Then train the team.") == "Write the procedure"
+    long = stage.headline("word " * 60)
+    assert len(long) <= 110 and long.endswith("…")

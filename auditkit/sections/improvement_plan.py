@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,10 +151,17 @@ def executive_summary(audit: Audit, plan: Plan) -> None:
                 "norm_text": audit.t("report.kpi_head.norm"), "effect": audit.t(".columns.money_at_stake")},
         css="ak-compact")
     first = plan.actions.head(5)
-    audit.table("summary_first_actions", first.assign(deadline_text=[audit.loc.date(d) for d in first["deadline"]]),
-                {"action": "text", "owner": "text", "deadline_text": "text"},
-                labels={"action": audit.t(".columns.action"), "owner": audit.t(".columns.owner"),
+    audit.table("summary_first_actions", first.assign(deadline_text=[audit.loc.date(d) for d in first["deadline"]],
+                                                      headline=[headline(a) for a in first["action"]]),
+                {"headline": "text", "owner": "text", "deadline_text": "text"},
+                labels={"headline": audit.t(".columns.action"), "owner": audit.t(".columns.owner"),
                         "deadline_text": audit.t(".columns.deadline")}, css="ak-compact")
+
+
+def headline(action: str, limit: int = 110) -> str:
+    """The first clause of an action text (up to ':' or the end of the first sentence), at most `limit` characters."""
+    text = re.split(r"(?<=[.!?])\s|:\s", action.strip(), maxsplit=1)[0].rstrip(".")
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _radar(audit: Audit, plan: Plan, height: float):
