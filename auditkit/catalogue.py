@@ -11,7 +11,7 @@ import yaml
 
 from .scorecard import Parameter, load_checklist
 
-EXTRA_KEYS = ("text", "fmt", "section", "money")
+EXTRA_KEYS = ("text", "fmt", "section", "money", "detail")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Entry:
     fmt: str = "number"  # how the value is shown; "answer" for checklist questions
     section: str | None = None  # report anchor of the evidence, e.g. "data_collection-retention"
     money: dict | None = None  # {"kind": formula, "inputs": {argument: metric id}}
+    detail: str | None = None  # a metric id whose text value (segment, source, manager…) the label names
 
     @property
     def id(self) -> str:

@@ -108,7 +108,7 @@ def test_levels_and_nothing_answered():
 def test_every_checklist_question_has_a_complete_recommendation():
     recs = rc.catalogue()
     by_param = rc.by_parameter()
-    assert sorted(by_param) == sorted(IDS)
+    assert set(IDS) <= set(by_param)  # metric parameters have recommendations too (metrics.yaml)
     for qid in IDS:
         (rec,) = by_param[qid]
         assert rec.id == qid and rec.owner in rc.OWNERS and rec.horizon in rc.HORIZONS and rec.effort in rc.EFFORTS

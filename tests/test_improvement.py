@@ -54,3 +54,84 @@ def test_catalogue_covers_blocks_stages_problems_and_planning():
         if e.money:
             assert e.money["kind"] in KINDS, e.id
             assert set(e.money["inputs"]) <= set(KINDS[e.money["kind"]].__code__.co_varnames[2:]), e.id
+
+
+# ------------------------------------------------------------------ the catalogue on the demo client
+import csv  # noqa: E402
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from auditkit.recommendations import by_parameter  # noqa: E402
+from auditkit.runner import run_client  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+# the planted problems of the demo client (docs/demo_client.md) and the parameters that measure them
+PLANTED = {
+    "pr_bottleneck_conversion": "proposal bottleneck",
+    "co_response_within_1h": "slow response to leads",
+    "co_lead_source_contacted": "exhibition leads never contacted",
+    "pe_underlogging": "the under-logging manager",
+    "pr_segment_retention": "churn of Retail chains",
+    "co_nps_segment": "low NPS in Retail chains",
+    "pe_call_weakest_item": "weakest call items",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    res = run_client(REPO / "params" / "demo.yaml", tmp_path_factory.mktemp("o"))
+    assert res.ok, res.failure
+    metrics = json.loads((res.run_dir / "results" / "metrics.json").read_text(encoding="utf-8"))
+    with open(res.run_dir / "results" / "findings.csv", encoding="utf-8", newline="") as handle:
+        findings = list(csv.DictReader(handle))
+    return metrics, findings, (res.run_dir / "report.html").read_text(encoding="utf-8")
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def test_every_metric_source_and_money_input_exists_in_the_demo(demo):
+    metrics, *_ = demo
+    for e in entries():
+        if e.parameter.source_kind != "metric":
+            continue
+        assert _number(metrics.get(e.parameter.source_ref)), (e.id, e.parameter.source_ref)
+        for argument, metric_id in (e.money or {}).get("inputs", {}).items():
+            assert _number(metrics.get(metric_id)), (e.id, argument, metric_id)
+
+
+def test_the_demo_measures_the_planted_problems_where_they_are(demo):
+    metrics, *_ = demo
+    assert metrics["process.bottleneck"] == "proposal"
+    assert metrics["communication.worst_source"] == "exhibitions"
+    assert metrics["process.segment_retention_min_segment"] == "Retail chains"
+    assert metrics["communication.nps_worst_segment"] == "Retail chains"
+    assert metrics["people.underlogging"] == ["M07"]
+    assert metrics["people.call_item_min"] == pytest.approx(metrics["people.call_item.objection_handling"])
+
+
+def test_planted_problems_are_among_the_top_10_findings_with_plausible_money(demo):
+    metrics, findings, _ = demo
+    rank = {f["id"]: int(f["rank"]) for f in findings}
+    missing = {pid: what for pid, what in PLANTED.items() if rank.get(pid, 999) > 10}
+    assert not missing, missing
+    money = {f["id"]: float(f["money"]) for f in findings if f["money"]}
+    yearly_revenue = metrics["data_collection.revenue"] / 2  # the demo window is two years
+    for pid in ("pr_bottleneck_conversion", "pr_segment_retention", "co_lead_source_contacted"):
+        assert 0 < money[pid] < 0.5 * yearly_revenue, (pid, money.get(pid))
+    assert all(0 <= m < yearly_revenue for m in money.values()), money
+
+
+def test_every_metric_parameter_has_a_recommendation():
+    recs = by_parameter()
+    metric_ids = {e.id for e in entries() if e.parameter.source_kind == "metric"}
+    assert not sorted(metric_ids - set(recs))
+    known = {e.id for e in entries()}
+    assert not sorted(set(recs) - known)  # no recommendation for a parameter that does not exist
+
+
+def test_every_parameter_points_to_a_section_of_the_demo_report(demo):
+    *_, html = demo
+    for e in entries():
+        assert f'id="{e.section}"' in html, (e.id, e.section)

@@ -79,5 +79,6 @@ def test_checklist_findings_rank_below_measured_ones_and_actions_have_deadlines(
 def test_summary_headline_is_the_first_clause_and_short():
     assert stage.headline("Introduce a proposal review: within 48 h of sending.") == "Introduce a proposal review"
     assert stage.headline("Write the procedure. Then train the team.") == "Write the procedure"
+    assert stage.headline("Call the leads never contacted (for event leads: scan cards)") == "Call the leads never contacted"
     long = stage.headline("word " * 60)
     assert len(long) <= 110 and long.endswith("…")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import charts
 from ..metrics import communication as m
+from ..metrics.process import average_won_deal
 from ..report import Audit, Kpi
 from ..scorecard import load_checklist
 from .process import top_n, value_name
@@ -49,6 +50,7 @@ def lead_response(audit: Audit) -> None:
         audit.record("first_contact_recorded", False)
     else:
         _response(audit, resp)
+        _record_response_base(audit, leads, resp)
     _lead_to_won(audit, leads)
 
 
@@ -82,6 +84,43 @@ def _response(audit: Audit, resp: pd.DataFrame) -> None:
         audit.record(f"response_within_24h.{rec.group}", rec.share_within_24h_of_leads)
         audit.record(f"never_contacted.{rec.group}", rec.share_not_contacted)
     _slowest_source(audit, by_source, overall)
+
+
+def _record_response_base(audit: Audit, leads: pd.DataFrame, resp: pd.DataFrame) -> None:
+    """Stage 6 money base of lead response: leads a year; lead → won conversion of the leads first
+    contacted within 1 h and of those contacted later, each averaged over the sources that have both
+    (weighted by their contacted leads, so that the source mix does not pass for an effect of speed);
+    the source with the largest share of leads never contacted, the share of its leads contacted
+    (norm 1 − never_contacted_max), its leads a year and the money one contacted lead of it brings
+    (its contacted leads' conversion × the average won deal)."""
+    years = ((audit.end.normalize() - audit.start.normalize()).days + 1) / 365.25
+    overall = resp[resp["breakdown"] == m.OVERALL].iloc[0]
+    audit.record("leads_per_year", float(overall["n_valid"]) / years)  # leads a year
+    by_source = resp[resp["breakdown"] == "source"]
+    big = by_source[by_source["n_valid"] >= max(10, 0.02 * overall["n_valid"])]
+    worst = big.sort_values(["share_not_contacted", "n_valid"], ascending=False).iloc[0] if len(big) else None
+    if worst is not None:
+        audit.record("worst_source", worst["group"])
+        audit.record("worst_source_contacted", 1 - float(worst["share_not_contacted"]))  # share of its leads
+        audit.record("worst_source_contacted.norm", 1 - _norms(audit).never_contacted_max)
+        audit.record("worst_source_leads_per_year", float(worst["n_valid"]) / years)  # leads a year
+    deals = audit.data.tables["deals"]
+    if deals is None or "deal_id" not in leads.columns or leads["deal_id"].isna().all():
+        return
+    hours = (leads["first_contact_at"] - leads["created_at"]) / pd.Timedelta(hours=1)
+    contacted = pd.DataFrame({"source": leads["source"], "fast": hours <= 1,
+                              "won": leads["deal_id"].isin(deals.loc[deals["status"] == "won", "deal_id"])})[hours >= 0]
+    fast = contacted[contacted["fast"]].groupby("source")["won"].mean()
+    slow = contacted[~contacted["fast"]].groupby("source")["won"].mean()
+    common = fast.index.intersection(slow.index)
+    if len(common):
+        weight = contacted.groupby("source").size()[common]
+        audit.record("conversion_within_1h", float((fast[common] * weight).sum() / weight.sum()))  # share 0..1
+        audit.record("conversion_after_1h", float((slow[common] * weight).sum() / weight.sum()))  # share 0..1
+    avg = average_won_deal(deals, audit.start, audit.end)["average_won_deal"]
+    mine = contacted.loc[contacted["source"] == worst["group"], "won"] if worst is not None else None
+    if mine is not None and len(mine) and pd.notna(avg):
+        audit.record("worst_source_revenue_per_contacted_lead", float(mine.mean() * avg))  # money per lead
 
 
 def _lead_to_won(audit: Audit, leads: pd.DataFrame) -> None:
@@ -269,6 +308,9 @@ def nps(audit: Audit) -> None:
                         "pct_detractors": audit.t(".text.detractors"), "nps": audit.t(".text.nps")},
                 csv=table)
     worst = seg[seg["n"] >= n.min_answers].sort_values("nps")
+    if len(worst):  # Stage 6: NPS of the lowest segment (points −100..+100)
+        audit.record("nps_segment_min", float(worst.iloc[0]["nps"]))
+        audit.record("nps_segment_min.norm", n.nps)
     if len(worst) and worst.iloc[0]["nps"] < n.nps:
         w = worst.iloc[0]
         audit.paragraph(".text.nps_worst_segment", css="ak-finding", segment=w["name"],

@@ -68,12 +68,28 @@ def _resolved_parameters(audit: Audit, metrics: dict) -> list:
     return params
 
 
+def _label(audit: Audit, entry: Entry, metrics: dict) -> str:
+    """The parameter's text, naming what it is about when the stage recorded it ("… (Retail chains)")."""
+    text = entry.label(audit.params.language)
+    value = metrics.get(entry.detail) if entry.detail else None
+    if not value:
+        return text
+    names = _manager_names(audit)
+    items = [names.get(v, v) for v in (value if isinstance(value, list) else [value])]
+    return f"{text} — {', '.join(str(v) for v in items[:3])}"
+
+
+def _manager_names(audit: Audit) -> dict:
+    managers = audit.data.tables.get("managers")
+    return {} if managers is None else dict(zip(managers["manager_id"], managers["name"].fillna(managers["manager_id"])))
+
+
 def assess(audit: Audit) -> Plan:
     """Score every parameter, rank the findings, price them and match them to recommendations."""
     metrics, source = stage_metrics(audit)
     catalogue = {e.id: e for e in entries()}
     scored = evaluate(_resolved_parameters(audit, metrics), metrics, audit.data.tables.get("checklist"))
-    scored["label"] = [catalogue[i].label(audit.params.language) for i in scored["id"]]
+    scored["label"] = [_label(audit, catalogue[i], metrics) for i in scored["id"]]
     scored["fmt"] = [catalogue[i].fmt for i in scored["id"]]
     scored["section"] = [catalogue[i].section for i in scored["id"]]
     scored["coverage"] = scored["assessed"].astype(float)
@@ -124,7 +140,9 @@ def _value_text(audit: Audit, value, fmt: str) -> str:
 
 
 def _effect_text(audit: Audit, money) -> str:
-    return audit.loc.money(money) if pd.notna(money) else audit.t(".text.effect_qualitative")
+    if pd.isna(money):
+        return audit.t(".text.effect_qualitative")
+    return audit.loc.money(money) if money > 0 else audit.t(".text.effect_none")
 
 
 def executive_summary(audit: Audit, plan: Plan) -> None:
@@ -161,6 +179,8 @@ def executive_summary(audit: Audit, plan: Plan) -> None:
 def headline(action: str, limit: int = 110) -> str:
     """The first clause of an action text (up to ':' or the end of the first sentence), at most `limit` characters."""
     text = re.split(r"(?<=[.!?])\s|:\s", action.strip(), maxsplit=1)[0].rstrip(".")
+    if text.count("(") > text.count(")"):  # the clause ended inside a parenthesis: leave it out
+        text = text[: text.rfind("(")].rstrip(" ,;—-")
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 

@@ -343,6 +343,8 @@ def _checklist(audit: Audit, section: str, table: str, threshold: float, scales:
     ])
     for item, value in means.items():
         audit.record(f"{prefix}_item.{item}", value)
+    audit.record(f"{prefix}_item_min", float(means.min()))  # Stage 6: the weakest item, share of its maximum
+    audit.record(f"{prefix}_item_min.norm", threshold)
     audit.record(f"{prefix}_training_needs", list(q.training_needs.index))
     scales_text = joined(audit, [f"{_item_label(audit, i)} 0–{audit.loc.number(s)}" for i, s in q.scales.items()])
     audit.note(".text.checklist_scales", scales=scales_text, threshold=audit.loc.pct(threshold, 0))

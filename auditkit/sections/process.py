@@ -57,6 +57,11 @@ def _window(audit: Audit) -> dict:
     return {"start": audit.start, "end": audit.end}
 
 
+def _years(audit: Audit) -> float:
+    """Length of the audit window in years: the base of the per-year quantities Stage 6 prices with."""
+    return ((audit.end.normalize() - audit.start.normalize()).days + 1) / 365.25
+
+
 def _f(x) -> float | None:
     """A number for a Kpi / record: None for missing or NaN."""
     if x is None or x is pd.NA:
@@ -213,6 +218,8 @@ def cac(audit: Audit) -> None:
         Kpi("cac_blended", float(spend / new) if new else None, "money", _f(avg), "lower" if _f(avg) else None),
     ])
     audit.note(".text.cac_norm")
+    if new and _f(avg):  # Stage 6: blended CAC in average won deals (currency-free; norm 1)
+        audit.record("cac_to_won_deal", float(spend / new) / _f(avg))
     table["name"] = _group_names(audit, "channel", table["channel"])
     for rec in table.itertuples():
         audit.record(f"cac.{rec.channel}", rec.cac)
@@ -272,6 +279,8 @@ def win_rate(audit: Audit) -> None:
         Kpi("win_rate_value", _f(wr["win_rate_value"]) if by_value else None, "pct", n.win_rate, "higher"),
         Kpi("average_won_deal", _f(avg["average_won_deal"]), "money"),
     ])
+    # Stage 6 money base: deals closed (won + lost) a year
+    audit.record("closed_deals_per_year", (wr["won"] + wr["lost"]) / _years(audit))
     if not by_value:
         audit.note(".text.no_lost_value")
     clients = audit.data.tables["clients"]
@@ -455,6 +464,8 @@ def stages(audit: Audit) -> None:
         Kpi("deals_with_skips", sa.deals_with_skips / sa.deals, "pct", 0.0, "lower"),
     ])
     audit.record("bottleneck", sa.bottleneck)
+    if bottleneck is not None and deals is not None:
+        _record_bottleneck_base(audit, history, deals, list(in_model["stage"]), sa.bottleneck)
     for rec in table.itertuples():
         audit.record(f"stage_conversion.{rec.stage}", rec.conversion)
         audit.record(f"stage_median_days.{rec.stage}", rec.median_days)
@@ -501,6 +512,24 @@ def stages(audit: Audit) -> None:
     extra = table[~table["in_to_be"] & ~table["stage"].isin(["won", "lost"])]
     if len(extra):
         audit.note(".text.stages_outside_model", stages=", ".join(f"«{s}»" for s in extra["name"]))
+
+
+def _record_bottleneck_base(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame, model: list,
+                            stage: str) -> None:
+    """Stage 6 money base of the bottleneck: deals entering it a year (entries in the window), and
+    the money a deal passing it brings = won / (won + lost) of the deals that went on to a later
+    to-be stage × the average won deal."""
+    h = history[(history["entered_at"] >= audit.start) & (history["entered_at"] <= audit.end)]
+    audit.record("bottleneck_entered_per_year",  # deals a year
+                 h.loc[h["stage"] == stage, "deal_id"].nunique() / _years(audit))
+    later = model[model.index(stage) + 1:] if stage in model else []
+    status = deals.loc[deals["deal_id"].isin(h.loc[h["stage"].isin(later), "deal_id"]), "status"]
+    closed = int(status.isin(["won", "lost"]).sum())
+    won_share = float((status == "won").sum() / closed) if closed else None
+    avg = _f(m.average_won_deal(deals, **_window(audit))["average_won_deal"])
+    audit.record("bottleneck_won_share_after", won_share)  # share 0..1
+    audit.record("bottleneck_value_per_passed_deal",  # money per deal
+                 won_share * avg if won_share is not None and avg is not None else None)
 
 
 def _sequence(audit: Audit, stages_list) -> str:
@@ -706,6 +735,8 @@ def relationship(audit: Audit) -> None:
                lost=audit.loc.number(n.lost_days), date=audit.loc.date(audit.end))
     audit.save_csv("client_status", status)
     _status_by_segment(audit, status, clients)
+    _record_segment_retention(audit, orders, clients)
+    _record_avg_check(audit, orders)
     _cadence(audit)
     if xs and xs["clients"] and _f(xs["category_growth_share"]) is not None:
         audit.note(".text.cross_up_sell", clients=audit.loc.number(xs["clients"]),
@@ -750,6 +781,51 @@ def _status_by_segment(audit: Audit, status: pd.DataFrame, clients: pd.DataFrame
                         overall=audit.loc.pct(overall), clients=audit.loc.number(int(counts[worst])))
         audit.record("churning_segment", worst)
     audit.save_csv("client_status_by_segment", grid.reset_index())
+
+
+def _record_segment_retention(audit: Audit, orders: pd.DataFrame, clients: pd.DataFrame | None) -> None:
+    """Stage 6: the segment with the lowest retention between consecutive periods (as Stage 1
+    measures it; segments of 10+ clients a period) and the base quantities of its money at stake."""
+    if clients is None or not audit.data.has("clients", "segment") or clients["segment"].isna().all():
+        return
+    dn = audit.params.norms.data_collection
+    seg = clients.drop_duplicates("client_id").set_index("client_id")["segment"]
+    ret = dc.retention(orders, {"M": "MS", "Q": "QS"}[dn.retention_freq], by=seg, **_window(audit))
+    if ret.empty:
+        return
+    totals = ret.groupby("segment")[["retained", "active_prev"]].sum()
+    base = ret.groupby("segment")["active_prev"].mean()
+    totals = totals[(base >= 10) & (totals["active_prev"] > 0)]
+    if totals.empty:
+        return
+    retention = totals["retained"] / totals["active_prev"]
+    worst = retention.idxmin()
+    audit.record("segment_retention_min", float(retention[worst]))  # share of a period's clients kept
+    audit.record("segment_retention_min.norm", dn.retention)
+    audit.record("segment_retention_min_segment", str(worst))
+    audit.record("segment_retention_min_base", float(base[worst]))  # clients per period
+    last = orders[(orders["date"] > audit.end - pd.DateOffset(years=1)) & (orders["date"] <= audit.end)]
+    mine = last[last["client_id"].map(seg) == worst]
+    buyers = mine.loc[mine["amount"] > 0, "client_id"].nunique()
+    audit.record("segment_revenue_per_client_year",  # money a year per buying client of the segment
+                 float(mine["amount"].sum() / buyers) if buyers else None)
+
+
+def _record_avg_check(audit: Audit, orders: pd.DataFrame) -> None:
+    """Stage 6: average check (money per order) of the last 12 months with, as its norm, the check
+    of the 12 months before (the check should not fall), and the orders of the last 12 months."""
+    totals = dc.order_totals(orders)
+    totals = totals[totals["counted"]]
+    year = pd.DateOffset(years=1)
+    if totals.empty or totals["date"].min() > audit.end - 2 * year + pd.Timedelta(days=31):
+        return  # no full year of history before the last one
+    last = totals[(totals["date"] > audit.end - year) & (totals["date"] <= audit.end)]
+    prior = totals[(totals["date"] > audit.end - 2 * year) & (totals["date"] <= audit.end - year)]
+    if last.empty or prior.empty:
+        return
+    audit.record("avg_check_12m", float(last["amount"].mean()))  # money per order
+    audit.record("avg_check_12m.norm", float(prior["amount"].mean()))  # money per order, 12 months before
+    audit.record("orders_per_year", len(last))  # orders in the last 12 months
 
 
 def _cadence(audit: Audit) -> None:
