@@ -7,7 +7,6 @@ decided, so the consultant sees them all at once.
 from __future__ import annotations
 
 import csv
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -79,6 +79,13 @@ class Audit:
         self.start = pd.Timestamp(params.period.start)
         self.end = pd.Timestamp(params.period.end) + pd.Timedelta(hours=23, minutes=59, seconds=59)
 
+    def manager_names(self) -> dict[str, str]:
+        """manager_id -> name as the report shows it (codes M01… when the client asked for anonymity)."""
+        managers = self.data.tables.get("managers")
+        if managers is None:
+            return {}
+        return dict(zip(managers["manager_id"], managers["name"].fillna(managers["manager_id"])))
+
     # texts ---------------------------------------------------------------------------------
     def key(self, key: str) -> str:
         """A catalogue key; one starting with '.' is relative to this stage ('.text.x' -> '<stage>.text.x')."""

@@ -6,8 +6,27 @@ from pathlib import Path
 
 import pytest
 
+from auditkit.inputs import load_inputs
+from auditkit.params import load_params
+from auditkit.report import Audit
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def run_sections(params_path: Path, run_dir: Path | None, stage_module, sections) -> Audit:
+    """Run section functions of a stage module through a real Audit (outside a kernel); returns
+    the audit with `shown` = the HTML it displayed, besides its metrics and results."""
+    params = load_params(params_path)
+    data = load_inputs(params)
+    assert not data.errors, data.errors[:3]
+    audit = Audit(stage_module.__name__.rsplit(".", 1)[-1], params, data, run_dir=run_dir)
+    shown: list[str] = []
+    audit.show = shown.append
+    for section in sections:
+        getattr(stage_module, section)(audit)
+    audit.shown = "\n".join(shown)
+    return audit
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

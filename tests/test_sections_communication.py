@@ -9,28 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditkit.inputs import load_inputs
-from auditkit.params import load_params
-from auditkit.report import Audit
 from auditkit.runner import NOTEBOOKS_DIR, run_client
 from auditkit.sections import communication as stage
+from conftest import run_sections as run_stage_sections
 from conftest import REPO, SHARED_DATA, write
 
 SECTIONS = ("lead_response", "handover", "nps", "csat", "reasons", "rhythm")
 
 
-def run_sections(params_path: Path, run_dir: Path, sections=SECTIONS, stage_module=stage, name="communication"):
-    """Run section functions through a real Audit; returns the audit (metrics, results, shown HTML)."""
-    params = load_params(params_path)
-    data = load_inputs(params)
-    assert not data.errors, data.errors[:3]
-    audit = Audit(name, params, data, run_dir=run_dir)
-    shown: list[str] = []
-    audit.show = shown.append
-    for section in sections:
-        getattr(stage_module, section)(audit)
-    audit.shown = "\n".join(shown)
-    return audit
+def run_sections(params_path: Path, run_dir: Path, sections=SECTIONS):
+    return run_stage_sections(params_path, run_dir, stage, sections)
 
 
 @pytest.fixture

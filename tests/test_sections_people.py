@@ -9,29 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditkit.inputs import load_inputs
-from auditkit.params import load_params
-from auditkit.report import Audit
 from auditkit.runner import NOTEBOOKS_DIR, run_client
 from auditkit.sections import people as stage
+from conftest import run_sections as run_stage_sections
 from conftest import REPO, write
 
 SECTIONS = ("scorecard", "activity", "call_quality", "mystery_shopper", "assessment", "structure")
 NAMES = ("Alice Smith", "Bob Jones", "Carol Head")
 
 
-def run_sections(params_path: Path, run_dir: Path | None, sections=SECTIONS, stage_module=stage, name="people"):
-    """Run section functions through a real Audit; returns the audit with `shown` = the HTML shown."""
-    params = load_params(params_path)
-    data = load_inputs(params)
-    assert not data.errors, data.errors[:3]
-    audit = Audit(name, params, data, run_dir=run_dir)
-    shown: list[str] = []
-    audit.show = shown.append
-    for section in sections:
-        getattr(stage_module, section)(audit)
-    audit.shown = "\n".join(shown)
-    return audit
+def run_sections(params_path: Path, run_dir: Path | None, sections=SECTIONS, stage_module=stage):
+    return run_stage_sections(params_path, run_dir, stage_module, sections)
 
 
 def _activities() -> str:
@@ -284,7 +272,7 @@ def test_sections_run_on_the_real_maven_crm_export(tmp_path):
     for table in ("activities", "call_reviews", "mystery_shopper", "staff_assessment"):
         assert m[f"people.missing.{table}"] is True
     tech = run_sections(params, tmp_path / "run", ("completeness", "follow_up", "stage_history", "automation"),
-                        technology, "technology")
+                        technology)
     t = tech.metrics
     assert t["technology.open_deals"] == 1589 + 500  # Engaging + Prospecting
     assert t["technology.share_lost_with_reason"] is None  # the export has no lost reason

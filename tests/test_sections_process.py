@@ -11,14 +11,14 @@ import pytest
 from auditkit.params import load_params
 from auditkit.sections import process as stage
 from conftest import REPO, SHARED_DATA, write
-from test_sections_communication import run_sections
+from conftest import run_sections
 
 SECTIONS = ("acquisition", "cac", "win_rate", "pipeline", "stages", "cycle", "lost_reasons", "velocity",
             "after_sales", "relationship")
 
 
 def run(params_path: Path, run_dir: Path, sections=SECTIONS):
-    return run_sections(params_path, run_dir, sections, stage_module=stage, name="process")
+    return run_sections(params_path, run_dir, stage, sections)
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ import pytest
 
 from auditkit.sections import technology as stage
 from conftest import REPO
-from test_sections_people import run_sections, team_client  # noqa: F401 (fixture)
+from conftest import run_sections
+from test_sections_people import team_client  # noqa: F401 (fixture)
 
 SECTIONS = ("completeness", "follow_up", "stage_history", "automation")
 
 
 def _run(params, run_dir):
-    return run_sections(params, run_dir, SECTIONS, stage, "technology")
+    return run_sections(params, run_dir, stage, SECTIONS)
 
 
 def test_technology_sections_match_hand_computed_numbers(team_client, tmp_path):  # noqa: F811

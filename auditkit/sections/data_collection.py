@@ -164,7 +164,7 @@ def plan_fact(audit: Audit) -> None:
     audit.figure(fig)
     per_manager = inside[inside["manager_id"].notna()]
     if not per_manager.empty:
-        names = _manager_names(audit)
+        names = audit.manager_names()
         by_mgr = per_manager.groupby("manager_id")[["plan", "fact"]].sum()
         by_mgr["fulfilment"] = by_mgr["fact"] / by_mgr["plan"]
         by_mgr["deviation"] = by_mgr["fact"] - by_mgr["plan"]
@@ -176,14 +176,6 @@ def plan_fact(audit: Audit) -> None:
         audit.table("plan_fact_by_manager", table, {"manager": "text", "plan": "money", "fact": "money",
                                                     "deviation": "money", "fulfilment": "pct"})
     audit.save_csv("plan_fact", pf)
-
-
-def _manager_names(audit: Audit) -> dict[str, str]:
-    """manager_id -> name as the report shows it (codes M01… when the client asked for anonymity)."""
-    managers = audit.data.tables.get("managers")
-    if managers is None:
-        return {}
-    return dict(zip(managers["manager_id"], managers["name"].fillna(managers["manager_id"])))
 
 
 def margin(audit: Audit) -> None:

@@ -74,14 +74,9 @@ def _label(audit: Audit, entry: Entry, metrics: dict) -> str:
     value = metrics.get(entry.detail) if entry.detail else None
     if not value:
         return text
-    names = _manager_names(audit)
+    names = audit.manager_names()
     items = [names.get(v, v) for v in (value if isinstance(value, list) else [value])]
     return f"{text} — {', '.join(str(v) for v in items[:3])}"
-
-
-def _manager_names(audit: Audit) -> dict:
-    managers = audit.data.tables.get("managers")
-    return {} if managers is None else dict(zip(managers["manager_id"], managers["name"].fillna(managers["manager_id"])))
 
 
 def assess(audit: Audit) -> Plan:

@@ -39,16 +39,8 @@ FORMATS = {**RESULT_COLUMNS, **ACTIVITY_COLUMNS}
 # ------------------------------------------------------------------------------------ helpers
 
 
-def manager_names(audit: Audit) -> dict[str, str]:
-    """manager_id -> name as the report shows it (codes M01… when the client asked for anonymity)."""
-    managers = audit.data.tables.get("managers")
-    if managers is None:
-        return {}
-    return dict(zip(managers["manager_id"], managers["name"].fillna(managers["manager_id"])))
-
-
 def name_of(audit: Audit, manager_id) -> str:
-    return str(manager_names(audit).get(manager_id, manager_id))
+    return str(audit.manager_names().get(manager_id, manager_id))
 
 
 def column_labels(audit: Audit, columns) -> dict[str, str]:
@@ -114,7 +106,7 @@ def team_row(audit: Audit, staff: pd.DataFrame) -> pd.Series:
 
 
 def _with_team(audit: Audit, table: pd.DataFrame, team: pd.Series) -> pd.DataFrame:
-    names = manager_names(audit)
+    names = audit.manager_names()
     out = table.assign(manager=[names.get(i, i) for i in table.index])
     total = team.reindex(table.columns).to_frame().T.assign(manager=audit.t(".text.team_row"))
     return pd.concat([out, total], ignore_index=True)
@@ -152,7 +144,7 @@ def scorecard(audit: Audit) -> None:
     if staff is None:
         _no_attribution(audit)
         return
-    names = manager_names(audit)
+    names = audit.manager_names()
     idle = [names.get(i, i) for i in card.index.difference(staff.index)]
     if idle:
         audit.note(".text.idle_managers", names=joined(audit, idle))
@@ -228,7 +220,7 @@ def _highlights(audit: Audit, ranked: pd.DataFrame, team: pd.Series) -> None:
     """The best and weakest manager of every measure, with the team value."""
     if ranked.empty:
         return
-    names = manager_names(audit)
+    names = audit.manager_names()
     show = pd.DataFrame({
         "measure": [audit.t(f".columns.{k}") for k in ranked.index],
         "best": [names.get(i, i) for i in ranked["best"]],
@@ -307,7 +299,7 @@ def _activity_chart(audit: Audit, staff: pd.DataFrame, median: float) -> None:
     shown = staff["activities_per_day"]
     if len(frame) > MAX_CHART_ROWS:  # the lowest loggers matter most
         frame = frame.loc[shown.sort_values().index[:MAX_CHART_ROWS]]
-    names = manager_names(audit)
+    names = audit.manager_names()
     frame.index = [names.get(i, i) for i in frame.index]
     fig = charts.stacked_hbars_norm(
         frame, audit.loc, audit.t(".charts.activity.title"), audit.t(".charts.activity.x"),
@@ -334,7 +326,7 @@ def _checklist(audit: Audit, section: str, table: str, threshold: float, scales:
     if q is None:
         audit.note(".text.no_items")
         return
-    names = manager_names(audit)
+    names = audit.manager_names()
     means = q.item_means / 100
     audit.kpis([
         Kpi(f"{prefix}_reviews", int(q.reviews.sum()), "number"),
@@ -425,7 +417,7 @@ def assessment(audit: Audit) -> None:
     if result is None:
         audit.note(".text.no_assessment")
         return
-    names = manager_names(audit)
+    names = audit.manager_names()
     pm = result.per_manager
     basis = result.performance_basis
     low_motivation = pm.index[pm["motivation_level"] == "low"]
@@ -495,7 +487,7 @@ def structure(audit: Audit) -> None:
     if ts is None or staff is None:
         _no_attribution(audit)
         return
-    names = manager_names(audit)
+    names = audit.manager_names()
     gini = None if math.isnan(ts.revenue_gini) else ts.revenue_gini
     tenure = None if math.isnan(ts.median_tenure_months) else ts.median_tenure_months
     cpm = None if math.isnan(ts.clients_per_manager) else ts.clients_per_manager

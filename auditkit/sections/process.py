@@ -10,7 +10,6 @@ from .. import charts
 from ..metrics import data_collection as dc
 from ..metrics import process as m
 from ..report import Audit, Kpi
-from .data_collection import _manager_names
 
 STAGE = "process"
 OTHER = "__other__"
@@ -81,7 +80,7 @@ def _deals(audit: Audit) -> pd.DataFrame | None:
 def _group_names(audit: Audit, by: str, keys) -> list[str]:
     """Display names of breakdown keys: managers by name, channels/sources/stages translated."""
     if by == "manager_id":
-        names = _manager_names(audit)
+        names = audit.manager_names()
         return [audit.t(".text.not_specified") if pd.isna(k) else names.get(k, k) for k in keys]
     if by == "segment":
         return [audit.t(".text.not_specified") if pd.isna(k) else str(k) for k in keys]

@@ -16,7 +16,7 @@ from ..metrics import technology as mt
 from ..metrics.people import available
 from ..report import Audit, Kpi
 from ..scorecard import load_checklist
-from .people import MAX_CHART_ROWS, column_labels, joined, manager_names
+from .people import MAX_CHART_ROWS, column_labels, joined
 
 STAGE = "technology"
 # share -> (contract column it needs, or None; format in the report)
@@ -42,7 +42,7 @@ def _value(x) -> float | None:
 
 
 def _overall_row(audit: Audit, per: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
-    names = manager_names(audit)
+    names = audit.manager_names()
     out = per.assign(manager=[names.get(i, i) for i in per.index])
     total = overall.reindex(per.columns).to_frame().T.assign(manager=audit.t(".text.overall_row"))
     return pd.concat([out, total], ignore_index=True)
@@ -84,7 +84,7 @@ def completeness(audit: Audit) -> None:
     per = per[per["deals"] > 0]
     if per.empty or not known:
         return
-    names = manager_names(audit)
+    names = audit.manager_names()
     gaps = per[known].lt(norm)
     offenders = gaps.sum(axis=1).sort_values(ascending=False)
     offenders = offenders[offenders > 0]
@@ -142,7 +142,7 @@ def follow_up(audit: Audit) -> None:
         audit.paragraph(".text.activity_unknown_no_deal", css="ak-finding")
     if math.isnan(o["share_overdue"]) and o["open_deals"] > 0:
         audit.paragraph(".text.no_expected_close", css="ak-finding")
-    names = manager_names(audit)
+    names = audit.manager_names()
     if not math.isnan(o["share_overdue"]) and o["share_overdue"] > n.overdue_share_max:
         audit.paragraph(".text.overdue_finding", css="ak-finding", value=audit.loc.pct(o["share_overdue"]),
                         n=audit.loc.number(int(o["overdue_open_deals"])), norm=audit.loc.pct(n.overdue_share_max, 0))
