@@ -47,3 +47,10 @@ def test_olist_conversion_of_leads_to_won_sellers(runs):
     won = pd.read_csv(SHARED_DATA / "olist_funnel" / "olist_closed_deals_dataset.csv")
     assert m["process.leads"] == len(leads)
     assert m["process.lead_to_won"] == pytest.approx(won["mql_id"].isin(leads["mql_id"]).sum() / len(leads))
+
+
+def test_a_client_with_only_orders_gets_low_coverage_not_invented_scores(runs):
+    m = _metrics(runs["online_retail"])
+    assert m["improvement_plan.coverage"] < 0.1
+    assert m["improvement_plan.block.planning.score"] is None and m["improvement_plan.block.planning.coverage"] == 0
+    assert m["improvement_plan.block.resources.score"] is None
