@@ -20,8 +20,9 @@ def test_translations_keep_placeholders(language):
     assert not bad, bad
 
 
-def test_russian_is_complete():
-    missing = sorted(set(catalogue("en")) - set(catalogue("ru")))
+@pytest.mark.parametrize("language", ["ru", "pl"])
+def test_russian_and_polish_are_complete(language):
+    missing = sorted(set(catalogue("en")) - set(catalogue(language)))
     assert not missing, missing
 
 
