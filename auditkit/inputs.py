@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .contracts import Column, Contract, contracts
-from .params import TABLE_NAMES, AuditParams, TableSource
+from .params import TABLE_NAMES, AuditParams, Lookup, TableSource
 from .presets import reshape
 from .scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
 
@@ -163,12 +163,36 @@ def read_raw(path: Path, source: TableSource, table: str | None = None) -> pd.Da
         raw = pd.read_excel(path, sheet_name=sheet, dtype=str)
     else:
         raw = _read_csv(path, source, source.encoding)
-    raw.columns = [str(c).strip() for c in raw.columns]
-    raw.index = pd.RangeIndex(2, len(raw) + 2)  # row numbers as in the file (the header is row 1)
-    raw = raw.apply(lambda s: s.str.strip()).replace("", np.nan)
+    raw = _clean(raw)
     if template:
         raw = raw[~_template_rows(raw, table)]  # dropped by label: the others keep their row numbers
+    for lookup in source.lookup:
+        raw = _join(raw, path.parent, lookup)
     return reshape(raw, source)
+
+
+def _clean(raw: pd.DataFrame) -> pd.DataFrame:
+    """Headers and cells stripped, empty cells NaN, the index = row numbers as in the file (header = 1)."""
+    raw.columns = [str(c).strip() for c in raw.columns]
+    raw.index = pd.RangeIndex(2, len(raw) + 2)
+    return raw.apply(lambda s: s.str.strip()).replace("", np.nan)
+
+
+def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup) -> pd.DataFrame:
+    """Add the lookup's columns from its file to `raw` by key (first match; rows keep their numbers)."""
+    here, there = next(iter(lookup.key.items())) if isinstance(lookup.key, dict) else (lookup.key, lookup.key)
+    path = folder / lookup.file
+    if not path.is_file():
+        raise ValueError(f"lookup file {lookup.file} not found")
+    other = _clean(_read_csv(path, TableSource(sep=lookup.sep), lookup.encoding)
+                   if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls") else pd.read_excel(path, dtype=str))
+    missing = [h for h in [there, *lookup.columns] if h not in other.columns] + ([here] if here not in raw.columns else [])
+    if missing:
+        raise ValueError(f"lookup {lookup.file}: column(s) not found: {', '.join(missing)}")
+    found = pd.DataFrame({new: other[old].to_numpy() for old, new in lookup.columns.items()},
+                         index=other[there].to_numpy())
+    found = found[~found.index.duplicated()]
+    return raw.join(found.reindex(raw[here].to_numpy()).set_axis(raw.index))
 
 
 def _map_headers(raw: pd.DataFrame, contract: Contract, source: TableSource) -> dict[str, str]:

@@ -47,6 +47,17 @@ class Period(_Strict):
         return self
 
 
+class Lookup(_Strict):
+    """Columns taken from a second file of the data folder, matched on a key (a left join):
+    e.g. a deal's creation date from the lead file when the deals export lacks it."""
+
+    file: str
+    key: str | dict[str, str] = Field(description="key header in both files, or {header here: header there}")
+    columns: dict[str, str] = Field(description="header in the other file -> header it gets here")
+    encoding: str = "auto"
+    sep: str | None = None
+
+
 class TableSource(_Strict):
     """How to read one exported table and map it to the contract."""
 
@@ -61,6 +72,7 @@ class TableSource(_Strict):
         default_factory=dict, description="export header -> contract column (or several)")
     values: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="contract column -> {export value: contract value}; '*' = any other value")
+    lookup: list[Lookup] = Field(default_factory=list, description="columns taken from other files by a key")
     allow_empty: list[str] = Field(
         default_factory=list, description="required contract columns whose empty cells are a warning: the rows are "
         "kept (e.g. order lines without a client count in revenue, not in client metrics)")

@@ -54,3 +54,14 @@ def test_a_client_with_only_orders_gets_low_coverage_not_invented_scores(runs):
     assert m["improvement_plan.coverage"] < 0.1
     assert m["improvement_plan.block.planning.score"] is None and m["improvement_plan.block.planning.coverage"] == 0
     assert m["improvement_plan.block.resources.score"] is None
+
+
+def test_olist_sales_cycle_uses_the_lead_date_looked_up_in_the_second_file(runs):
+    m = _metrics(runs["olist_funnel"])
+    leads = pd.read_csv(SHARED_DATA / "olist_funnel" / "olist_marketing_qualified_leads_dataset.csv")
+    won = pd.read_csv(SHARED_DATA / "olist_funnel" / "olist_closed_deals_dataset.csv")
+    both = won.merge(leads, on="mql_id")
+    days = (pd.to_datetime(both["won_date"], format="%d-%m-%Y %H:%M")
+            - pd.to_datetime(both["first_contact_date"], format="%d-%m-%Y")).dt.total_seconds() / 86400
+    window = pd.to_datetime(both["won_date"], format="%d-%m-%Y %H:%M").between("2017-06-01", "2018-12-01")
+    assert m["process.cycle_median_days"] == pytest.approx(days[window & (days >= 0)].median())

@@ -184,3 +184,50 @@ def test_allow_empty_keeps_rows_as_a_counted_warning(tiny_client):
     (warning,) = data.problems
     assert (warning.code, warning.rows, warning.count, warning.severity) == ("kept_empty", (3, 4), 2, "warning")
     assert data.tables["orders"]["amount"].sum() == 175
+
+
+def test_lookup_takes_columns_from_a_second_file_by_key(tiny_client):
+    data_dir = tiny_client.parent.parent / "data"
+    write(data_dir / "won.csv", """
+        mql,won_date,seller
+        L1,2024-03-01,C1
+        L3,2024-04-01,C3
+    """)
+    write(data_dir / "leads_export.csv", """
+        mql,first_contact,origin
+        L1,2024-01-05,web
+        L2,2024-01-06,expo
+        L3,2024-01-07,web
+    """)
+    write(tiny_client, tiny_client.read_text() + """
+tables:
+  deals:
+    file: won.csv
+    lookup:
+      - {file: leads_export.csv, key: mql, columns: {first_contact: lead_created, origin: lead_origin}}
+    columns: {mql: deal_id, lead_created: created_at, won_date: [closed_at, status], seller: client_id,
+              lead_origin: lead_source}
+    values: {status: {"*": won}}
+  leads:
+    file: leads_export.csv
+    lookup:
+      - {file: won.csv, key: mql, columns: {mql: won_deal}}
+    columns: {mql: lead_id, first_contact: created_at, origin: source, won_deal: deal_id}
+""")
+    data = _load(tiny_client)
+    assert not data.problems
+    deals = data.tables["deals"]
+    assert deals["created_at"].tolist() == [pd.Timestamp("2024-01-05"), pd.Timestamp("2024-01-07")]
+    assert deals["lead_source"].tolist() == ["web", "web"] and deals["status"].tolist() == ["won", "won"]
+    assert data.tables["leads"]["deal_id"].tolist() == ["L1", pd.NA, "L3"]
+
+
+def test_lookup_of_a_missing_column_is_explained(tiny_client):
+    write(tiny_client.parent.parent / "data" / "other.csv", "key,x\nC1,1\n")
+    write(tiny_client, tiny_client.read_text() + """
+tables:
+  clients:
+    lookup: [{file: other.csv, key: {client_id: key}, columns: {y: region}}]
+""")
+    (problem,) = _load(tiny_client).errors
+    assert problem.code == "unreadable" and "lookup other.csv: column(s) not found: y" in problem.args["reason"]
