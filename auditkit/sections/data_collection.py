@@ -25,6 +25,16 @@ def _window(audit: Audit) -> dict:
     return {"start": audit.start, "end": audit.end}
 
 
+def _has_sales(audit: Audit) -> bool:
+    """True when the window holds order lines with a positive amount; otherwise says so (no empty charts)."""
+    orders = audit.data.tables["orders"]
+    inside = orders[(orders["date"] >= audit.start) & (orders["date"] <= audit.end)]
+    if (inside["amount"] > 0).any():
+        return True
+    audit.note(".text.no_sales")
+    return False
+
+
 def goals(audit: Audit) -> None:
     """The audit's goals and scope: what the client asked for and which data answered it."""
     audit.heading("goals")
@@ -63,6 +73,8 @@ def inventory(audit: Audit) -> None:
 def dynamics(audit: Audit) -> None:
     """Revenue, orders, active and new clients, average check per period; year over year."""
     audit.heading("dynamics")
+    if not _has_sales(audit):
+        return
     freq_code = audit.params.norms.data_collection.dynamics_freq
     orders = audit.data.tables["orders"]
     dyn = m.dynamics(orders, _freq(freq_code), **_window(audit))
@@ -114,6 +126,8 @@ def _last_year_growth(dyn: pd.DataFrame) -> float | None:
 def segments(audit: Audit) -> None:
     """Revenue and clients by segment; dynamics of each segment."""
     audit.heading("segments")
+    if not _has_sales(audit):
+        return
     clients, orders = audit.data.tables["clients"], audit.data.tables["orders"]
     base = m.clients_by_segment(clients, orders, "segment", **_window(audit))
     if base is None:
@@ -181,6 +195,8 @@ def plan_fact(audit: Audit) -> None:
 def margin(audit: Audit) -> None:
     """Gross margin = (revenue − cost) / revenue per period, where cost is given."""
     audit.heading("margin")
+    if not _has_sales(audit):
+        return
     if not audit.data.has("orders", "cost"):
         audit.note(".text.no_cost")
         return
@@ -199,6 +215,8 @@ def margin(audit: Audit) -> None:
 def retention(audit: Audit) -> None:
     """Retention |A(t−1) ∩ A(t)| / |A(t−1)| between consecutive periods, overall and by segment."""
     audit.heading("retention")
+    if not _has_sales(audit):
+        return
     freq_code = audit.params.norms.data_collection.retention_freq
     orders, clients = audit.data.tables["orders"], audit.data.tables["clients"]
     ret = m.retention(orders, _freq(freq_code), **_window(audit))
@@ -239,6 +257,8 @@ def retention(audit: Audit) -> None:
 def lifetime_value(audit: Audit) -> None:
     """Client lifetime, historical LTV by cohort, predictive LTV (BG/NBD + Gamma-Gamma), LTV:CAC."""
     audit.heading("ltv")
+    if not _has_sales(audit):
+        return
     orders = audit.data.tables["orders"]
     in_window = orders[orders["date"] <= audit.end]
     life = m.client_lifetimes(in_window)
@@ -303,6 +323,8 @@ def _blended_cac(audit: Audit) -> float | None:
 def concentration(audit: Audit) -> None:
     """Share of revenue of the top 10% and 20% of clients; the concentration curve."""
     audit.heading("concentration")
+    if not _has_sales(audit):
+        return
     orders = audit.data.tables["orders"]
     conc = m.concentration(orders, **_window(audit)).set_index("top_share")
     top10, top20 = conc.loc[0.1, "revenue_share"], conc.loc[0.2, "revenue_share"]
@@ -325,6 +347,8 @@ def concentration(audit: Audit) -> None:
 def abc_xyz(audit: Audit) -> None:
     """ABC by revenue (A while the cumulative share before the client < a, B < b) × XYZ by stability."""
     audit.heading("abc_xyz")
+    if not _has_sales(audit):
+        return
     n = audit.params.norms.data_collection
     orders = audit.data.tables["orders"]
     abc = m.abc(orders, n.abc_a, n.abc_b, **_window(audit))
@@ -354,6 +378,8 @@ def abc_xyz(audit: Audit) -> None:
 def migration(audit: Audit) -> None:
     """ABC class in the first half of the window vs the second half, incl. new and lost clients."""
     audit.heading("migration")
+    if not _has_sales(audit):
+        return
     n = audit.params.norms.data_collection
     mig = m.abc_migration(audit.data.tables["orders"], audit.start, audit.end, n.abc_a, n.abc_b)
     grid = mig.pivot(index="previous", columns="current", values="clients")
