@@ -51,11 +51,11 @@ class Lookup(_Strict):
     """Columns taken from a second file of the data folder, matched on a key (a left join):
     e.g. a deal's creation date from the lead file when the deals export lacks it."""
 
-    file: str
+    file: str = Field(description="the other file, in the data folder (CSV or XLSX)")
     key: str | dict[str, str] = Field(description="key header in both files, or {header here: header there}")
     columns: dict[str, str] = Field(description="header in the other file -> header it gets here")
-    encoding: str = "auto"
-    sep: str | None = None
+    encoding: str = Field("auto", description="the other file's encoding; auto tries utf-8, then cp1251")
+    sep: str | None = Field(None, description="the other file's CSV separator; sniffed when empty")
 
 
 class TableSource(_Strict):
