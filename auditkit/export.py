@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from .i18n import Locale
+from .i18n import FALLBACK, Locale, catalogue
 from .inputs import AuditData
 from .params import AuditParams
 from .report import esc
@@ -101,17 +101,11 @@ def appendix_html(params: AuditParams, data: AuditData, loc: Locale) -> str:
     if warnings:
         parts.append(f"<ul class='ak-problems'>{''.join(warnings)}</ul>")
     parts.append(f'<h1 class="ak-unnumbered" id="appendix-glossary">{esc(loc.t("appendix.glossary.title"))}</h1>')
-    terms = sorted({k.split(".")[1] for k in _glossary_keys(loc)})
+    terms = {k.split(".")[1] for k in catalogue(FALLBACK) if k.startswith("glossary.")}
     entries = "".join(f"<dt>{esc(loc.t(f'glossary.{k}.term'))}</dt><dd>{esc(loc.t(f'glossary.{k}.definition'))}</dd>"
                       for k in sorted(terms, key=lambda k: loc.t(f"glossary.{k}.term").lower()))
     parts.append(f'<dl class="ak-glossary">{entries}</dl>')
     return '<section class="ak-appendix">' + "".join(parts) + "</section>"
-
-
-def _glossary_keys(loc: Locale) -> list[str]:
-    from .i18n import FALLBACK, catalogue
-
-    return [k for k in catalogue(FALLBACK) if k.startswith("glossary.")]
 
 
 def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kind: str = "full") -> str:

@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..scorecard import answer_scores
+
 OVERALL = "overall"
 ALL = "all"
-CHECKLIST_SCORES = {"yes": 100.0, "partly": 50.0, "no": 0.0, "2": 100.0, "1": 50.0, "0": 0.0}
 
 _DAY = pd.Timedelta(days=1)
 _HOUR = pd.Timedelta(hours=1)
@@ -430,6 +431,6 @@ def checklist_answers(
         out["answer"] = out["parameter_id"].map(answers.astype("string").str.strip().str.lower())
     else:
         out["answer"] = pd.array([pd.NA] * len(out), dtype="string")
-    out["score"] = out["answer"].map(CHECKLIST_SCORES).astype("float64")
+    out["score"] = out["answer"].map(dict(answer_scores())).astype("float64")
     out["answered"] = out["score"].notna().to_numpy(dtype=bool)
     return out

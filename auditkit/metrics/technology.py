@@ -24,6 +24,7 @@ from auditkit.metrics.people import (
     open_at_end,
     ratio,
 )
+from auditkit.scorecard import answer_scores
 
 AUTOMATION_ASPECTS = (
     "crm",
@@ -34,7 +35,6 @@ AUTOMATION_ASPECTS = (
     "automated_reports",
     "task_assignment",
 )
-ANSWER_SCORES = {"yes": 100.0, "partly": 50.0, "no": 0.0, "2": 100.0, "1": 50.0, "0": 0.0}
 
 # share column → (numerator count, denominator count, deal columns it needs)
 _SHARES = {
@@ -187,7 +187,7 @@ def automation_scores(
     if checklist is not None:
         answers = checklist.set_index("parameter_id")["answer"].astype("str").str.strip().str.lower()
     params["answer"] = params["parameter_id"].map(answers).astype("str")
-    params["score"] = params["answer"].map(ANSWER_SCORES).astype("float64")
+    params["score"] = params["answer"].map(dict(answer_scores())).astype("float64")
     aspects = list(dict.fromkeys([*AUTOMATION_ASPECTS, *mapping]))
     grouped = params.groupby("aspect")
     per_aspect = pd.DataFrame(
