@@ -25,7 +25,7 @@ def _expand(patterns: list[str]) -> list[Path]:
 def cmd_run(args) -> int:
     from tqdm import tqdm
 
-    from .runner import run_batch
+    from auditkit.runner import run_batch
 
     paths = _expand(args.params)
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(paths)))
@@ -55,7 +55,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .validation import validate
+    from auditkit.inputs.validation import validate
 
     status = 0
     for path in _expand(args.params):
@@ -68,7 +68,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_demo_data(args) -> int:
-    from .demo import write
+    from auditkit.inputs.demo import write
 
     write(Path(args.out_dir))
     print(f"demo client written to {args.out_dir}")
@@ -76,7 +76,7 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_new_client(args) -> int:
-    from .scaffold import TEMPLATE_NAME, new_client
+    from auditkit.inputs.scaffold import TEMPLATE_NAME, new_client
 
     try:
         params_path, data_dir = new_client(args.name, args.params_dir, args.data_dir)

@@ -24,9 +24,9 @@ import papermill as pm
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
-from .inputs import load_inputs
-from .params import ParamsError, load_params
-from .report import CACHE_FILE
+from auditkit.inputs.read import load_inputs
+from auditkit.inputs.params import ParamsError, load_params
+from auditkit.report.context import CACHE_FILE
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 EXPRESS_NOTEBOOK = "express_report.ipynb"  # not numbered: the stage runner ignores it
@@ -157,7 +157,7 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
     `kind="express"`: the express assessment instead — the express report notebook alone, from the
     checklist (the only table it needs), written as express.html / express.pdf."""
     notebook_jobs = notebook_jobs or os.cpu_count() or 1
-    from .export import KINDS, export_report
+    from auditkit.report.export import KINDS, export_report
 
     params_path = Path(params_path)
     result = RunResult(params_path)
@@ -168,7 +168,7 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
         return result
     result.client = params.client
     if kind == "express":
-        from .sections.express import express_inputs
+        from auditkit.report.sections.express import express_inputs
 
         data = express_inputs(params)
         if not data.errors and data.tables.get("checklist") is None:
@@ -179,7 +179,7 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
     else:
         data = load_inputs(params)
     if data.errors:
-        from .validation import describe
+        from auditkit.inputs.validation import describe
 
         result.failure = f"{params_path}: {len(data.errors)} input error(s)"
         result.problems = [describe(p, params.language) for p in data.errors]

@@ -51,11 +51,11 @@ from pathlib import Path
 t0 = time.perf_counter()
 from unittest import mock
 import nbformat
-from auditkit.params import load_params
-from auditkit.inputs import load_inputs
-from auditkit.report import CACHE_FILE
+from auditkit.inputs.params import load_params
+from auditkit.inputs.read import load_inputs
+from auditkit.report.context import CACHE_FILE
 from auditkit.runner import stage_notebooks
-import auditkit.report
+import auditkit.report.context
 t_import = time.perf_counter() - t0
 params_path, stages = Path(sys.argv[1]).resolve(), sys.argv[2].split(",")
 run_dir = Path(tempfile.mkdtemp())
@@ -66,7 +66,7 @@ assert not data.errors, data.errors[:3]
 pickle.dump(data, open(run_dir / CACHE_FILE, "wb"))
 t_load = time.perf_counter() - t
 t = time.perf_counter()
-with mock.patch.object(auditkit.report, "display", lambda *a, **k: None):
+with mock.patch.object(auditkit.report.context, "display", lambda *a, **k: None):
     for nb in stage_notebooks():
         if stages != ["all"] and nb.stem.split("_", 1)[1] not in stages:
             continue

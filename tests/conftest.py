@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.inputs import load_inputs
-from auditkit.params import load_params
-from auditkit.report import Audit
+from auditkit.inputs.read import load_inputs
+from auditkit.inputs.params import load_params
+from auditkit.report.context import Audit
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -1,4 +1,4 @@
-"""Tests of the deterministic demo client (auditkit/demo.py).
+"""Tests of the deterministic demo client (auditkit/inputs/demo.py).
 
 Every planted problem is re-measured here with a short, independent pandas computation on the
 generated tables (never with auditkit's metric code); docs/demo_client.md describes them.
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from auditkit import demo
+from auditkit.inputs import demo
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACTS = yaml.safe_load((REPO / "auditkit" / "data" / "contracts.yaml").read_text("utf-8"))
@@ -62,7 +62,7 @@ def test_same_seed_same_tables_other_seed_other_data_and_fast():
 
 def test_written_files_are_byte_identical_and_reread_equal(tmp_path):
     first = demo.write(tmp_path / "a")
-    subprocess.run([sys.executable, "-m", "auditkit.demo", str(tmp_path / "b")], check=True,
+    subprocess.run([sys.executable, "-m", "auditkit.inputs.demo", str(tmp_path / "b")], check=True,
                    cwd=REPO)  # fmt: skip
     frames = demo.generate()
     assert [p.name for p in first] == [f"{name}.csv" for name in demo.TABLES]

@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from auditkit import checklist_form as cf
-from auditkit import recommendations as rc
-from auditkit import scorecard as sc
+from auditkit.report import checklist_form as cf
+from auditkit.plan import recommendations as rc
+from auditkit.plan import scorecard as sc
 from auditkit.cli import main
 from auditkit.i18n import LANGUAGES, catalogue
-from auditkit.params import TableSource, load_params
+from auditkit.inputs.params import TableSource, load_params
 from auditkit.runner import run_client, stage_notebooks
-from auditkit.sections import express as ex
+from auditkit.report.sections import express as ex
 from conftest import REPO, write
 
 QUESTIONS = sc.load_checklist()["questions"]

@@ -3,9 +3,9 @@ import math
 
 import pytest
 
-from auditkit.catalogue import entries
-from auditkit.metrics.improvement import KINDS, money_at_stake
-from auditkit.scorecard import BLOCKS, STAGES, load_checklist
+from auditkit.plan.catalogue import entries
+from auditkit.plan.money import KINDS, money_at_stake
+from auditkit.plan.scorecard import BLOCKS, STAGES, load_checklist
 
 
 def test_win_rate_to_norm():
@@ -61,7 +61,7 @@ import csv  # noqa: E402
 import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from auditkit.recommendations import by_parameter  # noqa: E402
+from auditkit.plan.recommendations import by_parameter  # noqa: E402
 from auditkit.runner import run_client  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

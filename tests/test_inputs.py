@@ -2,9 +2,9 @@
 import pandas as pd
 import pytest
 
-from auditkit.inputs import load_inputs
-from auditkit.params import load_params
-from auditkit.validation import describe, validate
+from auditkit.inputs.read import load_inputs
+from auditkit.inputs.params import load_params
+from auditkit.inputs.validation import describe, validate
 from conftest import write
 
 

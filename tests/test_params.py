@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.params import ParamsError, load_params
+from auditkit.inputs.params import ParamsError, load_params
 from conftest import REPO, write
 
 

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from auditkit.contracts import contracts
-from auditkit.inputs import load_inputs
-from auditkit.params import ParamsError, TableSource, load_params
-from auditkit.presets import load_preset, preset_names, reshape, resolve
-from auditkit.validation import describe
+from auditkit.inputs.contracts import contracts
+from auditkit.inputs.read import load_inputs
+from auditkit.inputs.params import ParamsError, TableSource, load_params
+from auditkit.inputs.presets import load_preset, preset_names, reshape, resolve
+from auditkit.inputs.validation import describe
 
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE / "data" / "presets"

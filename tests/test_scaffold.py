@@ -9,10 +9,10 @@ from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
 
 from auditkit.cli import main
-from auditkit.contracts import contracts
-from auditkit.inputs import load_inputs
-from auditkit.params import TABLE_NAMES, AuditParams, Norms, TableSource, load_params
-from auditkit.scaffold import TEMPLATE_NAME, column_hints, explanation, new_client
+from auditkit.inputs.contracts import contracts
+from auditkit.inputs.read import load_inputs
+from auditkit.inputs.params import TABLE_NAMES, AuditParams, Norms, TableSource, load_params
+from auditkit.inputs.scaffold import TEMPLATE_NAME, column_hints, explanation, new_client
 from conftest import REPO, write
 
 TEXTS = yaml.safe_load((REPO / "auditkit" / "data" / "scaffold.yaml").read_text("utf-8"))

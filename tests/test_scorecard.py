@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from auditkit import scorecard as sc
+from auditkit.plan import scorecard as sc
 
 CHECKLIST_PATH = Path(__file__).resolve().parents[1] / "auditkit" / "data" / "checklist.yaml"
 

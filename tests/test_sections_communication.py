@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from auditkit.runner import NOTEBOOKS_DIR, run_client
-from auditkit.sections import communication as stage
+from auditkit.report.sections import communication as stage
 from conftest import run_sections as run_stage_sections
 from conftest import REPO, SHARED_DATA, write
 

@@ -7,10 +7,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from auditkit.inputs import load_inputs
-from auditkit.params import load_params
-from auditkit.report import Audit
-from auditkit.sections import improvement_plan as stage
+from auditkit.inputs.read import load_inputs
+from auditkit.inputs.params import load_params
+from auditkit.report.context import Audit
+from auditkit.report.sections import improvement_plan as stage
 from conftest import write
 
 
@@ -69,7 +69,7 @@ def test_checklist_findings_rank_below_measured_ones_and_actions_have_deadlines(
     assert plan.findings.set_index("id").loc["plan_method_defined", "priority"] == pytest.approx(150)
     action = plan.actions.set_index("parameter").loc["plan_method_defined"]
     assert action["deadline"] > action["start"]
-    with mock.patch("auditkit.report.display"):
+    with mock.patch("auditkit.report.context.display"):
         stage.action_plan(audit, plan)
     sheet = openpyxl.load_workbook(tmp_path / "run" / "action_plan.xlsx").active
     assert [c.value for c in sheet[1]][:3] == ["#", "Finding", "Action"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from auditkit.runner import NOTEBOOKS_DIR, run_client
-from auditkit.sections import people as stage
+from auditkit.report.sections import people as stage
 from conftest import run_sections as run_stage_sections
 from conftest import REPO, write
 
@@ -260,7 +260,7 @@ def test_anonymised_run_shows_no_manager_name(team_client, tmp_path):
 @pytest.mark.skipif(not (REPO.parent / "shared" / "data" / "maven_crm").is_dir(), reason="shared data not present")
 def test_sections_run_on_the_real_maven_crm_export(tmp_path):
     """Deals and the sales-team register of a real CRM export, nothing else."""
-    from auditkit.sections import technology
+    from auditkit.report.sections import technology
 
     params = REPO / "params" / "examples" / "maven_crm.yaml"
     people = run_sections(params, tmp_path / "run")

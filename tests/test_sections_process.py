@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditkit.params import load_params
-from auditkit.sections import process as stage
+from auditkit.inputs.params import load_params
+from auditkit.report.sections import process as stage
 from conftest import REPO, SHARED_DATA, write
 from conftest import run_sections
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from auditkit.sections import technology as stage
+from auditkit.report.sections import technology as stage
 from conftest import REPO
 from conftest import run_sections
 from test_sections_people import team_client  # noqa: F401 (fixture)

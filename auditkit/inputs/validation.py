@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .i18n import Locale
-from .inputs import AuditData, Problem, load_inputs
-from .params import ParamsError, load_params
+from auditkit.i18n import Locale
+from auditkit.inputs.read import AuditData, Problem, load_inputs
+from auditkit.inputs.params import ParamsError, load_params
 
 
 def describe(problem: Problem, language: str = "en") -> str:

@@ -11,12 +11,12 @@ import textwrap
 
 import pandas as pd
 
-from .. import charts
-from ..metrics import technology as mt
-from ..metrics.people import available
-from ..report import Audit, Kpi
-from ..scorecard import load_checklist
-from .people import MAX_CHART_ROWS, column_labels, joined
+from auditkit.report import charts
+from auditkit.metrics import technology as mt
+from auditkit.metrics.people import available
+from auditkit.report.context import Audit, Kpi
+from auditkit.plan.scorecard import load_checklist
+from auditkit.report.sections.people import MAX_CHART_ROWS, column_labels, joined
 
 STAGE = "technology"
 # share -> (contract column it needs, or None; format in the report)

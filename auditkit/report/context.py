@@ -22,9 +22,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, display
 
-from .i18n import Locale
-from .inputs import AuditData, load_inputs
-from .params import AuditParams, load_params
+from auditkit.i18n import Locale
+from auditkit.inputs.read import AuditData, load_inputs
+from auditkit.inputs.params import AuditParams, load_params
 
 CACHE_FILE = "cache/inputs.pkl"
 
@@ -241,7 +241,7 @@ def load_cached_inputs(params: AuditParams, run_dir: Path | None) -> AuditData:
 def anonymise_managers(data: AuditData) -> None:
     """Replace manager ids and names by stable codes (M01, M02… in manager_id order) in every table,
     for the client report and results of a client who asked for it."""
-    from .metrics.people import anonymise
+    from auditkit.metrics.people import anonymise
 
     managers = data.tables.get("managers")
     ids = set()
@@ -262,7 +262,7 @@ def anonymise_managers(data: AuditData) -> None:
 
 def open_stage(stage: str, params_path: str | Path, run_dir: str | Path | None = None) -> Audit:
     """Open a stage notebook's audit: parameters, validated inputs, chart theme; show the stage title."""
-    from .charts import use_theme
+    from auditkit.report.charts import use_theme
 
     warnings.filterwarnings("ignore", module="seaborn|matplotlib|pandas")
     params = load_params(params_path)

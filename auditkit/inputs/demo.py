@@ -3,7 +3,7 @@
 ``generate(seed)`` returns one DataFrame per table of ``data/contracts.yaml`` with exactly the
 contract's columns, shaped like a client's export after column mapping: ids and text as strings,
 dates as ISO strings ("YYYY-MM-DD", or "YYYY-MM-DD HH:MM" where the time matters), numbers plain.
-``write(out_dir, seed)`` writes them as ``<table>.csv``; ``python -m auditkit.demo OUT_DIR``.
+``write(out_dir, seed)`` writes them as ``<table>.csv``; ``python -m auditkit.inputs.demo OUT_DIR``.
 
 Audit window 2024-01-01 .. 2025-12-31; the orders also hold the 12 months of history before it
 (from 2023-01-01), as a real export would, so a client's first order ever is not an artefact of
@@ -29,7 +29,7 @@ START = np.datetime64("2024-01-01", "D")
 END = np.datetime64("2025-12-31", "D")
 HISTORY_START = np.datetime64("2023-01-01", "D")  # orders (only) start 12 months before START
 HANDOVER = np.datetime64("2025-07-01", "D")  # M11 left on 06-30; his accounts pass to M12
-CHECKLIST_PATH = Path(__file__).resolve().parent / "data" / "checklist.yaml"
+CHECKLIST_PATH = Path(__file__).resolve().parents[1] / "data" / "checklist.yaml"
 TABLES = (
     "orders", "clients", "deals", "stage_history", "leads", "activities", "plans",
     "marketing_costs", "managers", "surveys", "call_reviews", "mystery_shopper",
@@ -850,8 +850,8 @@ def write(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: python -m auditkit.demo OUT_DIR [--seed N]."""
-    parser = argparse.ArgumentParser(prog="python -m auditkit.demo", description=__doc__)
+    """Command line: python -m auditkit.inputs.demo OUT_DIR [--seed N]."""
+    parser = argparse.ArgumentParser(prog="python -m auditkit.inputs.demo", description=__doc__)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)

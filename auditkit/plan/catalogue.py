@@ -9,7 +9,7 @@ from importlib import resources
 
 import yaml
 
-from .scorecard import Parameter, load_checklist
+from auditkit.plan.scorecard import Parameter, load_checklist
 
 EXTRA_KEYS = ("text", "fmt", "section", "money", "detail")
 

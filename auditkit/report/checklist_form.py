@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import scorecard as sc
-from .contracts import contracts
-from .i18n import Locale
-from .inputs import _map_headers, _sniff_sep, find_file
-from .params import AuditParams, TableSource, load_params
+from auditkit.plan import scorecard as sc
+from auditkit.inputs.contracts import contracts
+from auditkit.i18n import Locale
+from auditkit.inputs.read import _map_headers, _sniff_sep, find_file
+from auditkit.inputs.params import AuditParams, TableSource, load_params
 
 COLUMNS = ("parameter_id", "answer", "note")
 ANSWERS = ("yes", "partly", "no")

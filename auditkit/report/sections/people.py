@@ -14,10 +14,10 @@ import textwrap
 import numpy as np
 import pandas as pd
 
-from .. import charts
-from ..metrics import people as m
-from ..metrics import process as proc
-from ..report import Audit, Kpi
+from auditkit.report import charts
+from auditkit.metrics import people as m
+from auditkit.metrics import process as proc
+from auditkit.report.context import Audit, Kpi
 
 STAGE = "people"
 MAX_CHART_ROWS = 12  # managers per chart; the rest are in the CSV

@@ -15,7 +15,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from .i18n import Locale  # noqa: E402
+from auditkit.i18n import Locale  # noqa: E402
 
 WIDTH_IN = 7.2  # A4 text width minus margins, inches
 PALETTE = ["#1f4e79", "#e07b39", "#4f9d69", "#c0504d", "#8064a2", "#4bacc6", "#9c8e7e", "#d4a017"]

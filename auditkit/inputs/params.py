@@ -78,12 +78,12 @@ class TableSource(_Strict):
         "kept (e.g. order lines without a client count in revenue, not in client metrics)")
     reshape: dict = Field(
         default_factory=dict, description="layout steps applied before mapping (footer, unpivot, blank, coalesce, "
-                                          "flags, dates, numbers, sign); see auditkit/presets.py")
+                                          "flags, dates, numbers, sign); see auditkit/inputs/presets.py")
 
     @field_validator("reshape")
     @classmethod
     def _reshape_steps(cls, spec):
-        from .presets import check_reshape
+        from auditkit.inputs.presets import check_reshape
 
         return check_reshape(spec)
 
@@ -253,7 +253,7 @@ class AuditParams(_Strict):
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, tables):
-        from .presets import load_preset
+        from auditkit.inputs.presets import load_preset
 
         unknown = sorted(set(tables) - set(TABLE_NAMES))
         if unknown:
@@ -274,7 +274,7 @@ class AuditParams(_Strict):
 
     def source(self, table: str) -> TableSource:
         """How to read `table`: its override merged over its preset, with defaults filled."""
-        from .presets import resolve
+        from auditkit.inputs.presets import resolve
 
         return resolve(self.tables.get(table) or TableSource())
 

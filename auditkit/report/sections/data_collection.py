@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import charts
-from ..inventory import column_missing, table_inventory
-from ..metrics import data_collection as m
-from ..metrics import ltv as ltv_model
-from ..report import Audit, Kpi, esc
+from auditkit.report import charts
+from auditkit.inputs.inventory import column_missing, table_inventory
+from auditkit.metrics import data_collection as m
+from auditkit.metrics import ltv as ltv_model
+from auditkit.report.context import Audit, Kpi, esc
 
 STAGE = "data_collection"
 

@@ -1,7 +1,7 @@
 """Express assessment report sections (METHODOLOGY.md §0, §3): the checklist alone.
 
 The client's `checklist` table (parameter_id, answer yes/partly/no or 0–2, note) is scored with the
-generic scorecard engine (`auditkit.scorecard`): every question of `data/checklist.yaml` is a
+generic scorecard engine (`auditkit.plan.scorecard`): every question of `data/checklist.yaml` is a
 parameter with norm 100. The report shows the overall and block scores with their coverage, the
 top problems (findings ranked by weight × deviation) and the quick wins (findings whose catalogued
 recommendation takes at most a month, `data/recommendations/checklist.yaml`).
@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import charts
-from .. import recommendations as rc
-from .. import scorecard as sc
-from ..inputs import AuditData, load_inputs
-from ..params import AuditParams, load_params
-from ..report import CACHE_FILE, Audit, Kpi, esc, load_cached_inputs
+from auditkit.report import charts
+from auditkit.plan import recommendations as rc
+from auditkit.plan import scorecard as sc
+from auditkit.inputs.read import AuditData, load_inputs
+from auditkit.inputs.params import AuditParams, load_params
+from auditkit.report.context import CACHE_FILE, Audit, Kpi, esc, load_cached_inputs
 
 STAGE = "express"
 TOP_PROBLEMS = 8  # findings shown in the report (all of them are in express_findings.csv)

@@ -6,10 +6,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import charts
-from ..metrics import data_collection as dc
-from ..metrics import process as m
-from ..report import Audit, Kpi
+from auditkit.report import charts
+from auditkit.metrics import data_collection as dc
+from auditkit.metrics import process as m
+from auditkit.report.context import Audit, Kpi
 
 STAGE = "process"
 OTHER = "__other__"

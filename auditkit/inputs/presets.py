@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 if TYPE_CHECKING:
-    from .params import TableSource
+    from auditkit.inputs.params import TableSource
 
 PRESET_KEYS = {"columns", "values", "encoding", "sep", "date_format", "decimal", "sheet", "reshape"}
 DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes"}
@@ -152,7 +152,7 @@ def preset_names() -> list[str]:
 @cache
 def load_preset(name: str) -> dict:
     """The preset's source settings (keys of TableSource) and its descriptive fields, validated."""
-    from .params import TableSource
+    from auditkit.inputs.params import TableSource
 
     path = _preset_dir().joinpath(f"{name}.yaml")
     if not path.is_file():
@@ -173,7 +173,7 @@ def resolve(source: TableSource) -> TableSource:
 
     columns: the client's headers first (they win over the preset's when both are present);
     values: merged per contract column; reshape: the client's steps replace the preset's (null = off)."""
-    from .params import TableSource
+    from auditkit.inputs.params import TableSource
 
     merged = {}
     if source.preset:
@@ -243,7 +243,7 @@ def _coalesce(raw: pd.DataFrame, source: TableSource, name: str) -> None:
 
 
 def _flags(raw: pd.DataFrame, source: TableSource, spec: Flags) -> None:
-    from .inputs import FALSE_WORDS, TRUE_WORDS
+    from auditkit.inputs.read import FALSE_WORDS, TRUE_WORDS
 
     def truth(header, words):
         if header is None:

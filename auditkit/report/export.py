@@ -13,13 +13,13 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from .i18n import FALLBACK, Locale, catalogue
-from .inputs import AuditData
-from .params import AuditParams
-from .report import esc
-from .validation import describe
+from auditkit.i18n import FALLBACK, Locale, catalogue
+from auditkit.inputs.read import AuditData
+from auditkit.inputs.params import AuditParams
+from auditkit.report.context import esc
+from auditkit.inputs.validation import describe
 
-TEMPLATES = Path(str(resources.files("auditkit").joinpath("templates")))
+TEMPLATES = Path(str(resources.files("auditkit.report").joinpath("templates")))
 # What differs between the report kinds: the output file stem, the cover and title texts, and whether the
 # report has a table of contents and the appendices (the express report is a few pages from the checklist).
 KINDS = {

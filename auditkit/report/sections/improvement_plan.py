@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import charts
-from ..catalogue import Entry, entries
-from ..metrics.improvement import money_at_stake
-from ..recommendations import by_parameter, label
-from ..report import Audit, esc
-from ..scorecard import BLOCKS, STAGES, block_scores, evaluate
+from auditkit.report import charts
+from auditkit.plan.catalogue import Entry, entries
+from auditkit.plan.money import money_at_stake
+from auditkit.plan.recommendations import by_parameter, label
+from auditkit.report.context import Audit, esc
+from auditkit.plan.scorecard import BLOCKS, STAGES, block_scores, evaluate
 
 FOCUS_WEIGHT = 1.5  # findings of the stages the audit goals focus on
 EVIDENCE_WEIGHT = {"metric": 1.0, "checklist": 0.5}  # a measured deviation outranks an interview answer
@@ -283,7 +283,7 @@ def action_plan(audit: Audit, plan: Plan) -> None:
                         "deadline_text": audit.t(".columns.deadline"), "kpi": audit.t(".columns.kpi"),
                         "target": audit.t(".columns.target"), "effect": audit.t(".columns.effect")}, max_rows=40)
     if audit.run_dir is not None:
-        from ..action_plan import write_xlsx
+        from auditkit.report.action_plan import write_xlsx
 
         write_xlsx(a, audit.run_dir / "action_plan.xlsx", audit)
 

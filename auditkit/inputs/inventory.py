@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .contracts import contracts
-from .inputs import AuditData
+from auditkit.inputs.contracts import contracts
+from auditkit.inputs.read import AuditData
 
 DATE_COLUMN = {
     "orders": "date", "clients": "created_at", "deals": "created_at", "stage_history": "entered_at",

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contracts import Column, Contract, contracts
-from .params import TABLE_NAMES, AuditParams, Lookup, TableSource
-from .presets import reshape
-from .scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
+from auditkit.inputs.contracts import Column, Contract, contracts
+from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource
+from auditkit.inputs.presets import reshape
+from auditkit.inputs.scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
 
 MAX_ROWS_NAMED = 10
 DATE_FORMATS = (

@@ -1,13 +1,13 @@
 """`auditkit new-client`: a new client's commented parameter file and input template workbook.
 
 Both are generated from the code's own schema, so they cannot drift from it: the parameter file
-from the pydantic models of auditkit/params.py (field descriptions, defaults, allowed values), the
+from the pydantic models of auditkit/inputs/params.py (field descriptions, defaults, allowed values), the
 workbook from the table contracts (auditkit/data/contracts.yaml). Wording and example values live
 in auditkit/data/scaffold.yaml.
 
 The workbook (`input_template.xlsx` in the client's data folder) has a README sheet and one sheet
 per table: row 1 the contract columns, row 2 a description of each column, row 3 an example row
-whose first cell starts with "example:". The loader (auditkit/inputs.py) reads a table's sheet
+whose first cell starts with "example:". The loader (auditkit/inputs/read.py) reads a table's sheet
 when the data folder has no <table>.csv / .xlsx, and skips a row as the template's own only while
 it is unchanged: the description row when every cell under a contract header is empty or equal to
 `column_hints` (at least one equal), the example row when its first cell starts with one of
@@ -27,8 +27,8 @@ from typing import Literal, get_args, get_origin
 import yaml
 from pydantic import BaseModel
 
-from .contracts import Column, Contract, contracts
-from .params import TABLE_NAMES, AuditParams, TableSource
+from auditkit.inputs.contracts import Column, Contract, contracts
+from auditkit.inputs.params import TABLE_NAMES, AuditParams, TableSource
 
 TEMPLATE_NAME = "input_template.xlsx"
 EXAMPLE_MARKS = ("example:", "пример:")
@@ -103,7 +103,7 @@ def _commented(lines: list[str]) -> list[str]:
 
 def _tables_help() -> list[str]:
     """Comment lines explaining `tables:`: the options of one table and an example override."""
-    from .presets import preset_names
+    from auditkit.inputs.presets import preset_names
 
     texts = _texts()["params"]
     lines = _comment(texts["tables"].format(tables=", ".join(TABLE_NAMES)), "")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import charts
-from ..metrics import communication as m
-from ..metrics.process import average_won_deal
-from ..report import Audit, Kpi
-from ..scorecard import load_checklist
-from .process import top_n, value_name
+from auditkit.report import charts
+from auditkit.metrics import communication as m
+from auditkit.metrics.process import average_won_deal
+from auditkit.report.context import Audit, Kpi
+from auditkit.plan.scorecard import load_checklist
+from auditkit.report.sections.process import top_n, value_name
 
 STAGE = "communication"
 RHYTHM_TOPIC = "management_rhythm"
