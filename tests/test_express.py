@@ -13,6 +13,7 @@ import yaml
 
 from auditkit.report import checklist_form as cf
 from auditkit.plan import recommendations as rc
+from auditkit.inputs.checklist import answer_scores, load_checklist
 from auditkit.plan import scorecard as sc
 from auditkit.cli import main
 from auditkit.i18n import LANGUAGES, catalogue
@@ -21,7 +22,7 @@ from auditkit.runner import run_client, stage_notebooks
 from auditkit.report.sections import express as ex
 from conftest import REPO, write
 
-QUESTIONS = sc.load_checklist()["questions"]
+QUESTIONS = load_checklist()["questions"]
 IDS = [q["id"] for q in QUESTIONS]
 
 

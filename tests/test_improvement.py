@@ -5,7 +5,8 @@ import pytest
 
 from auditkit.plan.catalogue import entries
 from auditkit.plan.money import KINDS, money_at_stake
-from auditkit.plan.scorecard import BLOCKS, STAGES, load_checklist
+from auditkit.inputs.checklist import load_checklist
+from auditkit.plan.scorecard import BLOCKS, STAGES
 
 
 def test_win_rate_to_norm():

@@ -16,7 +16,9 @@ import yaml
 from auditkit.inputs.contracts import contracts
 from auditkit.inputs.read import load_inputs
 from auditkit.inputs.params import ParamsError, TableSource, load_params
-from auditkit.inputs.presets import load_preset, preset_names, reshape, resolve
+from auditkit.inputs.params import resolve
+from auditkit.inputs.presets import load_preset, preset_names
+from auditkit.inputs.reshape import reshape
 from auditkit.inputs.validation import describe
 
 HERE = Path(__file__).resolve().parent

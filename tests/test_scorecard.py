@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from auditkit.inputs.checklist import answer_scores, load_checklist
 from auditkit.plan import scorecard as sc
 
 CHECKLIST_PATH = Path(__file__).resolve().parents[1] / "auditkit" / "data" / "checklist.yaml"
@@ -321,4 +322,4 @@ def test_checklist_yaml_is_valid():
 
 
 def test_answer_scores_mapping():
-    assert dict(sc.answer_scores()) == {"yes": 100.0, "2": 100.0, "partly": 50.0, "1": 50.0, "no": 0.0, "0": 0.0}
+    assert dict(answer_scores()) == {"yes": 100.0, "2": 100.0, "partly": 50.0, "1": 50.0, "no": 0.0, "0": 0.0}

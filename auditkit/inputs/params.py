@@ -14,6 +14,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from slugify import slugify
 
+from auditkit.inputs.presets import PRESET_KEYS, load_preset
+from auditkit.inputs.reshape import check_reshape
+
 TABLE_NAMES = (
     "orders", "clients", "deals", "stage_history", "leads", "activities", "plans",
     "marketing_costs", "managers", "surveys", "call_reviews", "mystery_shopper",
@@ -78,13 +81,11 @@ class TableSource(_Strict):
         "kept (e.g. order lines without a client count in revenue, not in client metrics)")
     reshape: dict = Field(
         default_factory=dict, description="layout steps applied before mapping (footer, unpivot, blank, coalesce, "
-                                          "flags, dates, numbers, sign); see auditkit/inputs/presets.py")
+                                          "flags, dates, numbers, sign); see auditkit/inputs/reshape.py")
 
     @field_validator("reshape")
     @classmethod
     def _reshape_steps(cls, spec):
-        from auditkit.inputs.presets import check_reshape
-
         return check_reshape(spec)
 
 
@@ -253,14 +254,15 @@ class AuditParams(_Strict):
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, tables):
-        from auditkit.inputs.presets import load_preset
-
         unknown = sorted(set(tables) - set(TABLE_NAMES))
         if unknown:
             raise ValueError(f"unknown table(s) {unknown}; known: {', '.join(TABLE_NAMES)}")
         for source in tables.values():
             if source.preset:
-                load_preset(source.preset)
+                try:
+                    resolve(source)
+                except ValidationError as exc:
+                    raise ValueError(f"preset {source.preset}: {exc}") from None
         return tables
 
     @property
@@ -274,9 +276,31 @@ class AuditParams(_Strict):
 
     def source(self, table: str) -> TableSource:
         """How to read `table`: its override merged over its preset, with defaults filled."""
-        from auditkit.inputs.presets import resolve
-
         return resolve(self.tables.get(table) or TableSource())
+
+
+def resolve(source: TableSource) -> TableSource:
+    """The effective source: preset settings overlaid by the client's own; defaults filled.
+
+    columns: the client's headers first (they win over the preset's when both are present);
+    values: merged per contract column; reshape: the client's steps replace the preset's (null = off)."""
+    merged = {}
+    if source.preset:
+        merged = {k: v for k, v in load_preset(source.preset).items() if k in PRESET_KEYS and v is not None}
+    own = source.model_dump(exclude_unset=True, exclude_none=True)
+    for key, value in own.items():
+        base = merged.get(key)
+        if key == "columns" and base:
+            merged[key] = {**value, **{h: c for h, c in base.items() if h not in value}}
+        elif key == "values" and base:
+            merged[key] = {**base, **{col: {**base.get(col, {}), **m} for col, m in value.items()}}
+        elif key == "reshape" and base:
+            merged[key] = {**base, **value}
+        else:
+            merged[key] = value
+    merged.setdefault("encoding", "utf-8-sig")
+    merged.setdefault("decimal", ".")
+    return TableSource(**merged)
 
 
 def _format_error(err: dict) -> str:

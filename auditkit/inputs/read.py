@@ -14,18 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from auditkit.inputs.coerce import FALSE_WORDS, TRUE_WORDS, parse_date, parse_number, parse_period
 from auditkit.inputs.contracts import Column, Contract, contracts
 from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource
-from auditkit.inputs.presets import reshape
+from auditkit.inputs.reshape import reshape
 from auditkit.inputs.scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
 
 MAX_ROWS_NAMED = 10
-DATE_FORMATS = (
-    "ISO8601", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d/%m/%Y", "%d/%m/%Y %H:%M",
-    "%m/%d/%Y", "%m/%d/%Y %H:%M", "%d-%m-%Y", "%d-%m-%Y %H:%M", "%Y%m%d",
-)
-TRUE_WORDS = {"true", "yes", "y", "1", "да", "tak", "t"}
-FALSE_WORDS = {"false", "no", "n", "0", "нет", "nie", "f"}
 
 
 @dataclass(frozen=True)
@@ -209,45 +204,6 @@ def _map_headers(raw: pd.DataFrame, contract: Contract, source: TableSource) -> 
     return mapped
 
 
-def _parse_number(text: pd.Series, decimal: str) -> pd.Series:
-    cleaned = text.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
-    if decimal == ",":
-        cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
-
-
-def _choose_date_format(text: pd.Series, date_format: str | None) -> str:
-    if date_format:
-        return date_format
-    sample = text.dropna().head(2000)
-    best, best_ok = DATE_FORMATS[0], -1
-    for fmt in DATE_FORMATS:
-        ok = pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum()
-        if ok > best_ok:
-            best, best_ok = fmt, ok
-        if ok == len(sample):
-            break
-    return best
-
-
-def _parse_date(text: pd.Series, date_format: str | None) -> pd.Series:
-    fmt = _choose_date_format(text, date_format)
-    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.astype("datetime64[ns]")
-
-
-def _parse_period(text: pd.Series, date_format: str | None) -> pd.Series:
-    month = text.str.extract(r"^(\d{4})[-./](\d{1,2})$")
-    month_first = text.str.extract(r"^(\d{1,2})[-./](\d{4})$")
-    as_month = pd.to_datetime(
-        month[0].fillna(month_first[1]) + "-" + month[1].fillna(month_first[0]) + "-01",
-        format="%Y-%m-%d", errors="coerce")
-    as_date = _parse_date(text.where(as_month.isna()), date_format)
-    return as_month.fillna(as_date).dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-
-
 def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, header: str):
     """Parse one column of text cells by its contract type; record unparseable cells."""
     present = text.notna()
@@ -272,12 +228,12 @@ def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, 
         out.add("error", "not_a_bool", header, present & value.isna(), example=_example(text, present & value.isna()))
         return value
     if col.type in ("date", "period"):
-        value = (_parse_period if col.type == "period" else _parse_date)(text, source.date_format)
+        value = (parse_period if col.type == "period" else parse_date)(text, source.date_format)
         bad = present & value.isna()
         out.add("error", "not_a_date", header, bad, example=_example(text, bad),
                 hint=source.date_format or "")
         return value
-    value = _parse_number(text, source.decimal)
+    value = parse_number(text, source.decimal)
     bad = present & value.isna()
     out.add("error", "not_a_number", header, bad, example=_example(text, bad))
     if col.type == "money" and not col.negative_allowed:

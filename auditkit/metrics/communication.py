@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from auditkit.plan.scorecard import answer_scores
+from auditkit.inputs.checklist import answer_scores
 
 OVERALL = "overall"
 ALL = "all"

@@ -24,7 +24,7 @@ from auditkit.metrics.people import (
     open_at_end,
     ratio,
 )
-from auditkit.plan.scorecard import answer_scores
+from auditkit.inputs.checklist import answer_scores
 
 AUTOMATION_ASPECTS = (
     "crm",

@@ -9,7 +9,8 @@ from importlib import resources
 
 import yaml
 
-from auditkit.plan.scorecard import Parameter, load_checklist
+from auditkit.inputs.checklist import load_checklist
+from auditkit.plan.scorecard import Parameter
 
 EXTRA_KEYS = ("text", "fmt", "section", "money", "detail")
 

@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from auditkit.inputs.checklist import answer_scores, load_checklist
+
 BLOCKS = ("planning", "segmentation", "processes", "resources")
 STAGES = ("data_collection", "process", "people", "technology", "communication", "improvement_plan")
 DIRECTIONS = ("higher_better", "lower_better", "target")
@@ -132,20 +134,6 @@ def load_parameters(path: str | Path) -> list[Parameter]:
     return parameters
 
 
-def load_checklist() -> dict:
-    """The packaged express checklist (``auditkit/data/checklist.yaml``): keys ``answers``, ``questions``."""
-    text = resources.files("auditkit").joinpath("data/checklist.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-@functools.cache
-def answer_scores() -> Mapping[str, float]:
-    """Checklist answer → score 0..100, incl. the 0–2 aliases: yes/2 → 100, partly/1 → 50, no/0 → 0."""
-    scores = {}
-    for answer, spec in load_checklist()["answers"].items():
-        for key in (answer, *spec.get("aliases", ())):
-            scores[str(key)] = float(spec["score"])
-    return types.MappingProxyType(scores)
 
 
 def checklist_parameters(questions: Iterable[Mapping] | None = None) -> list[Parameter]:

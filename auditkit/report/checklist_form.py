@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditkit.inputs.checklist import answers as answer_choices, canonical_answers, load_checklist
 from auditkit.plan import scorecard as sc
 from auditkit.inputs.contracts import contracts
 from auditkit.i18n import Locale
@@ -34,7 +35,6 @@ from auditkit.inputs.read import _map_headers, _sniff_sep, find_file
 from auditkit.inputs.params import AuditParams, TableSource, load_params
 
 COLUMNS = ("parameter_id", "answer", "note")
-ANSWERS = ("yes", "partly", "no")
 
 
 @dataclass(frozen=True)
@@ -100,14 +100,6 @@ def read_table(path: Path, source: TableSource | None = None) -> tuple[pd.DataFr
     return raw, headers
 
 
-def _canonical() -> dict[str, str]:
-    out = {}
-    for answer, spec in sc.load_checklist()["answers"].items():
-        for key in (answer, *spec.get("aliases", ())):
-            out[str(key)] = answer
-    return out
-
-
 def current_answers(table: pd.DataFrame, headers: dict[str, str], source: TableSource | None = None) -> dict[str, Update]:
     """Question id -> its saved answer and note (answers in any accepted spelling: yes/2, partly/1,
     no/0, or the export's own words mapped in tables.checklist.values.answer). Rows without a
@@ -119,7 +111,7 @@ def current_answers(table: pd.DataFrame, headers: dict[str, str], source: TableS
     if mapping:
         exact = {k: v for k, v in mapping.items() if k != "*"}
         answers = answers.replace(exact)
-    answers = answers.str.lower().map(_canonical())
+    answers = answers.str.lower().map(dict(canonical_answers()))
     notes = table[headers["note"]].astype("string").fillna("").str.strip()
     out = {}
     for pid, answer, note in zip(ids, answers, notes):
@@ -149,8 +141,8 @@ def merge_answers(table: pd.DataFrame, headers: dict[str, str], updates: dict[st
     rank = {q: i for i, q in enumerate(order or [])}
     for pid in sorted(updates, key=lambda q: (rank.get(q, len(rank)), q)):
         upd = updates[pid]
-        if upd.answer not in ANSWERS:
-            raise ValueError(f"answer for {pid} must be one of {ANSWERS}, not {upd.answer!r}")
+        if upd.answer not in answer_choices():
+            raise ValueError(f"answer for {pid} must be one of {answer_choices()}, not {upd.answer!r}")
         value, note = _export_value(upd.answer, source), (upd.note.strip() or pd.NA)
         hit = (ids == pid).fillna(False).to_numpy()
         if hit.any():
@@ -229,7 +221,7 @@ class ChecklistForm:
         self.loc = Locale(params.language, params.currency)
         self.path = Path(path) if path else checklist_file(params)
         self.source = params.source("checklist")
-        checklist = sc.load_checklist()
+        checklist = load_checklist()
         self.questions = questions if questions is not None else checklist["questions"]
         self.order = [q["id"] for q in self.questions]
         lang = params.language
@@ -246,7 +238,7 @@ class ChecklistForm:
                 qid, saved = q["id"], self.saved.get(q["id"])
                 number = self.order.index(qid) + 1
                 text = q["text"].get(lang) or q["text"]["en"]
-                toggle = w.ToggleButtons(options=[(labels[a], a) for a in ANSWERS],
+                toggle = w.ToggleButtons(options=[(labels[a], a) for a in answer_choices()],
                                          value=saved.answer if saved else None,
                                          style={"button_width": "90px"}, layout=w.Layout(width="auto"))
                 note = w.Text(value=saved.note if saved else "", placeholder=self.t("form.note_placeholder"),

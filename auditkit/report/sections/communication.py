@@ -14,7 +14,7 @@ from auditkit.report import charts
 from auditkit.metrics import communication as m
 from auditkit.metrics.process import average_won_deal
 from auditkit.report.context import Audit, Kpi
-from auditkit.plan.scorecard import load_checklist
+from auditkit.inputs.checklist import load_checklist
 from auditkit.report.sections.process import top_n, value_name
 
 STAGE = "communication"

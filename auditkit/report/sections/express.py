@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.report import charts
+from auditkit.inputs.checklist import answer_labels, answers, canonical_answers, load_checklist, question_texts
 from auditkit.plan import recommendations as rc
 from auditkit.plan import scorecard as sc
 from auditkit.inputs.read import AuditData, load_inputs
@@ -30,7 +31,6 @@ MAX_QUICK_WINS = 8  # quick wins shown (all of them are in express_quick_wins.cs
 LEVELS = ((80.0, "level_system"), (60.0, "level_gaps"), (40.0, "level_manual"), (-np.inf, "level_none"))
 LOW_COVERAGE = 0.8  # below this answered share of the weight the overall result is called indicative
 BLOCK_LOW_COVERAGE = 0.5
-ANSWER_ORDER = ("yes", "partly", "no")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -60,18 +60,9 @@ def open_express(params_path: str | Path, run_dir: str | Path | None = None) -> 
 
 
 # --------------------------------------------------------------------------- computations
-def canonical_answers() -> dict[str, str]:
-    """Every accepted spelling of an answer (yes, 2, partly, 1, no, 0) -> yes | partly | no."""
-    out = {}
-    for answer, spec in sc.load_checklist()["answers"].items():
-        for key in (answer, *spec.get("aliases", ())):
-            out[str(key)] = answer
-    return out
-
-
 def questions_frame(questions: list[dict] | None = None) -> pd.DataFrame:
     """The checklist questions: id, block, stage, topic, problem (1–7 or NA), weight, order."""
-    questions = sc.load_checklist()["questions"] if questions is None else questions
+    questions = load_checklist()["questions"] if questions is None else questions
     return pd.DataFrame({
         "id": pd.array([q["id"] for q in questions], dtype="string"),
         "topic": pd.array([q.get("topic") for q in questions], dtype="string"),
@@ -85,7 +76,7 @@ def assess(checklist: pd.DataFrame | None, questions: list[dict] | None = None) 
 
     The columns of `scorecard.evaluate` plus answer (yes/partly/no or NA), note (string), topic,
     problem (the typical-problem number 1–7 or NA)."""
-    questions = sc.load_checklist()["questions"] if questions is None else questions
+    questions = load_checklist()["questions"] if questions is None else questions
     evaluated = sc.evaluate(sc.checklist_parameters(questions), {}, checklist)
     meta = questions_frame(questions)
     answers = pd.Series(pd.NA, index=meta["id"], dtype="string")
@@ -130,7 +121,7 @@ def block_table(assessed: pd.DataFrame) -> pd.DataFrame:
     """`scorecard.block_scores` plus the count of yes / partly / no / unanswered questions per block."""
     blocks = sc.block_scores(assessed)
     counts = (pd.crosstab(assessed["block"], assessed["answer"].fillna("unanswered"))
-              .reindex(index=list(sc.BLOCKS), columns=[*ANSWER_ORDER, "unanswered"], fill_value=0)
+              .reindex(index=list(sc.BLOCKS), columns=[*answers(), "unanswered"], fill_value=0)
               .astype("int64"))
     return blocks.merge(counts, left_on="block", right_index=True, how="left")
 
@@ -165,16 +156,6 @@ def later_counts(found: pd.DataFrame, recommendations: dict | None = None) -> di
 
 
 # --------------------------------------------------------------------------- helpers for sections
-def _question_texts(audit: Audit) -> dict[str, str]:
-    lang = audit.params.language
-    return {q["id"]: q["text"].get(lang) or q["text"]["en"] for q in sc.load_checklist()["questions"]}
-
-
-def _answer_labels(audit: Audit) -> dict[str, str]:
-    lang = audit.params.language
-    return {a: spec["label"].get(lang) or spec["label"]["en"] for a, spec in sc.load_checklist()["answers"].items()}
-
-
 def _block_label(audit: Audit, block: str) -> str:
     return audit.t(f".blocks.{block}")
 
@@ -203,7 +184,7 @@ def _typical(a: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _typical_problems(audit: Audit, a: pd.DataFrame) -> None:
     """Which of the seven typical problems of B2B sales management are present, with their answers."""
     typical, found = _typical(a)
-    answers = _answer_labels(audit)
+    answers = answer_labels(audit.params.language)
     if len(found):
         items = "; ".join(audit.t(".text.typical_item", problem=audit.t(f".typical.{int(p)}"), answer=answers[ans].lower())
                           for p, ans in zip(found["problem"], found["answer"]))
@@ -260,7 +241,7 @@ def summary(audit: Audit) -> None:
         audit.note(".text.low_coverage", coverage=audit.loc.pct(res["coverage"], 0))
     if unknown:
         audit.note(".text.unknown_ids", n=len(unknown), ids=", ".join(unknown))
-    answers_csv = a.assign(text=a["id"].map(_question_texts(audit)))[
+    answers_csv = a.assign(text=a["id"].map(question_texts(audit.params.language)))[
         ["id", "block", "stage", "topic", "problem", "weight", "answer", "score", "deviation", "note", "text"]]
     audit.save_csv("express_answers", answers_csv)
 
@@ -307,7 +288,7 @@ def problems(audit: Audit) -> None:
         _intro(audit, ".text.problems_intro_top", n=TOP_PROBLEMS, total=len(found))
     else:
         _intro(audit, ".text.problems_intro_all", total=len(found))
-    texts, answers = _question_texts(audit), _answer_labels(audit)
+    texts, answers = question_texts(audit.params.language), answer_labels(audit.params.language)
     shown = found.assign(question=found["id"].map(texts), answer_label=found["answer"].map(answers))
     for rec in found.head(TOP_PROBLEMS).itertuples():
         audit.record(f"top_problem.{rec.rank}", rec.id)
@@ -364,5 +345,5 @@ def quick_wins(audit: Audit) -> None:
 def method(audit: Audit) -> None:
     """How the checklist was answered and scored, and what the express assessment rests on."""
     audit.heading("method")
-    audit.note(".text.method_checklist", questions=len(sc.load_checklist()["questions"]))
+    audit.note(".text.method_checklist", questions=len(load_checklist()["questions"]))
     audit.note(".text.method_scores")

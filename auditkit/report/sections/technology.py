@@ -15,7 +15,7 @@ from auditkit.report import charts
 from auditkit.metrics import technology as mt
 from auditkit.metrics.people import available
 from auditkit.report.context import Audit, Kpi
-from auditkit.plan.scorecard import load_checklist
+from auditkit.inputs.checklist import load_checklist
 from auditkit.report.sections.people import MAX_CHART_ROWS, column_labels, joined
 
 STAGE = "technology"

@@ -1,0 +1,293 @@
+"""Reshape steps: turn a vendor's export layout into one the loader maps, before header mapping.
+
+Steps run on the raw text frame right after reading, in this order: footer, unpivot, blank,
+coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
+through the source's `columns`, like the loader does) except where it says "header". Steps other
+than `unpivot` keep every data row where it is, so problems still name the file's rows; after
+`unpivot`, rows are those of the long table. Presets (auditkit/data/presets/) and a client's
+`tables.<table>.reshape` both use them.
+"""
+from __future__ import annotations
+
+import re
+from typing import Mapping, Protocol
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from auditkit.inputs.coerce import FALSE_WORDS, TRUE_WORDS
+
+
+
+class TableSource(Protocol):
+    """What the steps read of a table's source settings (auditkit.inputs.params.TableSource)."""
+
+    columns: Mapping[str, str | list[str]]
+    date_format: str | None
+    decimal: str
+    reshape: dict
+_SPACES = r"[\s\u00a0\u202f']"
+# a number with an optional sign, currency symbol/code before or after and an optional % after
+_CURRENCY = r"(?:[A-Z]{3}|[$€£¥₽₴₸]|руб\.?|р\.)"
+_NUMBER = re.compile(rf"^(-?)\s*{_CURRENCY}?\s*(-?[\d.,'\s\u00a0\u202f]*\d)\s*(?:%|{_CURRENCY})?$")
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _compiles(patterns: str | list[str] | None):
+    """The patterns unchanged; ValueError when one is not a valid regular expression."""
+    for pattern in [] if patterns is None else [patterns] if isinstance(patterns, str) else patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression {pattern!r}: {exc}") from None
+    return patterns
+
+
+class Unpivot(_Step):
+    """Wide columns whose header fully matches one of `headers` (regexes) become rows: the `keep`
+    contract columns, `names_to` = the regex group `name` (else the whole header) and
+    `values_to` = the cell; empty cells give no row. Without a matching header nothing changes."""
+
+    headers: list[str]
+    keep: list[str] = []
+    names_to: str
+    values_to: str
+
+    @field_validator("headers")
+    @classmethod
+    def _valid(cls, v):
+        return _compiles(v)
+
+
+class Flags(_Step):
+    """A new header `into` = won / lost / open from yes/no columns (headers; the first present of
+    each list): won if won; lost if closed and not won; open if not closed. Other rows take the
+    text of the `fallback` contract column (e.g. the stage, then translated by `values`)."""
+
+    into: str
+    won: list[str] = []
+    closed: list[str] = []
+    fallback: str | None = None
+
+
+class Dates(_Step):
+    """Cells of `columns` parsed by the first of `formats` (strftime or ISO8601) that fits, written
+    back as ISO text; other cells are left for the loader to report. Skipped when the source
+    sets `date_format`."""
+
+    columns: list[str]
+    formats: list[str]
+
+
+class Sign(_Step):
+    """`columns` made negative where positive, in rows whose `when` column matches `pattern` (a
+    regex searched from the start), e.g. cancelled invoices "C536379" or 1C "Возврат ..." documents."""
+
+    columns: list[str]
+    when: str
+    pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid(cls, v):
+        return _compiles(v)
+
+
+class Reshape(_Step):
+    """Layout changes of an export (each optional; see the module docstring for the order).
+
+    footer: a regex; the first row whose first cell matches it (from its start), every row after
+      it and the title/empty rows just before it are dropped (report footers such as Salesforce's).
+    blank: contract column -> the values that mean "none" there (e.g. "0" for no company in a
+      Bitrix24 COMPANY_ID), emptied in every header mapped to the column.
+    coalesce: contract columns whose mapped headers are combined per row: the first header present
+      takes the first non-empty value of all of them, in mapping order.
+    numbers: contract columns of numbers written as text in any locale: one decimal mark is
+      detected for them all ("." or ","; the mark most unambiguous cells use: both marks in a
+      cell, a single mark not followed by exactly three digits, or a repeated other mark; the
+      source's `decimal` on a tie), thousands separators, currency symbols/codes and "%" are
+      removed; the result is written in the source's `decimal`. Cells that are not a number are
+      left for the loader to report.
+    """
+
+    footer: str | None = None
+    unpivot: Unpivot | None = None
+    blank: dict[str, list[str]] = {}
+    coalesce: list[str] = []
+    flags: Flags | None = None
+    dates: Dates | None = None
+    numbers: list[str] = []
+    sign: Sign | None = None
+
+    @field_validator("footer")
+    @classmethod
+    def _valid(cls, v):
+        return _compiles(v)
+
+
+def check_reshape(spec: dict) -> dict:
+    """The validated reshape spec as a plain dict of the keys given (`sign: null` or `numbers: []`
+    switch a preset's step off); ValueError names the bad keys."""
+    try:
+        return Reshape.model_validate(spec).model_dump(exclude_unset=True)
+    except ValidationError as exc:
+        raise ValueError("; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )) from None
+
+
+def _headers(raw: pd.DataFrame, source: TableSource, name: str) -> list[str]:
+    """Headers of the file mapped to contract column `name` in mapping order (the loader uses the
+    first); without one, the header equal to `name` ignoring case."""
+    mapped = [h for h, names in source.columns.items()
+              if h in raw.columns and name in ([names] if isinstance(names, str) else names)]
+    return mapped or [h for h in raw.columns if h.lower() == name.lower()][:1]
+
+
+def _first(raw: pd.DataFrame, headers: list[str]) -> str | None:
+    return next((h for h in headers if h in raw.columns), None)
+
+
+def _footer(raw: pd.DataFrame, pattern: str) -> pd.DataFrame:
+    """Rows before the footer, without the rows of fewer than two cells just before it."""
+    hit = np.flatnonzero(raw.iloc[:, 0].str.match(pattern, na=False).to_numpy())
+    if not len(hit):
+        return raw
+    data_rows = np.flatnonzero((raw.iloc[: hit[0]].notna().sum(axis=1) > 1).to_numpy())
+    return raw.iloc[: data_rows[-1] + 1 if len(data_rows) else 0]
+
+
+def _unpivot(raw: pd.DataFrame, source: TableSource, spec: Unpivot) -> pd.DataFrame:
+    regexes = [re.compile(p) for p in spec.headers]
+    wide = {}
+    for header in raw.columns:
+        match = next((m for r in regexes if (m := r.fullmatch(header))), None)
+        if match:
+            wide[header] = match.groupdict().get("name") or header
+    if not wide:
+        return raw
+    keep = [h for name in spec.keep for h in _headers(raw, source, name)[:1]]
+    cells = raw[list(wide)].to_numpy(dtype=object)
+    rows, cols = np.nonzero(pd.notna(cells))  # row-major: a deal's entries stay together
+    out = raw[keep].iloc[rows]  # the index keeps each entry's row number in the file
+    out[spec.names_to] = pd.array(np.array(list(wide.values()), dtype=object)[cols], dtype="str")
+    out[spec.values_to] = pd.array(cells[rows, cols], dtype="str")
+    return out
+
+
+def _coalesce(raw: pd.DataFrame, source: TableSource, name: str) -> None:
+    headers = _headers(raw, source, name)
+    if len(headers) > 1:
+        combined = raw[headers[0]]
+        for header in headers[1:]:
+            combined = combined.fillna(raw[header])
+        raw[headers[0]] = combined
+
+
+def _flags(raw: pd.DataFrame, source: TableSource, spec: Flags) -> None:
+    def truth(header, words):
+        if header is None:
+            return pd.Series(False, index=raw.index)
+        return raw[header].str.lower().isin(words)
+
+    won, closed = _first(raw, spec.won), _first(raw, spec.closed)
+    if won is None and closed is None:
+        return
+    is_won, not_won = truth(won, TRUE_WORDS), truth(won, FALSE_WORDS)
+    is_closed, not_closed = truth(closed, TRUE_WORDS), truth(closed, FALSE_WORDS)
+    status = pd.Series(np.select([is_won, is_closed & not_won, not_closed], ["won", "lost", "open"], ""),
+                       index=raw.index, dtype="str")
+    fallback = _headers(raw, source, spec.fallback)[:1] if spec.fallback else []
+    other = raw[fallback[0]] if fallback else pd.Series(np.nan, index=raw.index, dtype="str")
+    raw[spec.into] = status.where(status != "", other)
+
+
+def _to_naive(parsed: pd.Series) -> pd.Series:
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.astype("datetime64[ns]")
+
+
+def _dates(raw: pd.DataFrame, source: TableSource, spec: Dates) -> None:
+    if source.date_format:
+        return
+    for name in spec.columns:
+        for header in _headers(raw, source, name)[:1]:
+            text = raw[header]
+            parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+            for fmt in spec.formats:
+                parsed = parsed.fillna(_to_naive(pd.to_datetime(text, format=fmt, errors="coerce")))
+            raw[header] = parsed.dt.strftime("%Y-%m-%d %H:%M:%S").where(parsed.notna(), text)
+
+
+def _decimal_mark(cleaned: pd.Series, default: str) -> str:
+    """"." or ",": the mark the unambiguous cells use as decimal (`default` on a tie)."""
+    last = cleaned.str.extract(r"([.,])\d*$")[0]
+    after = cleaned.str.extract(r"[.,](\d*)$")[0].str.len()
+    count = {m: cleaned.str.count(re.escape(m)) for m in ".,"}
+    evidence = {}
+    for mark, other in ((".", ","), (",", ".")):
+        both = (last == mark) & (count[other] > 0)
+        single = (count[mark] == 1) & (count[other] == 0) & (after != 3)
+        grouped_other = (count[other] > 1) & (count[mark] == 0)
+        evidence[mark] = int((both | single | grouped_other).sum())
+    if evidence["."] == evidence[","]:
+        return default
+    return "." if evidence["."] > evidence[","] else ","
+
+
+def _numbers(raw: pd.DataFrame, source: TableSource, names: list[str]) -> None:
+    """Rewrite the number columns `names` in the source's decimal notation (one mark for them all)."""
+    headers = [h for name in names for h in _headers(raw, source, name)[:1]]
+    if not headers:
+        return
+    cleaned = {}
+    for header in headers:
+        parts = raw[header].str.extract(_NUMBER)
+        cleaned[header] = parts[0] + parts[1].str.replace(_SPACES, "", regex=True)
+    mark = _decimal_mark(pd.concat(cleaned.values(), ignore_index=True), source.decimal)
+    other = "," if mark == "." else "."
+    for header, text in cleaned.items():
+        normal = text.str.replace(other, "", regex=False)
+        raw[header] = normal.str.replace(mark, source.decimal, regex=False).fillna(raw[header])
+
+
+def _sign(raw: pd.DataFrame, source: TableSource, spec: Sign) -> None:
+    when = _headers(raw, source, spec.when)[:1]
+    if not when:
+        return
+    hit = raw[when[0]].str.match(spec.pattern, na=False)
+    for name in spec.columns:
+        for header in _headers(raw, source, name)[:1]:
+            text = raw[header]
+            flip = hit & text.notna() & ~text.str.startswith("-", na=False)
+            raw[header] = text.mask(flip, "-" + text)
+
+
+def reshape(raw: pd.DataFrame, source: TableSource) -> pd.DataFrame:
+    """The raw text frame with the source's reshape steps applied (unchanged without steps)."""
+    if not source.reshape:
+        return raw
+    spec = Reshape.model_validate(source.reshape)
+    raw = _footer(raw, spec.footer) if spec.footer else raw
+    raw = raw.copy()
+    if spec.unpivot:
+        raw = _unpivot(raw, source, spec.unpivot)
+    for name, values in spec.blank.items():
+        for header in _headers(raw, source, name):
+            raw[header] = raw[header].mask(raw[header].isin(values))
+    for name in spec.coalesce:
+        _coalesce(raw, source, name)
+    if spec.flags:
+        _flags(raw, source, spec.flags)
+    if spec.dates:
+        _dates(raw, source, spec.dates)
+    if spec.numbers:
+        _numbers(raw, source, spec.numbers)
+    if spec.sign:
+        _sign(raw, source, spec.sign)
+    return raw
