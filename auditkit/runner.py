@@ -7,30 +7,31 @@ folder is kept as `<run-id>.failed` with the partially executed notebook.
 from __future__ import annotations
 
 import datetime as dt
-import time
 import json
 import os
-import pickle
 import secrets
 import shutil
+import tempfile
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tempfile
-
 import papermill as pm
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from auditkit.errors import ParamsError
+from auditkit.inputs.cache import write_cache
+from auditkit.inputs.params import load_params
 from auditkit.inputs.read import load_inputs
-from auditkit.inputs.params import ParamsError, load_params
-from auditkit.report.context import CACHE_FILE
+from auditkit.inputs.validation import describe
+from auditkit.report.export import KINDS, export_report
+from auditkit.stages import STAGES
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 EXPRESS_NOTEBOOK = "express_report.ipynb"  # not numbered: the stage runner ignores it
-STAGES = ("data_collection", "process", "people", "technology", "communication", "improvement_plan")
 KERNEL_START_RETRIES = 2
 
 
@@ -157,7 +158,6 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
     `kind="express"`: the express assessment instead — the express report notebook alone, from the
     checklist (the only table it needs), written as express.html / express.pdf."""
     notebook_jobs = notebook_jobs or os.cpu_count() or 1
-    from auditkit.report.export import KINDS, export_report
 
     params_path = Path(params_path)
     result = RunResult(params_path)
@@ -167,20 +167,14 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
         result.failure, result.problems = f"{params_path}: parameters", exc.problems
         return result
     result.client = params.client
+    data = load_inputs(params, express=kind == "express")
     if kind == "express":
-        from auditkit.report.sections.express import express_inputs
-
-        data = express_inputs(params)
         if not data.errors and data.tables.get("checklist") is None:
             result.failure = f"{params_path}: the express assessment needs the checklist table"
             result.problems = [f"checklist: no checklist.csv / .xlsx in {params.data_dir} (answer it with "
                                "notebooks/express_checklist.ipynb)"]
             return result
-    else:
-        data = load_inputs(params)
     if data.errors:
-        from auditkit.inputs.validation import describe
-
         result.failure = f"{params_path}: {len(data.errors)} input error(s)"
         result.problems = [describe(p, params.language) for p in data.errors]
         return result
@@ -189,9 +183,7 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
     run_id = new_run_id()
     work = client_dir / f".{run_id}.partial"
     (work / "notebooks").mkdir(parents=True)
-    (work / CACHE_FILE).parent.mkdir(parents=True)
-    with open(work / CACHE_FILE, "wb") as fh:
-        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    write_cache(data, work)
     parameters = {"params_path": str(params_path.resolve()), "run_dir": str(work.resolve())}
     try:
         t0 = time.perf_counter()

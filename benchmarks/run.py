@@ -46,14 +46,14 @@ print(json.dumps({"total_s": time.perf_counter() - t, **{k + "_s": v for k, v in
 
 
 FLOOR = """
-import json, sys, time, resource, pickle, tempfile
+import json, sys, time, resource, tempfile
 from pathlib import Path
 t0 = time.perf_counter()
 from unittest import mock
 import nbformat
 from auditkit.inputs.params import load_params
 from auditkit.inputs.read import load_inputs
-from auditkit.report.context import CACHE_FILE
+from auditkit.inputs.cache import write_cache
 from auditkit.runner import stage_notebooks
 import auditkit.report.context
 t_import = time.perf_counter() - t0
@@ -62,8 +62,7 @@ run_dir = Path(tempfile.mkdtemp())
 t = time.perf_counter()
 data = load_inputs(load_params(params_path))
 assert not data.errors, data.errors[:3]
-(run_dir / CACHE_FILE).parent.mkdir(parents=True)
-pickle.dump(data, open(run_dir / CACHE_FILE, "wb"))
+write_cache(data, run_dir)
 t_load = time.perf_counter() - t
 t = time.perf_counter()
 with mock.patch.object(auditkit.report.context, "display", lambda *a, **k: None):

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from auditkit.inputs.anonymise import manager_codes
 from auditkit.metrics import people as P
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -428,16 +429,16 @@ def test_team_structure():
     assert P.team_structure("2024-01-01", "2024-06-30") is None
 
 
-def test_anonymise():
+def test_manager_codes():
     managers = contract_frame(
         "managers",
         [{"manager_id": "b2", "name": "Bob"}, {"manager_id": "a1", "name": "Ann"}, {"manager_id": "c3", "name": None}],
     )
-    codes = P.anonymise(managers)
+    codes = manager_codes(managers)
     assert codes == {"a1": "M01", "Ann": "M01", "b2": "M02", "Bob": "M02", "c3": "M03"}
-    assert P.anonymise(managers.iloc[::-1]) == codes  # stable under row order
+    assert manager_codes(managers.iloc[::-1]) == codes  # stable under row order
     many = contract_frame("managers", [{"manager_id": f"id{i:03d}", "name": f"n{i}"} for i in range(120)])
-    assert P.anonymise(many)["id000"] == "M001" and P.anonymise(many)["n119"] == "M120"
+    assert manager_codes(many)["id000"] == "M001" and manager_codes(many)["n119"] == "M120"
 
 
 # --------------------------------------------------------------------------- Maven CRM

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.inputs.params import ParamsError, load_params
+from auditkit.errors import AuditkitError, ParamsError, did_you_mean
+from auditkit.inputs.params import load_params
 from conftest import REPO, write
 
 
@@ -39,7 +40,7 @@ def test_unknown_key_is_named(tmp_path):
 def test_unknown_nested_key_and_wrong_type_reported_together(tmp_path):
     problems = _problems(tmp_path, BASE + "norms: {data_collection: {abc_a: lots, abc_x: 1}}\n")
     assert any(p.startswith("norms.data_collection.abc_a:") for p in problems)
-    assert "norms.data_collection.abc_x: unknown key" in problems
+    assert "norms.data_collection.abc_x: unknown key (did you mean `abc_b`?)" in problems
 
 
 def test_end_before_start(tmp_path):
@@ -66,3 +67,34 @@ def test_missing_required_keys(tmp_path):
 
 def test_not_a_mapping(tmp_path):
     assert _problems(tmp_path, "- a\n- b\n") == ["expected a mapping of keys at the top level"]
+
+
+def test_unknown_key_table_and_preset_suggest_the_closest_known(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    path = tmp_path / "p.yaml"
+    path.write_text("client: X\nperiod: {start: 2024-01-01, end: 2024-12-31}\ndata_dir: data\n"
+                    "anonymize_managers: true\ntables: {deals: {fle: deals.csv}}\n")
+    with pytest.raises(ParamsError) as exc:
+        load_params(path)
+    assert "anonymize_managers: unknown key (did you mean `anonymise_managers`?)" in exc.value.problems
+    assert "tables.deals.fle: unknown key (did you mean `file`?)" in exc.value.problems
+    path.write_text("client: X\nperiod: {start: 2024-01-01, end: 2024-12-31}\ndata_dir: data\n"
+                    "tables: {order: {file: x.csv}}\n")
+    with pytest.raises(ParamsError) as exc:
+        load_params(path)
+    assert "unknown table 'order' (did you mean `orders`?)" in exc.value.problems[0]
+    path.write_text("client: X\nperiod: {start: 2024-01-01, end: 2024-12-31}\ndata_dir: data\n"
+                    "tables: {deals: {preset: hubspot_deal}}\n")
+    with pytest.raises(ParamsError) as exc:
+        load_params(path)
+    assert "unknown preset 'hubspot_deal' (did you mean `hubspot_deals`?)" in exc.value.problems[0]
+
+
+def test_a_far_name_gets_no_suggestion():
+    assert did_you_mean("colour", ["country", "client", "currency"]) == ""
+    assert did_you_mean("curency", ["country", "client", "currency"]) == " (did you mean `currency`?)"
+
+
+def test_params_error_is_an_auditkit_error():
+    assert issubclass(ParamsError, AuditkitError)

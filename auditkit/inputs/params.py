@@ -8,29 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from types import UnionType
+from typing import Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from slugify import slugify
 
+from auditkit.errors import ParamsError, did_you_mean
 from auditkit.inputs.presets import PRESET_KEYS, load_preset
 from auditkit.inputs.reshape import check_reshape
+from auditkit.stages import DataStage
 
 TABLE_NAMES = (
     "orders", "clients", "deals", "stage_history", "leads", "activities", "plans",
     "marketing_costs", "managers", "surveys", "call_reviews", "mystery_shopper",
     "staff_assessment", "checklist",
 )
-
-
-class ParamsError(ValueError):
-    """A parameter file that cannot be used; `problems` lists every problem found."""
-
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = Path(path)
-        self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
 
 
 class _Strict(BaseModel):
@@ -246,7 +240,7 @@ class AuditParams(_Strict):
     anonymise_managers: bool = False
     scorecard_norms: dict[str, float] = Field(
         default_factory=dict, description="scorecard parameter id -> the client's own norm")
-    focus_stages: list[Literal["data_collection", "process", "people", "technology", "communication"]] = Field(
+    focus_stages: list[DataStage] = Field(
         default_factory=list, description="stages the goals are about: their findings rank 1.5x higher")
     tables: dict[str, TableSource] = Field(default_factory=dict)
     source_path: Path | None = Field(None, exclude=True)
@@ -256,7 +250,8 @@ class AuditParams(_Strict):
     def _known_tables(cls, tables):
         unknown = sorted(set(tables) - set(TABLE_NAMES))
         if unknown:
-            raise ValueError(f"unknown table(s) {unknown}; known: {', '.join(TABLE_NAMES)}")
+            raise ValueError("; ".join(f"unknown table {u!r}{did_you_mean(u, TABLE_NAMES)}" for u in unknown)
+                             + f"; known: {', '.join(TABLE_NAMES)}")
         for source in tables.values():
             if source.preset:
                 try:
@@ -303,11 +298,31 @@ def resolve(source: TableSource) -> TableSource:
     return TableSource(**merged)
 
 
+def _keys_at(loc: tuple) -> list[str]:
+    """The keys allowed where the last part of `loc` stands (a key of which model)."""
+    model, is_key = AuditParams, False
+    for part in loc[:-1]:
+        if is_key:  # a key of a dict or an index of a list: the model stays
+            is_key = False
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
+            return []
+        model = model.model_fields[part].annotation
+        while get_origin(model) in (dict, list, Union, UnionType):  # dict[str, X] / list[X] / X | None
+            is_key = is_key or get_origin(model) in (dict, list)
+            args = [a for a in get_args(model) if a is not type(None)]
+            model = args[-1] if args else None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [k for k, f in model.model_fields.items() if not f.exclude]
+    return []
+
+
 def _format_error(err: dict) -> str:
-    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        msg = "unknown key"
+        msg = "unknown key" + did_you_mean(loc[-1], _keys_at(loc))
     return f"{where}: {msg}"
 
 

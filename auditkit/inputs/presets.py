@@ -12,6 +12,8 @@ from importlib import resources
 
 import yaml
 
+from auditkit.errors import did_you_mean
+
 PRESET_KEYS = {"columns", "values", "encoding", "sep", "date_format", "decimal", "sheet", "reshape"}
 DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes"}
 
@@ -31,7 +33,8 @@ def load_preset(name: str) -> dict:
     checked here, its values when a table source is resolved over it."""
     path = _preset_dir().joinpath(f"{name}.yaml")
     if not path.is_file():
-        raise ValueError(f"unknown preset {name!r}; known: {', '.join(preset_names())}")
+        raise ValueError(f"unknown preset {name!r}{did_you_mean(name, preset_names())}; "
+                         f"known: {', '.join(preset_names())}")
     preset = yaml.safe_load(path.read_text("utf-8"))
     unknown = sorted(set(preset) - PRESET_KEYS - DESCRIPTIVE_KEYS)
     if unknown:

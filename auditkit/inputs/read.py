@@ -366,8 +366,11 @@ def _derive(data: AuditData):
         data.notes.append("orders_from_deals")
 
 
-def load_inputs(params: AuditParams) -> AuditData:
-    """Load, map and validate every table of the contract for one client."""
+def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
+    """Load, map and validate every table of the contract for one client.
+
+    `express`: for the express assessment, which needs only the checklist, a client without
+    orders and deals is no error; every table that is present is still validated."""
     data = AuditData(tables={}, files={}, provided={}, problems=[], notes=[])
     headers: dict[str, dict[str, str]] = {}
     for table, contract in contracts().items():
@@ -382,7 +385,7 @@ def load_inputs(params: AuditParams) -> AuditData:
         df, headers[table] = _load_table(params, contract, path, out)
         data.tables[table], data.files[table], data.provided[table] = df, label, list(headers[table])
         data.problems.extend(out.problems)
-    if data.tables.get("orders") is None and data.tables.get("deals") is None and not data.errors:
+    if data.tables.get("orders") is None and data.tables.get("deals") is None and not data.errors and not express:
         data.problems.append(Problem("error", "orders", "orders.csv", "no_orders_or_deals"))
     if not data.errors:
         _check_references(data, headers)

@@ -567,20 +567,3 @@ def team_structure(
         clients_per_manager=float(clients_by[clients_by > 0].mean()),
         revenue_gini=gini(revenue.clip(lower=0)),
     )
-
-
-# --------------------------------------------------------------------------- anonymisation
-
-
-def anonymise(managers: pd.DataFrame) -> dict[str, str]:
-    """Stable codes M01, M02, … (wider when there are ≥ 100) in manager_id order, keyed by both
-    manager_id and name (when given) so either can be replaced."""
-    table = managers.dropna(subset=["manager_id"]).drop_duplicates("manager_id")
-    table = table.sort_values("manager_id", kind="stable")
-    width = max(2, len(str(len(table))))
-    codes = "M" + pd.Series(np.arange(1, len(table) + 1), index=table.index).astype("str").str.zfill(width)
-    mapping = dict(zip(table["manager_id"], codes))
-    if "name" in table.columns:
-        named = table["name"].notna()
-        mapping.update(zip(table.loc[named, "name"], codes[named]))
-    return mapping

@@ -32,9 +32,9 @@ import pandas as pd
 import yaml
 
 from auditkit.inputs.checklist import answer_scores, load_checklist
+from auditkit.stages import STAGES
 
 BLOCKS = ("planning", "segmentation", "processes", "resources")
-STAGES = ("data_collection", "process", "people", "technology", "communication", "improvement_plan")
 DIRECTIONS = ("higher_better", "lower_better", "target")
 SCORINGS = ("linear", "threshold", "checklist")
 SOURCE_KINDS = ("metric", "checklist")

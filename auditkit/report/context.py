@@ -12,7 +12,6 @@ import html
 import io
 import json
 import math
-import pickle
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +22,10 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from auditkit.i18n import Locale
-from auditkit.inputs.read import AuditData, load_inputs
+from auditkit.inputs.anonymise import anonymise_managers
+from auditkit.inputs.cache import cached_inputs
+from auditkit.inputs.read import AuditData
 from auditkit.inputs.params import AuditParams, load_params
-
-CACHE_FILE = "cache/inputs.pkl"
-
 
 def esc(text) -> str:
     """Client text made safe for HTML (names, comments, reasons)."""
@@ -226,40 +224,6 @@ class Audit:
         path.write_text(json.dumps(self.metrics, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def load_cached_inputs(params: AuditParams, run_dir: Path | None) -> AuditData:
-    """The validated tables of this run: loaded once by the runner and cached in the run folder."""
-    cache = run_dir / CACHE_FILE if run_dir else None
-    if cache is not None and cache.is_file():
-        with open(cache, "rb") as fh:
-            return pickle.load(fh)
-    data = load_inputs(params)
-    if data.errors:
-        raise ValueError(f"{len(data.errors)} input error(s); run `auditkit validate {params.source_path}`")
-    return data
-
-
-def anonymise_managers(data: AuditData) -> None:
-    """Replace manager ids and names by stable codes (M01, M02… in manager_id order) in every table,
-    for the client report and results of a client who asked for it."""
-    from auditkit.metrics.people import anonymise
-
-    managers = data.tables.get("managers")
-    ids = set()
-    for df in data.tables.values():
-        if df is not None and "manager_id" in df.columns:
-            ids |= set(df["manager_id"].dropna())
-    roster = managers if managers is not None else pd.DataFrame({"manager_id": sorted(ids), "name": pd.NA})
-    extra = sorted(ids - set(roster["manager_id"]))
-    if extra:
-        roster = pd.concat([roster, pd.DataFrame({"manager_id": extra})], ignore_index=True)
-    codes = anonymise(roster)
-    for df in data.tables.values():
-        if df is not None and "manager_id" in df.columns:
-            df["manager_id"] = df["manager_id"].map(codes, na_action="ignore").astype("string")
-    if managers is not None:
-        managers["name"] = managers["manager_id"]
-
-
 def open_stage(stage: str, params_path: str | Path, run_dir: str | Path | None = None) -> Audit:
     """Open a stage notebook's audit: parameters, validated inputs, chart theme; show the stage title."""
     from auditkit.report.charts import use_theme
@@ -267,7 +231,7 @@ def open_stage(stage: str, params_path: str | Path, run_dir: str | Path | None =
     warnings.filterwarnings("ignore", module="seaborn|matplotlib|pandas")
     params = load_params(params_path)
     run_dir = Path(run_dir) if run_dir else None
-    data = load_cached_inputs(params, run_dir)
+    data = cached_inputs(params, run_dir)
     if params.anonymise_managers and run_dir is not None:
         anonymise_managers(data)
     audit = Audit(stage, params, data, run_dir)

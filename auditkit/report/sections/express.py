@@ -21,9 +21,9 @@ from auditkit.report import charts
 from auditkit.inputs.checklist import answer_labels, answers, canonical_answers, load_checklist, question_texts
 from auditkit.plan import recommendations as rc
 from auditkit.plan import scorecard as sc
-from auditkit.inputs.read import AuditData, load_inputs
-from auditkit.inputs.params import AuditParams, load_params
-from auditkit.report.context import CACHE_FILE, Audit, Kpi, esc, load_cached_inputs
+from auditkit.inputs.params import load_params
+from auditkit.inputs.cache import cached_inputs
+from auditkit.report.context import Audit, Kpi, esc
 
 STAGE = "express"
 TOP_PROBLEMS = 8  # findings shown in the report (all of them are in express_findings.csv)
@@ -34,25 +34,12 @@ BLOCK_LOW_COVERAGE = 0.5
 
 
 # --------------------------------------------------------------------------- inputs
-def express_inputs(params: AuditParams) -> AuditData:
-    """The client's tables for the express report. Only the checklist is needed, so the full audit's
-    'neither orders nor deals' error does not apply; every table that is present is validated."""
-    data = load_inputs(params)
-    data.problems = [p for p in data.problems if p.code != "no_orders_or_deals"]
-    return data
-
-
 def open_express(params_path: str | Path, run_dir: str | Path | None = None) -> Audit:
     """Open the express report notebook: parameters, validated inputs, chart theme; show the title."""
     warnings.filterwarnings("ignore", module="seaborn|matplotlib|pandas")
     params = load_params(params_path)
     run_dir = Path(run_dir) if run_dir else None
-    if run_dir is not None and (run_dir / CACHE_FILE).is_file():
-        data = load_cached_inputs(params, run_dir)
-    else:
-        data = express_inputs(params)
-        if data.errors:
-            raise ValueError(f"{len(data.errors)} input error(s); run `auditkit validate {params.source_path}`")
+    data = cached_inputs(params, run_dir, express=True)
     audit = Audit(STAGE, params, data, run_dir)
     charts.use_theme(audit.loc)
     audit.stage_title()

@@ -17,12 +17,12 @@ from auditkit.plan.catalogue import Entry, entries
 from auditkit.plan.money import money_at_stake
 from auditkit.plan.recommendations import by_parameter, label
 from auditkit.report.context import Audit, esc
-from auditkit.plan.scorecard import BLOCKS, STAGES, block_scores, evaluate
+from auditkit.plan.scorecard import BLOCKS, block_scores, evaluate
+from auditkit.stages import DATA_STAGES
 
 FOCUS_WEIGHT = 1.5  # findings of the stages the audit goals focus on
 EVIDENCE_WEIGHT = {"metric": 1.0, "checklist": 0.5}  # a measured deviation outranks an interview answer
 HORIZON_MONTHS = {"quick_win": 1, "3_months": 3, "1_year": 12, "3_years": 36}
-STAGES_WITH_DATA = STAGES[:-1]
 
 
 @dataclass
@@ -204,14 +204,14 @@ def scorecard(audit: Audit, plan: Plan) -> None:
                         "coverage": audit.t(".columns.coverage"), "n_assessed": audit.t(".columns.n_assessed"),
                         "n_parameters": audit.t(".columns.n_parameters")})
     audit.figure(_radar(audit, plan, height=3.4))
-    stages = plan.stages[plan.stages["stage"].isin(STAGES_WITH_DATA)].copy()
+    stages = plan.stages[plan.stages["stage"].isin(DATA_STAGES)].copy()
     stages.index = [audit.t(f"improvement_plan.stage_name.{s}") for s in stages["stage"]]
     audit.figure(charts.hbars(stages["deviation"].fillna(0), audit.loc, audit.t(".charts.deviation.title"),
                               audit.t(".charts.deviation.x"), fmt="number"))
     grid = plan.scorecard.assign(ws=plan.scorecard["weight"] * plan.scorecard["score"],
                                  w=plan.scorecard["weight"].where(plan.scorecard["assessed"]))
     grid = grid.groupby(["block", "stage"])[["ws", "w"]].sum()
-    grid = (grid["ws"] / grid["w"].replace(0, np.nan)).unstack("stage").reindex(index=list(BLOCKS), columns=list(STAGES_WITH_DATA))
+    grid = (grid["ws"] / grid["w"].replace(0, np.nan)).unstack("stage").reindex(index=list(BLOCKS), columns=list(DATA_STAGES))
     grid.index = [audit.t(f"improvement_plan.block.{b}") for b in grid.index]
     grid.columns = [audit.t(f"improvement_plan.stage_short.{s}") for s in grid.columns]
     audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.heatmap.title"), cmap="RdYlGn", vmin=0, vmax=100))
