@@ -7,7 +7,6 @@ folder is kept as `<run-id>.failed` with the partially executed notebook.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import secrets
 import shutil
@@ -28,6 +27,7 @@ from auditkit.inputs.params import load_params
 from auditkit.inputs.read import load_inputs
 from auditkit.inputs.validation import describe
 from auditkit.report.export import KINDS, export_report
+from auditkit.report.results import merge_metrics
 from auditkit.stages import STAGES
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
@@ -107,16 +107,6 @@ def _failure_of(exc: Exception, notebook: Path) -> str:
         # the position in the executed notebook (kernels are shared, so execution counts run on)
         return f"{notebook.name}, cell {exc.cell_index + 1} `{first_line}`: {exc.ename}: {exc.evalue}"
     return f"{notebook.name}: {type(exc).__name__}: {exc}"
-
-
-def merge_metrics(run_dir: Path) -> dict:
-    """Merge results/metrics/<stage>.json files into results/metrics.json."""
-    merged = {}
-    for part in sorted((run_dir / "results" / "metrics").glob("*.json")):
-        merged.update(json.loads(part.read_text(encoding="utf-8")))
-    (run_dir / "results" / "metrics.json").write_text(
-        json.dumps(merged, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    return merged
 
 
 def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: int, result: RunResult,

@@ -17,6 +17,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 
 LANGUAGES = ("en", "ru", "pl")
+VALUE_FORMATS = ("number", "decimal", "money", "pct", "days", "months", "points", "ratio", "text")
 FALLBACK = "en"
 
 
@@ -118,6 +119,34 @@ class Locale:
             return "—"
         text = self.number(abs(x), digits)
         return ("+" if x > 0 else "−" if x < 0 else "") + text
+
+    def value(self, value, fmt: str) -> str:
+        """A value in one of the report's formats: number | decimal | money | pct | days | months |
+        points | ratio (×) | text (returned as given); '—' when missing."""
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return "—"
+        if fmt not in VALUE_FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; known: {', '.join(VALUE_FORMATS)}")
+        return {
+            "number": lambda v: self.number(v),
+            "decimal": lambda v: self.number(v, 1),
+            "money": lambda v: self.money(v),
+            "pct": lambda v: self.pct(v),
+            "days": lambda v: self.t("units.days", n=self.number(v, 1 if v < 10 else 0)),
+            "months": lambda v: self.t("units.months", n=self.number(v, 1)),
+            "points": lambda v: self.points(v),
+            "ratio": lambda v: self.t("units.times", n=self.number(v, 1)),
+            "text": lambda v: str(v),
+        }[fmt](value)
+
+    def deviation(self, difference: float, fmt: str) -> str:
+        """A deviation with its sign: '+4.5 pp' (a difference of shares), '−RUB 1,200', '−0.5×'."""
+        if fmt == "pct":
+            return self.t("units.pp", n=self.points(difference * 100, 1))
+        if fmt == "points":
+            return self.points(difference)
+        sign = "+" if difference > 0 else "−" if difference < 0 else ""
+        return sign + self.value(abs(difference), fmt)
 
     # dates --------------------------------------------------------------------------------
     def date(self, d) -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 from auditkit.report import charts
 from auditkit.metrics import communication as m
 from auditkit.metrics.process import average_won_deal
-from auditkit.report.context import Audit, Kpi
+from auditkit.report.context import Audit, Kpi, section
 from auditkit.inputs.checklist import load_checklist
 from auditkit.report.sections.process import top_n, value_name
 
@@ -32,14 +32,11 @@ def _in_window(audit: Audit, df: pd.DataFrame, column: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------- marketing -> sales
 
 
+@section("lead_response", needs="leads")
 def lead_response(audit: Audit) -> None:
     """Lead response time = first contact − lead created: median, share within 1 h and 24 h,
     leads never contacted, overall and by source; then the time from lead to won deal."""
-    audit.heading("lead_response")
     leads = audit.data.tables["leads"]
-    if leads is None:
-        audit.missing(["leads"], "tables_why.leads")
-        return
     leads = _in_window(audit, leads, "created_at")
     if leads.empty:
         audit.note(".text.no_leads_in_window")
@@ -190,9 +187,9 @@ def _slowest_source(audit: Audit, by_source: pd.DataFrame, overall: pd.Series) -
 # --------------------------------------------------------------------------- sales -> service
 
 
+@section("handover")
 def handover(audit: Audit) -> None:
     """Sales → service: days from a won deal to the client's first order; post-sale contact."""
-    audit.heading("handover")
     deals, orders, activities = (audit.data.tables[t] for t in ("deals", "orders", "activities"))
     if deals is None:
         audit.missing(["deals"], "tables_why.deals")
@@ -270,14 +267,11 @@ def _segment_name(audit: Audit, breakdown: str, group) -> str:
     return str(group)
 
 
+@section("nps", needs="surveys")
 def nps(audit: Audit) -> None:
     """NPS = % promoters (9–10) − % detractors (0–6), in points −100..+100: overall, by segment,
     loyal vs churned respondents."""
-    audit.heading("nps")
     surveys = _surveys(audit)
-    if surveys is None:
-        audit.missing(["surveys"], "tables_why.surveys")
-        return
     n = _norms(audit)
     table = m.nps(surveys, audit.data.tables["clients"])
     if table is None:
@@ -323,13 +317,10 @@ def nps(audit: Audit) -> None:
                         churned=audit.loc.points(resp.loc["churned", "nps"]))
 
 
+@section("csat", needs="surveys")
 def csat(audit: Audit) -> None:
     """CSAT = share of answers 4–5 on the 1–5 scale, overall, by segment and respondent."""
-    audit.heading("csat")
     surveys = _surveys(audit)
-    if surveys is None:
-        audit.missing(["surveys"], "tables_why.surveys")
-        return
     n = _norms(audit)
     table = m.csat(surveys, audit.data.tables["clients"])
     if table is None:
@@ -368,13 +359,10 @@ def _complaint_mask(surveys: pd.DataFrame) -> pd.Series:
     return bad.fillna(False).astype(bool)
 
 
+@section("reasons", needs="surveys")
 def reasons(audit: Audit) -> None:
     """The structure of dissatisfaction: Pareto of reasons, and the most frequent verbatim complaints."""
-    audit.heading("reasons")
     surveys = _surveys(audit)
-    if surveys is None:
-        audit.missing(["surveys"], "tables_why.surveys")
-        return
     pareto = m.dissatisfaction_reasons(surveys)
     if pareto is None:
         audit.paragraph(".text.no_reasons", css="ak-finding")
@@ -405,13 +393,10 @@ def reasons(audit: Audit) -> None:
 # --------------------------------------------------------------------------- management rhythm
 
 
+@section("rhythm", needs="checklist")
 def rhythm(audit: Audit) -> None:
     """Management rhythm (plan communication, plan/fact meetings, control) from the checklist."""
-    audit.heading("rhythm")
     checklist = audit.data.tables["checklist"]
-    if checklist is None:
-        audit.missing(["checklist"], "tables_why.checklist")
-        return
     spec = load_checklist()
     questions = [q for q in spec["questions"] if q.get("topic") == RHYTHM_TOPIC]
     answers = m.checklist_answers(checklist, [q["id"] for q in questions])

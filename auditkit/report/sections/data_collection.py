@@ -12,7 +12,7 @@ from auditkit.report import charts
 from auditkit.inputs.inventory import column_missing, table_inventory
 from auditkit.metrics import data_collection as m
 from auditkit.metrics import ltv as ltv_model
-from auditkit.report.context import Audit, Kpi, esc
+from auditkit.report.context import Audit, esc, Kpi, section
 
 STAGE = "data_collection"
 
@@ -35,9 +35,9 @@ def _has_sales(audit: Audit) -> bool:
     return False
 
 
+@section("goals")
 def goals(audit: Audit) -> None:
     """The audit's goals and scope: what the client asked for and which data answered it."""
-    audit.heading("goals")
     p = audit.params
     if p.goals:
         items = "".join(f"<li>{esc(g)}</li>" for g in p.goals)
@@ -52,9 +52,9 @@ def goals(audit: Audit) -> None:
     audit.record("tables_provided", len(given))
 
 
+@section("inventory")
 def inventory(audit: Audit) -> None:
     """Data inventory: rows, period covered, missing values, duplicates and orphans per table."""
-    audit.heading("inventory")
     inv = table_inventory(audit.data)
     given = inv[inv["provided"]].copy()
     given["name"] = given["table"].map(lambda t: audit.t(f"tables.{t}"))
@@ -70,9 +70,9 @@ def inventory(audit: Audit) -> None:
         audit.missing(missing, ".text.missing_tables_why")
 
 
+@section("dynamics")
 def dynamics(audit: Audit) -> None:
     """Revenue, orders, active and new clients, average check per period; year over year."""
-    audit.heading("dynamics")
     if not _has_sales(audit):
         return
     freq_code = audit.params.norms.data_collection.dynamics_freq
@@ -123,9 +123,9 @@ def _last_year_growth(dyn: pd.DataFrame) -> float | None:
     return float(recent / before["revenue"].sum() - 1)
 
 
+@section("segments")
 def segments(audit: Audit) -> None:
     """Revenue and clients by segment; dynamics of each segment."""
-    audit.heading("segments")
     if not _has_sales(audit):
         return
     clients, orders = audit.data.tables["clients"], audit.data.tables["orders"]
@@ -148,9 +148,9 @@ def segments(audit: Audit) -> None:
         audit.record(f"segment_revenue_share.{rec.segment}", rec.revenue_share)
 
 
+@section("plan_fact")
 def plan_fact(audit: Audit) -> None:
     """Plan / fact / deviation of revenue per month and per manager."""
-    audit.heading("plan_fact")
     d = audit.data.tables
     actual = m.plan_actuals("revenue", d["orders"], d["clients"], d["deals"])
     pf = m.plan_fact(d["plans"], actual, "revenue")
@@ -192,9 +192,9 @@ def plan_fact(audit: Audit) -> None:
     audit.save_csv("plan_fact", pf)
 
 
+@section("margin")
 def margin(audit: Audit) -> None:
     """Gross margin = (revenue − cost) / revenue per period, where cost is given."""
-    audit.heading("margin")
     if not _has_sales(audit):
         return
     if not audit.data.has("orders", "cost"):
@@ -212,9 +212,9 @@ def margin(audit: Audit) -> None:
         norm=norm, norm_label=audit.t("charts.norm") if norm is not None else None))
 
 
+@section("retention")
 def retention(audit: Audit) -> None:
     """Retention |A(t−1) ∩ A(t)| / |A(t−1)| between consecutive periods, overall and by segment."""
-    audit.heading("retention")
     if not _has_sales(audit):
         return
     freq_code = audit.params.norms.data_collection.retention_freq
@@ -254,9 +254,9 @@ def retention(audit: Audit) -> None:
             audit.record(f"retention_by_segment.{name}", value)
 
 
+@section("ltv")
 def lifetime_value(audit: Audit) -> None:
     """Client lifetime, historical LTV by cohort, predictive LTV (BG/NBD + Gamma-Gamma), LTV:CAC."""
-    audit.heading("ltv")
     if not _has_sales(audit):
         return
     orders = audit.data.tables["orders"]
@@ -320,9 +320,9 @@ def _blended_cac(audit: Audit) -> float | None:
     return float(spend / new) if new and spend > 0 else None
 
 
+@section("concentration")
 def concentration(audit: Audit) -> None:
     """Share of revenue of the top 10% and 20% of clients; the concentration curve."""
-    audit.heading("concentration")
     if not _has_sales(audit):
         return
     orders = audit.data.tables["orders"]
@@ -344,9 +344,9 @@ def concentration(audit: Audit) -> None:
     audit.save_csv("concentration", conc.reset_index())
 
 
+@section("abc_xyz")
 def abc_xyz(audit: Audit) -> None:
     """ABC by revenue (A while the cumulative share before the client < a, B < b) × XYZ by stability."""
-    audit.heading("abc_xyz")
     if not _has_sales(audit):
         return
     n = audit.params.norms.data_collection
@@ -375,9 +375,9 @@ def abc_xyz(audit: Audit) -> None:
     audit.save_csv("abc_xyz_matrix", matrix)
 
 
+@section("migration")
 def migration(audit: Audit) -> None:
     """ABC class in the first half of the window vs the second half, incl. new and lost clients."""
-    audit.heading("migration")
     if not _has_sales(audit):
         return
     n = audit.params.norms.data_collection

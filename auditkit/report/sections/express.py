@@ -23,7 +23,7 @@ from auditkit.plan import recommendations as rc
 from auditkit.plan import scorecard as sc
 from auditkit.inputs.params import load_params
 from auditkit.inputs.cache import cached_inputs
-from auditkit.report.context import Audit, Kpi, esc
+from auditkit.report.context import Audit, esc, Kpi, section
 
 STAGE = "express"
 TOP_PROBLEMS = 8  # findings shown in the report (all of them are in express_findings.csv)
@@ -197,9 +197,9 @@ def _assessed(audit: Audit) -> pd.DataFrame | None:
 
 
 # --------------------------------------------------------------------------- sections
+@section("summary")
 def summary(audit: Audit) -> None:
     """Overall score with its interpretation, coverage, typical problems found."""
-    audit.heading("summary")
     checklist = audit.data.tables.get("checklist")
     unknown = unknown_ids(checklist)
     a = _assessed(audit)
@@ -233,9 +233,9 @@ def summary(audit: Audit) -> None:
     audit.save_csv("express_answers", answers_csv)
 
 
+@section("blocks")
 def blocks(audit: Audit) -> None:
     """Score, deviation and coverage per block; radar of as-is vs norm; deviation bars."""
-    audit.heading("blocks")
     a = _assessed(audit)
     if a is None:
         return
@@ -259,9 +259,9 @@ def blocks(audit: Audit) -> None:
         audit.note(".text.block_low_coverage", blocks=", ".join(_block_label(audit, b) for b in thin["block"]))
 
 
+@section("problems")
 def problems(audit: Audit) -> None:
     """The findings ranked by weight × deviation, with the question and the consultant's note."""
-    audit.heading("problems")
     a = _assessed(audit)
     if a is None:
         return
@@ -288,9 +288,9 @@ def problems(audit: Audit) -> None:
                 max_rows=TOP_PROBLEMS, csv=csv)
 
 
+@section("quick_wins")
 def quick_wins(audit: Audit) -> None:
     """Findings whose recommended action takes at most a month, by priority, with owner, KPI and target."""
-    audit.heading("quick_wins")
     a = _assessed(audit)
     if a is None:
         return
@@ -329,8 +329,8 @@ def quick_wins(audit: Audit) -> None:
         audit.paragraph(".text.later", n=rest, parts=", ".join(parts))
 
 
+@section("method")
 def method(audit: Audit) -> None:
     """How the checklist was answered and scored, and what the express assessment rests on."""
-    audit.heading("method")
     audit.note(".text.method_checklist", questions=len(load_checklist()["questions"]))
     audit.note(".text.method_scores")

@@ -16,7 +16,7 @@ from auditkit.report import charts
 from auditkit.plan.catalogue import Entry, entries
 from auditkit.plan.money import money_at_stake
 from auditkit.plan.recommendations import by_parameter, label
-from auditkit.report.context import Audit, esc
+from auditkit.report.context import Audit, esc, section
 from auditkit.plan.scorecard import BLOCKS, block_scores, evaluate
 from auditkit.stages import DATA_STAGES
 
@@ -187,9 +187,9 @@ def _radar(audit: Audit, plan: Plan, height: float):
                         height=height)
 
 
+@section("scorecard")
 def scorecard(audit: Audit, plan: Plan) -> None:
     """Block and stage scores with coverage; the radar, deviation bars per stage, heatmap of parameters."""
-    audit.heading("scorecard")
     if plan.metrics_from == "none":
         audit.note(".text.no_metrics")
     elif plan.metrics_from != "run":
@@ -219,13 +219,10 @@ def scorecard(audit: Audit, plan: Plan) -> None:
                                                 "weight", "coverage", "deviation", "priority", "money"]])
 
 
+@section("checklist", needs="checklist")
 def checklist(audit: Audit, plan: Plan) -> None:
     """Answers of the checklist interview that fall short of "yes", by block."""
-    audit.heading("checklist")
     table = audit.data.tables.get("checklist")
-    if table is None:
-        audit.missing(["checklist"], "tables_why.checklist")
-        return
     answered = plan.scorecard[plan.scorecard["source"].str.startswith("checklist:")]
     short = answered[answered["assessed"] & (answered["score"] < 100)].merge(
         table[["parameter_id", "note"]], left_on="id", right_on="parameter_id", how="left")
@@ -240,9 +237,9 @@ def checklist(audit: Audit, plan: Plan) -> None:
                 "answer": audit.t(".columns.answer"), "note": audit.t(".columns.note")}, max_rows=60)
 
 
+@section("findings")
 def findings(audit: Audit, plan: Plan) -> None:
     """Parameters below their norm, ranked by weight × deviation, with evidence and money at stake."""
-    audit.heading("findings")
     f = plan.findings
     audit.paragraph(".text.findings_rule", n=len(f))
     shown = f.head(25).assign(
@@ -271,9 +268,9 @@ def findings(audit: Audit, plan: Plan) -> None:
         audit.note(".text.money_not_computed", n=unpriced)
 
 
+@section("action_plan")
 def action_plan(audit: Audit, plan: Plan) -> None:
     """The action plan: action, owner, deadline, KPI and target, expected effect; also as action_plan.xlsx."""
-    audit.heading("action_plan")
     a = plan.actions
     audit.table("action_plan", a.assign(deadline_text=[audit.loc.date(d) for d in a["deadline"]],
                                         effect=[_effect_text(audit, m) for m in a["money"]]),
@@ -288,9 +285,9 @@ def action_plan(audit: Audit, plan: Plan) -> None:
         write_xlsx(a, audit.run_dir / "action_plan.xlsx", audit)
 
 
+@section("roadmap")
 def roadmap(audit: Audit, plan: Plan) -> None:
     """Roadmap of the actions over three years, the first year marked."""
-    audit.heading("roadmap")
     a = plan.actions.head(20)
     if a.empty:
         audit.note(".text.no_actions")

@@ -17,7 +17,7 @@ import pandas as pd
 from auditkit.report import charts
 from auditkit.metrics import people as m
 from auditkit.metrics import process as proc
-from auditkit.report.context import Audit, Kpi
+from auditkit.report.context import Audit, Kpi, section
 
 STAGE = "people"
 MAX_CHART_ROWS = 12  # managers per chart; the rest are in the CSV
@@ -136,10 +136,10 @@ def _top(frame: pd.DataFrame, by: str, n: int = MAX_CHART_ROWS, ascending: bool 
 # ------------------------------------------------------------------------------------ sections
 
 
+@section("scorecard")
 def scorecard(audit: Audit) -> None:
     """Per manager: revenue, plan fulfilment, new clients, won deals, win rate, average won deal, cycle;
     the best and weakest manager of every measure."""
-    audit.heading("scorecard")
     card, staff = _compared(audit)
     if staff is None:
         _no_attribution(audit)
@@ -236,13 +236,10 @@ def _highlights(audit: Audit, ranked: pd.DataFrame, team: pd.Series) -> None:
                                   team=team.reindex(ranked.index).to_numpy()).reset_index())
 
 
+@section("activity", needs="activities")
 def activity(audit: Audit) -> None:
     """Activities per working day by type against the norm, under-logging managers, next steps on calls,
     activities per won deal and the open pipeline per manager."""
-    audit.heading("activity")
-    if audit.data.tables.get("activities") is None:
-        audit.missing(["activities"], "tables_why.activities")
-        return
     card, staff = _compared(audit)
     if staff is None or "activities_per_day" not in staff.columns:
         _no_attribution(audit)
@@ -314,14 +311,10 @@ def _item_label(audit: Audit, item: str) -> str:
     return audit.t(key) if audit.loc.has(key) else str(item).replace("_", " ").strip().capitalize()
 
 
-def _checklist(audit: Audit, section: str, table: str, threshold: float, scales: dict, prefix: str) -> None:
+def _checklist(audit: Audit, table: str, threshold: float, scales: dict, prefix: str) -> None:
     """Call reviews or mystery-shopper calls: items as % of their maximum, a manager × item heatmap,
     team-wide training needs and individual gaps."""
-    audit.heading(section)
-    reviews = audit.data.tables.get(table)
-    if reviews is None:
-        audit.missing([table], f"tables_why.{table}")
-        return
+    reviews = audit.data.tables[table]
     q = m.call_quality(reviews, scales, threshold * 100)
     if q is None:
         audit.note(".text.no_items")
@@ -387,30 +380,29 @@ def _checklist(audit: Audit, section: str, table: str, threshold: float, scales:
     audit.save_csv(f"{prefix}_by_manager", by_manager)
 
 
+@section("call_quality", needs="call_reviews")
 def call_quality(audit: Audit) -> None:
     """The call-review checklist: items as % of their maximum per manager, training needs team-wide."""
     n = audit.params.norms.people
-    _checklist(audit, "call_quality", "call_reviews", n.call_item_threshold, n.call_item_scales, "call")
+    _checklist(audit, "call_reviews", n.call_item_threshold, n.call_item_scales, "call")
 
 
+@section("mystery_shopper", needs="mystery_shopper")
 def mystery_shopper(audit: Audit) -> None:
     """Mystery-shopper control calls, scored the same way as the call reviews."""
     n = audit.params.norms.people
-    _checklist(audit, "mystery_shopper", "mystery_shopper", n.mystery_item_threshold, n.mystery_item_scales,
+    _checklist(audit, "mystery_shopper", n.mystery_item_threshold, n.mystery_item_scales,
                "mystery")
 
 
 RECOMMENDATIONS = (m.DEVELOP, m.COACH, m.TRAIN, m.ROTATE)
 
 
+@section("assessment", needs="staff_assessment")
 def assessment(audit: Audit) -> None:
     """Staff assessment: competence × motivation matrix and performance × competence quadrants with a
     develop / coach / train / rotate suggestion per manager."""
-    audit.heading("assessment")
     table = audit.data.tables.get("staff_assessment")
-    if table is None:
-        audit.missing(["staff_assessment"], "tables_why.staff_assessment")
-        return
     threshold = audit.params.norms.people.assessment_threshold
     card, staff = _compared(audit)
     result = m.staff_assessment(table, staff, threshold)
@@ -477,9 +469,9 @@ def assessment(audit: Audit) -> None:
                 csv=shown.drop(columns="_o").rename_axis("manager_id").reset_index())
 
 
+@section("structure")
 def structure(audit: Audit) -> None:
     """Team structure: headcount, tenure, clients per manager and the inequality of revenue (Gini)."""
-    audit.heading("structure")
     t = audit.data.tables
     ts = m.team_structure(audit.start, audit.end, managers=t.get("managers"), orders=t.get("orders"),
                           deals=t.get("deals"), clients=t.get("clients"))

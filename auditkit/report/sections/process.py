@@ -9,7 +9,7 @@ import pandas as pd
 from auditkit.report import charts
 from auditkit.metrics import data_collection as dc
 from auditkit.metrics import process as m
-from auditkit.report.context import Audit, Kpi
+from auditkit.report.context import Audit, Kpi, section
 
 STAGE = "process"
 OTHER = "__other__"
@@ -69,14 +69,6 @@ def _f(x) -> float | None:
     return None if np.isnan(x) else x
 
 
-def _deals(audit: Audit) -> pd.DataFrame | None:
-    """The deals table, or None after saying it is missing (every deal section needs it)."""
-    deals = audit.data.tables["deals"]
-    if deals is None:
-        audit.missing(["deals"], "tables_why.deals")
-    return deals
-
-
 def _group_names(audit: Audit, by: str, keys) -> list[str]:
     """Display names of breakdown keys: managers by name, channels/sources/stages translated."""
     if by == "manager_id":
@@ -130,13 +122,10 @@ def _new_client_start(audit: Audit) -> pd.Timestamp:
 # ----------------------------------------------------------------------------- acquisition
 
 
+@section("acquisition", needs="leads")
 def acquisition(audit: Audit) -> None:
     """Lead → MQL → SQL → won funnel, overall and by lead source."""
-    audit.heading("acquisition")
     leads, deals = audit.data.tables["leads"], audit.data.tables["deals"]
-    if leads is None:
-        audit.missing(["leads"], "tables_why.leads")
-        return
     n = _norms(audit)
     fr = m.funnel_rates(leads, deals, **_window(audit))
     if not fr or not fr["leads"]:
@@ -197,14 +186,10 @@ def acquisition(audit: Audit) -> None:
                         times=audit.loc.number(best["overall"] / worst["overall"], 1) if worst["overall"] else "∞")
 
 
+@section("cac", needs=("marketing_costs", "deals"))
 def cac(audit: Audit) -> None:
     """CAC per channel = marketing cost of the channel / new clients won from it."""
-    audit.heading("cac")
     costs, deals = audit.data.tables["marketing_costs"], audit.data.tables["deals"]
-    missing = [t for t, df in (("marketing_costs", costs), ("deals", deals)) if df is None]
-    if missing:
-        audit.missing(missing, f"tables_why.{missing[0]}")
-        return
     table = m.cac_by_channel(costs, deals, **_window(audit))
     if table is None:
         audit.note(".text.no_deal_channel")
@@ -251,13 +236,11 @@ def cac(audit: Audit) -> None:
 # ----------------------------------------------------------------------------- deal outcomes
 
 
+@section("win_rate", needs="deals")
 def win_rate(audit: Audit) -> None:
     """Win rate = won / (won + lost) of deals closed in the period, by count and by value;
     average won deal; by manager, channel and segment."""
-    audit.heading("win_rate")
-    deals = _deals(audit)
-    if deals is None:
-        return
+    deals = audit.data.tables["deals"]
     n = _norms(audit)
     wr = m.win_rate(deals, **_window(audit))
     avg = m.average_won_deal(deals, **_window(audit))
@@ -315,13 +298,11 @@ def win_rate(audit: Audit) -> None:
                          sort="closed")
 
 
+@section("pipeline", needs="deals")
 def pipeline(audit: Audit) -> None:
     """Open pipeline at the audit end date (count, sum, weighted) by manager, team, channel,
     source, stage; coverage of the remaining plan against the norm 1 / win rate."""
-    audit.heading("pipeline")
-    deals = _deals(audit)
-    if deals is None:
-        return
+    deals = audit.data.tables["deals"]
     n = _norms(audit)
     probs = n.stage_probabilities
     pipe = m.open_pipeline(deals, audit.end, stage_probability=probs)
@@ -431,14 +412,11 @@ def _remaining_plan(audit: Audit) -> tuple[float | None, bool]:
 # ----------------------------------------------------------------------------- stages
 
 
+@section("stages", needs="stage_history")
 def stages(audit: Audit) -> None:
     """Stage analysis from the stage history: conversion to the next stage, days in stage,
     drop-off, skipped stages, the bottleneck, the as-is sequence against the to-be model."""
-    audit.heading("stages")
     history, deals = audit.data.tables["stage_history"], audit.data.tables["deals"]
-    if history is None:
-        audit.missing(["stage_history"], "tables_why.stage_history")
-        return
     n = _norms(audit)
     to_be = list(n.stages)
     observed = set(history["stage"].dropna())
@@ -538,13 +516,11 @@ def _sequence(audit: Audit, stages_list) -> str:
 # ----------------------------------------------------------------------------- cycle, reasons, velocity
 
 
+@section("cycle", needs="deals")
 def cycle(audit: Audit) -> None:
     """Sales cycle = days from creation to winning (median, p75) by channel, segment, manager;
     conversations (activities) per won deal."""
-    audit.heading("cycle")
-    deals = _deals(audit)
-    if deals is None:
-        return
+    deals = audit.data.tables["deals"]
     n = _norms(audit)
     overall = m.sales_cycle(deals, **_window(audit))
     if not overall["won_deals"]:
@@ -601,12 +577,10 @@ def cycle(audit: Audit) -> None:
     _tables_by_dimension(audit, table[table["breakdown"] != "manager_id"], "cycle", cols, sort="won_deals")
 
 
+@section("lost_reasons", needs="deals")
 def lost_reasons(audit: Audit) -> None:
     """Why deals are lost: Pareto of the lost reasons of deals lost in the period."""
-    audit.heading("lost_reasons")
-    deals = _deals(audit)
-    if deals is None:
-        return
+    deals = audit.data.tables["deals"]
     pareto = m.lost_reasons(deals, **_window(audit))
     if pareto is None:
         lost = m.win_rate(deals, **_window(audit))["lost"]
@@ -639,12 +613,10 @@ def lost_reasons(audit: Audit) -> None:
         audit.note(".text.lost_reason_missing", n=audit.loc.number(unknown), share=audit.loc.pct(unknown / total))
 
 
+@section("velocity", needs="deals")
 def velocity(audit: Audit) -> None:
     """Sales velocity = open deals × win rate × average won deal / median cycle (money per day)."""
-    audit.heading("velocity")
-    deals = _deals(audit)
-    if deals is None:
-        return
+    deals = audit.data.tables["deals"]
     v = m.sales_velocity(deals, **_window(audit))
     lost = m.win_rate(deals, **_window(audit))["lost"]
     ok = lost > 0 and bool(_f(v["median_cycle_days"])) and _f(v["velocity"]) is not None
@@ -666,10 +638,10 @@ def velocity(audit: Audit) -> None:
 # ----------------------------------------------------------------------------- after the sale
 
 
+@section("after_sales")
 def after_sales(audit: Audit) -> None:
     """After-sales: new clients contacted within N days of their first order, repeat purchase
     rate, days to the second order."""
-    audit.heading("after_sales")
     n = _norms(audit)
     orders, activities = audit.data.tables["orders"], audit.data.tables["activities"]
     if orders is None or orders.empty:
@@ -706,10 +678,10 @@ def after_sales(audit: Audit) -> None:
         audit.note(".text.orders_are_deals")
 
 
+@section("relationship")
 def relationship(audit: Audit) -> None:
     """Relationship management: new / active / sleeping / lost clients (overall and by segment),
     contact cadence per ABC class, cross- and up-sell, revenue from existing vs new clients."""
-    audit.heading("relationship")
     n = _norms(audit)
     orders, clients = audit.data.tables["orders"], audit.data.tables["clients"]
     status = m.client_status(orders, audit.end, n.sleeping_days, n.lost_days, n.new_client_days)

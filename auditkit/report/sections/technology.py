@@ -14,7 +14,7 @@ import pandas as pd
 from auditkit.report import charts
 from auditkit.metrics import technology as mt
 from auditkit.metrics.people import available
-from auditkit.report.context import Audit, Kpi
+from auditkit.report.context import Audit, Kpi, section
 from auditkit.inputs.checklist import load_checklist
 from auditkit.report.sections.people import MAX_CHART_ROWS, column_labels, joined
 
@@ -54,14 +54,11 @@ def _with_deals(crm: mt.CrmDiscipline) -> pd.DataFrame:
     return per[(per["deals"] > 0) | (per["open_deals"] > 0)]
 
 
+@section("completeness", needs="deals")
 def completeness(audit: Audit) -> None:
     """Share of deals with amount, source, close date, lost reason (when lost) and at least one activity,
     per manager and overall, against the completeness norm."""
-    audit.heading("completeness")
     crm = _crm(audit)
-    if crm is None:
-        audit.missing(["deals"], "tables_why.deals")
-        return
     norm = audit.params.norms.technology.field_completeness
     o = crm.overall
     audit.kpis([Kpi("deals", int(o["deals"]), "number")] +
@@ -115,14 +112,11 @@ def completeness(audit: Audit) -> None:
                 csv=_overall_row(audit, crm.per_manager, o))
 
 
+@section("follow_up", needs="deals")
 def follow_up(audit: Audit) -> None:
     """Open deals without recent activity (stale), open deals past their expected close date (overdue),
     and activities logged per manager per working day."""
-    audit.heading("follow_up")
     crm = _crm(audit)
-    if crm is None:
-        audit.missing(["deals"], "tables_why.deals")
-        return
     n = audit.params.norms.technology
     o = crm.overall
     per = _with_deals(crm)
@@ -214,10 +208,10 @@ def _stages_seen(audit: Audit) -> tuple[pd.Series | None, str | None]:
     return None, None
 
 
+@section("stage_history")
 def stage_history(audit: Audit) -> None:
     """Whether the CRM keeps a stage history, for which share of deals, and whether its stages follow the
     to-be sales process (norms.process.stages)."""
-    audit.heading("stage_history")
     sh = audit.data.tables.get("stage_history")
     exists = sh is not None and not sh.empty
     audit.record("has_stage_history", exists)
@@ -275,14 +269,11 @@ def _aspect_questions(language: str) -> tuple[dict[str, list[str]], dict[str, st
     return mapping, texts, labels
 
 
+@section("automation", needs="checklist")
 def automation(audit: Audit) -> None:
     """Automation from the checklist: CRM, funnel stages set up to the to-be model, telephony, e-mail,
     ERP/1C integration, automated reports and task assignment, scored yes 100 / partly 50 / no 0."""
-    audit.heading("automation")
     checklist = audit.data.tables.get("checklist")
-    if checklist is None:
-        audit.missing(["checklist"], "tables_why.checklist")
-        return
     mapping, texts, labels = _aspect_questions(audit.params.language)
     scores = mt.automation_scores(checklist, mapping)
     aspects = scores.per_aspect
