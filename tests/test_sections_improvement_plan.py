@@ -58,22 +58,51 @@ def test_client_norm_override_wins_over_the_stage_norm(tiny_client, tmp_path):
     assert row["norm"] == 0.75 and row["score"] == pytest.approx(100 * 0.30 / 0.35)
 
 
-def test_checklist_findings_rank_below_measured_ones_and_actions_have_deadlines(tiny_client, tmp_path):
+def test_findings_group_by_root_cause_and_money_ranks_first(tiny_client, tmp_path):
     write(tiny_client.parent.parent / "data" / "checklist.csv",
-          "parameter_id,answer,note\nplan_method_defined,no,<b>none</b>\nproc_sales_process_documented,yes,\n")
+          "parameter_id,answer,note\nplan_method_defined,no,<b>none</b>\nproc_sales_process_documented,yes,\n"
+          "seg_churn_monitoring,no,\n")
     audit = _audit(tiny_client, tmp_path / "run", METRICS)
     plan = stage.assess(audit)
-    ids = plan.findings["id"].tolist()
-    # retention: weight 3 × deviation 25 × 1 = 75; the "no" answer: weight 3 × 100 × ½ = 150
-    assert ids.index("plan_method_defined") < ids.index("dc_retention")
-    assert plan.findings.set_index("id").loc["plan_method_defined", "priority"] == pytest.approx(150)
-    action = plan.actions.set_index("parameter").loc["plan_method_defined"]
-    assert action["deadline"] > action["start"]
+    groups = plan.findings["group"].tolist()
+    # retention (priced: 3,600,000–7,200,000) ranks first although the "no" answer's priority is higher:
+    # retention: weight 3 × deviation 25 × 1 = 75; the planning "no": weight 3 × 100 × ½ = 150
+    assert groups[0] == "retention" and "planning" in groups
+    first = plan.findings.iloc[0]
+    assert (first["money_low"], first["money_high"]) == pytest.approx((3_600_000, 7_200_000))
+    # the churn-monitoring answer is evidence of the same root cause as the retention rate
+    assert set(plan.evidence.loc[plan.evidence["group"] == "retention", "id"]) == {"dc_retention", "seg_churn_monitoring"}
+    assert plan.findings.set_index("group").loc["planning", "priority"] == pytest.approx(150)
+    primary = plan.actions[plan.actions["primary"]]
+    assert primary["group"].is_unique and set(primary["group"]) == set(groups)
+    assert (plan.actions["deadline"] > plan.actions["start"]).all()
     with mock.patch("auditkit.report.context.display"):
         stage.action_plan(audit, plan)
     sheet = openpyxl.load_workbook(tmp_path / "run" / "action_plan.xlsx").active
-    assert [c.value for c in sheet[1]][:3] == ["#", "Finding", "Action"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["#", "Finding", "Action"] and "Comment" in header and header[-3].startswith("Status")
     assert sheet.auto_filter.ref and sheet.freeze_panes == "A2"
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+
+
+def test_no_owner_starts_more_than_four_actions_in_a_month_and_dependencies_come_first():
+    from auditkit.plan.actions import action_plan
+    from auditkit.plan.catalogue import Group
+    from auditkit.plan.recommendations import Recommendation
+
+    text = {"en": "Do it."}
+    recs = {f"p{i}": [Recommendation(f"r{i}", f"p{i}", "head_of_sales", "quick_win", "low", text, text, text)]
+            for i in range(6)}
+    groups = {f"g{i}": Group(f"g{i}", text, (f"p{i}",), after=("g5",) if i == 0 else ()) for i in range(6)}
+    findings = pd.DataFrame({"rank": range(1, 7), "group": [f"g{i}" for i in range(6)],
+                             "money_low": float("nan"), "money_high": float("nan")})
+    evidence = pd.DataFrame({"group": [f"g{i}" for i in range(6)], "id": [f"p{i}" for i in range(6)]})
+    plan = action_plan(findings, evidence, groups, recs, pd.Timestamp("2026-01-15"), "en").set_index("group")
+    assert plan.loc["g0", "start_month"] == plan.loc["g5", "deadline_month"]  # g0 waits for g5
+    starts = plan["start_month"].value_counts()
+    assert starts.max() <= 4
+    assert plan.loc["g4", "start_month"] == 1  # the fifth action starting in month 0 moves to month 1
+    assert plan.loc["g0", "phase"] == "90_days" and plan.loc["g1", "phase"] == "30_days"
 
 
 def test_summary_headline_is_the_first_clause_and_short():

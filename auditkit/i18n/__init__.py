@@ -102,6 +102,27 @@ class Locale:
             return "—"
         return self.t("units.money_scaled", value=self.short(x), currency=self.currency_symbol)
 
+    def money_range(self, low, high, digits: int = 2) -> str:
+        """A money range in one unit, each end to `digits` significant figures: 'RUB 18–36 mn',
+        '18–36 млн ₽'; one amount when both ends round alike."""
+        if low is None or high is None or (isinstance(high, float) and math.isnan(high)):
+            return "—"
+        size, unit = next(((s, k) for s, k in ((1e9, "units.bn"), (1e6, "units.mn"), (1e3, "units.k"))
+                           if abs(high) >= s), (1, None))
+
+        def part(x):
+            scaled = x / size
+            if scaled == 0:
+                return self.number(0)
+            decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(scaled)))))
+            return self.number(round(scaled, decimals), decimals)
+
+        lo, hi = part(low), part(high)
+        value = hi if lo == hi else f"{lo}–{hi}"
+        if unit:
+            value = self.t("units.scaled", value=value, unit=self.t(unit))
+        return self.t("units.money_scaled", value=value, currency=self.currency_symbol)
+
     @property
     def currency_symbol(self) -> str:
         return get_currency_symbol(self.currency, locale=self.language)

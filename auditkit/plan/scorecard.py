@@ -271,3 +271,11 @@ def findings(evaluated: pd.DataFrame) -> pd.DataFrame:
               .reset_index(drop=True))
     ranked["rank"] = np.arange(1, len(ranked) + 1, dtype="int64")
     return ranked
+
+
+def block_stage_scores(evaluated: pd.DataFrame) -> pd.DataFrame:
+    """Weighted mean score (0–100) of the assessed parameters per block (rows) × stage (columns);
+    NaN where no parameter of the pair was assessed."""
+    w = evaluated["weight"].where(evaluated["assessed"])
+    sums = evaluated.assign(ws=w * evaluated["score"], w=w).groupby(["block", "stage"])[["ws", "w"]].sum()
+    return (sums["ws"] / sums["w"].replace(0, np.nan)).unstack("stage")

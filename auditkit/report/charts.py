@@ -422,26 +422,34 @@ def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str,
 
 # --- stage 6 (improvement plan) --------------------------------------------------------------------
 
-def roadmap(labels: list[str], starts, ends, horizon_names: list[str], loc: Locale, title: str,
-            year_one_label: str, wrap: int = 60):
-    """Gantt bars of actions from start to deadline over three years, coloured by horizon, with the
-    end of the first year marked. `labels` are translated action texts (wrapped to `wrap` chars)."""
-    starts, ends = pd.to_datetime(pd.Series(starts)).reset_index(drop=True), pd.to_datetime(pd.Series(ends)).reset_index(drop=True)
-    fig, ax = new(max(2.4, 0.36 * len(labels) + 1.2))
+def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale, title: str,
+            year_one_label: str, year_three_label: str, wrap: int = 48):
+    """Gantt bars of actions from start to deadline over three years, coloured by phase, with the
+    1-year and 3-year horizons marked and month ticks every quarter of the first year, then every
+    half year. `labels` are short action texts (wrapped to `wrap` characters, never cut)."""
+    starts = pd.to_datetime(pd.Series(starts)).reset_index(drop=True)
+    ends = pd.to_datetime(pd.Series(ends)).reset_index(drop=True)
+    wrapped = _wrap_words(list(labels), wrap)
+    lines = sum(max(1, s.count("\n") + 1) for s in wrapped)
+    fig, ax = new(max(2.6, 0.24 * lines + 0.22 * len(labels) + 1.3))
     y = np.arange(len(labels))[::-1]
-    colours = dict(zip(dict.fromkeys(horizon_names), PALETTE))
+    colours = dict(zip(dict.fromkeys(phase_names), PALETTE))
     origin = starts.min()
-    for yi, s, e, h in zip(y, starts, ends, horizon_names):
-        ax.barh(yi, (e - s).days, left=(s - origin).days, color=colours[h], height=0.6, label=h)
-    ax.axvline(365, color=NORM, linestyle="--", linewidth=1.2)
-    ax.text(365, len(labels) - 0.4, f" {year_one_label}", fontsize=8, color=NORM, va="bottom")
+    horizon = (origin + pd.DateOffset(months=36) - origin).days
+    for yi, s, e, h in zip(y, starts, ends, phase_names):
+        ax.barh(yi, max((e - s).days, 12), left=(s - origin).days, color=colours[h], height=0.6, label=h)
+    for months, text in ((12, year_one_label), (36, year_three_label)):
+        x = (origin + pd.DateOffset(months=months) - origin).days
+        ax.axvline(x, color=NORM, linestyle="--", linewidth=1.1)
+        ax.annotate(f" {text}", (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7.5, color=NORM,
+                    ha="right" if months == 36 else "left", va="bottom")
     ax.set_yticks(y)
-    ax.set_yticklabels(_wrap([s[:wrap * 2] for s in labels], wrap), fontsize=7.5)
-    ticks = [origin + pd.DateOffset(months=m) for m in range(0, 37, 6)]
+    ax.set_yticklabels(wrapped, fontsize=7.5)
+    ticks = [origin + pd.DateOffset(months=m) for m in (0, 3, 6, 9, 12, 18, 24, 30, 36)]
     ax.set_xticks([(t - origin).days for t in ticks])
-    ax.set_xticklabels([loc.month(t) for t in ticks])
-    ax.set_xlim(0, (origin + pd.DateOffset(months=36) - origin).days + 10)
-    ax.set_title(title)
+    ax.set_xticklabels([loc.month(t) for t in ticks], rotation=45, ha="right", fontsize=7)
+    ax.set_xlim(0, horizon + 10)
+    ax.set_title(title, pad=14)
     ax.grid(axis="y", visible=False)
     handles, names = ax.get_legend_handles_labels()
     unique = dict(zip(names, handles))

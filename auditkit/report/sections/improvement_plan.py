@@ -1,9 +1,9 @@
 """Stage 6 report sections — improvement plan (METHODOLOGY.md §2 Stage 6): the integral scorecard,
-findings with money at stake, the action plan and roadmap, and the executive summary that the
-report puts at its front."""
+findings (one per root cause) with their money at stake, the action plan and roadmap, and the
+executive summary that the report puts at its front. The scoring, grouping, pricing and
+sequencing are in auditkit.plan; these sections label and show them."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -12,29 +12,48 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from auditkit.report import charts
-from auditkit.plan.catalogue import Entry, entries
-from auditkit.plan.money import money_at_stake
+from auditkit.plan.actions import action_plan as plan_actions
+from auditkit.plan.assess import Assessment, assess as assess_plan
+from auditkit.plan.catalogue import by_id, groups
 from auditkit.plan.recommendations import by_parameter, label
+from auditkit.plan.scorecard import BLOCKS, block_stage_scores
+from auditkit.report import charts
 from auditkit.report.context import Audit, esc, section
-from auditkit.plan.scorecard import BLOCKS, block_scores, evaluate
+from auditkit.report.sections.process import value_name
 from auditkit.stages import DATA_STAGES
 
-FOCUS_WEIGHT = 1.5  # findings of the stages the audit goals focus on
-EVIDENCE_WEIGHT = {"metric": 1.0, "checklist": 0.5}  # a measured deviation outranks an interview answer
-HORIZON_MONTHS = {"quick_win": 1, "3_months": 3, "1_year": 12, "3_years": 36}
+BODY_ACTIONS = 15  # actions shown in the report body; action_plan.xlsx holds them all
+FIRST_ACTIONS = 3  # actions for the next 30 days in the executive summary
+SUMMARY_FINDINGS = 5
 
 
 @dataclass
 class Plan:
-    """The assessed scorecard and everything derived from it."""
+    """The assessment (auditkit.plan.assess), its action plan, and where the metrics came from."""
 
-    scorecard: pd.DataFrame  # one row per parameter, with label, fmt, section, money
-    blocks: pd.DataFrame
-    stages: pd.DataFrame
-    findings: pd.DataFrame  # below the norm, ranked; with recommendation columns
-    actions: pd.DataFrame  # the action plan, one row per recommended action
+    assessment: Assessment
+    actions: pd.DataFrame
     metrics_from: str  # "run" | path of the earlier run whose metrics were used | "none"
+
+    @property
+    def scorecard(self) -> pd.DataFrame:
+        return self.assessment.scorecard
+
+    @property
+    def blocks(self) -> pd.DataFrame:
+        return self.assessment.blocks
+
+    @property
+    def stages(self) -> pd.DataFrame:
+        return self.assessment.stages
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.assessment.findings
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        return self.assessment.evidence
 
 
 def stage_metrics(audit: Audit) -> tuple[dict, str]:
@@ -53,122 +72,126 @@ def stage_metrics(audit: Audit) -> tuple[dict, str]:
     return {}, "none"
 
 
-def _resolved_parameters(audit: Audit, metrics: dict) -> list:
-    """Norms: the client's scorecard_norms, else the stage norm recorded beside the metric, else the catalogue's."""
-    params = []
-    for entry in entries():
-        p = entry.parameter
-        norm = audit.params.scorecard_norms.get(p.id, metrics.get(f"{p.source_ref}.norm") if p.source_kind == "metric" else None)
-        if norm is not None and norm != p.norm:
-            try:
-                p = dataclasses.replace(p, norm=float(norm))
-            except ValueError:  # the catalogue floor does not fit the client's norm: score without it
-                p = dataclasses.replace(p, norm=float(norm), floor=None)
-        params.append(p)
-    return params
-
-
-def _label(audit: Audit, entry: Entry, metrics: dict) -> str:
-    """The parameter's text, naming what it is about when the stage recorded it ("… (Retail chains)")."""
-    text = entry.label(audit.params.language)
-    value = metrics.get(entry.detail) if entry.detail else None
-    if not value:
-        return text
-    names = audit.manager_names()
-    items = [names.get(v, v) for v in (value if isinstance(value, list) else [value])]
-    return f"{text} — {', '.join(str(v) for v in items[:3])}"
-
-
 def assess(audit: Audit) -> Plan:
-    """Score every parameter, rank the findings, price them and match them to recommendations."""
+    """Score, group, price and rank (auditkit.plan.assess), then sequence the actions."""
     metrics, source = stage_metrics(audit)
-    catalogue = {e.id: e for e in entries()}
-    scored = evaluate(_resolved_parameters(audit, metrics), metrics, audit.data.tables.get("checklist"))
-    scored["label"] = [_label(audit, catalogue[i], metrics) for i in scored["id"]]
-    scored["fmt"] = [catalogue[i].fmt for i in scored["id"]]
-    scored["section"] = [catalogue[i].section for i in scored["id"]]
-    scored["coverage"] = scored["assessed"].astype(float)
-    focus = scored["stage"].isin(audit.params.focus_stages).to_numpy()
-    evidence = scored["source"].str.partition(":")[0].map(EVIDENCE_WEIGHT).to_numpy(float)
-    scored["priority"] = scored["weight"] * scored["deviation"] * evidence * np.where(focus, FOCUS_WEIGHT, 1.0)
-    money = [money_at_stake((catalogue[r.id].money or {}).get("kind"), r.value, r.norm,
-                            (catalogue[r.id].money or {}).get("inputs", {}), metrics)
-             for r in scored.itertuples()]
-    scored["money"] = [m.amount for m in money]
-    scored["money_assumption"] = [m.assumption for m in money]
-    below = scored[scored["assessed"] & (scored["score"] < 100)]
-    ranked = below.sort_values(["priority", "id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
-    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
-    recs = by_parameter()
-    ranked["recommendation"] = [recs[i][0].id if recs.get(i) else None for i in ranked["id"]]
-    return Plan(scored, block_scores(scored, "block"), block_scores(scored, "stage"), ranked,
-                _actions(audit, ranked, recs), source)
+    a = assess_plan(audit.params, metrics, audit.data.tables.get("checklist"))
+    actions = plan_actions(a.findings, a.evidence, groups(), by_parameter(), audit.params.report_date,
+                           audit.params.language)
+    return Plan(a, actions, source)
 
 
-def _actions(audit: Audit, ranked: pd.DataFrame, recs) -> pd.DataFrame:
-    """One row per finding that has a recommendation: action, owner, deadline, KPI, target, effect."""
-    lang, start = audit.params.language, pd.Timestamp(audit.params.report_date)
-    rows = []
-    for r in ranked.itertuples():
-        if not recs.get(r.id):
-            continue
-        rec = recs[r.id][0]
-        months = HORIZON_MONTHS[rec.horizon]
-        rows.append({
-            "rank": r.rank, "parameter": r.id, "finding": r.label, "action": rec.text("action", lang),
-            "owner": label(audit.loc, "owner", rec.owner), "horizon": rec.horizon,
-            "horizon_label": label(audit.loc, "horizon", rec.horizon),
-            "effort": label(audit.loc, "effort", rec.effort),
-            "start": start, "deadline": start + pd.DateOffset(months=months),
-            "kpi": rec.text("kpi", lang), "target": rec.text("target", lang), "money": r.money,
-        })
-    columns = ["rank", "parameter", "finding", "action", "owner", "horizon", "horizon_label", "effort",
-               "start", "deadline", "kpi", "target", "money"]
-    return pd.DataFrame(rows, columns=columns)
+# ----------------------------------------------------------------------------------------- texts
+def _detail_name(audit: Audit, kind: str | None, value) -> str:
+    """What a finding is about, as the chapters name it (a stage, a lead source, a manager…)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    values = value if isinstance(value, list) else [value]
+    if kind == "manager":
+        names = audit.manager_names()
+        shown = [str(names.get(v, v)) for v in values]
+    elif kind == "stage":
+        shown = [value_name(audit, "stage", v) for v in values]
+    elif kind == "lead_source":
+        shown = [value_name(audit, "channel", v) for v in values]
+    elif kind == "call_item":
+        shown = [audit.t(f"people.items.{v}") if audit.loc.has(f"people.items.{v}") else value_name(audit, "x", v)
+                 for v in values]
+    else:
+        shown = [str(v) for v in values]
+    return ", ".join(shown[:3])
 
 
-# ----------------------------------------------------------------------------------------- shown
+def finding_title(audit: Audit, finding) -> str:
+    """The root cause in plain words, naming what it is about."""
+    detail = _detail_name(audit, finding.detail_kind, finding.detail)
+    return groups()[finding.group].text(audit.params.language, detail or None)
+
+
+def _measure_name(audit: Audit, pid: str) -> str:
+    entry = by_id()[pid]
+    if entry.name:
+        return entry.name.get(audit.params.language) or entry.name["en"]
+    stage, _, metric = entry.parameter.source_ref.partition(".")
+    key = f"{stage}.metrics.{metric}"
+    return audit.t(key) if audit.loc.has(key) else entry.label(audit.params.language)
+
+
 def _value_text(audit: Audit, value, fmt: str) -> str:
     if fmt == "answer":
         return audit.t(f"improvement_plan.answer.{int(value)}") if pd.notna(value) else "—"
     return audit.fmt(value, fmt)
 
 
-def _effect_text(audit: Audit, money) -> str:
-    if pd.isna(money):
+def evidence_line(audit: Audit, row) -> str:
+    """One parameter's deviation as a fact: 'NPS of the weakest segment: −53 against a norm of +30'
+    or, for a checklist question, 'Not in place: <question>'."""
+    if row.fmt == "answer":
+        return audit.t(f"improvement_plan.evidence.answer_{int(row.value)}",
+                       question=by_id()[row.id].label(audit.params.language).rstrip("."))
+    detail = _detail_name(audit, row.detail_kind, row.detail)
+    name = _measure_name(audit, row.id) + (f" ({detail})" if detail else "")
+    return audit.t("improvement_plan.evidence.metric", measure=name, value=_value_text(audit, row.value, row.fmt),
+                   norm=_value_text(audit, row.norm, row.fmt))
+
+
+def _money_text(audit: Audit, low, high) -> str:
+    if pd.isna(high):
         return audit.t(".text.effect_qualitative")
-    return audit.loc.money(money) if money > 0 else audit.t(".text.effect_none")
+    return audit.t(".text.money_per_year", money=audit.loc.money_range(low, high))
 
 
+def _section_title(audit: Audit, anchor: str | None) -> str:
+    if not anchor:
+        return ""
+    stage, _, name = anchor.partition("-")
+    key = f"{stage}.sections.{name}.title"
+    return audit.t(key) if audit.loc.has(key) else ""
+
+
+# ----------------------------------------------------------------------------------------- shown
 def executive_summary(audit: Audit, plan: Plan) -> None:
-    """One page at the front: block scores (radar), top findings, total money at stake, first actions."""
-    overall = plan.blocks.assign(w=plan.blocks["assessed_weight"])
-    score = float((overall["score"] * overall["w"]).sum() / overall["w"].sum()) if overall["w"].sum() else None
-    coverage = float(plan.scorecard["weight"][plan.scorecard["assessed"]].sum() / plan.scorecard["weight"].sum())
-    money = plan.findings["money"].dropna()
+    """At the front, at most two pages: the score and how much of it the data covered, the money at
+    stake, the block radar, the top findings with their money range, the first actions for 30 days."""
+    a = plan.assessment
     audit.show(f'<h1 class="ak-unnumbered" id="executive-summary">{esc(audit.t(".summary.title"))}</h1>')
-    audit.record("overall_score", score)
-    audit.record("coverage", coverage)
-    audit.record("money_at_stake_total", float(money.sum()) if len(money) else None)
-    audit.paragraph(".summary.score", score=audit.loc.number(score) if score is not None else "—",
-                    coverage=audit.loc.pct(coverage, 0), findings=len(plan.findings),
-                    money=audit.loc.money(money.sum()) if len(money) else "—", priced=len(money))
-    audit.figure(_radar(audit, plan, height=2.5), css="ak-compact")
-    top = plan.findings.head(5)
+    audit.record("overall_score", a.overall_score)
+    audit.record("coverage", a.coverage)
+    low, high = a.money_yearly
+    audit.record("money_at_stake_low", low if high else None)
+    audit.record("money_at_stake_total", high if high else None)
+    audit.record("money_one_off_high", a.money_one_off[1] if a.money_one_off[1] else None)
+    score = audit.loc.number(a.overall_score) if a.overall_score is not None else "—"
+    if a.coverage < 0.5:
+        audit.paragraph(".summary.coverage_low", coverage=audit.loc.pct(a.coverage, 0), score=score,
+                        findings=len(plan.findings), css="ak-finding")
+    else:
+        audit.paragraph(".summary.score", score=score, coverage=audit.loc.pct(a.coverage, 0),
+                        findings=len(plan.findings))
+    priced = plan.findings[plan.findings["money_high"].notna()]
+    if len(priced):
+        share = audit.loc.pct(high / a.yearly_revenue, 0) if a.yearly_revenue else "—"
+        audit.paragraph(".summary.money", money=audit.loc.money_range(low, high), n=len(priced), share=share)
+    if a.money_one_off[1]:
+        audit.paragraph(".summary.one_off", money=audit.loc.money_range(*a.money_one_off))
+    audit.figure(_radar(audit, plan, height=2.4), css="ak-compact")
+    top = plan.findings.head(SUMMARY_FINDINGS)
     audit.table("summary_top_findings", top.assign(
-        as_is=[_value_text(audit, v, f) for v, f in zip(top["value"], top["fmt"])],
-        norm_text=[_value_text(audit, v, f) for v, f in zip(top["norm"], top["fmt"])],
-        effect=[_effect_text(audit, m) for m in top["money"]]),
-        {"rank": "number", "label": "text", "as_is": "text", "norm_text": "text", "effect": "text"},
-        labels={"rank": "#", "label": audit.t(".columns.finding"), "as_is": audit.t("report.kpi_head.as_is"),
-                "norm_text": audit.t("report.kpi_head.norm"), "effect": audit.t(".columns.money_at_stake")},
+        title=[finding_title(audit, f) for f in top.itertuples()],
+        effect=[_money_text(audit, lo, hi) for lo, hi in zip(top["money_low"], top["money_high"])]),
+        {"rank": "number", "title": "text", "effect": "text"},
+        labels={"rank": "#", "title": audit.t(".columns.finding"), "effect": audit.t(".columns.money_at_stake")},
         css="ak-compact")
-    first = plan.actions.head(5)
-    audit.table("summary_first_actions", first.assign(deadline_text=[audit.loc.date(d) for d in first["deadline"]],
-                                                      headline=[headline(a) for a in first["action"]]),
-                {"headline": "text", "owner": "text", "deadline_text": "text"},
-                labels={"headline": audit.t(".columns.action"), "owner": audit.t(".columns.owner"),
-                        "deadline_text": audit.t(".columns.deadline")}, css="ak-compact")
+    primary = plan.actions.loc[plan.actions["primary"]]
+    first = primary.sort_values(["start_month", "rank"], kind="mergesort").head(FIRST_ACTIONS)
+    audit.paragraph(".summary.first_actions")
+    audit.table("summary_first_actions", first.assign(
+        headline=[headline(x) for x in first["action"]],
+        owner_name=[label(audit.loc, "owner", o) for o in first["owner"]],
+        deadline_text=[audit.loc.date(d) for d in first["deadline"]]),
+        {"headline": "text", "owner_name": "text", "deadline_text": "text"},
+        labels={"headline": audit.t(".columns.action"), "owner_name": audit.t(".columns.owner"),
+                "deadline_text": audit.t(".columns.deadline")}, css="ak-compact")
 
 
 def headline(action: str, limit: int = 110) -> str:
@@ -203,20 +226,17 @@ def scorecard(audit: Audit, plan: Plan) -> None:
                 labels={"name": audit.t(".columns.block"), "score": audit.t(".columns.score"),
                         "coverage": audit.t(".columns.coverage"), "n_assessed": audit.t(".columns.n_assessed"),
                         "n_parameters": audit.t(".columns.n_parameters")})
-    audit.figure(_radar(audit, plan, height=3.4))
     stages = plan.stages[plan.stages["stage"].isin(DATA_STAGES)].copy()
     stages.index = [audit.t(f"improvement_plan.stage_name.{s}") for s in stages["stage"]]
     audit.figure(charts.hbars(stages["deviation"].fillna(0), audit.loc, audit.t(".charts.deviation.title"),
                               audit.t(".charts.deviation.x"), fmt="number"))
-    grid = plan.scorecard.assign(ws=plan.scorecard["weight"] * plan.scorecard["score"],
-                                 w=plan.scorecard["weight"].where(plan.scorecard["assessed"]))
-    grid = grid.groupby(["block", "stage"])[["ws", "w"]].sum()
-    grid = (grid["ws"] / grid["w"].replace(0, np.nan)).unstack("stage").reindex(index=list(BLOCKS), columns=list(DATA_STAGES))
+    grid = block_stage_scores(plan.scorecard).reindex(index=list(BLOCKS), columns=list(DATA_STAGES))
     grid.index = [audit.t(f"improvement_plan.block.{b}") for b in grid.index]
-    grid.columns = [audit.t(f"improvement_plan.stage_short.{s}") for s in grid.columns]
+    grid.columns = [audit.t(f"improvement_plan.stage_name.{s}") for s in grid.columns]
     audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.heatmap.title"), cmap="RdYlGn", vmin=0, vmax=100))
     audit.save_csv("scorecard", plan.scorecard[["id", "block", "stage", "source", "value", "norm", "score",
-                                                "weight", "coverage", "deviation", "priority", "money"]])
+                                                "weight", "coverage", "deviation", "priority", "group", "money_low",
+                                                "money"]])
 
 
 @section("checklist", needs="checklist")
@@ -231,7 +251,8 @@ def checklist(audit: Audit, plan: Plan) -> None:
                     short=len(short))
     audit.table("checklist_gaps", short.assign(
         block_name=[audit.t(f"improvement_plan.block.{b}") for b in short["block"]],
-        answer=[_value_text(audit, v, "answer") for v in short["value"]]),
+        answer=[_value_text(audit, v, "answer") for v in short["value"]],
+        label=[by_id()[i].label(audit.params.language) for i in short["id"]]),
         {"block_name": "text", "label": "text", "answer": "text", "note": "text"},
         labels={"block_name": audit.t(".columns.block"), "label": audit.t(".columns.question"),
                 "answer": audit.t(".columns.answer"), "note": audit.t(".columns.note")}, max_rows=60)
@@ -239,59 +260,88 @@ def checklist(audit: Audit, plan: Plan) -> None:
 
 @section("findings")
 def findings(audit: Audit, plan: Plan) -> None:
-    """Parameters below their norm, ranked by weight × deviation, with evidence and money at stake."""
-    f = plan.findings
-    audit.paragraph(".text.findings_rule", n=len(f))
-    shown = f.head(25).assign(
-        as_is=[_value_text(audit, v, fm) for v, fm in zip(f["value"], f["fmt"])][:25],
-        norm_text=[_value_text(audit, v, fm) for v, fm in zip(f["norm"], f["fmt"])][:25],
-        effect=[_effect_text(audit, m) for m in f["money"]][:25])
-    evidence = {r.id: f'<a href="#{esc(r.section)}">{esc(audit.t(".text.evidence"))}</a>' for r in shown.itertuples() if r.section}
-    rows = "".join(
-        f"<tr><td class='num'>{r.rank}</td><td>{esc(r.label)}</td><td class='num'>{esc(r.as_is)}</td>"
-        f"<td class='num'>{esc(r.norm_text)}</td><td class='num'>{audit.loc.number(r.score)}</td>"
-        f"<td class='num'>{esc(r.effect)}</td><td>{evidence.get(r.id, '')}</td></tr>" for r in shown.itertuples())
-    head = "".join(f"<th>{esc(h)}</th>" for h in ("#", audit.t(".columns.finding"), audit.t("report.kpi_head.as_is"),
-                                                 audit.t("report.kpi_head.norm"), audit.t(".columns.score"),
-                                                 audit.t(".columns.money_at_stake"), audit.t(".columns.evidence")))
-    audit.show(f'<table class="ak-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
-    audit.save_csv("findings", f.drop(columns=["fmt"]))
-    priced = f[f["money"].notna()]
+    """One finding per root cause with all its evidence, ranked by yearly money at stake, then by
+    weight × deviation; the money at stake per finding as a range with its assumption."""
+    f, ev = plan.findings, plan.evidence
+    if f.empty:
+        audit.note(".text.no_actions")
+        return
+    audit.paragraph(".text.findings_rule", n=len(f), parameters=len(ev))
+    rows = []
+    for r in f.itertuples():
+        items = ev[ev["group"] == r.group]
+        lines = "".join(f"<li>{esc(evidence_line(audit, e))}</li>" for e in items.itertuples())
+        sections = dict.fromkeys(s for s in items["section"] if s)
+        links = ", ".join(f'<a href="#{esc(s)}">{esc(_section_title(audit, s))}</a>' for s in sections if _section_title(audit, s))
+        see = f'<span class="ak-caption">{esc(audit.t(".columns.evidence"))}: {links}</span>' if links else ""
+        rows.append(f"<tr><td class='num'>{r.rank}</td><td><strong>{esc(finding_title(audit, r))}</strong>"
+                    f"<ul class='ak-evidence'>{lines}</ul>{see}</td>"
+                    f"<td class='num'>{esc(_money_text(audit, r.money_low, r.money_high))}</td></tr>")
+    head = "".join(f"<th>{esc(h)}</th>" for h in ("#", audit.t(".columns.finding"), audit.t(".columns.money_at_stake")))
+    audit.show(f'<table class="ak-table ak-findings"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    audit.save_csv("findings", f.assign(title=[finding_title(audit, r) for r in f.itertuples()]).drop(
+        columns=["detail_kind"]))
+    audit.save_csv("findings_evidence", ev.assign(text=[evidence_line(audit, e) for e in ev.itertuples()])[
+        ["finding_rank", "group", "id", "value", "norm", "score", "weight", "priority", "money_low", "money_high",
+         "money_timing", "money_assumption", "text"]])
+    _money(audit, plan)
+
+
+def _money(audit: Audit, plan: Plan) -> None:
+    """The priced items: range, timing and the one-line assumption; the yearly total is their sum."""
+    a, ev = plan.assessment, plan.evidence
+    priced = ev[ev["money_high"].notna()]
     for r in priced.itertuples():
-        audit.record(f"money.{r.id}", r.money)
-    if len(priced):
-        items = "".join(f"<li><strong>{esc(r.label)}</strong>: {esc(audit.loc.money(r.money))} — "
-                        f"{esc(audit.t(r.money_assumption))}</li>" for r in priced.itertuples())
-        audit.show(f'<p class="ak-text">{esc(audit.t(".text.money_intro"))}</p><ul class="ak-problems">{items}</ul>')
-    unpriced = int(f["money"].isna().sum())
-    if unpriced:
-        audit.note(".text.money_not_computed", n=unpriced)
+        audit.record(f"money.{r.id}", r.money_high)
+        audit.record(f"money.{r.id}.low", r.money_low)
+    if priced.empty:
+        audit.note(".text.money_none")
+        return
+    items = []
+    for r in priced.itertuples():
+        when = audit.t(".text.one_off") if r.money_timing == "one_off" else audit.t(".text.per_year")
+        warn = f" <em>{esc(audit.t('.text.money_capped'))}</em>" if r.money_capped else ""
+        items.append(f"<li><strong>{esc(evidence_line(audit, r))}</strong>: {esc(audit.loc.money_range(r.money_low, r.money_high))} "
+                     f"{esc(when)} — {esc(audit.t(r.money_assumption))}{warn}</li>")
+    low, high = a.money_yearly
+    audit.paragraph(".text.money_intro", money=audit.loc.money_range(low, high), n=int((priced["money_timing"] == "yearly").sum()))
+    audit.show(f'<ul class="ak-problems">{"".join(items)}</ul>')
+    if priced["money_capped"].any():
+        audit.note(".text.money_capped_note", share=audit.loc.pct(0.15, 0))
 
 
 @section("action_plan")
 def action_plan(audit: Audit, plan: Plan) -> None:
-    """The action plan: action, owner, deadline, KPI and target, expected effect; also as action_plan.xlsx."""
+    """One action per root cause, sequenced: phase, owner, start and deadline, KPI and target; the
+    body shows the first ones, action_plan.xlsx all (with the supporting actions)."""
     a = plan.actions
-    audit.table("action_plan", a.assign(deadline_text=[audit.loc.date(d) for d in a["deadline"]],
-                                        effect=[_effect_text(audit, m) for m in a["money"]]),
-                {"rank": "number", "action": "text", "owner": "text", "deadline_text": "text", "kpi": "text",
-                 "target": "text", "effect": "text"},
-                labels={"rank": "#", "action": audit.t(".columns.action"), "owner": audit.t(".columns.owner"),
-                        "deadline_text": audit.t(".columns.deadline"), "kpi": audit.t(".columns.kpi"),
-                        "target": audit.t(".columns.target"), "effect": audit.t(".columns.effect")}, max_rows=40)
+    primary = a.loc[a["primary"]].head(BODY_ACTIONS)
+    shown = primary.assign(
+        phase_name=[audit.t(f".phase.{x}") for x in primary["phase"]],
+        owner_name=[label(audit.loc, "owner", o) for o in primary["owner"]],
+        deadline_text=[audit.loc.date(d) for d in primary["deadline"]])
+    audit.paragraph(".text.action_rule", shown=len(primary), total=len(a))
+    audit.table("action_plan", shown, {"rank": "number", "action": "text", "owner_name": "text", "phase_name": "text",
+                                       "deadline_text": "text", "kpi": "text", "target": "text"},
+                labels={"rank": "#", "action": audit.t(".columns.action"), "owner_name": audit.t(".columns.owner"),
+                        "phase_name": audit.t(".columns.phase"), "deadline_text": audit.t(".columns.deadline"),
+                        "kpi": audit.t(".columns.kpi"), "target": audit.t(".columns.target")},
+                max_rows=BODY_ACTIONS, csv=a, css="ak-actions")
     if audit.run_dir is not None:
         from auditkit.report.action_plan import write_xlsx
 
-        write_xlsx(a, audit.run_dir / "action_plan.xlsx", audit)
+        titles = {r.group: finding_title(audit, r) for r in plan.findings.itertuples()}
+        write_xlsx(a.assign(finding=a["group"].map(titles)), audit.run_dir / "action_plan.xlsx", audit)
 
 
 @section("roadmap")
 def roadmap(audit: Audit, plan: Plan) -> None:
-    """Roadmap of the actions over three years, the first year marked."""
-    a = plan.actions.head(20)
+    """Roadmap of the body's actions over three years, the 1-year and 3-year horizons marked."""
+    a = plan.actions.loc[plan.actions["primary"]].head(BODY_ACTIONS)
     if a.empty:
         audit.note(".text.no_actions")
         return
-    labels = [f"{r.rank}. {r.action}" for r in a.itertuples()]
-    audit.figure(charts.roadmap(labels, a["start"], a["deadline"], [audit.t(f"recommendation.horizon.{h}") for h in a["horizon"]],
-                                audit.loc, audit.t(".charts.roadmap.title"), audit.t(".charts.roadmap.year_one")))
+    labels = [f"{r.rank}. {headline(r.action, 70)}" for r in a.itertuples()]
+    audit.figure(charts.roadmap(labels, a["start"], a["deadline"], [audit.t(f".phase.{p}") for p in a["phase"]],
+                                audit.loc, audit.t(".charts.roadmap.title"), audit.t(".charts.roadmap.year_one"),
+                                audit.t(".charts.roadmap.year_three")))
