@@ -15,6 +15,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import papermill as pm
@@ -30,7 +31,8 @@ from auditkit.report.export import KINDS, export_report
 from auditkit.report.results import merge_metrics
 from auditkit.stages import STAGES
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+# The repo's notebooks/, installed as the package auditkit.notebooks (editable or from the wheel)
+NOTEBOOKS_DIR = Path(str(resources.files("auditkit.notebooks")))
 EXPRESS_NOTEBOOK = "express_report.ipynb"  # not numbered: the stage runner ignores it
 KERNEL_START_RETRIES = 2
 

@@ -22,14 +22,14 @@ from pathlib import Path
 import holidays
 import numpy as np
 import pandas as pd
-import yaml
+
+from auditkit.inputs.checklist import load_checklist
 
 DEFAULT_SEED = 20240601
 START = np.datetime64("2024-01-01", "D")
 END = np.datetime64("2025-12-31", "D")
 HISTORY_START = np.datetime64("2023-01-01", "D")  # orders (only) start 12 months before START
 HANDOVER = np.datetime64("2025-07-01", "D")  # M11 left on 06-30; his accounts pass to M12
-CHECKLIST_PATH = Path(__file__).resolve().parents[1] / "data" / "checklist.yaml"
 TABLES = (
     "orders", "clients", "deals", "stage_history", "leads", "activities", "plans",
     "marketing_costs", "managers", "surveys", "call_reviews", "mystery_shopper",
@@ -750,7 +750,7 @@ def _reviews(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _checklist(rng: np.random.Generator) -> pd.DataFrame:
     """One answer per question of data/checklist.yaml: CHECKLIST_FIXED where the planted
     problems dictate the answer, else yes/partly/no drawn with CHECKLIST_P."""
-    ids = [q["id"] for q in yaml.safe_load(CHECKLIST_PATH.read_text("utf-8"))["questions"]]
+    ids = [q["id"] for q in load_checklist()["questions"]]
     drawn = ANSWERS[rng.choice(len(ANSWERS), len(ids), p=CHECKLIST_P)].tolist()
     fixed = [CHECKLIST_FIXED.get(q, (a, None)) for q, a in zip(ids, drawn)]
     return _frame({"parameter_id": np.array(ids, dtype=object),
