@@ -35,25 +35,11 @@ class Plan:
     actions: pd.DataFrame
     metrics_from: str  # "run" | path of the earlier run whose metrics were used | "none"
 
-    @property
-    def scorecard(self) -> pd.DataFrame:
-        return self.assessment.scorecard
-
-    @property
-    def blocks(self) -> pd.DataFrame:
-        return self.assessment.blocks
-
-    @property
-    def stages(self) -> pd.DataFrame:
-        return self.assessment.stages
-
-    @property
-    def findings(self) -> pd.DataFrame:
-        return self.assessment.findings
-
-    @property
-    def evidence(self) -> pd.DataFrame:
-        return self.assessment.evidence
+    def __getattr__(self, name):
+        """scorecard, blocks, stages, findings, evidence…: those of the assessment."""
+        if name == "assessment":
+            raise AttributeError(name)
+        return getattr(self.assessment, name)
 
 
 def stage_metrics(audit: Audit) -> tuple[dict, str]:
