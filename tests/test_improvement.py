@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from auditkit.plan.assess import derived_metrics
 from auditkit.plan.catalogue import entries, group_of
 from auditkit.plan.money import KINDS, MoneyAtStake, capped, in_sequence, money_at_stake, round_sig, total
 from auditkit.inputs.checklist import load_checklist
@@ -124,7 +125,7 @@ def _number(x) -> bool:
 
 
 def test_every_metric_source_and_money_input_exists_in_the_demo(demo):
-    metrics, *_ = demo
+    metrics = derived_metrics(demo[0])
     for e in entries():
         if e.parameter.source_kind != "metric":
             continue
@@ -192,3 +193,13 @@ def test_every_parameter_points_to_a_section_of_the_demo_report(demo):
     *_, html = demo
     for e in entries():
         assert f'id="{e.section}"' in html, (e.id, e.section)
+
+
+def test_derived_measures_combine_the_stages_results():
+    m = derived_metrics({"data_collection.tables_provided": 3, "data_collection.tables_missing": 11,
+                         "process.missing.stage_history": True, "people.missing.activities": True,
+                         "process.missing.leads": False, "process.won_deals": 100, "process.average_won_deal": 2_000,
+                         "data_collection.revenue": 600_000})
+    assert m["data_collection.tables_provided_share"] == pytest.approx(3 / 14)
+    assert m["data_collection.missing_tables"] == ["activities", "stage_history"]
+    assert m["process.won_revenue_share"] == pytest.approx(1 / 3)  # 100 × 2,000 / 600,000

@@ -67,6 +67,29 @@ def _norm_is_set(params: AuditParams, entry: Entry) -> bool:
     return bool(node) or entry.id in params.scorecard_norms
 
 
+def best_quartile(metrics: Mapping, prefix: str, direction: str, minimum: int = 4) -> float | None:
+    """The client's own best quartile of a measure over its breakdown (e.g. the managers' median
+    cycles under `process.cycle_median_days.manager_id.*`): the 25th percentile where lower is
+    better, else the 75th; None with fewer than `minimum` values."""
+    values = [float(v) for k, v in metrics.items() if k.startswith(prefix + ".") and isinstance(v, (int, float))
+              and not isinstance(v, bool) and np.isfinite(v)]
+    if len(values) < minimum:
+        return None
+    return float(np.quantile(values, 0.25 if direction == "lower_better" else 0.75))
+
+
+def pricing_norm(params: AuditParams, entry: Entry, norm: float, metrics: Mapping) -> tuple[float | None, str]:
+    """(the norm money is priced against, its basis): the client's own or the parameters' norm
+    ("parameters"), else the client's best quartile where the catalogue names its breakdown
+    ("best_quartile"), else none ("catalogue": a default without a source is no price)."""
+    p = entry.parameter
+    if p.id in params.scorecard_norms or (p.source_kind == "metric" and f"{p.source_ref}.norm" in metrics):
+        return norm, "parameters"
+    prefix = (entry.money or {}).get("best_quartile")
+    quartile = best_quartile(metrics, prefix, p.direction) if prefix else None
+    return (quartile, "best_quartile") if quartile is not None else (None, "catalogue")
+
+
 def yearly_revenue(params: AuditParams, metrics: Mapping) -> float | None:
     """Revenue of the audit window per year (money per year): the base the 15% cap is taken of."""
     revenue = metrics.get("data_collection.revenue")
@@ -74,8 +97,29 @@ def yearly_revenue(params: AuditParams, metrics: Mapping) -> float | None:
     return float(revenue) * DAYS_PER_YEAR / days if revenue is not None and days > 0 else None
 
 
+def derived_metrics(metrics: Mapping) -> dict:
+    """Measures that combine the stages' results (added to `metrics` when their inputs are there):
+    - data_collection.tables_provided_share = tables given / tables of the contract;
+    - data_collection.missing_tables = the tables a stage said it missed;
+    - process.won_revenue_share = won deals × average won deal / order revenue of the window (how
+      much of the revenue the CRM funnel explains; 1 when won deals stand in for orders)."""
+    out = dict(metrics)
+    provided, missing = metrics.get("data_collection.tables_provided"), metrics.get("data_collection.tables_missing")
+    if provided is not None and missing is not None and provided + missing:
+        out.setdefault("data_collection.tables_provided_share", provided / (provided + missing))
+    absent = sorted({k.rsplit(".", 1)[1] for k, v in metrics.items() if ".missing." in k and v is True})
+    if absent:
+        out.setdefault("data_collection.missing_tables", absent)
+    won, average, revenue = (metrics.get(k) for k in ("process.won_deals", "process.average_won_deal",
+                                                      "data_collection.revenue"))
+    if None not in (won, average, revenue) and revenue > 0:
+        out.setdefault("process.won_revenue_share", min(1.0, won * average / revenue))
+    return out
+
+
 def assess(params: AuditParams, metrics: Mapping, checklist: pd.DataFrame | None) -> Assessment:
     """Score, group, price and rank. `metrics`: the stages' results/metrics.json values."""
+    metrics = derived_metrics(metrics)
     catalogue = {e.id: e for e in entries()}
     scored = evaluate(resolved_parameters(params, metrics), metrics, checklist)
     scored["fmt"] = [catalogue[i].fmt for i in scored["id"]]
@@ -88,9 +132,10 @@ def assess(params: AuditParams, metrics: Mapping, checklist: pd.DataFrame | None
     evidence_weight = scored["source"].str.partition(":")[0].map(EVIDENCE_WEIGHT).to_numpy(float)
     scored["priority"] = scored["weight"] * scored["deviation"] * evidence_weight * np.where(focus, FOCUS_WEIGHT, 1.0)
     below = scored["assessed"] & (scored["score"] < 100)
-    estimates = {r.id: mo.money_at_stake(catalogue[r.id].money, r.value, r.norm, metrics,
-                                         _norm_is_set(params, catalogue[r.id]))
-                 for r in scored.itertuples() if below[r.Index]}
+    priced_at = {r.id: pricing_norm(params, catalogue[r.id], r.norm, metrics) for r in scored.itertuples() if below[r.Index]}
+    estimates = {pid: mo.money_at_stake(catalogue[pid].money, value, priced_at[pid][0], metrics,
+                                        _norm_is_set(params, catalogue[pid]) and priced_at[pid][0] is not None)
+                 for pid, value in zip(scored["id"], scored["value"]) if pid in priced_at}
     estimates = mo.in_sequence(estimates)
     none = mo.MoneyAtStake(None, None, "money.not_computable")
     est = [estimates.get(i, none) for i in scored["id"]]
@@ -98,6 +143,8 @@ def assess(params: AuditParams, metrics: Mapping, checklist: pd.DataFrame | None
     scored["money_high"] = [e.high if e.priced else np.nan for e in est]
     scored["money"] = scored["money_high"]
     scored["money_timing"] = [e.timing for e in est]
+    scored["money_norm"] = [priced_at.get(i, (None, None))[0] for i in scored["id"]]
+    scored["money_norm_basis"] = [priced_at.get(i, (None, None))[1] for i in scored["id"]]
     scored["money_assumption"] = [e.assumption if e.priced or e.high is None else "money.no_effect" for e in est]
     revenue = yearly_revenue(params, metrics)
     scored["money_capped"] = [mo.capped(h, revenue)[1] if e.priced else False for h, e in zip(scored["money_high"], est)]

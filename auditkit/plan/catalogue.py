@@ -14,7 +14,7 @@ from auditkit.inputs.checklist import load_checklist
 from auditkit.plan.scorecard import Parameter
 
 EXTRA_KEYS = ("text", "fmt", "section", "money", "detail", "detail_kind", "name")
-DETAIL_KINDS = ("stage", "segment", "lead_source", "manager", "call_item")
+DETAIL_KINDS = ("stage", "segment", "lead_source", "manager", "call_item", "table")
 
 
 @dataclasses.dataclass(frozen=True)

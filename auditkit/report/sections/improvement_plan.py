@@ -80,6 +80,9 @@ def _detail_name(audit: Audit, kind: str | None, value) -> str:
         shown = [value_name(audit, "stage", v) for v in values]
     elif kind == "lead_source":
         shown = [value_name(audit, "channel", v) for v in values]
+    elif kind == "table":
+        shown = [audit.t(f"tables.{v}") for v in values]
+        return ", ".join(shown[:4]) + (f" (+{len(shown) - 4})" if len(shown) > 4 else "")
     elif kind == "call_item":
         shown = [audit.t(f"people.items.{v}") if audit.loc.has(f"people.items.{v}") else value_name(audit, "x", v)
                  for v in values]
@@ -269,7 +272,7 @@ def findings(audit: Audit, plan: Plan) -> None:
         columns=["detail_kind"]))
     audit.save_csv("findings_evidence", ev.assign(text=[evidence_line(audit, e) for e in ev.itertuples()])[
         ["finding_rank", "group", "id", "value", "norm", "score", "weight", "priority", "money_low", "money_high",
-         "money_timing", "money_assumption", "text"]])
+         "money_timing", "money_norm", "money_norm_basis", "money_assumption", "text"]])
     _money(audit, plan)
 
 
@@ -287,8 +290,9 @@ def _money(audit: Audit, plan: Plan) -> None:
     for r in priced.itertuples():
         when = audit.t(".text.one_off") if r.money_timing == "one_off" else audit.t(".text.per_year")
         warn = f" <em>{esc(audit.t('.text.money_capped'))}</em>" if r.money_capped else ""
+        basis = audit.t(f".text.priced_against.{r.money_norm_basis}", norm=_value_text(audit, r.money_norm, r.fmt))
         items.append(f"<li><strong>{esc(evidence_line(audit, r))}</strong>: {esc(audit.loc.money_range(r.money_low, r.money_high))} "
-                     f"{esc(when)} — {esc(audit.t(r.money_assumption))}{warn}</li>")
+                     f"{esc(when)}, {esc(basis)} — {esc(audit.t(r.money_assumption))}{warn}</li>")
     low, high = a.money_yearly
     audit.paragraph(".text.money_intro", money=audit.loc.money_range(low, high), n=int((priced["money_timing"] == "yearly").sum()))
     audit.show(f'<ul class="ak-problems">{"".join(items)}</ul>')
