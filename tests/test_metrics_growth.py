@@ -188,3 +188,10 @@ def test_demo_parts_add_up_to_the_change_to_the_cent():
     from auditkit.metrics.data_collection import dynamics
     dyn = dynamics(orders, "YS")
     assert np.allclose(dyn["revenue"], revenue.to_numpy(), rtol=0, atol=0.005)
+
+
+def test_a_client_missing_from_the_clients_table_has_no_segment(orders):
+    without_e = make_clients({k: v for k, v in SEGMENTS.items() if k != "E"})
+    bridge = g.revenue_bridge(orders, without_e)
+    assert parts(bridge, 2025, "segment")["amount"].to_dict() == pytest.approx(
+        {"new": 0, "reactivated": 0, "lost": 0, "volume": -60, "avg_check": 30, "other": -20})

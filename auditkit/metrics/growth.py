@@ -182,7 +182,8 @@ def revenue_bridge(orders: pd.DataFrame, clients: pd.DataFrame | None = None, by
             segment = pd.concat([segment, pd.Series([pd.NA], dtype="string")], ignore_index=True)
         codes, labels = pd.factorize(segment, sort=True, use_na_sentinel=False)
         labels = pd.Index(labels, dtype="string")
-        na_code = len(labels) - 1 if labels.isna().any() else -1
+        # without orders lacking a client there is nothing to add: any group will do
+        na_code = len(labels) - 1 if labels.isna().any() else 0
         scopes.append(("segment", codes[:len(names)].astype(np.int64), labels, na_code))
     frames = []
     for scope, codes, labels, extra in scopes:  # extra: the group of the orders without a client
@@ -197,34 +198,25 @@ def revenue_bridge(orders: pd.DataFrame, clients: pd.DataFrame | None = None, by
         rev0, rev1 = by_group(r0), by_group(r1)
         rev0[extra] += unattributed[pairs - 1]
         rev1[extra] += unattributed[pairs]
-        rows = []
-        for name in COMPONENTS:
+        segment_labels = labels.repeat(len(pairs)) if scope == "segment" else \
+            pd.array([pd.NA] * (g * len(pairs)), dtype="string")
+        for c, name in enumerate(COMPONENTS):
             members = group == _GROUP_OF[name]
-            if name == "other":  # only the clients with a return in one of the years
-                members &= (r0 != 0) | (r1 != 0)
             amount = by_group(parts[name])
-            if name == "other":
+            if name == "other":  # only the clients with a return in one of the years count
+                members &= (r0 != 0) | (r1 != 0)
                 amount[extra] += unattributed[pairs] - unattributed[pairs - 1]
-            rows.append({
-                "component": name,
-                "amount": amount,
-                "clients": by_group(members.astype(float)),
-                "orders_prev": by_group(np.where(members, n0, 0).astype(float)),
-                "orders": by_group(np.where(members, n1, 0).astype(float)),
-            })
-        for row in rows:
             frames.append(pd.DataFrame({
                 "pair": np.tile(np.arange(len(pairs)), g),
                 "seg": np.repeat(np.arange(g), len(pairs)),
                 "scope": scope,
-                "segment": labels.repeat(len(pairs)) if scope == "segment" else pd.array([pd.NA] * g * len(pairs),
-                                                                                          dtype="string"),
-                "component": row["component"],
-                "c": COMPONENTS.index(row["component"]),
-                "amount": row["amount"].ravel(),
-                "clients": row["clients"].ravel(),
-                "orders_prev": row["orders_prev"].ravel(),
-                "orders": row["orders"].ravel(),
+                "segment": segment_labels,
+                "component": name,
+                "c": c,
+                "amount": amount.ravel(),
+                "clients": by_group(members.astype(float)).ravel(),
+                "orders_prev": by_group(np.where(members, n0, 0).astype(float)).ravel(),
+                "orders": by_group(np.where(members, n1, 0).astype(float)).ravel(),
                 "revenue_prev": rev0.ravel(),
                 "revenue": rev1.ravel(),
             }))
