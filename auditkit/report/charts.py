@@ -592,3 +592,153 @@ def radar_gaps(labels: list[str], values, loc: Locale, title: str, as_is_label: 
     bx.grid(axis="y", visible=False)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig
+
+
+# --- revenue bridge ---------------------------------------------------------------------------------
+
+def _plain(text: str) -> str:
+    """Text shown as written: a '$' escaped, so that two of them never start matplotlib's mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def _signed_money(v: float, loc: Locale) -> str:
+    """'+RUB 40 mn', '−RUB 25 mn' (a true minus sign), '0'."""
+    if v is None or pd.isna(v):
+        return "—"
+    return ("+" if v > 0 else "−" if v < 0 else "") + loc.money_short(abs(v))
+
+
+def waterfall(start: float, steps: pd.Series, loc: Locale, title: str, ylabel: str, start_label: str,
+              end_label: str, ax=None, height: float = 3.3, colors: tuple[str, str, str] = (ACCENT, GOOD, BAD),
+              cut: bool | None = None):
+    """Waterfall (bridge) chart from `start` through the signed `steps` to end = start + Σ steps.
+
+    `steps`: amounts indexed by their translated names, in the order drawn. The start and end bars
+    stand on zero in colors[0]; each step floats from the running total, up in colors[1], down in
+    colors[2], joined by dotted connectors. Every bar carries its value (loc.money_short; steps
+    signed) above an up bar and below a down bar; the axis grows to hold the labels, and the labels
+    shrink (8 → 6.5 pt) until no two collide. Each name is wrapped at spaces to fit its bar's slot.
+    All texts are plain (a '$' is never mathtext).
+    `cut`: start the value axis above zero so that the steps fill most of the height, the start
+    and end bars carrying a white break mark; None (default) cuts when the steps would otherwise
+    use less than 40 % of the height.
+    Draws on `ax` (a new figure when None) and returns the Figure."""
+    if ax is None:
+        fig, ax = new(height)
+    fig = ax.figure
+    amounts = np.nan_to_num(steps.to_numpy(dtype=float))
+    levels = start + np.concatenate([[0.0], np.cumsum(amounts)])
+    end = float(levels[-1])
+    n = len(amounts) + 2
+    x = np.arange(n)
+    bottoms = np.r_[0.0, np.minimum(levels[:-1], levels[1:]), 0.0]
+    heights = np.r_[start, np.abs(amounts), end]
+    total_c, up_c, down_c = colors
+    bar_colors = [total_c] + [up_c if a >= 0 else down_c for a in amounts] + [total_c]
+    ax.bar(x, heights, bottom=bottoms, color=bar_colors, width=0.62, zorder=2)
+    tops = np.r_[levels, end]  # the level after each bar (start, each step, end)
+    for xi, level in zip(x[:-1], tops[:-1]):  # connectors at the running total
+        ax.plot([xi + 0.31, xi + 0.69], [level, level], color=NORM, linestyle=":", linewidth=0.9, zorder=1)
+    above = np.r_[True, amounts >= 0, True]
+    values = np.r_[start, amounts, end]
+    texts = []
+    for xi, b, h, up, v, k in zip(x, bottoms, heights, above, values, range(n)):
+        label = loc.money_short(v) if k in (0, n - 1) else _signed_money(v, loc)
+        texts.append(ax.annotate(_plain(label), (xi, b + h if up else b), textcoords="offset points",
+                                 xytext=(0, 3 if up else -4), ha="center", va="bottom" if up else "top",
+                                 fontsize=8, fontweight="bold" if k in (0, n - 1) else "normal", zorder=3))
+    ax.set_xticks(x)
+    ax.set_xlim(-0.6, n - 0.4)
+    money_axis(ax, loc)
+    ax.set_ylabel(_plain(ylabel))
+    ax.set_title(_plain(title))
+    ax.grid(axis="x", visible=False)
+    _fit_xticklabels(fig, ax, [_plain(s) for s in (start_label, *steps.index, end_label)])
+    lo, hi = min(0.0, float(np.min(levels))), max(float(np.max(levels)), 0.0)
+    span = float(np.ptp(levels))
+    if cut is None:
+        cut = lo == 0 and span > 0 and span < 0.4 * hi
+    if cut:  # the steps take ~60 % of the height; the floor is a round tick below them
+        floor = max(0.0, hi - span / 0.6)
+        step = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(floor, hi)
+        lo = float(step[step <= floor].max()) if (step <= floor).any() else floor
+    ax.set_ylim(lo, hi + (hi - lo) * 0.04 or 1)
+    _distinct_yticks(ax)
+    for size in (8, 7.5, 7, 6.5):
+        for t in texts:
+            t.set_fontsize(size)
+        _fit_texts(fig, ax, texts)
+        boxes = [t.get_window_extent() for t in texts]
+        if not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
+            break
+    _distinct_yticks(ax)  # again, in case the labels widened the axis
+    if cut:
+        _break_marks(ax, [x[0], x[-1]], 0.31)
+    return fig
+
+
+def _distinct_yticks(ax) -> None:
+    """Fewer y ticks until no two show the same text (money in k / mn rounds 1.00 and 1.05 mn alike)."""
+    formatter = ax.yaxis.get_major_formatter()
+    for bins in (6, 5, 4, 3, 2):
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]))
+        lo, hi = ax.get_ylim()
+        ticks = [t for t in ax.get_yticks() if lo <= t <= hi]
+        labels = [formatter(t, i) for i, t in enumerate(ticks)]
+        if len(set(labels)) == len(labels):
+            return
+
+
+def _break_marks(ax, xs, half_width: float) -> None:
+    """A white slanted band across the foot of the bars at `xs`, and a pair of slashes on the y axis,
+    to show that the value axis does not start at zero."""
+    lo, hi = ax.get_ylim()
+    y, h, tilt = lo + 0.05 * (hi - lo), 0.018 * (hi - lo), 0.02 * (hi - lo)
+    for xi in xs:
+        ax.add_patch(matplotlib.patches.Polygon(
+            [(xi - half_width - 0.02, y - tilt), (xi + half_width + 0.02, y + tilt),
+             (xi + half_width + 0.02, y + tilt + h), (xi - half_width - 0.02, y - tilt + h)],
+            closed=True, facecolor="white", edgecolor="none", zorder=2.5))
+    for dy in (0.0, 0.022):
+        ax.plot([-0.012, 0.012], [0.035 + dy, 0.055 + dy], transform=ax.transAxes, color=NORM, linewidth=1,
+                clip_on=False, zorder=4)
+
+
+def _fit_xticklabels(fig, ax, names: list[str], fontsize: float = 8.5, gap_px: float = 10) -> None:
+    """Category names under the bars, each wrapped at spaces into the fewest lines that keep it
+    inside its slot (the axes' width / the number of names, less `gap_px`); the font shrinks to 7 pt
+    when a single word is wider than its slot."""
+    ax.set_xticklabels(names, fontsize=fontsize)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    room = ax.get_window_extent().width / max(len(names), 1) - gap_px
+    size = fontsize
+    while True:
+        texts, fits = [], True
+        for label, name in zip(ax.get_xticklabels(), names):
+            label.set_fontsize(size)
+            for width in range(max(len(name), 1), 0, -1):
+                label.set_text(_wrap_words([name], width)[0])
+                if label.get_window_extent(renderer).width <= room:
+                    break
+            else:
+                fits = False
+            texts.append(label.get_text())
+        if fits or size <= 7:
+            ax.set_xticklabels(texts, fontsize=size)
+            return
+        size -= 0.5
+
+
+def _fit_texts(fig, ax, texts, rounds: int = 4) -> None:
+    """Widen the y limits until every text lies inside the axes (offsets in points move with the scale)."""
+    for _ in range(rounds):
+        fig.canvas.draw()
+        inv = ax.transData.inverted()
+        lo, hi = ax.get_ylim()
+        ys = [y for t in texts for y in inv.transform(t.get_window_extent().get_points())[:, 1]]
+        new_lo, new_hi = min(lo, min(ys)), max(hi, max(ys))
+        if new_lo >= lo and new_hi <= hi:
+            return
+        pad = (new_hi - new_lo) * 0.02
+        ax.set_ylim(new_lo - (pad if new_lo < lo else 0), new_hi + (pad if new_hi > hi else 0))
