@@ -191,22 +191,13 @@ def revenue_bridge(audit: Audit) -> None:
                    last=audit.loc.date(years["last_date"].max()), n=len(full))
         _record(audit, "full_years", len(full))
         return
-    wide = m.bridge_wide(bridge)
-    flags = bridge.drop_duplicates("year").set_index("year")["reactivation_known"]
-    wide["reactivation_known"] = wide["year"].map(flags).astype(bool)
+    wide = _wide(bridge)
     totals = wide[wide["scope"] == "total"].reset_index(drop=True)
     latest = totals.iloc[-1]
     previous = totals.iloc[-2] if len(totals) > 1 else None
     year, year_prev = int(latest["year"]), int(latest["year_prev"])
 
-    if previous is not None:
-        headline = _t(audit, "text.headline.compare", year=year, year_prev=year_prev,
-                      change=_change_phrase(audit, latest, "change"), prev=_change_phrase(audit, previous, "prev"))
-        body = _comparison(audit, latest, previous)
-    else:
-        headline = _t(audit, "text.headline.single", year=year, change=_change_phrase(audit, latest, "change"))
-        body = _composition(audit, latest)
-    audit.paragraph(f"{PREFIX}.text.summary", css="ak-finding", headline=_capital(headline), body=body)
+    audit.paragraph(f"{PREFIX}.text.summary", css="ak-finding", **_summary_parts(audit, latest, previous))
 
     fig = charts.waterfall(float(latest["revenue_prev"]), _steps(audit, latest), audit.loc,
                            _t(audit, "charts.bridge.title", year=year, year_prev=year_prev),
@@ -222,6 +213,43 @@ def revenue_bridge(audit: Audit) -> None:
     _record(audit, "full_years", int(years["full"].sum()))
     _record(audit, "latest_year", year)
     _record_pairs(audit, bridge, wide)
+
+
+def _summary_parts(audit: Audit, latest: pd.Series, previous: pd.Series | None) -> dict:
+    """{headline, body} of the sentence that says how and why revenue changed in the latest year."""
+    year, year_prev = int(latest["year"]), int(latest["year_prev"])
+    if previous is not None:
+        headline = _t(audit, "text.headline.compare", year=year, year_prev=year_prev,
+                      change=_change_phrase(audit, latest, "change"), prev=_change_phrase(audit, previous, "prev"))
+        body = _comparison(audit, latest, previous)
+    else:
+        headline = _t(audit, "text.headline.single", year=year, change=_change_phrase(audit, latest, "change"))
+        body = _composition(audit, latest)
+    return {"headline": _capital(headline), "body": body}
+
+
+def _wide(bridge: pd.DataFrame) -> pd.DataFrame:
+    """The bridge one row per year pair and scope, with whether returning clients could be told apart."""
+    wide = m.bridge_wide(bridge)
+    flags = bridge.drop_duplicates("year").set_index("year")["reactivation_known"]
+    wide["reactivation_known"] = wide["year"].map(flags).astype(bool)
+    return wide
+
+
+def growth_summary(audit: Audit, why: bool = True) -> str | None:
+    """The sentence of the revenue bridge (how revenue changed in the latest full year against the
+    year before, and with `why` the components that made the difference), for the executive
+    summary; None without a full year pair."""
+    orders = audit.data.tables.get("orders")
+    if orders is None:
+        return None
+    bridge = m.revenue_bridge(orders, audit.data.tables.get("clients"))
+    if bridge.empty:
+        return None
+    wide = _wide(bridge)
+    totals = wide[wide["scope"] == "total"].reset_index(drop=True)
+    parts = _summary_parts(audit, totals.iloc[-1], totals.iloc[-2] if len(totals) > 1 else None)
+    return _t(audit, "text.summary", **parts) if why else parts["headline"]
 
 
 def _capital(text: str) -> str:

@@ -15,16 +15,19 @@ import pandas as pd
 from auditkit.plan.actions import action_plan as plan_actions
 from auditkit.plan.assess import Assessment, assess as assess_plan
 from auditkit.plan.catalogue import by_id, groups
+from auditkit.plan.goals import topics_of
 from auditkit.plan.recommendations import by_parameter, label
 from auditkit.plan.scorecard import BLOCKS, block_stage_scores
 from auditkit.report import charts
 from auditkit.report.context import Audit, esc, section
+from auditkit.report.sections.growth import growth_summary
 from auditkit.report.sections.process import value_name
 from auditkit.stages import DATA_STAGES
 
 BODY_ACTIONS = 15  # actions shown in the report body; action_plan.xlsx holds them all
 FIRST_ACTIONS = 3  # actions for the next 30 days in the executive summary
 SUMMARY_FINDINGS = 5
+CONCLUSIONS = 4  # key conclusions in the summary: the growth sentence and the top findings
 
 
 @dataclass
@@ -163,7 +166,9 @@ def executive_summary(audit: Audit, plan: Plan) -> None:
         audit.paragraph(".summary.money", money=audit.loc.money_range(low, high), n=len(priced), share=share)
     if a.money_one_off[1]:
         audit.paragraph(".summary.one_off", money=audit.loc.money_range(*a.money_one_off))
-    audit.figure(_radar(audit, plan, height=2.4), css="ak-compact")
+    _conclusions(audit, plan, growth_summary(audit, why=False))
+    _answers(audit, plan, growth_summary(audit))
+    audit.figure(_radar(audit, plan, height=2.2), css="ak-compact")
     top = plan.findings.head(SUMMARY_FINDINGS)
     audit.table("summary_top_findings", top.assign(
         title=[finding_title(audit, f) for f in top.itertuples()],
@@ -181,6 +186,58 @@ def executive_summary(audit: Audit, plan: Plan) -> None:
         {"headline": "text", "owner_name": "text", "deadline_text": "text"},
         labels={"headline": audit.t(".columns.action"), "owner_name": audit.t(".columns.owner"),
                 "deadline_text": audit.t(".columns.deadline")}, css="ak-compact")
+
+
+def _first_evidence(audit: Audit, plan: Plan, group: str) -> str:
+    rows = plan.evidence[plan.evidence["group"] == group]
+    return evidence_line(audit, next(rows.itertuples())) if len(rows) else ""
+
+
+def _conclusions(audit: Audit, plan: Plan, growth: str | None) -> None:
+    """Three to five conclusions composed from the results: how revenue changed and why, then the
+    top findings with their first piece of evidence and their money."""
+    items = [growth] if growth else []
+    for f in plan.findings.head(CONCLUSIONS - len(items)).itertuples():
+        items.append(audit.t(".summary.conclusion_finding", title=finding_title(audit, f),
+                             evidence=_lower_first(_first_evidence(audit, plan, f.group)),
+                             money=_money_text(audit, f.money_low, f.money_high)))
+    if items:
+        audit.show(f'<h3 class="ak-subhead">{esc(audit.t(".summary.conclusions_title"))}</h3>'
+                   f'<ul class="ak-conclusions">{"".join(f"<li>{esc(i)}</li>" for i in items)}</ul>')
+
+
+def _answers(audit: Audit, plan: Plan, growth: str | None) -> None:
+    """Each goal of the parameters under its own words, answered from the results it is about."""
+    if not audit.params.goals:
+        return
+    blocks = []
+    for goal in audit.params.goals:
+        parts = []
+        about = topics_of(goal)
+        if "growth" in about:
+            parts.append(growth or audit.t(".summary.answer_growth_missing"))
+        stages = [s for s in about if s in DATA_STAGES]
+        if stages:
+            hits = plan.findings[plan.findings["stage"].isin(stages)].head(2)
+            parts += [audit.t(".summary.answer_finding", title=finding_title(audit, f), rank=f.rank,
+                              evidence=_lower_first(_first_evidence(audit, plan, f.group))) for f in hits.itertuples()]
+            if hits.empty:
+                parts.append(audit.t(".summary.answer_clear"))
+        if "plan" in about:
+            primary = int(plan.actions["primary"].sum())
+            low, high = plan.assessment.money_yearly
+            parts.append(audit.t(".summary.answer_plan", n=primary, money=audit.loc.money_range(low, high)) if high
+                         else audit.t(".summary.answer_plan_unpriced", n=primary))
+        if not parts and len(plan.findings):
+            parts.append(audit.t(".summary.answer_none", title=finding_title(audit, plan.findings.iloc[0])))
+        blocks.append(f'<dt>{esc(goal)}</dt><dd>{" ".join(esc(x) for x in parts)}</dd>')
+    audit.show(f'<h3 class="ak-subhead">{esc(audit.t(".summary.goals_title"))}</h3>'
+               f'<dl class="ak-goals">{"".join(blocks)}</dl>')
+
+
+def _lower_first(text: str) -> str:
+    """'Win rate…' → 'win rate…' inside a sentence (a name such as 'NPS' or 'Pavel' keeps its case)."""
+    return text[:1].lower() + text[1:] if text[:2].isalpha() and text[1:2].islower() else text
 
 
 def headline(action: str, limit: int = 110) -> str:

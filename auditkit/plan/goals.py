@@ -1,0 +1,31 @@
+"""What each of the client's audit goals is about (data/goals.yaml), so the summary answers it.
+
+A goal is about every topic whose words it contains (a word matches at the beginning of a word
+of the goal, ignoring case); a parameter file may name the topics itself (`about`). Topics are
+`growth`, the data stages (`auditkit.stages.DATA_STAGES`) and `plan`.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from auditkit.stages import DATA_STAGES
+
+
+@cache
+def topic_words() -> dict[str, tuple[str, ...]]:
+    raw = yaml.safe_load(resources.files("auditkit").joinpath("data/goals.yaml").read_text("utf-8"))["topics"]
+    unknown = set(raw) - {"growth", "plan", *DATA_STAGES}
+    if unknown:
+        raise ValueError(f"goals.yaml: unknown topics {sorted(unknown)}")
+    return {topic: tuple(w.lower() for w in spec["words"]) for topic, spec in raw.items()}
+
+
+def topics_of(goal: str) -> list[str]:
+    """The topics a goal's text is about, in the order of data/goals.yaml."""
+    text = goal.lower()
+    return [topic for topic, words in topic_words().items()
+            if any(re.search(r"(?<!\w)" + re.escape(w), text) for w in words)]
