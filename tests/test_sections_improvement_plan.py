@@ -111,3 +111,19 @@ def test_summary_headline_is_the_first_clause_and_short():
     assert stage.headline("Call the leads never contacted (for event leads: scan cards)") == "Call the leads never contacted"
     long = stage.headline("word " * 60)
     assert len(long) <= 110 and long.endswith("…")
+
+
+def test_a_table_sent_to_the_appendix_leaves_a_link_and_lands_under_its_section_title():
+    from auditkit.i18n import Locale
+    from auditkit.report import html
+    from auditkit.report.export import move_to_appendix
+
+    table = "<table><tr><td>1</td></tr></table>"
+    moved = html.to_appendix("scorecard", "Integral scorecard", table, "See the appendix")
+    # the notebook's HTML output may put the attributes in another order
+    moved = moved.replace('id="appendix-scorecard" data-title="Integral scorecard"',
+                          'data-title="Integral scorecard" id="appendix-scorecard"')
+    body, appendix = move_to_appendix(f"<h2>Scorecard</h2>{moved}<p>after</p>", Locale("en"))
+    assert table not in body and 'href="#appendix-scorecard"' in body and "<p>after</p>" in body
+    assert 'id="appendix-scorecard"' in appendix and "Integral scorecard" in appendix and table in appendix
+    assert move_to_appendix("<p>no tables</p>", Locale("en")) == ("<p>no tables</p>", "")

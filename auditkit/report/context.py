@@ -37,6 +37,7 @@ class Audit:
         self.run_dir = Path(run_dir) if run_dir else None
         self.metrics: dict[str, object] = {}
         self.results: dict[str, pd.DataFrame] = {}
+        self.section: str | None = None  # the section being shown (set by its heading)
         self.start = pd.Timestamp(params.period.start)
         self.end = pd.Timestamp(params.period.end) + pd.Timedelta(hours=23, minutes=59, seconds=59)
 
@@ -67,6 +68,7 @@ class Audit:
         self.show(html.stage_title(self.stage, self.t(".title"), self.t(".lead")))
 
     def heading(self, section: str) -> None:
+        self.section = section
         self.show(html.heading(f"{self.stage}-{section}", self.t(f".sections.{section}.title")))
 
     def paragraph(self, key: str, css: str = "", **values) -> None:
@@ -99,18 +101,23 @@ class Audit:
 
     def table(self, table_id: str, df: pd.DataFrame, formats: dict[str, str | Callable],
               labels: dict[str, str] | None = None, max_rows: int = 30, csv: pd.DataFrame | None = None,
-              css: str = "") -> None:
+              css: str = "", appendix: bool = False) -> None:
         """Show a table (columns in `formats`, in order) and save the full data (or `csv`) as CSV.
 
         `formats` maps a column to a format of `Locale.value` or a function value -> text;
-        headers are `columns.<column>` texts unless `labels` gives them."""
+        headers are `columns.<column>` texts unless `labels` gives them. `appendix`: the table goes
+        to the report's appendix of detailed tables, the section keeps a link to it."""
         self.save_csv(table_id, df if csv is None else csv)
         labels = labels or {}
         headers = [labels.get(c) or self.t(f"columns.{c}") for c in formats]
         more = ""
         if len(df) > max_rows:
             more = self.t("report.rows_shown", shown=max_rows, total=self.loc.number(len(df)), file=table_id + ".csv")
-        self.show(html.table(df, formats, headers, self.loc, max_rows, css, more))
+        table = html.table(df, formats, headers, self.loc, max_rows, css, more)
+        if appendix:
+            title = self.t(f".sections.{self.section}.title") if self.section else self.t(".title")
+            table = html.to_appendix(table_id, title, table, self.t("report.in_appendix"))
+        self.show(table)
 
     def figure(self, fig, caption_key: str | None = None, css: str = "", **values) -> None:
         """Embed a matplotlib figure as SVG (self-contained) and close it."""

@@ -65,6 +65,34 @@ def number_headings(body: str) -> tuple[str, list[tuple[int, str, str, str]]]:
     return HEADING.sub(repl, body), toc
 
 
+# attributes in any order: the notebook's HTML output may reorder them
+APPENDIX_BLOCK = re.compile(r'<div (?P<attrs>[^>]*class="ak-appendix-item"[^>]*)>'
+                            r'(?P<content>.*?</table>(?:<p class="ak-caption">.*?</p>)?)</div>', re.S)
+ATTRIBUTE = re.compile(r'(?P<name>[\w-]+)="(?P<value>[^"]*)"')
+
+
+def move_to_appendix(body: str, loc: Locale) -> tuple[str, str]:
+    """Take the tables sections sent to the appendix out of the body; return the body and the
+    appendix of detailed tables (each under its section's title, in report order; '' if none)."""
+    items = []
+
+    def take(m):
+        attrs = {a["name"]: a["value"] for a in ATTRIBUTE.finditer(m["attrs"])}
+        items.append((attrs["id"], attrs.get("data-title", ""), m["content"]))
+        return ""
+
+    body = APPENDIX_BLOCK.sub(take, body)
+    if not items:
+        return body, ""
+    parts = [f'<h1 class="ak-unnumbered" id="appendix-tables">{esc(loc.t("appendix.tables.title"))}</h1>']
+    last = None
+    for anchor, title, content in items:
+        head = f'<h3 class="ak-subhead">{title}</h3>' if title != last else ""
+        parts.append(f'<div class="ak-appendix-table" id="{anchor}">{head}{content}</div>')
+        last = title
+    return body, "".join(parts)
+
+
 def cover_html(params: AuditParams, loc: Locale, kind: str = "full") -> str:
     rows = [("report.cover.period", f"{loc.date(params.period.start)} — {loc.date(params.period.end)}"),
             ("report.cover.consultant", params.consultant or "—"),
@@ -83,8 +111,9 @@ def toc_html(entries, loc: Locale) -> str:
     return f'<nav class="ak-toc"><h1>{esc(loc.t("report.toc"))}</h1><ol>{items}</ol></nav>'
 
 
-def appendix_html(params: AuditParams, data: AuditData, loc: Locale) -> str:
-    """Data-quality appendix (missing tables, warnings, returns, notes) and the glossary."""
+def appendix_html(params: AuditParams, data: AuditData, loc: Locale, tables: str = "") -> str:
+    """Data-quality appendix (missing tables, warnings, returns, notes), the detailed tables the
+    sections sent there, and the glossary."""
     parts = [f'<h1 class="ak-unnumbered" id="appendix-data-quality">{esc(loc.t("appendix.data_quality.title"))}</h1>']
     missing = [f"<li><strong>{esc(loc.t(f'tables.{t}'))}</strong>: {esc(loc.t(f'tables_why.{t}'))}</li>"
                for t in data.missing]
@@ -100,6 +129,7 @@ def appendix_html(params: AuditParams, data: AuditData, loc: Locale) -> str:
     parts.append(f"<p>{esc(loc.t('appendix.data_quality.warnings', n=len(warnings)))}</p>")
     if warnings:
         parts.append(f"<ul class='ak-problems'>{''.join(warnings)}</ul>")
+    parts.append(tables)
     parts.append(f'<h1 class="ak-unnumbered" id="appendix-glossary">{esc(loc.t("appendix.glossary.title"))}</h1>')
     terms = {k.split(".")[1] for k in catalogue(FALLBACK) if k.startswith("glossary.")}
     entries = "".join(f"<dt>{esc(loc.t(f'glossary.{k}.term'))}</dt><dd>{esc(loc.t(f'glossary.{k}.definition'))}</dd>"
@@ -115,10 +145,12 @@ def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kin
     exporter = HTMLExporter(template_name="auditkit_report", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     css = (TEMPLATES / "auditkit_report" / "report.css").read_text(encoding="utf-8")
-    marker = "<!--ak-front-->"
+    marker, back = "<!--ak-front-->", "<!--ak-back-->"
     body, _ = exporter.from_notebook_node(merge_notebooks(notebooks), resources={"ak": {
         "lang": params.language, "title": loc.t(spec["title"], client=params.client), "css": css,
-        "front": marker, "back": appendix_html(params, data, loc) if spec["appendix"] else ""}})
+        "front": marker, "back": back}})
+    body, tables = move_to_appendix(body, loc)
+    body = body.replace(back, appendix_html(params, data, loc, tables) if spec["appendix"] else tables, 1)
     body, toc = number_headings(body)
     front = cover_html(params, loc, kind) + (toc_html(toc, loc) if spec["toc"] else "")
     return body.replace(marker, front, 1)

@@ -127,3 +127,14 @@ def figure(fig, caption: str = "", css: str = "") -> str:
     data = base64.b64encode(buf.getvalue().encode("utf-8")).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return f'<figure class="ak-figure {css}"><img alt="" src="data:image/svg+xml;base64,{data}"/>{cap}</figure>'
+
+
+APPENDIX_ITEM = "ak-appendix-item"
+
+
+def to_appendix(table_id: str, section_title: str, content: str, link_text: str) -> str:
+    """A link in the section to `content`, which the export moves to the appendix of detailed
+    tables under `section_title` (see auditkit.report.export.move_to_appendix)."""
+    anchor = f"appendix-{table_id}"
+    return (f'<p class="ak-caption ak-see-appendix"><a href="#{anchor}">{esc(link_text)}</a></p>'
+            f'<div class="{APPENDIX_ITEM}" id="{anchor}" data-title="{esc(section_title)}">{content}</div>')

@@ -280,9 +280,24 @@ def scorecard(audit: Audit, plan: Plan) -> None:
     grid.index = [audit.t(f"improvement_plan.block.{b}") for b in grid.index]
     grid.columns = [audit.t(f"improvement_plan.stage_name.{s}") for s in grid.columns]
     audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.heatmap.title"), cmap="RdYlGn", vmin=0, vmax=100))
-    audit.save_csv("scorecard", plan.scorecard[["id", "block", "stage", "source", "value", "norm", "score",
-                                                "weight", "coverage", "deviation", "priority", "group", "money_low",
-                                                "money"]])
+    sc = plan.scorecard
+    full = sc.assign(
+        block_name=[audit.t(f"improvement_plan.block.{b}") for b in sc["block"]],
+        parameter=[_measure_name(audit, i) if f != "answer" else by_id()[i].label(audit.params.language)
+                   for i, f in zip(sc["id"], sc["fmt"])],
+        as_is=[_value_text(audit, v, f) if a else "—" for v, f, a in zip(sc["value"], sc["fmt"], sc["assessed"])],
+        norm_text=[_value_text(audit, v, f) for v, f in zip(sc["norm"], sc["fmt"])],
+        stage_name=[audit.t(f"improvement_plan.stage_short.{s}") if s in DATA_STAGES else "—" for s in sc["stage"]],
+        evidence=[_section_title(audit, s) for s in sc["section"]]).sort_values(["block", "stage", "id"], kind="mergesort")
+    audit.table("scorecard", full, {"block_name": "text", "stage_name": "text", "parameter": "text", "as_is": "text",
+                                    "norm_text": "text", "score": "number", "weight": "number"},
+                labels={"block_name": audit.t(".columns.block"), "stage_name": audit.t(".columns.stage"),
+                        "parameter": audit.t(".columns.parameter"),
+                        "as_is": audit.t("report.kpi_head.as_is"), "norm_text": audit.t("report.kpi_head.norm"),
+                        "score": audit.t(".columns.score"), "weight": audit.t(".columns.weight")},
+                max_rows=len(full), csv=sc[["id", "block", "stage", "source", "value", "norm", "score", "weight",
+                                            "coverage", "deviation", "priority", "group", "money_low", "money"]],
+                css="ak-compact", appendix=True)
 
 
 @section("checklist", needs="checklist")
@@ -301,7 +316,7 @@ def checklist(audit: Audit, plan: Plan) -> None:
         label=[by_id()[i].label(audit.params.language) for i in short["id"]]),
         {"block_name": "text", "label": "text", "answer": "text", "note": "text"},
         labels={"block_name": audit.t(".columns.block"), "label": audit.t(".columns.question"),
-                "answer": audit.t(".columns.answer"), "note": audit.t(".columns.note")}, max_rows=60)
+                "answer": audit.t(".columns.answer"), "note": audit.t(".columns.note")}, max_rows=60, appendix=True)
 
 
 @section("findings")
