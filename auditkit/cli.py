@@ -68,8 +68,14 @@ def cmd_validate(args) -> int:
 
 
 def cmd_demo_data(args) -> int:
-    from auditkit.inputs.demo import write
+    if args.language == "en":
+        from auditkit.inputs.demo import write
+    else:
+        from functools import partial
 
+        from auditkit.inputs.demo_locale import write as write_localised
+
+        write = partial(write_localised, language=args.language)
     write(Path(args.out_dir))
     print(f"demo client written to {args.out_dir}")
     return 0
@@ -118,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.set_defaults(func=cmd_new_client)
     demo = sub.add_parser("demo-data", help="write the demo client's input tables")
     demo.add_argument("out_dir")
+    demo.add_argument("--language", choices=("en", "ru", "pl"), default="en",
+                      help="the client's own words (names, segments, notes) in this language; pl also in PLN")
     demo.set_defaults(func=cmd_demo_data)
     return parser
 
