@@ -1,14 +1,10 @@
 """Tests of the Stage 1 metrics (auditkit.metrics.data_collection)."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from auditkit.metrics import data_collection as dc
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 ORDER_OPTIONAL = {"quantity": "float64", "unit_price": "float64", "cost": "float64",
                   "product": "string", "category": "string", "manager_id": "string",
@@ -566,10 +562,10 @@ def test_abc_migration_odd_window_and_empty():
 # ----------------------------------------------------------------------------- real data
 
 @pytest.fixture(scope="module")
-def retail():
+def retail(shared_data):
     """Online Retail sample as orders: InvoiceNo → order_id, CustomerID → client_id,
     InvoiceDate → date, Quantity × UnitPrice → amount; lines without CustomerID dropped."""
-    raw = pd.read_excel(DATA / "online_retail" / "online_retail_sample40k.xlsx")
+    raw = pd.read_excel(shared_data("online_retail") / "online_retail_sample40k.xlsx")
     raw = raw.dropna(subset=["CustomerID"])
     return make_orders(pd.DataFrame({
         "order_id": raw["InvoiceNo"].astype(str),
