@@ -6,6 +6,7 @@ from auditkit.cli import main
 from helpers import write
 
 
+@pytest.mark.e2e  # runs the notebooks and exports the PDF
 def test_cli_run_prints_report_paths_last_and_fails_on_a_broken_client(tiny_client, tmp_path, capsys):
     out = tmp_path / "o"
     assert main(["run", str(tiny_client), "--output", str(out)]) == 0

@@ -9,6 +9,8 @@ import pytest
 from auditkit.runner import run_client
 from helpers import REPO
 
+pytestmark = pytest.mark.e2e  # whole audits of the example clients, PDF included
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, shared_data):

@@ -9,6 +9,8 @@ import pytest
 from auditkit.runner import NOTEBOOKS_DIR, run_batch, run_client
 from helpers import write
 
+pytestmark = pytest.mark.e2e  # every test here executes notebooks and exports the PDF
+
 
 @pytest.fixture
 def notebooks_with_a_failing_stage(tmp_path):

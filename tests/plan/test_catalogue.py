@@ -59,6 +59,7 @@ def _number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
+@pytest.mark.e2e  # the demo client's whole audit
 def test_every_metric_source_and_money_input_exists_in_the_demo(demo):
     metrics, *_ = demo
     for e in entries():
@@ -69,6 +70,7 @@ def test_every_metric_source_and_money_input_exists_in_the_demo(demo):
             assert _number(metrics.get(metric_id)), (e.id, argument, metric_id)
 
 
+@pytest.mark.e2e  # the demo client's whole audit
 def test_the_demo_measures_the_planted_problems_where_they_are(demo):
     metrics, *_ = demo
     assert metrics["process.bottleneck"] == "proposal"
@@ -79,6 +81,7 @@ def test_the_demo_measures_the_planted_problems_where_they_are(demo):
     assert metrics["people.call_item_min"] == pytest.approx(metrics["people.call_item.objection_handling"])
 
 
+@pytest.mark.e2e  # the demo client's whole audit
 def test_planted_problems_are_among_the_top_10_findings_with_plausible_money(demo):
     metrics, findings, _ = demo
     rank = {f["id"]: int(f["rank"]) for f in findings}
@@ -99,6 +102,7 @@ def test_every_metric_parameter_has_a_recommendation():
     assert not sorted(set(recs) - known)  # no recommendation for a parameter that does not exist
 
 
+@pytest.mark.e2e  # the demo client's whole audit
 def test_every_parameter_points_to_a_section_of_the_demo_report(demo):
     *_, html = demo
     for e in entries():

@@ -187,6 +187,7 @@ def orders_and_deals_client(tmp_path: Path) -> Path:
     """)
 
 
+@pytest.mark.e2e  # stage notebooks in a kernel, and the PDF
 def test_notebooks_run_on_a_client_with_only_orders_and_deals(orders_and_deals_client, tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()

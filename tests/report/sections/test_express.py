@@ -156,6 +156,7 @@ def test_notebooks_are_not_stages_and_the_form_cell_is_tagged():
 
 
 # --------------------------------------------------------------------------- end to end
+@pytest.mark.e2e  # the express notebook in a kernel, and the PDF
 def test_cli_express_on_the_demo_writes_html_and_pdf(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["express", str(REPO / "params" / "demo.yaml"), "--output", str(out)]) == 0
@@ -183,6 +184,7 @@ def test_cli_express_on_the_demo_writes_html_and_pdf(tmp_path, capsys):
     assert wins["priority"].is_monotonic_decreasing and len(wins) == metrics["express.quick_wins"]
 
 
+@pytest.mark.e2e  # the express notebook in a kernel, and the PDF
 def test_express_needs_only_the_checklist_and_speaks_polish(tmp_path):
     write(tmp_path / "data" / "checklist.csv", "parameter_id,answer,note\nplan_method_defined,no,<script>x</script>\n"
                                                "proc_after_sales,partly,\nres_email_integrated,2,\n")

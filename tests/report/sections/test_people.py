@@ -213,6 +213,7 @@ def _notebooks(tmp_path: Path, names=("03_people", "04_technology")) -> Path:
     return folder
 
 
+@pytest.mark.e2e  # stage notebooks in a kernel, and the PDF
 def test_stage_notebooks_run_on_a_client_with_only_orders_and_deals(tmp_path):
     data = tmp_path / "data"
     write(data / "orders.csv", """
@@ -241,6 +242,7 @@ def test_stage_notebooks_run_on_a_client_with_only_orders_and_deals(tmp_path):
         assert leak not in html, leak
 
 
+@pytest.mark.e2e  # the whole audit in a kernel, and the PDF
 def test_anonymised_run_shows_no_manager_name(team_client, tmp_path):
     """anonymise_managers: true → codes M01, M02… everywhere in the client report and results."""
     text = team_client.read_text().replace("data_dir: ../data", "data_dir: ../data\nanonymise_managers: true")
