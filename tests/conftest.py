@@ -1,38 +1,25 @@
-"""Shared fixtures: paths to the repo, the shared real data sets, and a tiny valid client."""
+"""Shared fixtures: a tiny valid client and the shared real data sets (plain helpers: helpers.py)."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from auditkit.inputs.read import load_inputs
-from auditkit.inputs.params import load_params
-from auditkit.report.context import Audit
+pytest.register_assert_rewrite("helpers")  # its asserts (run_sections) explain themselves as in a test
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+from helpers import SHARED_DATA, write  # noqa: E402
 
 
-def run_sections(params_path: Path, run_dir: Path | None, stage_module, sections) -> Audit:
-    """Run section functions of a stage module through a real Audit (outside a kernel); returns
-    the audit with `shown` = the HTML it displayed, besides its metrics and results."""
-    params = load_params(params_path)
-    data = load_inputs(params)
-    assert not data.errors, data.errors[:3]
-    audit = Audit(stage_module.__name__.rsplit(".", 1)[-1], params, data, run_dir=run_dir)
-    shown: list[str] = []
-    audit.show = shown.append
-    for section in sections:
-        getattr(stage_module, section)(audit)
-    audit.shown = "\n".join(shown)
-    return audit
-
-
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding=encoding)
-    return path
+@pytest.fixture(scope="session")
+def shared_data():
+    """A real data set of ../shared/data by folder name: `shared_data("maven_crm")` is its folder.
+    The test is skipped, saying so, when the folder is absent: the exports are not in the repo."""
+    def dataset(name: str) -> Path:
+        folder = SHARED_DATA / name
+        if not folder.is_dir():
+            pytest.skip(f"../shared/data/{name} not found: the real exports live beside the repo in shared/data")
+        return folder
+    return dataset
 
 
 @pytest.fixture

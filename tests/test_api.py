@@ -5,7 +5,7 @@ import sys
 import pytest
 
 import auditkit
-from conftest import REPO
+from helpers import REPO
 
 
 def test_every_public_name_resolves():

@@ -6,9 +6,10 @@ import shutil
 import nbformat
 import pytest
 
-from auditkit.cli import main
 from auditkit.runner import NOTEBOOKS_DIR, run_batch, run_client
-from conftest import write
+from helpers import write
+
+pytestmark = pytest.mark.e2e  # every test here executes notebooks and exports the PDF
 
 
 @pytest.fixture
@@ -65,14 +66,3 @@ def test_batch_keeps_going_and_names_stage_and_cell(tiny_client, tmp_path, noteb
     assert not (out / "broken-inputs").exists()  # nothing written for invalid inputs
     assert (out / "tiny-trading" / "latest").resolve() == first.run_dir.resolve()
     assert (first.run_dir / "report.pdf").is_file()
-
-
-def test_cli_run_prints_report_paths_last_and_fails_on_a_broken_client(tiny_client, tmp_path, capsys):
-    out = tmp_path / "o"
-    assert main(["run", str(tiny_client), "--output", str(out)]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[-2].endswith("report.html") and lines[-1].endswith("report.pdf")
-    assert main(["validate", str(tiny_client)]) == 0
-    write(tiny_client.parent.parent / "data" / "orders.csv", "order_id,client_id,date,amount\nO1,C1,2024-01-01,-x\n")
-    assert main(["validate", str(tiny_client)]) == 1
-    assert 'orders.csv, row(s) 2, column "amount"' in capsys.readouterr().out

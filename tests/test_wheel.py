@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 
 SKIP_AT_ROOT = {".git", ".venv", "build", "dist", "data", "outputs", ".pytest_cache"}
 SKIP_ANYWHERE = ("__pycache__", ".ipynb_checkpoints", "*.egg-info")

@@ -11,8 +11,8 @@ import pytest
 
 from auditkit.runner import NOTEBOOKS_DIR, run_client
 from auditkit.report.sections import people as stage
-from conftest import run_sections as run_stage_sections
-from conftest import REPO, write
+from helpers import run_sections as run_stage_sections
+from helpers import REPO, write
 
 SECTIONS = ("scorecard", "activity", "call_quality", "mystery_shopper", "assessment", "structure")
 NAMES = ("Alice Smith", "Bob Jones", "Carol Head")
@@ -213,6 +213,7 @@ def _notebooks(tmp_path: Path, names=("03_people", "04_technology")) -> Path:
     return folder
 
 
+@pytest.mark.e2e  # stage notebooks in a kernel, and the PDF
 def test_stage_notebooks_run_on_a_client_with_only_orders_and_deals(tmp_path):
     data = tmp_path / "data"
     write(data / "orders.csv", """
@@ -241,6 +242,7 @@ def test_stage_notebooks_run_on_a_client_with_only_orders_and_deals(tmp_path):
         assert leak not in html, leak
 
 
+@pytest.mark.e2e  # the whole audit in a kernel, and the PDF
 def test_anonymised_run_shows_no_manager_name(team_client, tmp_path):
     """anonymise_managers: true → codes M01, M02… everywhere in the client report and results."""
     text = team_client.read_text().replace("data_dir: ../data", "data_dir: ../data\nanonymise_managers: true")
@@ -257,11 +259,11 @@ def test_anonymised_run_shows_no_manager_name(team_client, tmp_path):
     assert "M02" in html  # the under-logging manager, by code
 
 
-@pytest.mark.skipif(not (REPO.parent / "shared" / "data" / "maven_crm").is_dir(), reason="shared data not present")
-def test_sections_run_on_the_real_maven_crm_export(tmp_path):
+def test_sections_run_on_the_real_maven_crm_export(tmp_path, shared_data):
     """Deals and the sales-team register of a real CRM export, nothing else."""
     from auditkit.report.sections import technology
 
+    shared_data("maven_crm")  # read by the example's parameter file
     params = REPO / "params" / "examples" / "maven_crm.yaml"
     people = run_sections(params, tmp_path / "run")
     m = people.metrics

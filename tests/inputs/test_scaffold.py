@@ -13,7 +13,7 @@ from auditkit.inputs.contracts import contracts
 from auditkit.inputs.read import load_inputs
 from auditkit.inputs.params import TABLE_NAMES, AuditParams, Norms, TableSource, load_params
 from auditkit.inputs.scaffold import TEMPLATE_NAME, column_hints, explanation, new_client
-from conftest import REPO, write
+from helpers import REPO, write
 
 TEXTS = yaml.safe_load((REPO / "auditkit" / "data" / "scaffold.yaml").read_text("utf-8"))
 

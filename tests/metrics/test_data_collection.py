@@ -1,37 +1,11 @@
 """Tests of the Stage 1 metrics (auditkit.metrics.data_collection)."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from auditkit.metrics import data_collection as dc
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-ORDER_OPTIONAL = {"quantity": "float64", "unit_price": "float64", "cost": "float64",
-                  "product": "string", "category": "string", "manager_id": "string",
-                  "channel": "string"}
-
-
-def make_orders(rows, columns=("order_id", "client_id", "date", "amount")):
-    """Orders as the platform delivers them: every contract column, absent optional ones all-NA."""
-    df = pd.DataFrame(rows, columns=list(columns))
-    df["date"] = pd.to_datetime(df["date"], format="ISO8601").astype("datetime64[ns]")
-    df["amount"] = df["amount"].astype(float)
-    for col in ("order_id", "client_id"):
-        df[col] = df[col].astype("string")
-    for col, dtype in ORDER_OPTIONAL.items():
-        df[col] = df[col].astype(dtype) if col in df else pd.Series(np.nan, index=df.index,
-                                                                      dtype=dtype)
-    return df
-
-
-def make_clients(mapping, column="segment"):
-    return pd.DataFrame({"client_id": list(mapping),
-                         column: list(mapping.values())}).astype("string")
-
+from helpers import make_clients, make_orders
 
 def ts(text):
     return pd.Timestamp(text)
@@ -566,10 +540,10 @@ def test_abc_migration_odd_window_and_empty():
 # ----------------------------------------------------------------------------- real data
 
 @pytest.fixture(scope="module")
-def retail():
+def retail(shared_data):
     """Online Retail sample as orders: InvoiceNo → order_id, CustomerID → client_id,
     InvoiceDate → date, Quantity × UnitPrice → amount; lines without CustomerID dropped."""
-    raw = pd.read_excel(DATA / "online_retail" / "online_retail_sample40k.xlsx")
+    raw = pd.read_excel(shared_data("online_retail") / "online_retail_sample40k.xlsx")
     raw = raw.dropna(subset=["CustomerID"])
     return make_orders(pd.DataFrame({
         "order_id": raw["InvoiceNo"].astype(str),

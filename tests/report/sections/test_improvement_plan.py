@@ -11,7 +11,7 @@ from auditkit.inputs.read import load_inputs
 from auditkit.inputs.params import load_params
 from auditkit.report.context import Audit
 from auditkit.report.sections import improvement_plan as stage
-from conftest import write
+from helpers import write
 
 
 def _audit(params_path, run_dir, metrics=None):

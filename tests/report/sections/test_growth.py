@@ -12,7 +12,7 @@ import yaml
 
 from auditkit.metrics import growth as m
 from auditkit.report.sections import growth as stage
-from conftest import REPO, run_sections, write
+from helpers import REPO, run_sections, write
 
 # As tests/test_metrics_growth.py, without the orders lacking a client (the platform requires one):
 # 2025 against 2024: new D 250, returning F 120, lost C −150, volume +40, check +130, other G +40.

@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +15,8 @@ import pytest
 import yaml
 
 from auditkit.inputs import demo
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 CONTRACTS = yaml.safe_load((REPO / "auditkit" / "data" / "contracts.yaml").read_text("utf-8"))
 SEEDS = [demo.DEFAULT_SEED, 7]  # the planted problems must not depend on one lucky seed
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from auditkit.metrics import process as p
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 S, D, F = "string", "datetime64[ns]", "float64"
 DEALS = {
@@ -617,8 +614,8 @@ def test_revenue_new_vs_existing(orders):
 
 
 @pytest.fixture(scope="module")
-def maven() -> tuple[pd.DataFrame, pd.DataFrame]:
-    raw = pd.read_csv(DATA / "maven_crm" / "sales_pipeline.csv", parse_dates=["engage_date", "close_date"])
+def maven(shared_data) -> tuple[pd.DataFrame, pd.DataFrame]:
+    raw = pd.read_csv(shared_data("maven_crm") / "sales_pipeline.csv", parse_dates=["engage_date", "close_date"])
     status = {"Won": "won", "Lost": "lost", "Engaging": "open", "Prospecting": "open"}
     mapped = raw.rename(columns={
         "opportunity_id": "deal_id", "sales_agent": "manager_id", "account": "client_id",
@@ -656,8 +653,8 @@ def test_maven_open_pipeline_by_manager(maven):
 
 
 @pytest.fixture(scope="module")
-def olist() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    folder = DATA / "olist_funnel"
+def olist(shared_data) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    folder = shared_data("olist_funnel")
     mql = pd.read_csv(folder / "olist_marketing_qualified_leads_dataset.csv")
     mql["first_contact_date"] = pd.to_datetime(mql["first_contact_date"], format="%d-%m-%Y")
     closed = pd.read_csv(folder / "olist_closed_deals_dataset.csv")

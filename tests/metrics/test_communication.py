@@ -1,14 +1,10 @@
 """Tests of Stage 5 metrics (auditkit.metrics.communication)."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from auditkit.metrics import communication as c
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def s(values):
@@ -134,8 +130,8 @@ def test_lead_time_to_win_not_available(leads, deals):
     assert c.lead_time_to_win(leads, deals.assign(closed_at=pd.NaT)) is None
 
 
-def test_lead_time_to_win_on_olist_funnel():
-    folder = DATA / "olist_funnel"
+def test_lead_time_to_win_on_olist_funnel(shared_data):
+    folder = shared_data("olist_funnel")
     mql = pd.read_csv(folder / "olist_marketing_qualified_leads_dataset.csv", dtype=str)
     won = pd.read_csv(folder / "olist_closed_deals_dataset.csv", dtype=str)
     mql["first_contact"] = pd.to_datetime(mql["first_contact_date"], format="%d-%m-%Y")

@@ -8,8 +8,7 @@ import pytest
 
 import auditkit
 from auditkit.metrics import growth as g
-from conftest import REPO
-from test_metrics_data_collection import make_clients, make_orders
+from helpers import REPO, make_clients, make_orders
 
 # 2023 starts on 10 Jan (full), 2025 ends with an order of 2026-01-15 (full), 2026 is partial.
 #   A Retail    existing, orders more often: 2024 2 × 100, 2025 3 × 100 → volume +100, check 0

@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from auditkit.inputs.anonymise import manager_codes
 from auditkit.metrics import people as P
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-CONTRACTS = yaml.safe_load(
-    (Path(__file__).resolve().parents[1] / "auditkit" / "data" / "contracts.yaml").read_text()
-)
-_DTYPES = {"date": "datetime64[ns]", "period": "datetime64[ns]", "money": "float64",
-           "number": "float64", "int": "float64", "bool": "boolean"}
+from helpers import contract_frame
 
 START, END = "2024-01-01", "2024-01-31"
-
-
-def contract_frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    """A table as the metrics receive it: every contract column, contract dtypes, optional
-    columns not given all-NA; extra (checklist item) columns kept as float64."""
-    columns = CONTRACTS[table]["columns"]
-    raw = pd.DataFrame(rows)
-    out = pd.DataFrame(index=raw.index)
-    for name, spec in columns.items():
-        values = raw[name] if name in raw.columns else pd.Series(None, index=raw.index, dtype="object")
-        out[name] = values.astype(_DTYPES.get(spec["type"], "str"))
-    for name in raw.columns.difference(list(columns)):
-        out[name] = raw[name].astype("float64")
-    return out
 
 
 # --------------------------------------------------------------------------- calendar
@@ -445,9 +422,9 @@ def test_manager_codes():
 
 
 @pytest.fixture(scope="module")
-def maven():
-    pipeline = pd.read_csv(DATA / "maven_crm" / "sales_pipeline.csv")
-    teams = pd.read_csv(DATA / "maven_crm" / "sales_teams.csv")
+def maven(shared_data):
+    pipeline = pd.read_csv(shared_data("maven_crm") / "sales_pipeline.csv")
+    teams = pd.read_csv(shared_data("maven_crm") / "sales_teams.csv")
     status = {"Won": "won", "Lost": "lost", "Engaging": "open", "Prospecting": "open"}
     deals = contract_frame(
         "deals",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_metrics_people import DATA, contract_frame
 
 from auditkit.metrics import technology as T
+from helpers import contract_frame
 
 START, END = "2024-01-01", "2024-01-31"
 
@@ -137,8 +137,8 @@ def test_crm_discipline_missing_inputs(deals, activities):
     assert empty.per_manager.empty and empty.overall["deals"] == 0 and np.isnan(empty.overall["share_with_amount"])
 
 
-def test_crm_discipline_maven():
-    pipeline = pd.read_csv(DATA / "maven_crm" / "sales_pipeline.csv")
+def test_crm_discipline_maven(shared_data):
+    pipeline = pd.read_csv(shared_data("maven_crm") / "sales_pipeline.csv")
     status = {"Won": "won", "Lost": "lost", "Engaging": "open", "Prospecting": "open"}
     deals = contract_frame(
         "deals",

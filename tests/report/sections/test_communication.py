@@ -11,8 +11,8 @@ import pytest
 
 from auditkit.runner import NOTEBOOKS_DIR, run_client
 from auditkit.report.sections import communication as stage
-from conftest import run_sections as run_stage_sections
-from conftest import REPO, SHARED_DATA, write
+from helpers import run_sections as run_stage_sections
+from helpers import REPO, write
 
 SECTIONS = ("lead_response", "handover", "nps", "csat", "reasons", "rhythm")
 
@@ -187,6 +187,7 @@ def orders_and_deals_client(tmp_path: Path) -> Path:
     """)
 
 
+@pytest.mark.e2e  # stage notebooks in a kernel, and the PDF
 def test_notebooks_run_on_a_client_with_only_orders_and_deals(orders_and_deals_client, tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()
@@ -202,15 +203,12 @@ def test_notebooks_run_on_a_client_with_only_orders_and_deals(orders_and_deals_c
     assert metrics["communication.won_deals"] == 2
 
 
-OLIST = SHARED_DATA / "olist_funnel"
-
-
-@pytest.mark.skipif(not OLIST.is_dir(), reason="shared real data not available")
-def test_olist_time_to_close_from_the_real_export(tmp_path):
+def test_olist_time_to_close_from_the_real_export(tmp_path, shared_data):
+    olist = shared_data("olist_funnel")
     audit = run_sections(REPO / "params" / "examples" / "olist_funnel.yaml", tmp_path / "run")
     got = audit.metrics
-    mql = pd.read_csv(OLIST / "olist_marketing_qualified_leads_dataset.csv")
-    won = pd.read_csv(OLIST / "olist_closed_deals_dataset.csv")
+    mql = pd.read_csv(olist / "olist_marketing_qualified_leads_dataset.csv")
+    won = pd.read_csv(olist / "olist_closed_deals_dataset.csv")
     both = mql.merge(won, on="mql_id")
     days = (pd.to_datetime(both["won_date"], format="%d-%m-%Y %H:%M")
             - pd.to_datetime(both["first_contact_date"], format="%d-%m-%Y")) / pd.Timedelta(days=1)

@@ -1,4 +1,4 @@
-"""Stage 4 report sections on the hand-made client of test_sections_people (every number computed
+"""Stage 4 report sections on the hand-made client of test_people.py (every number computed
 by hand), on a client without the stage's tables, and on the demo client's planted problems."""
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from auditkit.report.sections import technology as stage
-from conftest import REPO
-from conftest import run_sections
-from test_sections_people import team_client  # noqa: F401 (fixture)
+from helpers import REPO
+from helpers import run_sections
+from .test_people import team_client  # noqa: F401 (fixture)
 
 SECTIONS = ("completeness", "follow_up", "stage_history", "automation")
 

@@ -5,7 +5,7 @@ import pytest
 from auditkit.inputs.read import load_inputs
 from auditkit.inputs.params import load_params
 from auditkit.inputs.validation import describe, validate
-from conftest import write
+from helpers import write
 
 
 def _load(params_path):

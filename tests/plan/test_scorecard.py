@@ -3,7 +3,6 @@
 import math
 import random
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,8 +11,9 @@ import yaml
 
 from auditkit.inputs.checklist import answer_scores, load_checklist
 from auditkit.plan import scorecard as sc
+from helpers import REPO
 
-CHECKLIST_PATH = Path(__file__).resolve().parents[1] / "auditkit" / "data" / "checklist.yaml"
+CHECKLIST_PATH = REPO / "auditkit" / "data" / "checklist.yaml"
 
 
 def metric(pid, norm, direction="higher_better", scoring=None, floor=None, weight=1.0,

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,7 +16,6 @@ from auditkit.metrics.ltv import (
     rfm_summary,
 )
 
-CDNOW = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow"
 CALIBRATION_END = "1997-09-30"
 SUMMARY_COLS = ["frequency", "recency", "T", "monetary_value"]
 PUBLISHED_BGNBD = BGNBDParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -26,10 +23,10 @@ PUBLISHED_GG = GammaGammaParams(p=6.25, q=3.74, v=15.44)
 
 
 @pytest.fixture(scope="module")
-def cdnow_sample() -> pd.DataFrame:
+def cdnow_sample(shared_data) -> pd.DataFrame:
     # customer id in the master file, id in the sample (= ID of the summaries), date, CDs, dollars
     tx = pd.read_csv(
-        CDNOW / "CDNOW_sample.txt", sep=r"\s+", header=None,
+        shared_data("cdnow") / "CDNOW_sample.txt", sep=r"\s+", header=None,
         names=["master_id", "ID", "date", "cds", "value"], dtype={"date": str},
     )
     tx["date"] = pd.to_datetime(tx["date"], format="%Y%m%d")
@@ -37,13 +34,13 @@ def cdnow_sample() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def cdnow_summary() -> pd.DataFrame:
-    return pd.read_csv(CDNOW / "cdnow_customers_summary.csv", index_col="ID")
+def cdnow_summary(shared_data) -> pd.DataFrame:
+    return pd.read_csv(shared_data("cdnow") / "cdnow_customers_summary.csv", index_col="ID")
 
 
 @pytest.fixture(scope="module")
-def cdnow_with_tx() -> pd.DataFrame:
-    return pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv", index_col="ID")
+def cdnow_with_tx(shared_data) -> pd.DataFrame:
+    return pd.read_csv(shared_data("cdnow") / "cdnow_customers_summary_with_transactions.csv", index_col="ID")
 
 
 def hand_transactions() -> pd.DataFrame:

@@ -10,8 +10,8 @@ import pytest
 
 from auditkit.inputs.params import load_params
 from auditkit.report.sections import process as stage
-from conftest import REPO, SHARED_DATA, write
-from conftest import run_sections
+from helpers import REPO, write
+from helpers import run_sections
 
 SECTIONS = ("acquisition", "cac", "win_rate", "pipeline", "stages", "cycle", "lost_reasons", "velocity",
             "after_sales", "relationship")
@@ -194,16 +194,12 @@ def test_planted_problems_of_the_demo_client(tmp_path):
     assert got["process.cac.marketplace"] > got["process.average_won_deal"]
 
 
-OLIST = SHARED_DATA / "olist_funnel"
-MAVEN = SHARED_DATA / "maven_crm"
-
-
-@pytest.mark.skipif(not OLIST.is_dir(), reason="shared real data not available")
-def test_olist_conversion_by_origin_from_the_real_export(tmp_path):
+def test_olist_conversion_by_origin_from_the_real_export(tmp_path, shared_data):
+    olist = shared_data("olist_funnel")
     audit = run(REPO / "params" / "examples" / "olist_funnel.yaml", tmp_path / "run")
     got = audit.metrics
-    mql = pd.read_csv(OLIST / "olist_marketing_qualified_leads_dataset.csv")
-    won = set(pd.read_csv(OLIST / "olist_closed_deals_dataset.csv")["mql_id"])
+    mql = pd.read_csv(olist / "olist_marketing_qualified_leads_dataset.csv")
+    won = set(pd.read_csv(olist / "olist_closed_deals_dataset.csv")["mql_id"])
     mql["won"] = mql["mql_id"].isin(won)
     rate = mql.assign(origin=mql["origin"].fillna("unknown")).groupby("origin")["won"].mean()
     assert got["process.leads"] == len(mql) == 8000
@@ -216,19 +212,19 @@ def test_olist_conversion_by_origin_from_the_real_export(tmp_path):
     assert "cannot be measured" in audit.shown
 
 
-def _maven_truth():
-    p = pd.read_csv(MAVEN / "sales_pipeline.csv", parse_dates=["engage_date", "close_date"])
-    teams = pd.read_csv(MAVEN / "sales_teams.csv")
+def _maven_truth(maven):
+    p = pd.read_csv(maven / "sales_pipeline.csv", parse_dates=["engage_date", "close_date"])
+    teams = pd.read_csv(maven / "sales_teams.csv")
     return p, teams
 
 
-@pytest.mark.skipif(not MAVEN.is_dir(), reason="shared real data not available")
-def test_maven_win_rate_cycle_pipeline_from_the_real_export(tmp_path):
+def test_maven_win_rate_cycle_pipeline_from_the_real_export(tmp_path, shared_data):
+    maven = shared_data("maven_crm")
     params_path = REPO / "params" / "examples" / "maven_crm.yaml"
     params = load_params(params_path)
     audit = run(params_path, tmp_path / "run", ["win_rate", "pipeline", "cycle", "velocity"])
     got = audit.metrics
-    p, teams = _maven_truth()
+    p, teams = _maven_truth(maven)
     start, end = pd.Timestamp(params.period.start), pd.Timestamp(params.period.end)
     closed = p[p["deal_stage"].isin(["Won", "Lost"]) & p["close_date"].between(start, end)]
     won = closed[closed["deal_stage"] == "Won"]

@@ -4,7 +4,7 @@ import pytest
 
 from auditkit.errors import AuditkitError, ParamsError, did_you_mean
 from auditkit.inputs.params import load_params
-from conftest import REPO, write
+from helpers import REPO, write
 
 
 def test_demo_params_load_and_resolve_data_dir():
