@@ -5,10 +5,11 @@ ABC, XYZ and ABC migration. Money is in the currency of the input; shares, rates
 fractions (0.25 = 25 %).
 
 Conventions shared by every function:
-- Orders arrive line by line and are netted per order by `order_totals`. An order *counts* (order
-  counts, active and new clients, lifetimes) when its net amount is > 0; orders with a net amount
-  ≤ 0 are return-only documents. Revenue is the net sum of all orders, returns included, dated at
-  the document date.
+- Orders arrive line by line and are netted per order by `order_totals` (auditkit.metrics._common,
+  the netting of every stage). An order *counts* (order counts, active and new clients,
+  lifetimes) when its net amount is > 0; orders with a net amount ≤ 0 are return-only documents.
+  Revenue is the net sum of all orders, returns included, dated at the order's date (its
+  earliest line), so a return line dated later still reduces the order's own period.
 - Periods: freq "MS" (month), "QS" (calendar quarter) or "YS" (year), labelled by their first day
   (datetime64[ns]).
 - Window [start, end]: orders dated start ≤ date < end + 1 day (the end day is included); by
@@ -23,8 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from auditkit.metrics._common import DAY, DAYS_PER_MONTH, available as _available, client_manager
+from auditkit.metrics._common import day_bounds, in_window, order_totals, ratios as _ratio
+
 LTV_CAC_NORM = 3.0
-DAYS_PER_MONTH = 30.4375  # 365.25 / 12: client lifetime in months = days / DAYS_PER_MONTH
 ABC_CLASSES = ("A", "B", "C")
 XYZ_CLASSES = ("X", "Y", "Z")
 MIGRATION_FROM = ("A", "B", "C", "new")
@@ -38,11 +41,6 @@ _TOL = 1e-9
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _available(df: pd.DataFrame | None, column: str) -> bool:
-    """True when the table is given and the column holds at least one value."""
-    return df is not None and column in df.columns and bool(df[column].notna().any())
-
 
 def _step(freq: str) -> int:
     try:
@@ -80,15 +78,15 @@ class _Window:
         if pd.isna(lo) or pd.isna(last):
             _step(freq)  # still reject an unknown freq
             return cls(pd.NaT, pd.NaT, 0, 0, freq)
+        lo, hi = day_bounds(lo, last)
         p0, p1 = _ordinal(pd.Series([lo, last]), freq)
-        hi = last.normalize() + pd.Timedelta(days=1)
         return cls(lo, hi, int(p0), max(int(p1 - p0 + 1), 0), freq)
 
     def select(self, frame: pd.DataFrame, date: str = "date") -> pd.DataFrame:
         """Rows of `frame` dated inside the window, with their period index `p` (0 = first)."""
         if self.n == 0:
             return frame.iloc[:0].assign(p=np.zeros(0, dtype=np.int64))
-        inside = frame[(frame[date] >= self.lo) & (frame[date] < self.hi)]
+        inside = frame[in_window(frame[date], self.lo, self.hi - DAY)]
         return inside.assign(p=_ordinal(inside[date], self.freq) - self.p0)
 
     def periods(self) -> np.ndarray:
@@ -119,58 +117,9 @@ def _long_frame(arrays: dict[str, np.ndarray], labels: pd.Index, by: str | None,
     return pd.DataFrame(data)
 
 
-def _ratio(num, den) -> np.ndarray:
-    """num / den, NaN where den ≤ 0."""
-    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
-    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
-
-
 def _top_count(n: int, share: float) -> int:
     """ceil(n × share), immune to rounding (0.07 × 100 is 7.000000000000001 in floats)."""
     return math.ceil(n * share - _TOL)
-
-
-def _manager_of(frame: pd.DataFrame, clients: pd.DataFrame | None) -> pd.Series:
-    """frame.manager_id, else the manager of frame.client_id in clients."""
-    own = frame["manager_id"]
-    if not _available(clients, "manager_id"):
-        return own
-    return own.fillna(frame["client_id"].map(clients.set_index("client_id")["manager_id"]))
-
-
-# ----------------------------------------------------------------------------- orders
-
-def order_totals(orders: pd.DataFrame) -> pd.DataFrame:
-    """One row per order, from order lines.
-
-    Columns: order_id, client_id (first of its lines), date (earliest line date), amount (net sum
-    of line amounts), cost (sum of line costs; NaN when any line has no cost), lines (int),
-    returned_amount (sum of negative lines, ≤ 0), manager_id (first non-empty of its lines),
-    counted (bool: amount > 0; False marks a return-only document).
-    """
-    no_value = pd.Series(np.nan, index=orders.index)
-    lines = pd.DataFrame({
-        "order_id": orders["order_id"],
-        "client_id": orders["client_id"],
-        "date": orders["date"],
-        "amount": orders["amount"],
-        "returned_amount": orders["amount"].clip(upper=0),
-        "cost": orders.get("cost", no_value).astype(float),
-        "manager_id": orders.get("manager_id", no_value.astype("string")),
-    })
-    grouped = lines.groupby("order_id", sort=False)
-    out = grouped.agg(
-        client_id=("client_id", "first"),
-        date=("date", "min"),
-        amount=("amount", "sum"),
-        lines=("amount", "size"),
-        returned_amount=("returned_amount", "sum"),
-        manager_id=("manager_id", "first"),
-    )
-    out.insert(3, "cost", grouped["cost"].sum(skipna=False))
-    out["lines"] = out["lines"].astype(np.int64)
-    out["counted"] = out["amount"] > 0
-    return out.reset_index()
 
 
 # ----------------------------------------------------------------------------- dynamics
@@ -307,14 +256,14 @@ def plan_actuals(metric: str, orders: pd.DataFrame | None = None,
             return None
         window = _Window.of(pd.concat([deals["created_at"], deals["closed_at"]]), "MS")
         won = deals[deals["status"].eq("won") & deals["closed_at"].notna()]
-        won = window.select(won.assign(manager_id=_manager_of(won, clients)), date="closed_at")
+        won = window.select(won.assign(manager_id=client_manager(won, clients)), date="closed_at")
         codes, labels = _codes(won["manager_id"], len(won))
         fact = _counts(codes, won["p"], (len(labels), window.n)).astype(float)
         return _long_frame({"fact": fact}, labels, "manager_id", window)
     if orders is None or (metric == "margin" and not _available(orders, "cost")):
         return None
     totals = order_totals(orders)
-    grid = _grid(totals, "MS", None, None, _manager_of(totals, clients))
+    grid = _grid(totals, "MS", None, None, client_manager(totals, clients))
     fact = {"revenue": grid.revenue, "orders": grid.orders, "new_clients": grid.new_clients,
             "margin": grid.revenue_costed - grid.cost}[metric]
     return _long_frame({"fact": fact.astype(float)}, grid.labels, "manager_id", grid.window)

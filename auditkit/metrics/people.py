@@ -1,8 +1,8 @@
 """Stage 3 — People (METHODOLOGY.md §2 Stage 3).
 
 Manager scorecard, call-quality / mystery-shopper checklists, staff assessment matrix and team
-structure, plus the shared calendar helpers (working days, audit window, pipeline at the end date)
-that Stage 4 reuses.
+structure, plus the working-day calendar (employment-clipped working days, roster) that Stage 4
+reuses. The audit window, open deals and shares come from `auditkit.metrics._common`.
 
 Conventions: the audit window ``[start, end]`` is inclusive of whole days; money is in the data's
 currency; shares and rates are fractions 0..1 unless the name says ``pct`` (0..100); durations are
@@ -19,9 +19,8 @@ import holidays as _holidays
 import numpy as np
 import pandas as pd
 
-DAY = pd.Timedelta(days=1)
-DAYS_PER_MONTH = 365.25 / 12
-CLOSED = ("won", "lost")
+from auditkit.metrics._common import CLOSED, DAY, DAYS_PER_MONTH, available, day_bounds, in_window, open_at_end, share
+
 # Scorecard columns that are context, not performance: never ranked by `highlight`.
 NOT_RANKED = ("revenue_plan", "lost_deals", "working_days")
 # Staff assessment recommendation codes (see `staff_assessment`).
@@ -30,25 +29,6 @@ _CHECKLIST_META = ("manager_id", "date", "review_id")
 
 
 # --------------------------------------------------------------------------- calendar & window
-
-
-def day_bounds(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """(start day at 00:00, the day after ``end`` at 00:00): the half-open form of [start, end]."""
-    return pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize() + DAY
-
-
-def in_window(dates: pd.Series, start, end) -> pd.Series:
-    """True where ``start <= date <= end`` at day granularity (the whole end day counts); NaT → False."""
-    first, stop = day_bounds(start, end)
-    return (dates >= first) & (dates < stop)
-
-
-def open_at_end(deals: pd.DataFrame, end) -> pd.Series:
-    """Deals open at the end date: not created after ``end`` (unknown creation counts as before)
-    and either still ``open`` or won/lost after ``end``."""
-    _, stop = day_bounds(end, end)
-    closed_later = deals["status"].isin(CLOSED) & (deals["closed_at"] >= stop)
-    return ~(deals["created_at"] >= stop) & ((deals["status"] == "open") | closed_later)
 
 
 @lru_cache(maxsize=32)
@@ -127,17 +107,6 @@ def _column(table: pd.DataFrame, name: str) -> pd.Series:
     if name in table.columns:
         return pd.to_datetime(table[name])
     return pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
-
-
-def available(table: pd.DataFrame | None, column: str) -> bool:
-    """True when the table is given and the column exists with at least one value."""
-    return table is not None and column in table.columns and bool(table[column].notna().any())
-
-
-def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as float64; NaN where the denominator is 0 or NaN."""
-    den = denominator.astype("float64")
-    return numerator.astype("float64") / den.where(den > 0)
 
 
 def _grouping(managers: pd.DataFrame | None, by: str) -> Callable[[pd.Series], pd.Series]:
@@ -306,10 +275,10 @@ def manager_scorecard(
     card = card.fillna({c: 0.0 for c in ("revenue", "open_pipeline_sum") if c in card.columns})
     if "revenue_plan" in card.columns:
         card.insert(card.columns.get_loc("revenue_plan") + 1, "plan_fulfilment",
-                    ratio(card["revenue"], card["revenue_plan"]))
+                    share(card["revenue"], card["revenue_plan"]))
     if "won_deals" in card.columns:
         card.insert(card.columns.get_loc("lost_deals") + 1, "win_rate",
-                    ratio(card["won_deals"], card["won_deals"] + card["lost_deals"]))
+                    share(card["won_deals"], card["won_deals"] + card["lost_deals"]))
     if activities is None:
         return card
     if by == "manager_id":
@@ -320,7 +289,7 @@ def manager_scorecard(
     card = _per_working_day(card, days.reindex(index, fill_value=0).astype("int64"))
     if "won_deals" in card.columns:
         card.insert(card.columns.get_loc("activities_per_day"), "activities_per_won_deal",
-                    ratio(card["activities"], card["won_deals"]))
+                    share(card["activities"], card["won_deals"]))
     return card
 
 

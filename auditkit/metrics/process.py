@@ -23,8 +23,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-DAY = pd.Timedelta(days=1)
-MONTH_DAYS = 365.25 / 12
+from auditkit.metrics._common import (
+    DAY,
+    available,
+    counted_orders,
+    day,
+    days_between,
+    in_window,
+    open_at_end,
+    ratio,
+    share,
+    upto,
+    window_months,
+)
+
 CLIENT_STATUSES = ("new", "active", "sleeping", "lost")
 
 _INT_AGGS = {"size", "count", "nunique"}
@@ -33,45 +45,9 @@ _INT_AGGS = {"size", "count", "nunique"}
 # --------------------------------------------------------------------------- helpers
 
 
-def _available(table: pd.DataFrame | None, column: str) -> bool:
-    """True when ``table`` is given and ``column`` is present with at least one value."""
-    return table is not None and column in table.columns and bool(table[column].notna().any())
-
-
-def _day(ts) -> pd.Timestamp:
-    """The calendar day (midnight) of a date-like value."""
-    return pd.Timestamp(ts).normalize()
-
-
-def _upto(values: pd.Series, end) -> pd.Series:
-    """values on or before the end day (NaT → False)."""
-    return values < _day(end) + DAY
-
-
-def _within(values: pd.Series, start, end) -> pd.Series:
-    """values in [start day, end day] inclusive (NaT → False)."""
-    return (values >= _day(start)) & _upto(values, end)
-
-
-def _days(later: pd.Series, earlier: pd.Series) -> pd.Series:
-    """(later − earlier) in days as float64 (NaN where a date is missing)."""
-    return ((later - earlier) / DAY).astype("float64")
-
-
 def _days_before(end, dates: pd.Series) -> pd.Series:
     """Calendar days from each date's day to the end day (float64)."""
-    return ((_day(end) - dates.dt.normalize()) / DAY).astype("float64")
-
-
-def _share(numerator, denominator) -> pd.Series:
-    """numerator / denominator as float64, NaN where the denominator is 0."""
-    den = pd.Series(denominator, dtype="float64")
-    return pd.Series(numerator, dtype="float64") / den.where(den != 0)
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    """numerator / denominator as a float, NaN when the denominator is 0 or NaN."""
-    return float(numerator / denominator) if denominator > 0 else np.nan
+    return ((day(end) - dates.dt.normalize()) / DAY).astype("float64")
 
 
 def _quantile(q: float):
@@ -114,15 +90,15 @@ def _breakdown(deals: pd.DataFrame, by: str | None, clients: pd.DataFrame | None
     deals lack it (e.g. segment); None when that column is not available."""
     if by is None:
         return deals
-    if by not in deals.columns and _available(clients, by) and "client_id" in deals.columns:
+    if by not in deals.columns and available(clients, by) and "client_id" in deals.columns:
         lookup = clients.drop_duplicates("client_id").set_index("client_id")[by]
         deals = deals.assign(**{by: deals["client_id"].map(lookup)})
-    return deals if _available(deals, by) else None
+    return deals if available(deals, by) else None
 
 
 def _closed_in(deals: pd.DataFrame, start, end) -> pd.DataFrame:
     """Won and lost deals whose closed_at falls in [start, end]."""
-    closed = deals["status"].isin(["won", "lost"]) & _within(deals["closed_at"], start, end)
+    closed = deals["status"].isin(["won", "lost"]) & in_window(deals["closed_at"], start, end)
     return deals[closed.fillna(False)]
 
 
@@ -132,25 +108,6 @@ def _won_in(
     """Deals won in [start, end] carrying the breakdown column ``by`` (None when not available)."""
     closed = _breakdown(_closed_in(deals, start, end), by, clients)
     return None if closed is None else closed[closed["status"] == "won"]
-
-
-def _open_at(deals: pd.DataFrame, end) -> pd.Series:
-    """Deals open at the end date: created on/before it (unknown creation counts as created) and
-    either still open or closed after it."""
-    created = _upto(deals["created_at"], end) | deals["created_at"].isna()
-    closed_at = deals["closed_at"]
-    closed_later = deals["status"].isin(["won", "lost"]) & closed_at.notna() & ~_upto(closed_at, end)
-    return (created & ((deals["status"] == "open") | closed_later)).fillna(False).astype(bool)
-
-
-def _counted_orders(orders: pd.DataFrame, end) -> pd.DataFrame:
-    """Orders netted from lines (order date = earliest line) up to the end day, kept when net > 0.
-    Columns: order_id, client_id, date, net."""
-    lines = orders[_upto(orders["date"], end)]
-    per_order = lines.groupby("order_id", sort=False).agg(
-        client_id=("client_id", "first"), date=("date", "min"), net=("amount", "sum")
-    )
-    return per_order[per_order["net"] > 0].reset_index()
 
 
 # ------------------------------------------------------------------------ acquisition
@@ -163,20 +120,20 @@ def _lead_flags(leads: pd.DataFrame, deals: pd.DataFrame | None, start, end) -> 
 
     The funnel is monotone: won implies SQL, SQL implies MQL. A stage whose source column
     (mql_at, sql_at, leads.deal_id + deals) is not available is all-NaN."""
-    lf = leads[_within(leads["created_at"], start, end)]
+    lf = leads[in_window(leads["created_at"], start, end)]
     won_ids = pd.Series([], dtype="string")
     if deals is not None:
         closed_at = deals["closed_at"]
-        won_by_end = (deals["status"] == "won") & (_upto(closed_at, end) | closed_at.isna())
+        won_by_end = (deals["status"] == "won") & (upto(closed_at, end) | closed_at.isna())
         won_ids = deals.loc[won_by_end, "deal_id"]
     won = lf["deal_id"].isin(won_ids)
-    sql = (_upto(lf["sql_at"], end) | won).astype(bool)
-    mql = (_upto(lf["mql_at"], end) | sql).astype(bool)
+    sql = (upto(lf["sql_at"], end) | won).astype(bool)
+    mql = (upto(lf["mql_at"], end) | sql).astype(bool)
     flags = pd.DataFrame({"mql": mql, "sql": sql, "won": won}, index=lf.index).astype("float64")
     tracked = {
-        "mql": _available(leads, "mql_at"),
-        "sql": _available(leads, "sql_at"),
-        "won": deals is not None and _available(leads, "deal_id"),
+        "mql": available(leads, "mql_at"),
+        "sql": available(leads, "sql_at"),
+        "won": deals is not None and available(leads, "deal_id"),
     }
     for stage, ok in tracked.items():
         if not ok:
@@ -199,7 +156,7 @@ def acquisition(
     Keys: leads (int64); mql, sql, won (float64, NaN when that stage is not tracked);
     mql_rate = mql/leads, sql_rate = sql/mql, sql_to_won = won/sql, overall = won/leads (float64).
     """
-    if leads is None or (by is not None and not _available(leads, by)):
+    if leads is None or (by is not None and not available(leads, by)):
         return None
     flags = _lead_flags(leads, deals, start, end)
     aggs = {"leads": ("mql", "size")} | {s: (s, "sum") for s in _FUNNEL}
@@ -207,10 +164,10 @@ def acquisition(
     for stage in _FUNNEL:
         if flags[stage].isna().all():
             out[stage] = np.nan
-    out["mql_rate"] = _share(out["mql"], out["leads"])
-    out["sql_rate"] = _share(out["sql"], out["mql"])
-    out["sql_to_won"] = _share(out["won"], out["sql"])
-    out["overall"] = _share(out["won"], out["leads"])
+    out["mql_rate"] = share(out["mql"], out["leads"])
+    out["sql_rate"] = share(out["sql"], out["mql"])
+    out["sql_to_won"] = share(out["won"], out["sql"])
+    out["overall"] = share(out["won"], out["leads"])
     return _finish(out, by)
 
 
@@ -230,18 +187,18 @@ def cac_by_channel(
     Columns: channel (string), cost (float64, NaN when the channel has no cost row),
     new_clients (int64), cac (float64, NaN when no new client or no cost).
     """
-    if marketing_costs is None or deals is None or not _available(deals, "channel"):
+    if marketing_costs is None or deals is None or not available(deals, "channel"):
         return None
     month = marketing_costs["period"]
-    costs = marketing_costs[(month >= _day(start).to_period("M").start_time) & _upto(month, end)]
+    costs = marketing_costs[(month >= day(start).to_period("M").start_time) & upto(month, end)]
     cost = costs.groupby("channel")["cost"].sum()
     won = deals[(deals["status"] == "won") & deals["closed_at"].notna()]
     won = won.assign(_client=won["client_id"].fillna("deal:" + won["deal_id"]))
     first = won.sort_values("closed_at", kind="stable").drop_duplicates("_client")
-    new = first[_within(first["closed_at"], start, end)].groupby("channel").size()
+    new = first[in_window(first["closed_at"], start, end)].groupby("channel").size()
     out = pd.concat([cost.rename("cost"), new.rename("new_clients")], axis=1).rename_axis("channel")
     out["new_clients"] = out["new_clients"].fillna(0).astype("int64")
-    out["cac"] = _share(out["cost"], out["new_clients"])
+    out["cac"] = share(out["cost"], out["new_clients"])
     out = out.sort_index().reset_index()
     return out.astype({"channel": "string"})
 
@@ -257,7 +214,7 @@ def activities_per_won_deal(
     """Conversations per won deal: activities linked (deal_id) to deals won in [start, end],
     dated on or before the deal's close day, / those won deals; per ``by`` (e.g. channel).
     Keys: won_deals, activities (int64), activities_per_won_deal (float64)."""
-    if activities is None or deals is None or not _available(activities, "deal_id"):
+    if activities is None or deals is None or not available(activities, "deal_id"):
         return None
     won = _won_in(deals, start, end, by, clients)
     if won is None:
@@ -267,7 +224,7 @@ def activities_per_won_deal(
     won = won.assign(_activities=won["deal_id"].map(linked.value_counts()).fillna(0))
     out = _aggregate(won, by, won_deals=("deal_id", "size"), activities=("_activities", "sum"))
     out["activities"] = out["activities"].astype("int64")
-    out["activities_per_won_deal"] = _share(out["activities"], out["won_deals"])
+    out["activities_per_won_deal"] = share(out["activities"], out["won_deals"])
     return _finish(out, by)
 
 
@@ -298,8 +255,8 @@ def win_rate(
         closed, by, won=("_won", "sum"), lost=("_lost", "sum"),
         won_value=("_won_value", "sum"), lost_value=("_lost_value", "sum"),
     )
-    out["win_rate"] = _share(out["won"], out["won"] + out["lost"])
-    out["win_rate_value"] = _share(out["won_value"], out["won_value"] + out["lost_value"])
+    out["win_rate"] = share(out["won"], out["won"] + out["lost"])
+    out["win_rate_value"] = share(out["won_value"], out["won_value"] + out["lost_value"])
     return _finish(out[["won", "lost", "win_rate", "won_value", "lost_value", "win_rate_value"]], by)
 
 
@@ -333,7 +290,7 @@ def sales_cycle(
     won = _won_in(deals, start, end, by, clients)
     if won is None:
         return None
-    won = won.assign(_days=_days(won["closed_at"], won["created_at"]))
+    won = won.assign(_days=days_between(won["closed_at"], won["created_at"]))
     won = won[won["_days"] >= 0]
     out = _aggregate(
         won, by,
@@ -348,7 +305,7 @@ def lost_reasons(deals: pd.DataFrame | None, start, end) -> pd.DataFrame | None:
     """Pareto of the reasons of deals lost in [start, end] (NA = reason not recorded, its own row),
     sorted by count descending. Columns: lost_reason (string), deals (int64), share,
     cumulative_share (float64, of all lost deals), amount (float64, Σ amount)."""
-    if deals is None or not _available(deals, "lost_reason"):
+    if deals is None or not available(deals, "lost_reason"):
         return None
     lost = _closed_in(deals, start, end)
     lost = lost[lost["status"] == "lost"]
@@ -356,7 +313,7 @@ def lost_reasons(deals: pd.DataFrame | None, start, end) -> pd.DataFrame | None:
         deals=("deal_id", "size"), amount=("amount", "sum")
     )
     out = out.sort_values(["deals", "amount"], ascending=False, kind="stable").reset_index()
-    out["share"] = _share(out["deals"], pd.Series(out["deals"].sum(), index=out.index))
+    out["share"] = share(out["deals"], pd.Series(out["deals"].sum(), index=out.index))
     out["cumulative_share"] = out["share"].cumsum()
     return out[["lost_reason", "deals", "share", "cumulative_share", "amount"]]
 
@@ -367,7 +324,7 @@ def sales_velocity(deals: pd.DataFrame | None, start, end) -> dict | None:
     Keys: open_deals (int64), win_rate, average_won_deal, median_cycle_days, velocity (float64)."""
     if deals is None:
         return None
-    open_deals = int(_open_at(deals, end).sum())
+    open_deals = int(open_at_end(deals, end).sum())
     rate = win_rate(deals, start, end)["win_rate"]
     average = average_won_deal(deals, start, end)["average_won_deal"]
     cycle = sales_cycle(deals, start, end)["median_days"]
@@ -376,7 +333,7 @@ def sales_velocity(deals: pd.DataFrame | None, start, end) -> dict | None:
         "win_rate": rate,
         "average_won_deal": average,
         "median_cycle_days": cycle,
-        "velocity": _ratio(open_deals * rate * average, cycle),
+        "velocity": ratio(open_deals * rate * average, cycle),
     }
 
 
@@ -399,7 +356,7 @@ def open_pipeline(
     """
     if deals is None:
         return None
-    pipe = _breakdown(deals[_open_at(deals, end)], by, clients)
+    pipe = _breakdown(deals[open_at_end(deals, end)], by, clients)
     if pipe is None:
         return None
     by_stage = pipe["stage"].map(dict(stage_probability or {})).astype("float64")
@@ -420,9 +377,9 @@ def remaining_plan(plans: pd.DataFrame | None, end, until=None, metric: str = "r
     them, else the per-manager rows are summed. None without plans."""
     if plans is None:
         return None
-    rows = plans[(plans["metric"] == metric) & ~_upto(plans["period"], end)]
+    rows = plans[(plans["metric"] == metric) & ~upto(plans["period"], end)]
     if until is not None:
-        rows = rows[_upto(rows["period"], until)]
+        rows = rows[upto(rows["period"], until)]
     company = rows["manager_id"].isna()
     return float(rows.loc[company, "target"].sum() if company.any() else rows["target"].sum())
 
@@ -446,9 +403,9 @@ def pipeline_coverage(
     return {
         "weighted_pipeline": weighted,
         "remaining_plan": plan,
-        "coverage": _ratio(weighted, plan),
+        "coverage": ratio(weighted, plan),
         "win_rate": rate,
-        "coverage_norm": _ratio(1.0, rate),
+        "coverage_norm": ratio(1.0, rate),
     }
 
 
@@ -465,20 +422,20 @@ def stage_durations(
     Columns: deal_id, stage (string), entered_at (datetime64), days (float64), open (bool)."""
     if stage_history is None:
         return None
-    h = stage_history[_upto(stage_history["entered_at"], end)]
+    h = stage_history[upto(stage_history["entered_at"], end)]
     h = h.sort_values(["deal_id", "entered_at"], kind="stable")[["deal_id", "stage", "entered_at"]]
     deal_ids = h["deal_id"].to_numpy()
     last = np.append(deal_ids[1:] != deal_ids[:-1], True) if len(h) else np.zeros(0, dtype=bool)
     next_entry = h["entered_at"].shift(-1).where(~last)
     if deals is not None:
-        is_open = ~h["deal_id"].isin(deals.loc[~_open_at(deals, end), "deal_id"])
+        is_open = ~h["deal_id"].isin(deals.loc[~open_at_end(deals, end), "deal_id"])
         close = h["deal_id"].map(deals.set_index("deal_id")["closed_at"]).where(~is_open)
     else:
         is_open = pd.Series(True, index=h.index)
         close = pd.Series(pd.NaT, index=h.index, dtype=h["entered_at"].dtype)
     open_last = last & is_open.to_numpy()
-    until = next_entry.fillna(close.where(last)).mask(open_last, _day(end))
-    days = _days(until, h["entered_at"]).clip(lower=0)
+    until = next_entry.fillna(close.where(last)).mask(open_last, day(end))
+    days = days_between(until, h["entered_at"]).clip(lower=0)
     return h.assign(days=days, open=open_last).reset_index(drop=True)
 
 
@@ -615,11 +572,11 @@ def stage_analysis(
         "entered": in_order.sum(axis=0).astype("int64"),
         "reached_next": pd.array(reached, dtype="Int64"),
     })
-    table["conversion"] = _share(table["reached_next"].astype("float64"), table["entered"])
+    table["conversion"] = share(table["reached_next"].astype("float64"), table["entered"])
     table["drop_off"] = 1 - table["conversion"]
     table["dropped"] = table["entered"] - table["reached_next"]
     table["skipped"] = pd.array(skipped, dtype="Int64")
-    table["skip_share"] = _share(skipped, later_n)
+    table["skip_share"] = share(skipped, later_n)
     table["median_days"] = stay["median_days"].to_numpy()
     table["p90_days"] = stay["p90_days"].to_numpy()
     table["open_in_stage"] = open_in.to_numpy().astype("int64")
@@ -665,15 +622,15 @@ def after_sales_contact(
     those whose first counted order ever falls in [start, end − days] (the whole follow-up window
     must lie before the end date).
     Keys: new_clients, contacted (int64), contacted_share (float64)."""
-    if orders is None or activities is None or not _available(activities, "client_id"):
+    if orders is None or activities is None or not available(activities, "client_id"):
         return None
-    firsts = _first_orders(_counted_orders(orders, end))
-    new = firsts[_within(firsts["first"], start, _day(end) - days * DAY)]
+    firsts = _first_orders(counted_orders(orders, end))
+    new = firsts[in_window(firsts["first"], start, day(end) - days * DAY)]
     acts = activities[["client_id", "date"]].dropna().merge(new[["client_id", "first"]], on="client_id")
-    gap = _days(acts["date"].dt.normalize(), acts["first"].dt.normalize())
+    gap = days_between(acts["date"].dt.normalize(), acts["first"].dt.normalize())
     contacted = acts.loc[(gap >= 1) & (gap <= days), "client_id"].nunique()
     return {"new_clients": len(new), "contacted": int(contacted),
-            "contacted_share": _ratio(contacted, len(new))}
+            "contacted_share": ratio(contacted, len(new))}
 
 
 def repeat_purchase(orders: pd.DataFrame | None, start, end) -> dict | None:
@@ -684,16 +641,16 @@ def repeat_purchase(orders: pd.DataFrame | None, start, end) -> dict | None:
     median_days_to_second_order (float64)."""
     if orders is None:
         return None
-    counted = _counted_orders(orders, end)
-    per_client = counted[_within(counted["date"], start, end)].groupby("client_id").size()
+    counted = counted_orders(orders, end)
+    per_client = counted[in_window(counted["date"], start, end)].groupby("client_id").size()
     firsts = _first_orders(counted)
-    new = firsts[_within(firsts["first"], start, end)]
-    to_second = _days(new["second"], new["first"]).dropna()
+    new = firsts[in_window(firsts["first"], start, end)]
+    to_second = days_between(new["second"], new["first"]).dropna()
     repeat = int((per_client >= 2).sum())
     return {
         "clients": len(per_client),
         "repeat_clients": repeat,
-        "repeat_rate": _ratio(repeat, len(per_client)),
+        "repeat_rate": ratio(repeat, len(per_client)),
         "new_clients": len(new),
         "new_with_second_order": len(to_second),
         "median_days_to_second_order": float(to_second.median()),
@@ -713,7 +670,7 @@ def client_status(
     (float64), status (string, one of CLIENT_STATUSES)."""
     if orders is None:
         return None
-    per = _counted_orders(orders, end).groupby("client_id").agg(
+    per = counted_orders(orders, end).groupby("client_id").agg(
         first_order=("date", "min"), last_order=("date", "max")
     )
     since_last = _days_before(end, per["last_order"])
@@ -731,13 +688,13 @@ def contact_cadence(
     activities: pd.DataFrame | None, abc: pd.Series | None, start, end
 ) -> pd.DataFrame | None:
     """Contact cadence per ABC class = activities with the class's clients in [start, end]
-    / clients of the class / months of the window (days / 30.44).
+    / clients of the class / months of the window (inclusive days / 30.4375).
     ``abc``: Series client_id → class. Columns: abc_class (string), clients, activities
     (int64), activities_per_client_month, uncontacted_share (float64, clients without activity)."""
-    if activities is None or abc is None or not _available(activities, "client_id"):
+    if activities is None or abc is None or not available(activities, "client_id"):
         return None
-    months = (_day(end) + DAY - _day(start)) / DAY / MONTH_DAYS
-    acts = activities[_within(activities["date"], start, end)]
+    months = window_months(start, end)
+    acts = activities[in_window(activities["date"], start, end)]
     per_client = acts["client_id"].value_counts()
     n_acts = per_client.reindex(abc.index, fill_value=0).astype("float64")
     clients = pd.DataFrame({"abc_class": abc.astype("string"), "_acts": n_acts, "_silent": n_acts == 0})
@@ -745,8 +702,8 @@ def contact_cadence(
         clients=("_acts", "size"), activities=("_acts", "sum"), _silent=("_silent", "sum")
     )
     out["activities"] = out["activities"].astype("int64")
-    out["activities_per_client_month"] = _share(out["activities"], out["clients"]) / months
-    out["uncontacted_share"] = _share(out.pop("_silent"), out["clients"])
+    out["activities_per_client_month"] = share(out["activities"], out["clients"]) / months
+    out["uncontacted_share"] = share(out.pop("_silent"), out["clients"])
     return out.reset_index()
 
 
@@ -758,14 +715,14 @@ def cross_up_sell(orders: pd.DataFrame | None, start, end) -> dict | None:
     (float64, NaN when category is not available), check_growth_share, share (float64)."""
     if orders is None:
         return None
-    begin, stop = _day(start), _day(end) + DAY
+    begin, stop = day(start), day(end) + DAY
     middle = begin + (stop - begin) / 2
-    counted = _counted_orders(orders, end)
-    counted = counted[_within(counted["date"], start, end)]
+    counted = counted_orders(orders, end)
+    counted = counted[in_window(counted["date"], start, end)]
     counted = counted.assign(_half=(counted["date"] >= middle).astype("int8"))
     checks = counted.groupby(["client_id", "_half"])["net"].mean().unstack()
-    has_categories = _available(orders, "category")
-    in_counted = orders["order_id"].isin(counted["order_id"]) & _upto(orders["date"], end)
+    has_categories = available(orders, "category")
+    in_counted = orders["order_id"].isin(counted["order_id"]) & upto(orders["date"], end)
     lines = orders[in_counted & (orders["amount"] > 0)]
     lines = lines.assign(_half=lines["order_id"].map(counted.set_index("order_id")["_half"]))
     categories = lines.groupby(["client_id", "_half"])["category"].nunique().unstack()
@@ -780,9 +737,9 @@ def cross_up_sell(orders: pd.DataFrame | None, start, end) -> dict | None:
         "category_growth": int(category_growth.sum()),
         "check_growth": int(check_growth.sum()),
         "grew": int(grew.sum()),
-        "category_growth_share": _ratio(category_growth.sum(), n) if has_categories else np.nan,
-        "check_growth_share": _ratio(check_growth.sum(), n),
-        "share": _ratio(grew.sum(), n),
+        "category_growth_share": ratio(category_growth.sum(), n) if has_categories else np.nan,
+        "check_growth_share": ratio(check_growth.sum(), n),
+        "share": ratio(grew.sum(), n),
     }
 
 
@@ -794,9 +751,9 @@ def revenue_new_vs_existing(
     Columns: period (datetime64, period start), new_revenue, existing_revenue, new_share (float64)."""
     if orders is None:
         return None
-    counted = _counted_orders(orders, end)
+    counted = counted_orders(orders, end)
     first = counted.groupby("client_id")["date"].min()
-    counted = counted[_within(counted["date"], start, end)]
+    counted = counted[in_window(counted["date"], start, end)]
     period = counted["date"].dt.to_period(freq)
     is_new = (counted["client_id"].map(first).dt.to_period(freq) == period).astype(bool)
     split = counted.assign(
@@ -805,5 +762,5 @@ def revenue_new_vs_existing(
         existing_revenue=counted["net"].where(~is_new, 0.0),
     )
     out = split.groupby("period")[["new_revenue", "existing_revenue"]].sum()
-    out["new_share"] = _share(out["new_revenue"], out["new_revenue"] + out["existing_revenue"])
+    out["new_share"] = share(out["new_revenue"], out["new_revenue"] + out["existing_revenue"])
     return out.reset_index()
