@@ -48,7 +48,8 @@ def _filled(values: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True)
 class CrmDiscipline:
-    """CRM discipline per manager and overall (the overall row also counts deals without a manager)."""
+    """CRM discipline per manager and overall; deals without a manager are a row of their own
+    (index NA) in per_manager, so the rows add up to the overall counts."""
 
     per_manager: pd.DataFrame  # index manager_id; the columns of `overall`, all float64
     overall: pd.Series  # counts (float64 here), shares 0..1, activities_per_day
@@ -135,7 +136,7 @@ def crm_discipline(
     if deals is None:
         return None
     flags, unknown = _deal_flags(deals, start, end, activities, stage_history, stale_days)
-    by_manager = flags.groupby(deals["manager_id"].rename("manager_id")).sum()
+    by_manager = flags.groupby(deals["manager_id"].rename("manager_id"), dropna=False).sum()
     relevant = by_manager[(by_manager["deals"] > 0) | (by_manager["open_deals"] > 0)]
     if activities is None:
         unknown |= {"activities", "activities_per_day"}
