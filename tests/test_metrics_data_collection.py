@@ -377,19 +377,40 @@ def test_client_lifetimes(lifetime_orders):
 
 def test_historical_ltv(lifetime_orders):
     ltv = dc.historical_ltv(lifetime_orders)
-    assert list(ltv.columns) == ["cohort", "clients", "avg_revenue", "avg_margin", "basis", "ltv",
+    assert list(ltv.columns) == ["cohort", "existing", "clients", "avg_revenue", "avg_margin", "basis", "ltv",
                                  "avg_lifetime_months"]
-    # Q1 cohort c1, c2: revenue (120 + 80) / 2 = 100; margin known for c1 only: 58;
-    # lifetime (60 / 30.4375 + 0) / 2. Q2 cohort c4: 100, margin 50, lifetime 0.
-    assert ltv["cohort"].tolist() == [ts("2024-01-01"), ts("2024-04-01")]
+    # The data start on 1 Jan 2024: c1 and c2, buying in Q1 2024, were there when the data start —
+    # they are "existing" (one row, listed first), not a cohort. Existing: revenue (120 + 80) / 2 =
+    # 100; margin known for c1 only: 58; lifetime (60 / 30.4375 + 0) / 2. Q2 cohort c4: 100,
+    # margin 50, lifetime 0.
+    assert ltv["existing"].tolist() == [True, False]
+    assert pd.isna(ltv["cohort"].iloc[0]) and ltv["cohort"].iloc[1] == ts("2024-04-01")
     assert ltv["clients"].tolist() == [2, 1]
     assert ltv["avg_revenue"].tolist() == [100.0, 100.0]
     assert ltv["ltv"].tolist() == [58.0, 50.0] and ltv["basis"].eq("margin").all()
     assert ltv["avg_lifetime_months"].iloc[0] == pytest.approx(30 / 30.4375)
+    # with history known to start earlier (say 2023), Q1 2024 is a cohort like any other
+    since_2023 = dc.historical_ltv(lifetime_orders, existing_before="2023-01-01")
+    assert since_2023["cohort"].tolist() == [ts("2024-01-01"), ts("2024-04-01")]
+    assert not since_2023["existing"].any() and since_2023["clients"].tolist() == [2, 1]
+    # the end date cuts later orders: up to 31 Mar, c4 (5 Apr) is not a client yet
+    assert dc.historical_ltv(lifetime_orders, end="2024-03-31")["clients"].tolist() == [2]
     no_cost = dc.historical_ltv(lifetime_orders.assign(cost=np.nan), cohort_freq="YS")
-    # one 2024 cohort of c1, c2, c4: (120 + 80 + 100) / 3 = 100
+    # the data's first year holds everyone: one "existing" row of c1, c2, c4: (120 + 80 + 100) / 3 = 100
     assert no_cost["basis"].tolist() == ["revenue"] and no_cost["ltv"].tolist() == [100.0]
+    assert no_cost["existing"].tolist() == [True]
     assert dc.historical_ltv(make_orders([])).empty
+
+
+def test_lifetime_value(lifetime_orders):
+    life = dc.lifetime_value(lifetime_orders)
+    # clients c1, c2, c4 (c3 only returned goods); margin known for c1 (58) and c4 (50) → 54;
+    # lifetimes 60 / 30.4375, 0, 0 months → 20 / 30.4375
+    assert life == {"clients": 3, "lifetime_months": pytest.approx(20 / 30.4375), "basis": "margin",
+                    "historical_ltv": 54.0}
+    revenue = dc.lifetime_value(lifetime_orders.assign(cost=np.nan), end="2024-03-31")
+    # up to 31 Mar: c1 120 and c2 80 → 100 of revenue per client
+    assert revenue["basis"] == "revenue" and revenue["historical_ltv"] == 100.0
 
 
 def test_ltv_cac():

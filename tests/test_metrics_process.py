@@ -333,6 +333,59 @@ def test_cac_by_channel(deals):
     assert p.cac_by_channel(costs, deals.assign(channel=blank(deals)), START, END) is None
 
 
+def test_cac_by_channel_sums_back_to_cac_blended():
+    # c0 bought in 2023 (existing); c1 first orders on 20 Jan; c2's first order of 5 Feb is fully
+    # returned the next day (net 0, not counted), so c2 is new on 10 Mar; c3 new on 20 Mar; c4 in April
+    orders = make(
+        ORDERS,
+        order_id=["o0", "o1", "o2", "o3", "o3", "o4", "o5", "o6"],
+        client_id=["c0", "c0", "c1", "c2", "c2", "c2", "c3", "c4"],
+        date=["2023-11-10", "2024-01-15", "2024-01-20", "2024-02-05", "2024-02-06", "2024-03-10",
+              "2024-03-20", "2024-04-02"],
+        amount=[500, 200, 300, 100, -100, 150, 400, 100],
+    )
+    # channel: the client's acquisition channel (c1 web although its first won deal came by phone,
+    # c3 a fair), else the channel of its first won deal (c2: d1 by phone)
+    clients = make(CLIENTS, client_id=["c0", "c1", "c2", "c3", "c4"],
+                   acquisition_channel=["web", "web", None, "fair", "web"])
+    deals = make(DEALS, deal_id=["d1", "d2"], client_id=["c2", "c1"], status=["won", "won"],
+                 created_at=["2024-02-01", "2024-01-02"], closed_at=["2024-03-01", "2024-01-18"],
+                 channel=["phone", "phone"], amount=[150, 300])
+    # costs of Jan–Mar: web 300 + 300, phone 100, radio 50 (acquires nobody); April is outside
+    costs = make(COSTS, period=["2024-01-01", "2024-02-01", "2024-03-01", "2024-02-01", "2024-04-01"],
+                 channel=["web", "web", "phone", "radio", "web"], cost=[300, 300, 100, 50, 999])
+    acquired = p.acquired_clients(START, END, orders=orders, deals=deals, clients=clients)
+    assert acquired["client_id"].tolist() == ["c1", "c2", "c3"]
+    assert acquired["channel"].tolist() == ["web", "phone", "fair"]
+    assert acquired["acquired_at"].tolist() == [pd.Timestamp(d) for d in ("2024-01-20", "2024-03-10", "2024-03-20")]
+    table = p.cac_by_channel(costs, deals, START, END, orders=orders, clients=clients)
+    assert table["channel"].tolist() == ["fair", "phone", "radio", "web"]
+    assert table["new_clients"].tolist() == [1, 1, 0, 1]
+    assert table["cost"].tolist() == approx([np.nan, 100.0, 50.0, 600.0])
+    assert table["cac"].tolist() == approx([np.nan, 100.0, np.nan, 600.0])
+    blended = p.blended_cac(costs, deals, START, END, orders=orders, clients=clients)
+    # CAC (blended) = all cost 600 + 100 + 50 = 750 / all 3 new clients (the fair's too) = 250
+    assert blended["cost"] == 750.0 and blended["new_clients"] == 3
+    assert blended["new_clients_paid_channels"] == 2 and blended["cost_without_new_clients"] == 50.0
+    assert blended["cac"] == 250.0
+    assert blended["average_won_deal"] == 225.0 and blended["cac_to_won_deal"] == pytest.approx(250 / 225)
+    # the channels sum back: Σ CAC by channel × its new clients = 600 + 100 = 700
+    #   = CAC (blended) × new clients − the cost of channels that acquired nobody = 750 − 50
+    by_channel = (table["cac"] * table["new_clients"]).sum()
+    assert by_channel == blended["cac"] * blended["new_clients"] - blended["cost_without_new_clients"]
+    # and exactly CAC (blended) × new clients when every channel with a cost acquired a client
+    paid = costs[costs["channel"] != "radio"]
+    table = p.cac_by_channel(paid, deals, START, END, orders=orders, clients=clients)
+    blended = p.blended_cac(paid, deals, START, END, orders=orders, clients=clients)
+    assert (table["cac"] * table["new_clients"]).sum() == pytest.approx(blended["cac"] * blended["new_clients"])
+    # a client whose channel is recorded nowhere is a row of its own (NA), never inside another channel
+    bare = clients.assign(acquisition_channel=pd.Series([None, "web", None, None, "web"], dtype="string"))
+    table = p.cac_by_channel(paid, deals, START, END, orders=orders, clients=bare)
+    assert table["channel"].iloc[:2].tolist() == ["phone", "web"] and pd.isna(table["channel"].iloc[2])
+    assert table["new_clients"].tolist() == [1, 1, 1]
+    assert p.blended_cac(None, deals, START, END, orders=orders) is None
+
+
 @pytest.fixture
 def deal_activities() -> pd.DataFrame:
     return make(

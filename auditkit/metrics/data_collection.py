@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.metrics._common import DAY, DAYS_PER_MONTH, available as _available, client_manager
-from auditkit.metrics._common import day_bounds, in_window, order_totals, ratios as _ratio
+from auditkit.metrics._common import day_bounds, in_window, order_totals, ratio, ratios as _ratio, upto
 
 LTV_CAC_NORM = 3.0
 ABC_CLASSES = ("A", "B", "C")
@@ -344,8 +344,9 @@ def retention(orders: pd.DataFrame, freq: str = "QS", by: pd.Series | None = Non
     return out
 
 
-def client_lifetimes(orders: pd.DataFrame) -> pd.DataFrame:
-    """Per client with ≥ 1 counted order, over all of `orders`.
+def client_lifetimes(orders: pd.DataFrame, end=None) -> pd.DataFrame:
+    """Per client with ≥ 1 counted order, over all of `orders` (those dated on or before the end
+    day when `end` is given).
 
     Columns: client_id, first_order, last_order (dates of the first/last counted order),
     lifetime_months = (last_order − first_order) in days / 30.4375 (float), orders (int, counted),
@@ -353,6 +354,8 @@ def client_lifetimes(orders: pd.DataFrame) -> pd.DataFrame:
     has no cost).
     """
     totals = order_totals(orders)
+    if end is not None:
+        totals = totals[upto(totals["date"], end)]
     counted = totals[totals["counted"]].groupby("client_id")
     per_client = totals.assign(margin=totals["amount"] - totals["cost"]).groupby("client_id")
     out = pd.DataFrame({
@@ -360,45 +363,87 @@ def client_lifetimes(orders: pd.DataFrame) -> pd.DataFrame:
         "last_order": counted["date"].max(),
         "orders": counted.size().astype(np.int64),
     })
-    out["lifetime_months"] = (out["last_order"] - out["first_order"]) / pd.Timedelta(days=1) \
-        / DAYS_PER_MONTH
+    out["lifetime_months"] = (out["last_order"] - out["first_order"]) / DAY / DAYS_PER_MONTH
     out["revenue"] = per_client["amount"].sum()
     out["margin"] = per_client["margin"].sum(skipna=False)
     cols = ["first_order", "last_order", "lifetime_months", "orders", "revenue", "margin"]
     return out[cols].rename_axis("client_id").reset_index()
 
 
-def historical_ltv(orders: pd.DataFrame, cohort_freq: str = "QS") -> pd.DataFrame:
+def _ltv_basis(orders: pd.DataFrame) -> str:
+    """"margin" when orders carry cost, else "revenue"."""
+    return "margin" if _available(orders, "cost") else "revenue"
+
+
+def historical_ltv(orders: pd.DataFrame, cohort_freq: str = "QS", end=None,
+                   existing_before=None) -> pd.DataFrame:
     """Historical LTV per acquisition cohort (period of the client's first counted order).
 
-    Columns: cohort, clients (int), avg_revenue, avg_margin (mean over clients whose margin is
-    known; NaN without cost), basis ("margin" when orders carry cost, else "revenue"), ltv
-    (avg_margin or avg_revenue by basis: average value per client over its lifetime so far),
-    avg_lifetime_months. Lifetimes of recent cohorts are still open (right-censored).
+    Cohorts start at the first period in which clients were acquired inside the data: the
+    clients whose first counted order falls before `existing_before` — by default the end of the
+    data's first period (the period of its first order) — were present when the data starts
+    (their first order in the data need not be their first order) and form one row "existing"
+    (existing True, cohort NaT), listed first; every later cohort is a row with existing False.
+    Orders dated after the end day are ignored when `end` is given.
+    Columns: cohort, existing (bool), clients (int), avg_revenue, avg_margin (mean over clients
+    whose margin is known; NaN without cost), basis ("margin" when orders carry cost, else
+    "revenue"), ltv (avg_margin or avg_revenue by basis: average value per client over its
+    lifetime so far), avg_lifetime_months. Lifetimes of recent cohorts are still open
+    (right-censored).
     """
-    life = client_lifetimes(orders)
-    life["cohort"] = _period_start(_ordinal(life["first_order"], cohort_freq), cohort_freq)
-    out = life.groupby("cohort").agg(
+    life = client_lifetimes(orders, end)
+    cohort = pd.Series(_period_start(_ordinal(life["first_order"], cohort_freq), cohort_freq),
+                       index=life.index)
+    if existing_before is None and len(life):
+        first = cohort.min()
+        existing_before = first + pd.DateOffset(months=_step(cohort_freq))
+    existing = life["first_order"] < pd.Timestamp(existing_before) if len(life) else cohort.notna()
+    life["cohort"] = cohort.mask(existing)
+    life["existing"] = existing.astype(bool)
+    out = life.groupby(["existing", "cohort"], dropna=False).agg(
         clients=("client_id", "size"),
         avg_revenue=("revenue", "mean"),
         avg_margin=("margin", "mean"),
         avg_lifetime_months=("lifetime_months", "mean"),
     ).reset_index()
+    out = out.sort_values(["existing", "cohort"], ascending=[False, True], ignore_index=True)
+    out = out[["cohort", "existing", "clients", "avg_revenue", "avg_margin", "avg_lifetime_months"]]
     out["clients"] = out["clients"].astype(np.int64)
-    basis = "margin" if _available(orders, "cost") else "revenue"
-    out.insert(4, "basis", pd.Series(basis, index=out.index, dtype="string"))
-    out.insert(5, "ltv", out["avg_" + basis])
+    out["existing"] = out["existing"].astype(bool)
+    basis = _ltv_basis(orders)
+    out.insert(5, "basis", pd.Series(basis, index=out.index, dtype="string"))
+    out.insert(6, "ltv", out["avg_" + basis])
     return out
+
+
+def lifetime_value(orders: pd.DataFrame, end=None) -> dict:
+    """Client lifetime and historical LTV over every client with a counted order (up to the end
+    day when `end` is given), acquired in the data or present at its start.
+
+    Keys: clients (int), lifetime_months (mean months from first to last counted order),
+    basis ("margin" when orders carry cost, else "revenue"), historical_ltv (money per client:
+    mean Σ margin — mean over the clients whose margin is known — or mean Σ revenue by basis).
+    """
+    life = client_lifetimes(orders, end)
+    basis = _ltv_basis(orders)
+    return {
+        "clients": len(life),
+        "lifetime_months": float(life["lifetime_months"].mean()),
+        "basis": basis,
+        "historical_ltv": float(life[basis].mean()),
+    }
 
 
 def ltv_cac(ltv, cac):
     """LTV:CAC = ltv / cac, NaN where cac ≤ 0 or missing; scalars or Series (aligned on index).
 
-    A healthy business has LTV:CAC ≥ LTV_CAC_NORM.
+    The audit's LTV:CAC is the historical margin LTV (`lifetime_value`) / CAC (blended)
+    (`auditkit.metrics.process.blended_cac`); the 12-month predictive LTV is shown beside it, never
+    divided by CAC. A healthy business has LTV:CAC ≥ LTV_CAC_NORM.
     """
     if isinstance(cac, pd.Series):
         return ltv / cac.where(cac > 0)
-    return ltv / (cac if cac > 0 else np.nan)
+    return ratio(ltv, cac)
 
 
 # ----------------------------------------------------------------------------- clients

@@ -31,6 +31,7 @@ from auditkit.metrics._common import (
     days_between,
     in_window,
     open_at_end,
+    new_clients,
     ratio,
     share,
     upto,
@@ -176,31 +177,125 @@ def funnel_rates(leads: pd.DataFrame | None, deals: pd.DataFrame | None, start, 
     return acquisition(leads, deals, start, end, by=None)
 
 
-def cac_by_channel(
-    marketing_costs: pd.DataFrame | None, deals: pd.DataFrame | None, start, end
-) -> pd.DataFrame | None:
-    """CAC per channel = marketing cost of the channel in the period / new clients won from it.
+def _marketing_cost(marketing_costs: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The marketing_costs rows of the months that overlap [start, end]."""
+    month = marketing_costs["period"]
+    return marketing_costs[(month >= day(start).to_period("M").start_time) & upto(month, end)]
 
-    Cost: marketing_costs rows whose month overlaps [start, end]. A new client is a client whose
-    first won deal ever (by closed_at) closes in [start, end]; its channel is that deal's channel.
-    A won deal without client_id counts as its own client.
+
+def acquired_clients(
+    start,
+    end,
+    *,
+    orders: pd.DataFrame | None = None,
+    deals: pd.DataFrame | None = None,
+    clients: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """The clients acquired in [start, end] and the channel each was acquired from.
+
+    A client is acquired (new) in the window when its first counted order ever falls in it
+    (`_common.new_clients`, the new clients of Stage 1); without orders, when its first won deal
+    ever (by closed_at) closes in it (a won deal without client_id is its own client, keyed by its
+    deal_id as the loader does). Channel: clients.acquisition_channel, else the channel of the
+    client's first won deal, else NA (not recorded: a row of its own).
+    Columns: client_id (string), acquired_at (datetime64), channel (string). None without orders
+    and deals.
+    """
+    won = None
+    if deals is not None:
+        won = deals[(deals["status"] == "won") & deals["closed_at"].notna()]
+        won = won.assign(client_id=won["client_id"].fillna(won["deal_id"]))
+        won = won.sort_values("closed_at", kind="stable").drop_duplicates("client_id")
+    if orders is not None:
+        first = new_clients(orders, start, end)
+    elif won is not None:
+        first = won.set_index("client_id")["closed_at"]
+        first = first[in_window(first, start, end)].sort_index()
+    else:
+        return None
+    out = pd.DataFrame({"client_id": first.index.astype("string"), "acquired_at": first.to_numpy()})
+    channel = pd.Series(pd.NA, index=out.index, dtype="string")
+    if available(clients, "acquisition_channel"):
+        own = clients.drop_duplicates("client_id").set_index("client_id")["acquisition_channel"]
+        channel = channel.fillna(out["client_id"].map(own).astype("string"))
+    if won is not None and available(won, "channel"):
+        channel = channel.fillna(out["client_id"].map(won.set_index("client_id")["channel"]).astype("string"))
+    return out.assign(channel=channel)
+
+
+def cac_by_channel(
+    marketing_costs: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    start,
+    end,
+    *,
+    orders: pd.DataFrame | None = None,
+    clients: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """CAC by channel = marketing cost of the channel in the period / clients acquired from it
+    (`acquired_clients`; money per new client).
+
+    Cost: marketing_costs rows whose month overlaps [start, end]. One row per channel with a cost
+    row or an acquired client, sorted by channel; the clients whose channel is not recorded are a
+    row of their own (channel NA, no cost of its own). The rows sum back to `blended_cac`:
+    Σ over channels of cac × new_clients = Σ recorded cost of the channels that acquired someone,
+    which is blended CAC × all new clients when every channel with a cost acquired a client.
     Columns: channel (string), cost (float64, NaN when the channel has no cost row),
     new_clients (int64), cac (float64, NaN when no new client or no cost).
+    None without marketing costs, or when no channel is recorded anywhere.
     """
-    if marketing_costs is None or deals is None or not available(deals, "channel"):
+    if marketing_costs is None or not (available(clients, "acquisition_channel") or available(deals, "channel")):
         return None
-    month = marketing_costs["period"]
-    costs = marketing_costs[(month >= day(start).to_period("M").start_time) & upto(month, end)]
-    cost = costs.groupby("channel")["cost"].sum()
-    won = deals[(deals["status"] == "won") & deals["closed_at"].notna()]
-    won = won.assign(_client=won["client_id"].fillna("deal:" + won["deal_id"]))
-    first = won.sort_values("closed_at", kind="stable").drop_duplicates("_client")
-    new = first[in_window(first["closed_at"], start, end)].groupby("channel").size()
+    acquired = acquired_clients(start, end, orders=orders, deals=deals, clients=clients)
+    if acquired is None:
+        return None
+    cost = _marketing_cost(marketing_costs, start, end).groupby("channel")["cost"].sum()
+    new = acquired.groupby("channel", dropna=False).size()
     out = pd.concat([cost.rename("cost"), new.rename("new_clients")], axis=1).rename_axis("channel")
     out["new_clients"] = out["new_clients"].fillna(0).astype("int64")
     out["cac"] = share(out["cost"], out["new_clients"])
-    out = out.sort_index().reset_index()
+    out = out.sort_index(na_position="last").reset_index()
     return out.astype({"channel": "string"})
+
+
+def blended_cac(
+    marketing_costs: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    start,
+    end,
+    *,
+    orders: pd.DataFrame | None = None,
+    clients: pd.DataFrame | None = None,
+) -> dict | None:
+    """CAC (blended) = all marketing cost of the period / all clients acquired in it (money per new
+    client): the one CAC of the audit (Stage 1's LTV:CAC and Stage 2 use it); `cac_by_channel`
+    breaks it down. Cost: marketing_costs rows whose month overlaps [start, end]; new clients:
+    `acquired_clients` (whatever their channel).
+    Keys: cost (float64, Σ cost), new_clients (int64), new_clients_paid_channels (int64, acquired
+    from a channel with a cost row), cac (float64, NaN without a new client or without any cost row
+    in the period), cost_without_new_clients (float64, Σ cost of the channels that acquired
+    nobody: inside the blended figure, in no channel's CAC), average_won_deal (float64, deals won in the period), cac_to_won_deal (= cac /
+    average won deal, a currency-free ratio; NaN when either is unknown).
+    None without marketing costs or without orders and deals.
+    """
+    acquired = acquired_clients(start, end, orders=orders, deals=deals, clients=clients)
+    if marketing_costs is None or acquired is None:
+        return None
+    costs = _marketing_cost(marketing_costs, start, end)
+    paid = acquired["channel"].isin(costs["channel"].dropna().unique())
+    cost = float(costs["cost"].sum())
+    idle = ~costs["channel"].isin(acquired["channel"].dropna().unique())
+    cac = ratio(cost, len(acquired)) if len(costs) else np.nan
+    average = average_won_deal(deals, start, end)["average_won_deal"] if deals is not None else np.nan
+    return {
+        "cost": cost,
+        "new_clients": len(acquired),
+        "new_clients_paid_channels": int(paid.sum()),
+        "cac": cac,
+        "cost_without_new_clients": float(costs.loc[idle, "cost"].sum()),
+        "average_won_deal": average,
+        "cac_to_won_deal": ratio(cac, average) if not np.isnan(cac) else np.nan,
+    }
 
 
 def activities_per_won_deal(

@@ -12,6 +12,8 @@ from auditkit.report import charts
 from auditkit.inputs.inventory import column_missing, table_inventory
 from auditkit.metrics import data_collection as m
 from auditkit.metrics import ltv as ltv_model
+from auditkit.metrics import process
+from auditkit.metrics._common import number
 from auditkit.report.context import Audit, esc, Kpi, section
 
 STAGE = "data_collection"
@@ -259,65 +261,38 @@ def lifetime_value(audit: Audit) -> None:
     """Client lifetime, historical LTV by cohort, predictive LTV (BG/NBD + Gamma-Gamma), LTV:CAC."""
     if not _has_sales(audit):
         return
-    orders = audit.data.tables["orders"]
-    in_window = orders[orders["date"] <= audit.end]
-    life = m.client_lifetimes(in_window)
-    hist = m.historical_ltv(in_window, "QS")
-    basis = hist["basis"].iloc[0] if len(hist) else "revenue"
-    predicted, check = _predictive_ltv(audit, in_window)
-    cac = _blended_cac(audit)
-    per_client_value = float(predicted) if predicted is not None else float(hist["ltv"].mean()) if len(hist) else None
-    ratio = m.ltv_cac(per_client_value, cac) if cac is not None and per_client_value is not None else None
+    d = audit.data.tables
+    orders = d["orders"]
+    life = m.lifetime_value(orders, audit.end)
+    hist = m.historical_ltv(orders, "QS", end=audit.end)
+    horizon = audit.params.norms.data_collection.ltv_horizon_months
+    forecast = ltv_model.forecast_clients(orders, audit.end, horizon)
+    acquisition = process.blended_cac(d["marketing_costs"], d["deals"], audit.start, audit.end, orders=orders,
+                                      clients=d["clients"])
+    cac = number(acquisition["cac"]) if acquisition else None
     audit.kpis([
-        Kpi("lifetime_months", float(life["lifetime_months"].mean()), "months"),
-        Kpi("historical_ltv", float((life["margin"] if basis == "margin" else life["revenue"]).mean()), "money"),
-        Kpi("predictive_ltv", predicted, "money"),
+        Kpi("lifetime_months", number(life["lifetime_months"]), "months"),
+        Kpi("historical_ltv", number(life["historical_ltv"]), "money"),
+        Kpi("predictive_ltv", number(forecast.mean_ltv), "money"),
         Kpi("cac", cac, "money"),
-        Kpi("ltv_cac", ratio, "ratio", audit.params.norms.data_collection.ltv_cac, "higher"),
+        Kpi("ltv_cac", number(m.ltv_cac(life["historical_ltv"], cac)), "ratio",
+            audit.params.norms.data_collection.ltv_cac, "higher"),
     ])
-    audit.note(f".text.ltv_basis_{basis}")
-    if predicted is None:
-        audit.note(".text.ltv_not_enough_history", customers=check.customers, repeat=check.repeat_buyers)
+    audit.note(f".text.ltv_basis_{life['basis']}")
+    if forecast.per_client is None:
+        audit.note(".text.ltv_not_enough_history", customers=forecast.check.customers,
+                   repeat=forecast.check.repeat_buyers)
     else:
-        audit.note(".text.ltv_predictive", months=audit.params.norms.data_collection.ltv_horizon_months)
+        audit.note(".text.ltv_predictive", months=horizon)
+        audit.save_csv("ltv_predictive", forecast.per_client)
     if cac is None:
         audit.note(".text.cac_missing")
-    cohorts = hist[hist["cohort"] >= audit.start - pd.DateOffset(years=1)]
+    cohorts = hist[~hist["existing"] & (hist["cohort"] >= audit.start - pd.DateOffset(years=1))]
     fig = charts.period_bars(cohorts.set_index("cohort")["ltv"], audit.loc, "Q", audit.t(".charts.ltv_cohorts.title"),
                              audit.t(".charts.ltv_cohorts.y", currency=audit.loc.currency_symbol),
                              line=cohorts.set_index("cohort")["clients"], line_label=audit.t("columns.clients"))
     audit.figure(fig, ".charts.ltv_cohorts.caption")
     audit.save_csv("ltv_by_cohort", hist)
-
-
-def _predictive_ltv(audit: Audit, orders: pd.DataFrame):
-    """Mean predicted value per client over the horizon, or None when history is too thin."""
-    totals = m.order_totals(orders)
-    totals = totals[totals["counted"]]
-    summary = ltv_model.rfm_summary(totals, "client_id", "date", "amount", observation_end=audit.end, freq="W")
-    check = ltv_model.enough_history(summary)
-    if not check.enough:
-        return None, check
-    cost_known = totals["cost"].notna().all() and totals["amount"].sum() > 0
-    margin = float((totals["amount"].sum() - totals["cost"].sum()) / totals["amount"].sum()) if cost_known else 1.0
-    weeks = audit.params.norms.data_collection.ltv_horizon_months * 52 / 12
-    try:
-        pred = ltv_model.predictive_ltv(summary, weeks, margin=margin)
-    except ltv_model.LTVModelError:
-        return None, check
-    audit.save_csv("ltv_predictive", pred)
-    return float(pred["ltv"].mean()), check
-
-
-def _blended_cac(audit: Audit) -> float | None:
-    """Marketing costs in the window / clients whose first order fell in the window (money per client)."""
-    costs = audit.data.tables["marketing_costs"]
-    if costs is None:
-        return None
-    spend = costs.loc[(costs["period"] >= audit.start) & (costs["period"] <= audit.end), "cost"].sum()
-    dyn = m.dynamics(audit.data.tables["orders"], "MS", **_window(audit))
-    new = dyn["new_clients"].sum()
-    return float(spend / new) if new and spend > 0 else None
 
 
 @section("concentration")

@@ -188,35 +188,38 @@ def acquisition(audit: Audit) -> None:
 
 @section("cac", needs=("marketing_costs", "deals"))
 def cac(audit: Audit) -> None:
-    """CAC per channel = marketing cost of the channel / new clients won from it."""
-    costs, deals = audit.data.tables["marketing_costs"], audit.data.tables["deals"]
-    table = m.cac_by_channel(costs, deals, **_window(audit))
+    """CAC (blended) = all marketing cost / all new clients; CAC by channel = marketing cost of the
+    channel / new clients acquired from it (the channels sum back to the blended figure)."""
+    d = audit.data.tables
+    costs, deals = d["marketing_costs"], d["deals"]
+    where = dict(orders=d["orders"], clients=d["clients"])
+    table = m.cac_by_channel(costs, deals, **_window(audit), **where)
     if table is None:
         audit.note(".text.no_deal_channel")
         return
-    avg = m.average_won_deal(deals, **_window(audit))["average_won_deal"]
-    spend, new = table["cost"].sum(), table.loc[table["cost"].notna(), "new_clients"].sum()
+    blended = m.blended_cac(costs, deals, **_window(audit), **where)
+    avg = _f(blended["average_won_deal"])
     audit.kpis([
-        Kpi("marketing_cost", float(spend), "money"),
-        Kpi("new_clients_paid_channels", int(new), "number"),
-        Kpi("cac_blended", float(spend / new) if new else None, "money", _f(avg), "lower" if _f(avg) else None),
+        Kpi("marketing_cost", blended["cost"], "money"),
+        Kpi("new_clients", blended["new_clients"], "number"),
+        Kpi("new_clients_paid_channels", blended["new_clients_paid_channels"], "number"),
+        Kpi("cac_blended", _f(blended["cac"]), "money", avg, "lower" if avg else None),
     ])
     audit.note(".text.cac_norm")
-    if new and _f(avg):  # Stage 6: blended CAC in average won deals (currency-free; norm 1)
-        audit.record("cac_to_won_deal", float(spend / new) / _f(avg))
+    audit.record("cac_to_won_deal", _f(blended["cac_to_won_deal"]))  # Stage 6: currency-free, norm 1
     table["name"] = _group_names(audit, "channel", table["channel"])
     for rec in table.itertuples():
-        audit.record(f"cac.{rec.channel}", rec.cac)
+        audit.record(f"cac.{_ids([rec.channel])[0]}", rec.cac)
     with_cac = table[table["cac"].notna()]
     if len(with_cac):
         audit.figure(charts.hbars(with_cac.set_index("name")["cac"], audit.loc, audit.t(".charts.cac.title"),
                                   audit.t(".charts.cac.x", currency=audit.loc.currency_symbol),
-                                  norm=_f(avg), norm_label=audit.t(".charts.cac.norm"), highlight_below_norm=False))
+                                  norm=avg, norm_label=audit.t(".charts.cac.norm"), highlight_below_norm=False))
     audit.table("cac_by_channel", table.sort_values("cost", ascending=False, na_position="last"),
                 {"name": "text", "cost": "money", "new_clients": "number", "cac": "money"},
                 labels={c: audit.t(f".cols.{c}") for c in ("cost", "new_clients", "cac")}
                 | {"name": audit.t(".cols.channel")}, csv=table)
-    if _f(avg):
+    if avg:
         over = with_cac[with_cac["cac"] > avg].sort_values("cac", ascending=False)
         if len(over):
             audit.paragraph(".text.cac_above_deal", css="ak-finding",
@@ -230,7 +233,7 @@ def cac(audit: Audit) -> None:
     if len(no_clients):
         audit.paragraph(".text.cac_no_clients", css="ak-finding",
                         channels=", ".join(f"«{x}»" for x in no_clients["name"]),
-                        cost=audit.loc.money(no_clients["cost"].sum()))
+                        cost=audit.loc.money(blended["cost_without_new_clients"]))
 
 
 # ----------------------------------------------------------------------------- deal outcomes
