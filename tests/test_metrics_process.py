@@ -246,12 +246,33 @@ def test_remaining_plan(plans):
 
 
 def test_pipeline_coverage(deals, plans):
-    # weighted 770 / remaining 2000 = 0.385; norm 1 / win rate 0.5 = 2
+    # open at 31 Mar: d7 400 × 0.5, d8 600 × the qualification stage's 0.2, d9 500 × 0.9 (won only
+    # on 10 Apr) → open 1500, weighted 200 + 120 + 450 = 770; remaining plan Apr + May = 2000;
+    # win rate 3 won / 6 closed = 0.5
     out = p.pipeline_coverage(deals, plans, START, END, stage_probability={"qualification": 0.2})
-    assert out == {"weighted_pipeline": 770.0, "remaining_plan": 2000.0, "coverage": 0.385,
-                   "win_rate": 0.5, "coverage_norm": 2.0}
+    assert out == {"open_pipeline": 1500.0, "weighted_pipeline": 770.0, "remaining_plan": 2000.0,
+                   "plan_is_proxy": False, "win_rate": 0.5,
+                   # coverage = open pipeline / plan = 0.75 against 1 / win rate = 2: 4000 needed
+                   "coverage": 0.75, "coverage_norm": 2.0, "pipeline_needed": 4000.0,
+                   # weighted coverage = 770 / 2000 against 1.0, never against 1 / win rate
+                   "weighted_coverage": 0.385, "weighted_coverage_norm": 1.0}
+    # a one-month horizon covers April's 1000 only
+    april = p.pipeline_coverage(deals, plans, START, END, stage_probability={"qualification": 0.2},
+                                horizon_months=1)
+    assert (april["remaining_plan"], april["coverage"], april["weighted_coverage"]) == (1000.0, 1.5, 0.77)
     no_future = p.pipeline_coverage(deals, plans, START, "2024-12-31")
-    assert math.isnan(no_future["coverage"])
+    assert math.isnan(no_future["coverage"]) and math.isnan(no_future["weighted_coverage"])
+    # the plans stop at 31 May: with a 3-month horizon the plan of Mar–May (500 + 1000 + 1000) stands
+    # in; open then: d7 400, d8 600, d10 700 (× 0.5) → 1700 / 2500; win rate 4 / 7 (d9 won in April)
+    proxy = p.pipeline_coverage(deals, plans, START, "2024-05-31", stage_probability={"qualification": 0.2},
+                                horizon_months=3)
+    assert proxy["plan_is_proxy"] and proxy["remaining_plan"] == 2500.0
+    assert proxy["coverage"] == pytest.approx(1700 / 2500) and proxy["coverage_norm"] == pytest.approx(7 / 4)
+    assert proxy["weighted_coverage"] == pytest.approx(670 / 2500)
+    # without a lost deal there is no win rate, hence no norm for the unweighted coverage
+    won_only = p.pipeline_coverage(deals[deals["status"] != "lost"], plans, START, END)
+    assert math.isnan(won_only["coverage_norm"]) and math.isnan(won_only["pipeline_needed"])
+    assert won_only["weighted_coverage_norm"] == 1.0
     assert p.pipeline_coverage(deals, None, START, END) is None
 
 

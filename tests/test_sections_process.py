@@ -140,8 +140,12 @@ def test_win_rate_pipeline_cycle_velocity_by_hand(process_client, tmp_path):
     assert got["process.pipeline_amount"] == pytest.approx(6000.0)
     assert got["process.pipeline_weighted"] == pytest.approx(2200.0)
     assert got["process.remaining_plan"] == pytest.approx(3000.0)
+    # coverage: the open pipeline 6000 / 3000 = 2.0 against 1 / win rate 0.4 = 2.5; the weighted
+    # pipeline 2200 / 3000 against 1.0 (its probabilities are already inside it)
+    assert got["process.pipeline_coverage_unweighted"] == pytest.approx(6000 / 3000)
+    assert got["process.pipeline_coverage_unweighted.norm"] == pytest.approx(1 / 0.4)
     assert got["process.pipeline_coverage"] == pytest.approx(2200 / 3000)
-    assert got["process.pipeline_coverage.norm"] == pytest.approx(1 / 0.4)
+    assert got["process.pipeline_coverage.norm"] == pytest.approx(1.0)
     assert got["process.pipeline_weighted.manager_id.M2"] == pytest.approx(200.0)
     # cycle: D1 30 days, D2 60 days
     assert got["process.cycle_median_days"] == pytest.approx(45.0)

@@ -486,21 +486,49 @@ def pipeline_coverage(
     end,
     until=None,
     stage_probability: Mapping[str, float] | None = None,
+    horizon_months: int | None = None,
 ) -> dict | None:
-    """Coverage = weighted open pipeline at the end date / remaining revenue plan; its norm is
-    1 / win rate (win rate over deals closed in [start, end]).
-    Keys: weighted_pipeline, remaining_plan, coverage, win_rate, coverage_norm (float64)."""
+    """Coverage of the remaining revenue plan by the pipeline open at the end date.
+
+    Remaining plan: `remaining_plan` of the periods after the end day up to ``until`` (or the end
+    date + ``horizon_months`` calendar months; neither = all later periods). With
+    ``horizon_months``, when no plan is left after the end date (the plans stop there), the plan
+    of the last ``horizon_months`` months up to the end date stands in (plan_is_proxy True).
+    - coverage = open pipeline (Σ amount) / remaining plan; its norm is 1 / win rate (deals
+      closed in [start, end]: won / (won + lost)), NaN without any lost deal (the CRM keeps only
+      won deals, so there is no win rate).
+    - weighted_coverage = weighted pipeline (Σ amount × probability, see `open_pipeline`) /
+      remaining plan; its norm is 1.0 — the probability is already inside the weighting, so
+      1 / win rate is never applied to it.
+    Keys: open_pipeline, weighted_pipeline, remaining_plan (money), plan_is_proxy (bool),
+    win_rate, coverage, coverage_norm, pipeline_needed (= remaining plan × coverage norm: the open
+    pipeline the plan needs at the current win rate, money), weighted_coverage,
+    weighted_coverage_norm (float). Coverages are NaN when no plan remains. None without deals
+    or plans.
+    """
     if deals is None or plans is None:
         return None
-    weighted = open_pipeline(deals, end, stage_probability=stage_probability)["weighted_amount"]
-    plan = remaining_plan(plans, end, until)
-    rate = win_rate(deals, start, end)["win_rate"]
+    pipe = open_pipeline(deals, end, stage_probability=stage_probability)
+    if until is None and horizon_months is not None:
+        until = day(end) + pd.DateOffset(months=horizon_months)
+    plan, proxy = remaining_plan(plans, end, until), False
+    if not plan and horizon_months is not None:
+        plan = remaining_plan(plans, day(end) - pd.DateOffset(months=horizon_months), end)
+        plan, proxy = (plan if plan else 0.0), True
+    closed = win_rate(deals, start, end)
+    rate = closed["win_rate"] if closed["lost"] else np.nan
+    norm = ratio(1.0, rate)
     return {
-        "weighted_pipeline": weighted,
+        "open_pipeline": pipe["amount"],
+        "weighted_pipeline": pipe["weighted_amount"],
         "remaining_plan": plan,
-        "coverage": ratio(weighted, plan),
+        "plan_is_proxy": proxy,
         "win_rate": rate,
-        "coverage_norm": ratio(1.0, rate),
+        "coverage": ratio(pipe["amount"], plan),
+        "coverage_norm": norm,
+        "pipeline_needed": plan * norm if plan else np.nan,
+        "weighted_coverage": ratio(pipe["weighted_amount"], plan),
+        "weighted_coverage_norm": 1.0,
     }
 
 

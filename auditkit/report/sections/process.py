@@ -304,7 +304,8 @@ def win_rate(audit: Audit) -> None:
 @section("pipeline", needs="deals")
 def pipeline(audit: Audit) -> None:
     """Open pipeline at the audit end date (count, sum, weighted) by manager, team, channel,
-    source, stage; coverage of the remaining plan against the norm 1 / win rate."""
+    source, stage; coverage of the remaining plan: the open pipeline against the norm 1 / win rate,
+    the weighted pipeline against 1.0."""
     deals = audit.data.tables["deals"]
     n = _norms(audit)
     probs = n.stage_probabilities
@@ -313,19 +314,19 @@ def pipeline(audit: Audit) -> None:
         audit.note(".text.no_open_deals", date=audit.loc.date(audit.end))
         return
     has_amount = bool(pipe["amount"] > 0)
-    rate = m.win_rate(deals, **_window(audit))
-    rate = _f(rate["win_rate"]) if rate["lost"] else None
-    plan, proxy = _remaining_plan(audit)
-    coverage = pipe["weighted_amount"] / plan if plan and has_amount else None
-    norm = 1 / rate if rate else None
+    cov = m.pipeline_coverage(deals, audit.data.tables["plans"], **_window(audit), stage_probability=probs,
+                              horizon_months=n.coverage_horizon_months)
+    plan = _f(cov["remaining_plan"]) if cov else None
+    norm = _f(cov["coverage_norm"]) if cov else None
     rows = [Kpi("open_deals", int(pipe["open_deals"]), "number")]
     if has_amount:
         rows += [Kpi("pipeline_amount", _f(pipe["amount"]), "money"),
                  Kpi("pipeline_weighted", _f(pipe["weighted_amount"]), "money")]
     if plan and has_amount:
         rows += [Kpi("remaining_plan", plan, "money"),
-                 Kpi("pipeline_coverage", _f(coverage), "ratio", norm, "higher" if norm else None),
-                 Kpi("pipeline_coverage_unweighted", _f(pipe["amount"] / plan), "ratio")]
+                 Kpi("pipeline_coverage_unweighted", _f(cov["coverage"]), "ratio", norm, "higher" if norm else None),
+                 Kpi("pipeline_coverage", _f(cov["weighted_coverage"]), "ratio", cov["weighted_coverage_norm"],
+                     "higher")]
     audit.kpis(rows)
     audit.paragraph(".text.pipeline_date", date=audit.loc.date(audit.end))
     if not has_amount:
@@ -338,11 +339,11 @@ def pipeline(audit: Audit) -> None:
         audit.note(".text.coverage_no_plan_left")
     elif has_amount:
         months = audit.loc.number(n.coverage_horizon_months)
-        audit.note(".text.coverage_proxy" if proxy else ".text.coverage_rule", months=months)
-        if norm and coverage is not None and coverage < norm:
-            audit.paragraph(".text.coverage_low", css="ak-finding", coverage=audit.fmt(coverage, "ratio"),
-                            unweighted=audit.fmt(pipe["amount"] / plan, "ratio"), norm=audit.fmt(norm, "ratio"),
-                            rate=audit.loc.pct(rate), needed=audit.loc.money(norm * plan))
+        audit.note(".text.coverage_proxy" if cov["plan_is_proxy"] else ".text.coverage_rule", months=months)
+        if norm and cov["coverage"] < norm:
+            audit.paragraph(".text.coverage_low", css="ak-finding", coverage=audit.fmt(cov["weighted_coverage"], "ratio"),
+                            unweighted=audit.fmt(cov["coverage"], "ratio"), norm=audit.fmt(norm, "ratio"),
+                            rate=audit.loc.pct(cov["win_rate"]), needed=audit.loc.money(cov["pipeline_needed"]))
     clients = audit.data.tables["clients"]
     deals = _with_team(audit, deals)
     frames = []
@@ -396,20 +397,6 @@ def _with_team(audit: Audit, deals: pd.DataFrame) -> pd.DataFrame:
         return deals
     return deals.assign(team=deals["manager_id"].map(managers.drop_duplicates("manager_id")
                                                      .set_index("manager_id")["team"]))
-
-
-def _remaining_plan(audit: Audit) -> tuple[float | None, bool]:
-    """Revenue plan of the `coverage_horizon_months` after the end date; when the plans stop at
-    the end date, the plan of the last months of the window stands in (proxy = True)."""
-    plans = audit.data.tables["plans"]
-    if plans is None:
-        return None, False
-    months = pd.DateOffset(months=_norms(audit).coverage_horizon_months)
-    plan = m.remaining_plan(plans, audit.end, audit.end + months)
-    if plan:
-        return plan, False
-    plan = m.remaining_plan(plans, audit.end - months, audit.end)
-    return (plan or None), True
 
 
 # ----------------------------------------------------------------------------- stages
