@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from auditkit.metrics._common import DAY, DAYS_PER_MONTH, available as _available, client_manager
-from auditkit.metrics._common import day_bounds, in_window, order_totals, ratio, ratios as _ratio, upto
+from auditkit.metrics._common import day_bounds, in_window, order_totals, ratio, ratios as _ratio
+from auditkit.metrics._common import share, upto
 
 LTV_CAC_NORM = 3.0
 ABC_CLASSES = ("A", "B", "C")
@@ -234,6 +235,74 @@ def year_over_year(frame: pd.DataFrame, by: str | list[str] | None = None) -> pd
     return out
 
 
+def has_sales(orders: pd.DataFrame | None, start=None, end=None) -> bool:
+    """True when the window holds at least one counted order (net amount > 0)."""
+    if orders is None or orders.empty:
+        return False
+    totals = order_totals(orders)
+    return bool(_Window.of(totals["date"], "MS", start, end).select(totals)["counted"].any())
+
+
+def revenue_growth_yoy(dyn: pd.DataFrame) -> float:
+    """Revenue of the last 12 months of a dynamics table (periods whose start is less than 12
+    months before the last period's) / revenue of the 12 months before − 1, as a share. NaN when
+    the 12 months before are not all in the table (12 months, or 4 quarters for a table of 8
+    periods or fewer) or their revenue is ≤ 0."""
+    if dyn.empty:
+        return np.nan
+    last = dyn["period"].max()
+    recent = dyn.loc[dyn["period"] > last - pd.DateOffset(months=12), "revenue"].sum()
+    before = dyn[(dyn["period"] <= last - pd.DateOffset(months=12)) &
+                 (dyn["period"] > last - pd.DateOffset(months=24))]
+    if before["period"].nunique() < (12 if len(dyn) > 8 else 4):
+        return np.nan
+    return ratio(recent, before["revenue"].sum()) - 1
+
+
+def dynamics_summary(orders: pd.DataFrame, freq: str = "MS", start=None, end=None) -> dict:
+    """The window's totals of `dynamics`.
+
+    Keys: revenue (net), orders (int, counted), avg_check = revenue / orders, active_clients_avg
+    (mean of A(t) over the periods), new_clients (int: clients whose first counted order ever
+    falls in the window), censored (bool: the orders start inside the window's first period, so
+    every client's first order in the data falls there and is not an acquisition — new_clients
+    then leaves that period out), first_period, revenue_growth_yoy (`revenue_growth_yoy`, share).
+    """
+    dyn = dynamics(orders, freq, start, end)
+    total_orders = int(dyn["orders"].sum())
+    revenue = float(dyn["revenue"].sum())
+    first = dyn["period"].min() if len(dyn) else pd.NaT
+    censored = bool(len(dyn)) and bool(orders["date"].min() >= first)
+    new = dyn["new_clients"].iloc[1:] if censored else dyn["new_clients"]
+    return {
+        "revenue": revenue,
+        "orders": total_orders,
+        "avg_check": ratio(revenue, total_orders),
+        "active_clients_avg": float(dyn["active_clients"].mean()),
+        "new_clients": int(new.sum()),
+        "censored": censored,
+        "first_period": first,
+        "revenue_growth_yoy": revenue_growth_yoy(dyn),
+    }
+
+
+def revenue_by_month_and_year(dyn: pd.DataFrame) -> pd.DataFrame:
+    """A monthly dynamics table as month of the year (1–12, index) × year (columns) of revenue:
+    the seasonality chart's table."""
+    return dyn.assign(year=dyn["period"].dt.year, month=dyn["period"].dt.month).pivot(
+        index="month", columns="year", values="revenue")
+
+
+def gross_margin(orders: pd.DataFrame, start=None, end=None) -> float:
+    """Gross margin of the window = (revenue − cost) / revenue over the orders whose cost is
+    known (netted orders dated in the window; share). NaN without cost or revenue."""
+    totals = order_totals(orders)
+    inside = _Window.of(totals["date"], "MS", start, end).select(totals)
+    costed = inside[inside["cost"].notna()]
+    revenue = float(costed["amount"].sum())
+    return ratio(revenue - float(costed["cost"].sum()), revenue) if len(costed) else np.nan
+
+
 # ----------------------------------------------------------------------------- plan / fact
 
 def plan_actuals(metric: str, orders: pd.DataFrame | None = None,
@@ -311,6 +380,48 @@ def plan_fact(plans: pd.DataFrame | None, actual: pd.DataFrame | None,
     })
 
 
+@dataclass(frozen=True)
+class PlanFactSummary:
+    """Plan / fact of the audit window (see `plan_fact_summary`)."""
+
+    company: pd.DataFrame  # per plan month: period, plan, fact
+    plan: float  # Σ plan of the months in the window (money)
+    fact: float  # Σ fact of those months (money)
+    fulfilment: float  # fact / plan (share; NaN when plan is 0)
+    months_plan_met: float  # share of the months with fact ≥ plan × norm (NaN without months)
+    plan_per_year: float  # plan × 12 / months with a plan (money a year)
+    by_manager: pd.DataFrame  # manager_id, plan, fact, deviation = fact − plan, fulfilment = fact / plan
+
+
+def plan_fact_summary(pf: pd.DataFrame, start, end, norm: float = 1.0) -> PlanFactSummary:
+    """Totals of a `plan_fact` table over the plan months inside [start, end].
+
+    Company months: the company-level rows when the plans have any, else the per-manager rows
+    summed per month. A month meets the plan when fact ≥ plan × ``norm`` (the fulfilment norm).
+    by_manager sums the per-manager rows over the window, sorted by fulfilment ascending."""
+    inside = pf[in_window(pf["period"], start, end)]
+    company = inside[inside["manager_id"].isna()] if inside["manager_id"].isna().any() else (
+        inside.groupby("period", as_index=False)[["plan", "fact"]].sum())
+    company = company[["period", "plan", "fact"]].reset_index(drop=True)
+    plan, fact = float(company["plan"].sum()), float(company["fact"].sum())
+    months = company["period"].nunique()
+    met = (company["fact"] >= company["plan"] * norm).mean() if len(company) else np.nan
+    per_manager = inside[inside["manager_id"].notna()]
+    by_manager = per_manager.groupby("manager_id")[["plan", "fact"]].sum()
+    by_manager["fulfilment"] = share(by_manager["fact"], by_manager["plan"])
+    by_manager["deviation"] = by_manager["fact"] - by_manager["plan"]
+    by_manager = by_manager.sort_values("fulfilment").reset_index()
+    return PlanFactSummary(
+        company=company,
+        plan=plan,
+        fact=fact,
+        fulfilment=ratio(fact, plan),
+        months_plan_met=float(met),
+        plan_per_year=ratio(plan * 12, months),
+        by_manager=by_manager[["manager_id", "plan", "fact", "deviation", "fulfilment"]],
+    )
+
+
 # ----------------------------------------------------------------------------- retention, LTV
 
 def retention(orders: pd.DataFrame, freq: str = "QS", by: pd.Series | None = None,
@@ -342,6 +453,45 @@ def retention(orders: pd.DataFrame, freq: str = "QS", by: pd.Series | None = Non
     out["retention"] = _ratio(out["retained"], out["active_prev"])
     out["churn"] = 1 - out["retention"]
     return out
+
+
+def retention_summary(ret: pd.DataFrame, freq: str = "QS") -> dict:
+    """Totals of a `retention` table.
+
+    Keys: retention = Σ retained / Σ active_prev over the periods (share; NaN without clients),
+    churn = 1 − retention, clients_per_period = mean active_prev (clients at risk per period),
+    periods_per_year = 12 / months per period of ``freq``."""
+    rate = ratio(ret["retained"].sum(), ret["active_prev"].sum())
+    return {
+        "retention": rate,
+        "churn": 1 - rate,
+        "clients_per_period": float(ret["active_prev"].mean()),
+        "periods_per_year": 12 / _step(freq),
+    }
+
+
+def retention_by_group(ret: pd.DataFrame, by: str = "segment") -> pd.DataFrame:
+    """Per group of a `retention` table by group: retained, active_prev (sums over the periods),
+    retention = retained / active_prev, clients_per_period = mean active_prev. The clients
+    without a group are a row of their own (NA), last."""
+    out = ret.groupby(by, dropna=False).agg(retained=("retained", "sum"), active_prev=("active_prev", "sum"),
+                                            clients_per_period=("active_prev", "mean"))
+    out["retention"] = share(out["retained"], out["active_prev"])
+    out = out.reset_index().sort_values(by, na_position="last", ignore_index=True)
+    return out[[by, "retained", "active_prev", "retention", "clients_per_period"]]
+
+
+def revenue_per_client_year(orders: pd.DataFrame, end, client_ids=None) -> float:
+    """Net revenue a year per buying client: the orders (netted, at their date) of the 12 months
+    up to the end day — dated after end − 1 year and on or before the end day — / the clients with
+    a counted order among them (money per client a year). ``client_ids``: only these clients
+    (e.g. one segment's). NaN without a buying client."""
+    totals = order_totals(orders)
+    last = totals[(totals["date"] >= day_bounds(end, end)[1] - pd.DateOffset(years=1)) & upto(totals["date"], end)]
+    if client_ids is not None:
+        last = last[last["client_id"].isin(pd.Index(client_ids))]
+    buyers = last.loc[last["counted"], "client_id"].nunique()
+    return ratio(float(last["amount"].sum()), buyers)
 
 
 def client_lifetimes(orders: pd.DataFrame, end=None) -> pd.DataFrame:
@@ -476,6 +626,17 @@ def concentration(orders: pd.DataFrame, shares=(0.10, 0.20), start=None, end=Non
     })
 
 
+def concentration_curve(orders: pd.DataFrame, start=None, end=None) -> tuple[np.ndarray, np.ndarray]:
+    """The concentration (Lorenz-type) curve of the window: clients sorted by net revenue
+    descending; x = share of the clients (k / n), y = cumulative share of revenue of the first k
+    (negative revenue counted as 0). Empty arrays without revenue."""
+    revenue = _abc_classes(_client_revenue(orders, start, end), 0.8, 0.95)["revenue"].clip(lower=0).to_numpy()
+    n = len(revenue)
+    if not n or revenue.sum() <= 0:
+        return np.zeros(0), np.zeros(0)
+    return np.arange(1, n + 1) / n, np.cumsum(revenue) / revenue.sum()
+
+
 def clients_by_segment(clients: pd.DataFrame | None, orders: pd.DataFrame, by: str = "segment",
                        start=None, end=None) -> pd.DataFrame | None:
     """Client base per value of the clients column `by` (missing value = its own group).
@@ -530,6 +691,14 @@ def abc(orders: pd.DataFrame, a: float = 0.80, b: float = 0.95, start=None,
     return _abc_classes(_client_revenue(orders, start, end), a, b)
 
 
+def abc_summary(abc_df: pd.DataFrame) -> pd.DataFrame:
+    """Per ABC class of an `abc` table: clients (int), revenue (Σ net), revenue_share = revenue /
+    Σ revenue of all classes. Index: class (A, B, C, the classes present)."""
+    out = abc_df.groupby("abc").agg(clients=("client_id", "size"), revenue=("revenue", "sum"))
+    out["revenue_share"] = share(out["revenue"], float(out["revenue"].sum()))
+    return out.rename_axis("class")
+
+
 def xyz(orders: pd.DataFrame, start=None, end=None, freq: str = "MS", x: float = 0.5,
         y: float = 1.0) -> pd.DataFrame:
     """XYZ of clients by the stability of their net revenue per period of the window.
@@ -562,7 +731,8 @@ def xyz(orders: pd.DataFrame, start=None, end=None, freq: str = "MS", x: float =
 def abc_xyz_matrix(abc_df: pd.DataFrame, xyz_df: pd.DataFrame) -> pd.DataFrame:
     """ABC × XYZ matrix of clients present in both tables: always 9 rows, A–C × X–Z.
 
-    Columns: abc, xyz, clients (int), revenue (sum of abc_df.revenue).
+    Columns: abc, xyz, clients (int), revenue (sum of abc_df.revenue), revenue_share (of the
+    matrix's total revenue).
     """
     both = abc_df[["client_id", "abc", "revenue"]].merge(xyz_df[["client_id", "xyz"]],
                                                          on="client_id")
@@ -572,6 +742,7 @@ def abc_xyz_matrix(abc_df: pd.DataFrame, xyz_df: pd.DataFrame) -> pd.DataFrame:
     out = out.reindex(cells, fill_value=0).reset_index()
     out["clients"] = out["clients"].astype(np.int64)
     out["revenue"] = out["revenue"].astype(float)
+    out["revenue_share"] = share(out["revenue"], float(out["revenue"].sum()))
     return out
 
 
@@ -612,3 +783,11 @@ def abc_migration(orders: pd.DataFrame, start=None, end=None, a: float = 0.80,
     out[["revenue_previous", "revenue_current"]] = out[
         ["revenue_previous", "revenue_current"]].astype(float)
     return out
+
+
+def migration_summary(mig: pd.DataFrame) -> dict:
+    """Totals of an `abc_migration` table. Keys: a_clients_downgraded (int: A clients of the
+    previous half that are B, C or lost in the current one), clients_lost (int: clients of the
+    previous half without revenue > 0 in the current one)."""
+    down = mig[(mig["previous"] == "A") & mig["current"].isin(["B", "C", "lost"])]["clients"].sum()
+    return {"a_clients_downgraded": int(down), "clients_lost": int(mig.loc[mig["current"] == "lost", "clients"].sum())}
