@@ -34,6 +34,7 @@ ORDERS = {
 HISTORY = {"deal_id": S, "stage": S, "entered_at": D}
 COSTS = {"period": D, "channel": S, "cost": F}
 PLANS = {"period": D, "metric": S, "target": F, "manager_id": S}
+MANAGERS = {"manager_id": S, "name": S, "role": S, "team": S, "hired_at": D, "left_at": D}
 CLIENTS = {
     "client_id": S, "name": S, "segment": S, "industry": S, "region": S, "created_at": D,
     "manager_id": S, "status": S, "acquisition_channel": S,
@@ -771,3 +772,107 @@ def test_olist_conversion_by_origin_and_time_to_close(olist):
     cycle = p.sales_cycle(deals, start, end)
     assert cycle["median_days"] == approx(days[days >= 0].median())
     assert cycle["won_deals"] == (days >= 0).sum()
+
+
+# ------------------------------------------------------------------- section totals
+
+
+def test_source_spread_and_big_groups():
+    by = pd.DataFrame({"source": ["a", "b", "c", "d"], "leads": [100, 50, 9, 40],
+                       "overall": [0.10, 0.02, 0.5, np.nan]})
+    # comparable: ≥ max(10, 2% of 199) = 10 leads → a, b, d; d has no conversion
+    assert p.big_groups(by, "leads", 199)["source"].tolist() == ["a", "b", "d"]
+    assert p.source_spread(by, 199) == {"best": "a", "worst": "b", "best_rate": 0.10, "worst_rate": 0.02,
+                                        "times": approx(5.0)}
+    assert p.source_spread(by.assign(overall=[0.1, 0.0, 0.5, np.nan]), 199)["times"] == np.inf
+    assert p.source_spread(by.iloc[:1], 100) is None
+
+
+def test_closed_deals_per_year_and_win_rate_breakdown(deals):
+    # 6 deals closed in Jan–Mar 2024 (91 days) → 6 / (91 / 365.25) a year
+    assert p.closed_deals_per_year(deals, START, END) == approx(6 * 365.25 / 91)
+    t = p.win_rate_breakdown(deals, START, END, by="manager_id").set_index("manager_id")
+    # m1 won d1 100, d11 200, lost d3, d5 → 2/4, average 150; m2 won d2 300, lost d4 → 1/2, 300
+    assert t["closed"].to_dict() == {"m1": 4, "m2": 2}
+    assert t["win_rate"].to_dict() == {"m1": 0.5, "m2": 0.5}
+    assert t["average_won_deal"].to_dict() == {"m1": 150.0, "m2": 300.0}
+
+
+def test_velocity_per_month_and_cycle_breakdown(deals, deal_activities):
+    assert p.sales_velocity(deals, START, END)["velocity_per_month"] == approx(300 / 11.625 * 30.4375)
+    t = p.cycle_breakdown(deals, deal_activities, START, END, by="channel").set_index("channel")
+    # web d1 10 and d2 30 days → median 20, activities 3 / 2; phone d11 11.625 days, 1 / 1
+    assert t["median_days"].to_dict() == {"phone": 11.625, "web": 20.0}
+    assert t["activities_per_won_deal"].to_dict() == {"phone": 1.0, "web": 1.5}
+    bare = p.cycle_breakdown(deals, None, START, END, by="channel")
+    assert bare["activities_per_won_deal"].isna().all() and len(bare) == 2
+
+
+def test_lost_reasons_summary(deals):
+    pareto = p.lost_reasons(deals.assign(lost_reason=deals["lost_reason"].where(deals["deal_id"] != "d5")),
+                            START, END)
+    out = p.lost_reasons_summary(pareto)
+    # lost: d3 price 200, d4 price 50, d5 not recorded → the recorded core is «price» (2 of 3 lost)
+    assert out["core"]["lost_reason"].tolist() == ["price"]
+    assert out["core_share"] == approx(2 / 3) and out["core_amount"] == 250.0
+    assert (out["lost"], out["missing"]) == (3, 1) and out["missing_share"] == approx(1 / 3)
+
+
+def test_with_team_and_pipeline_split(deals):
+    managers = make(MANAGERS, manager_id=["m1", "m2"], name=["A", "B"], team=["North", "South"])
+    assert p.with_team(deals, managers)["team"].tolist()[:3] == ["North", "South", "North"]
+    one_team = managers.assign(team=["North", "North"])
+    assert "team" not in p.with_team(deals, one_team).columns and p.with_team(deals, None) is deals
+    split = p.pipeline_split(pd.DataFrame({"amount": [100.0, 50.0], "weighted_amount": [30.0, 50.0]}))
+    assert split.to_dict("list") == {"weighted_amount": [30.0, 50.0], "rest": [70.0, 0.0]}
+
+
+def test_bottleneck_base_and_skip_share(history):
+    h, d = history
+    assert p.stage_analysis(h, END, TO_BE, deals=d).deals_with_skips_share == approx(3 / 7)
+    d = d.assign(amount=[100.0, 300.0, 50.0, None, 200.0, None, 70.0])
+    base = p.bottleneck_base(h, d, TO_BE, "qualified", START, END)
+    # entering «qualified» in Jan–Mar: D1 D3 D4 D5 D6 D7 = 6 → 6 / (91 / 365.25) a year
+    assert base["entered_per_year"] == approx(6 * 365.25 / 91)
+    # went on to proposal / won: D1 D2 D5 (won) and D7 (lost) → 3/4; average won deal (100+300+200)/3
+    assert base["won_share_after"] == 0.75 and base["average_won_deal"] == 200.0
+    assert base["value_per_passed_deal"] == 150.0
+
+
+def test_new_client_start_status_shares_and_new_revenue_share(orders):
+    # the history starts on 1 Jun 2023: + 180 days = 28 Nov 2023, before the window → the window start
+    assert p.new_client_start(orders, O_START, 180) == pd.Timestamp(O_START)
+    assert p.new_client_start(orders, O_START, 365) == pd.Timestamp("2024-05-31")
+    assert p.new_client_start(None, "2024-01-01 10:00", 180) == pd.Timestamp("2024-01-01")
+    shares = p.status_shares(p.client_status(orders, O_END))
+    # c3 new; c2 c4 c7 c8 active; c1 sleeping; c6 lost → of 7
+    assert shares.to_dict() == approx({"new": 1 / 7, "active": 4 / 7, "sleeping": 1 / 7, "lost": 1 / 7})
+    split = pd.DataFrame({"new_revenue": [100.0, 0.0], "existing_revenue": [300.0, 100.0]})
+    assert p.new_revenue_share(split) == 0.2 and math.isnan(p.new_revenue_share(None))
+
+
+def test_status_by_segment_and_churning_segment(orders):
+    status = p.client_status(orders, O_END)
+    clients = make(CLIENTS, client_id=["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"],
+                   segment=["A", "A", "B", "B", "B", "B", None, "B"])
+    by = p.status_by_segment(status, clients)
+    # B: c3 new, c4 active, c6 lost, c8 active; A: c1 sleeping, c2 active; no segment: c7 active
+    assert by.counts.index[:2].tolist() == ["B", "A"] and pd.isna(by.counts.index[2])
+    assert by.clients.tolist() == [4, 2, 1]
+    assert by.counts.loc["B"].tolist() == [1, 2, 0, 1]
+    assert by.gone.tolist() == approx([1 / 4, 1 / 2, 0.0]) and by.overall_gone == approx(2 / 7)
+    # A: 1/2 ≥ 1.5 × 2/7 and 0.21 above it, but only 2 clients: it stands out with min_clients=2
+    assert p.churning_segment(by) is None
+    assert p.churning_segment(by, min_clients=2) == "A"
+
+
+def test_average_check_12m():
+    orders = make(ORDERS, order_id=["o1", "o2", "o3", "o3", "o4"], client_id=["a"] * 5,
+                  date=["2023-01-05", "2023-06-01", "2024-03-01", "2024-07-10", "2024-12-31 16:00"],
+                  amount=[100, 500, 200, -50, 250])
+    # last 12 months (2024): o3 netted 150 and o4 250 → 200 per order; 2023: (100 + 500) / 2 = 300
+    assert p.average_check_12m(orders, "2024-12-31") == {"avg_check_12m": 200.0, "avg_check_prior_12m": 300.0,
+                                                          "orders_per_year": 2}
+    # the history must reach a full year before the last one
+    assert p.average_check_12m(orders[orders["order_id"] != "o1"], "2024-12-31") is None
+    assert p.average_check_12m(None, "2024-12-31") is None

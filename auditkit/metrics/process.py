@@ -25,13 +25,16 @@ import pandas as pd
 
 from auditkit.metrics._common import (
     DAY,
+    DAYS_PER_MONTH,
     available,
     counted_orders,
     day,
     days_between,
     in_window,
-    open_at_end,
     new_clients,
+    open_at_end,
+    pareto_core,
+    per_year,
     ratio,
     share,
     upto,
@@ -175,6 +178,28 @@ def acquisition(
 def funnel_rates(leads: pd.DataFrame | None, deals: pd.DataFrame | None, start, end) -> dict | None:
     """The whole lead funnel: ``acquisition(..., by=None)`` (same keys)."""
     return acquisition(leads, deals, start, end, by=None)
+
+
+def big_groups(table: pd.DataFrame, size: str, total: float, min_size: int = 10,
+               min_share: float = 0.02) -> pd.DataFrame:
+    """The rows of a breakdown large enough to be compared: ``size`` ≥ max(min_size, min_share ×
+    total) (by default 10 leads and 2% of all)."""
+    return table[table[size] >= max(min_size, min_share * total)]
+
+
+def source_spread(by_source: pd.DataFrame, total_leads: float) -> dict | None:
+    """Best and worst lead → won conversion among the sources large enough to compare
+    (`big_groups`, with a known conversion). Keys: best, worst (the source keys), best_rate,
+    worst_rate (shares), times = best / worst (inf when the worst converts nothing). None with fewer
+    than two such sources or when the best converts nothing."""
+    ranked = big_groups(by_source, "leads", total_leads)
+    ranked = ranked[ranked["overall"].notna()].sort_values("overall", kind="stable")
+    if len(ranked) < 2 or not ranked.iloc[-1]["overall"] > 0:
+        return None
+    best, worst = ranked.iloc[-1], ranked.iloc[0]
+    return {"best": best["source"], "worst": worst["source"], "best_rate": float(best["overall"]),
+            "worst_rate": float(worst["overall"]),
+            "times": ratio(best["overall"], worst["overall"]) if worst["overall"] > 0 else np.inf}
 
 
 def _marketing_cost(marketing_costs: pd.DataFrame, start, end) -> pd.DataFrame:
@@ -373,6 +398,26 @@ def average_won_deal(
     return _finish(out, by)
 
 
+def closed_deals_per_year(deals: pd.DataFrame | None, start, end) -> float:
+    """Deals closed (won + lost) in [start, end] a year = their count / `window_years` (the
+    Stage 6 volume of the win rate's money at stake). NaN without deals."""
+    rate = win_rate(deals, start, end)
+    return per_year(rate["won"] + rate["lost"], start, end) if rate else np.nan
+
+
+def win_rate_breakdown(
+    deals: pd.DataFrame | None, start, end, by: str, clients: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """`win_rate` per value of ``by`` with closed = won + lost and the group's `average_won_deal`
+    (NA key kept as its own row). None when the breakdown is not available."""
+    rates = win_rate(deals, start, end, by=by, clients=clients)
+    if rates is None:
+        return None
+    average = average_won_deal(deals, start, end, by=by, clients=clients)
+    out = rates.merge(average[[by, "average_won_deal"]], on=by, how="left")
+    return out.assign(closed=out["won"] + out["lost"])
+
+
 def sales_cycle(
     deals: pd.DataFrame | None, start, end, by: str | None = None, clients: pd.DataFrame | None = None
 ) -> dict | pd.DataFrame | None:
@@ -396,6 +441,26 @@ def sales_cycle(
     return _finish(out, by)
 
 
+def cycle_breakdown(
+    deals: pd.DataFrame | None,
+    activities: pd.DataFrame | None,
+    start,
+    end,
+    by: str,
+    clients: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """`sales_cycle` per value of ``by`` with the group's `activities_per_won_deal` (NaN when
+    activities carry no deal_id or are missing); NA key kept as its own row. None when the
+    breakdown is not available."""
+    cycle = sales_cycle(deals, start, end, by=by, clients=clients)
+    if cycle is None:
+        return None
+    acts = activities_per_won_deal(activities, deals, start, end, by=by, clients=clients)
+    if acts is None:
+        return cycle.assign(activities_per_won_deal=np.nan)
+    return cycle.merge(acts[[by, "activities_per_won_deal"]], on=by, how="left")
+
+
 def lost_reasons(deals: pd.DataFrame | None, start, end) -> pd.DataFrame | None:
     """Pareto of the reasons of deals lost in [start, end] (NA = reason not recorded, its own row),
     sorted by count descending. Columns: lost_reason (string), deals (int64), share,
@@ -413,10 +478,32 @@ def lost_reasons(deals: pd.DataFrame | None, start, end) -> pd.DataFrame | None:
     return out[["lost_reason", "deals", "share", "cumulative_share", "amount"]]
 
 
+def lost_reasons_summary(pareto: pd.DataFrame, cut: float = 0.8) -> dict:
+    """The core of a `lost_reasons` Pareto: the recorded reasons that make up the first ``cut``
+    (80%) of the lost deals with a recorded reason (`_common.pareto_core`).
+    Keys: core (DataFrame: lost_reason, deals, amount, share and cumulative_share of the recorded
+    reasons), core_share (core deals / all lost deals, recorded or not), core_amount (Σ amount of the
+    core), lost (int, all lost deals), missing (int, lost deals without a reason), missing_share
+    (missing / lost; NaN without lost deals)."""
+    named = pareto[pareto["lost_reason"].notna()]
+    total = int(pareto["deals"].sum())
+    missing = int(pareto.loc[pareto["lost_reason"].isna(), "deals"].sum())
+    core = pareto_core(named[["lost_reason", "deals", "amount"]], "deals", cut)
+    return {
+        "core": core.reset_index(drop=True),
+        "core_share": ratio(core["deals"].sum(), total),
+        "core_amount": float(core["amount"].sum()),
+        "lost": total,
+        "missing": missing,
+        "missing_share": ratio(missing, total),
+    }
+
+
 def sales_velocity(deals: pd.DataFrame | None, start, end) -> dict | None:
     """Sales velocity (money per day) = open deals at the end date × win rate × average won deal
     / median sales cycle in days, the last three over deals closed in [start, end].
-    Keys: open_deals (int64), win_rate, average_won_deal, median_cycle_days, velocity (float64)."""
+    Keys: open_deals (int64), win_rate, average_won_deal, median_cycle_days, velocity (float64),
+    velocity_per_month (= velocity × 30.4375 days, money per month)."""
     if deals is None:
         return None
     open_deals = int(open_at_end(deals, end).sum())
@@ -429,6 +516,7 @@ def sales_velocity(deals: pd.DataFrame | None, start, end) -> dict | None:
         "average_won_deal": average,
         "median_cycle_days": cycle,
         "velocity": ratio(open_deals * rate * average, cycle),
+        "velocity_per_month": ratio(open_deals * rate * average, cycle) * DAYS_PER_MONTH,
     }
 
 
@@ -464,6 +552,22 @@ def open_pipeline(
         weighted_amount=("_weighted", "sum"), without_probability=("_no_probability", "sum"),
     )
     return _finish(out, by)
+
+
+def with_team(deals: pd.DataFrame, managers: pd.DataFrame | None) -> pd.DataFrame:
+    """Deals with the team of their manager (managers.team) as a column ``team`` when the register
+    has two teams or more (NA for a manager without a team: its own row); else the deals as given."""
+    if managers is None or "manager_id" not in deals.columns or managers["team"].dropna().nunique() < 2:
+        return deals
+    team = managers.drop_duplicates("manager_id").set_index("manager_id")["team"]
+    return deals.assign(team=deals["manager_id"].map(team))
+
+
+def pipeline_split(table: pd.DataFrame) -> pd.DataFrame:
+    """An `open_pipeline` breakdown as its weighted part and the rest (amount − weighted amount),
+    money, on the table's index: the two parts of a stacked bar."""
+    return pd.DataFrame({"weighted_amount": table["weighted_amount"],
+                         "rest": table["amount"] - table["weighted_amount"]}, index=table.index)
 
 
 def remaining_plan(plans: pd.DataFrame | None, end, until=None, metric: str = "revenue") -> float | None:
@@ -589,6 +693,11 @@ class StageAnalysis:
     in_to_be_order_share: float
     deals: int
     deals_with_skips: int
+
+    @property
+    def deals_with_skips_share(self) -> float:
+        """Share of the deals with a stage history that skipped a to-be stage (NaN without deals)."""
+        return ratio(self.deals_with_skips, self.deals)
 
 
 def _as_is(
@@ -722,6 +831,29 @@ def stage_analysis(
         deals=int(n_deals),
         deals_with_skips=int(skipped_mask.any(axis=1).sum()),
     )
+
+
+def bottleneck_base(
+    stage_history: pd.DataFrame, deals: pd.DataFrame, model: Sequence[str], stage: str, start, end
+) -> dict:
+    """Stage 6 money base of the bottleneck stage, from the stage_history entries in [start, end].
+
+    Keys: entered_per_year (deals entering ``stage`` in the window a year: distinct deals /
+    `window_years`), won_share_after (won / (won + lost) of the deals that entered a to-be stage
+    after it — ``model`` is the to-be order —, NaN when none is closed), average_won_deal (deals won
+    in the window), value_per_passed_deal (= won_share_after × average won deal: the money a deal
+    passing the bottleneck brings)."""
+    h = stage_history[in_window(stage_history["entered_at"], start, end)]
+    later = list(model)[list(model).index(stage) + 1:] if stage in model else []
+    status = deals.loc[deals["deal_id"].isin(h.loc[h["stage"].isin(later), "deal_id"]), "status"]
+    won_share = ratio(int((status == "won").sum()), int(status.isin(["won", "lost"]).sum()))
+    average = average_won_deal(deals, start, end)["average_won_deal"]
+    return {
+        "entered_per_year": per_year(h.loc[h["stage"] == stage, "deal_id"].nunique(), start, end),
+        "won_share_after": won_share,
+        "average_won_deal": average,
+        "value_per_passed_deal": won_share * average,
+    }
 
 
 # ------------------------------------------------------------------------- after-sales
@@ -887,3 +1019,83 @@ def revenue_new_vs_existing(
     out = split.groupby("period")[["new_revenue", "existing_revenue"]].sum()
     out["new_share"] = share(out["new_revenue"], out["new_revenue"] + out["existing_revenue"])
     return out.reset_index()
+
+
+def new_client_start(orders: pd.DataFrame | None, start, lost_days: int) -> pd.Timestamp:
+    """Earliest first-order date that can mark a client as new: the order history must reach
+    ``lost_days`` back (a client silent that long counts as lost, so one buying again after a gap
+    is not new), else clients who bought before the export began would look new. = max(start, day
+    of the first order + lost_days)."""
+    if orders is None or not len(orders):
+        return day(start)
+    return max(day(start), day(orders["date"].min()) + pd.Timedelta(days=lost_days))
+
+
+def status_shares(status: pd.DataFrame) -> pd.Series:
+    """Share of the clients of a `client_status` table in each of CLIENT_STATUSES (0 when none)."""
+    return status["status"].value_counts(normalize=True).reindex(list(CLIENT_STATUSES), fill_value=0.0)
+
+
+def new_revenue_share(split: pd.DataFrame | None) -> float:
+    """Share of new clients in the revenue of a `revenue_new_vs_existing` table (NaN without it)."""
+    if split is None or not len(split):
+        return np.nan
+    new = float(split["new_revenue"].sum())
+    return ratio(new, new + float(split["existing_revenue"].sum()))
+
+
+@dataclass(frozen=True)
+class StatusBySegment:
+    """Client statuses per segment (see `status_by_segment`)."""
+
+    counts: pd.DataFrame  # segment (index; NA = no segment) × CLIENT_STATUSES: clients
+    shares: pd.DataFrame  # the same as shares of the segment's clients
+    clients: pd.Series  # clients per segment
+    gone: pd.Series  # sleeping + lost share per segment
+    overall_gone: float  # sleeping + lost share of all clients
+
+
+def status_by_segment(status: pd.DataFrame, clients: pd.DataFrame) -> StatusBySegment:
+    """Statuses of a `client_status` table per client segment (clients.segment; the clients
+    without one are a row of their own, NA). Rows sorted by clients, descending."""
+    segment = clients.drop_duplicates("client_id").set_index(clients["client_id"].drop_duplicates().astype("string"))
+    with_segment = status.assign(segment=status["client_id"].map(segment["segment"]))
+    counts = with_segment.groupby(["segment", "status"], dropna=False).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=list(CLIENT_STATUSES), fill_value=0)
+    counts = counts.loc[counts.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    return StatusBySegment(counts=counts, shares=shares, clients=counts.sum(axis=1),
+                           gone=shares["sleeping"] + shares["lost"],
+                           overall_gone=float(status["status"].isin(["sleeping", "lost"]).mean()))
+
+
+def churning_segment(by_segment: StatusBySegment, min_clients: int = 10, times: float = 1.5,
+                     gap: float = 0.10):
+    """The segment whose clients are most often sleeping or lost, when that stands out: among the
+    segments of at least ``min_clients`` clients, the highest sleeping + lost share, if it is at
+    least ``times`` the overall share and ``gap`` (10 points) above it; else None."""
+    big = by_segment.gone[by_segment.clients.reindex(by_segment.gone.index) >= min_clients].sort_values(ascending=False)
+    if len(big) and big.iloc[0] >= times * by_segment.overall_gone and big.iloc[0] - by_segment.overall_gone >= gap:
+        return big.index[0]
+    return None
+
+
+def average_check_12m(orders: pd.DataFrame | None, end) -> dict | None:
+    """Average check (net amount per counted order, `counted_orders`) of the 12 months up to the
+    end day against the 12 months before — its norm: the check should not fall.
+    Keys: avg_check_12m, avg_check_prior_12m (money per order), orders_per_year (int, counted
+    orders of the last 12 months). None when the history does not reach a full year before the
+    last one (first order later than end − 2 years + 31 days) or a year has no order."""
+    if orders is None:
+        return None
+    totals = counted_orders(orders, end)
+    year = pd.DateOffset(years=1)
+    stop = day(end) + DAY
+    if totals.empty or totals["date"].min() > stop - 2 * year + pd.Timedelta(days=31):
+        return None
+    last = totals[totals["date"] >= stop - year]
+    prior = totals[(totals["date"] >= stop - 2 * year) & (totals["date"] < stop - year)]
+    if last.empty or prior.empty:
+        return None
+    return {"avg_check_12m": float(last["net"].mean()), "avg_check_prior_12m": float(prior["net"].mean()),
+            "orders_per_year": len(last)}
