@@ -19,6 +19,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     description: str = ""
+    breakdown: bool = False  # measures are broken down by it: empty cells are a row of their own
 
 
 @dataclass(frozen=True)

@@ -298,6 +298,8 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
             allowed = name in source.allow_empty
             out.add("warning" if allowed else "error", "kept_empty" if allowed else "required_empty", header,
                     raw[header].isna())
+        elif col.breakdown and value.notna().any():
+            out.add("warning", "breakdown_key_empty", header, value.isna())
         frame[name] = value
     df = pd.DataFrame(frame, index=raw.index)
     if contract.extra_numeric:

@@ -17,24 +17,13 @@ import numpy as np
 import pandas as pd
 
 from auditkit.inputs.checklist import answer_scores
+from auditkit.metrics._common import DAY, HOUR, available, order_totals, share
 
 OVERALL = "overall"
 ALL = "all"
 
-_DAY = pd.Timedelta(days=1)
-_HOUR = pd.Timedelta(hours=1)
-
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _available(table: pd.DataFrame | None, *columns: str) -> bool:
-    """True when the table is given, non-empty and every column has at least one value."""
-    return (
-        table is not None
-        and len(table) > 0
-        and all(c in table.columns and table[c].notna().any() for c in columns)
-    )
 
 
 def _breakdown_table(
@@ -48,7 +37,7 @@ def _breakdown_table(
     ``agg`` is a pandas named aggregation; ``derive`` adds the ratio columns to the stacked result.
     """
     keys = [(OVERALL, pd.Series(ALL, index=df.index, dtype="string"))]
-    keys += [(col, df[col].astype("string")) for col in by if _available(df, col)]
+    keys += [(col, df[col].astype("string")) for col in by if available(df, col)]
     parts = [
         df.groupby(key.rename("group"), dropna=False, sort=True)
         .agg(**agg)
@@ -58,12 +47,6 @@ def _breakdown_table(
     ]
     out = derive(pd.concat(parts, ignore_index=True).astype({"breakdown": "string"}))
     return out[["breakdown", "group", *[c for c in out.columns if c not in ("breakdown", "group")]]]
-
-
-def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as float64, NaN where the denominator is 0."""
-    den = denominator.astype("float64")
-    return numerator.astype("float64") / den.where(den > 0)
 
 
 def _day(values: pd.Series) -> pd.Series:
@@ -99,13 +82,11 @@ def _first_on_or_after(
 
 
 def _net_orders(orders: pd.DataFrame) -> pd.DataFrame:
-    """Orders netted from lines: one row per (client_id, order_id) with net amount > 0;
-    ``day`` = calendar day of the order's earliest line."""
-    per_order = orders.groupby(["client_id", "order_id"], sort=False, observed=True).agg(
-        amount=("amount", "sum"), day=("date", "min")
-    )
-    per_order = per_order[per_order["amount"] > 0].reset_index()
-    per_order["day"] = _day(per_order["day"])
+    """Counted orders (`order_totals`: netted from lines, net amount > 0) with a client;
+    ``day`` = calendar day of the order's date (its earliest line)."""
+    totals = order_totals(orders)
+    per_order = totals[totals["counted"] & totals["client_id"].notna()].reset_index(drop=True)
+    per_order["day"] = _day(per_order["date"])
     return per_order[["client_id", "order_id", "day"]]
 
 
@@ -124,9 +105,9 @@ def lead_response_time(
     n_within_{T}h, share_within_{T}h_of_contacted (/ n_contacted) and share_within_{T}h_of_leads
     (/ n_valid). None when leads or their first_contact_at are not available.
     """
-    if not _available(leads, "first_contact_at"):
+    if not available(leads, "first_contact_at"):
         return None
-    hours = (leads["first_contact_at"] - leads["created_at"]) / _HOUR
+    hours = (leads["first_contact_at"] - leads["created_at"]) / HOUR
     valid = hours.where(hours >= 0)
     df = pd.DataFrame(
         {
@@ -149,11 +130,11 @@ def lead_response_time(
 
     def derive(t: pd.DataFrame) -> pd.DataFrame:
         t.insert(t.columns.get_loc("n_contacted"), "n_valid", t["n_leads"] - t["n_negative"])
-        t["share_not_contacted"] = _share(t["n_not_contacted"], t["n_valid"])
+        t["share_not_contacted"] = share(t["n_not_contacted"], t["n_valid"])
         for label in labels:
             n_within = t[f"n_within_{label}"]
-            t[f"share_within_{label}_of_contacted"] = _share(n_within, t["n_contacted"])
-            t[f"share_within_{label}_of_leads"] = _share(n_within, t["n_valid"])
+            t[f"share_within_{label}_of_contacted"] = share(n_within, t["n_contacted"])
+            t[f"share_within_{label}_of_leads"] = share(n_within, t["n_valid"])
         return t
 
     return _breakdown_table(df, ["source"], agg, derive)
@@ -169,11 +150,11 @@ def lead_time_to_win(
     the lead was created: data errors, excluded); median_days and p75_days over the remaining
     won leads. None when leads.deal_id, deals or deals.closed_at are not available.
     """
-    if not (_available(leads, "deal_id") and _available(deals, "closed_at")):
+    if not (available(leads, "deal_id") and available(deals, "closed_at")):
         return None
     won = deals.loc[(deals["status"] == "won") & deals["closed_at"].notna(), ["deal_id", "closed_at"]]
     df = leads[["source", "created_at", "deal_id"]].merge(won, on="deal_id", how="left")
-    days = (df["closed_at"] - df["created_at"]) / _DAY
+    days = (df["closed_at"] - df["created_at"]) / DAY
     df = pd.DataFrame(
         {
             "source": df["source"],
@@ -215,11 +196,11 @@ def won_deal_first_order(
     order follows), days (float64 = first_order_date − close day in whole days, NaN when none).
     None when deals.client_id / closed_at or orders are not available.
     """
-    if not (_available(deals, "client_id", "closed_at") and _available(orders, "amount")):
+    if not (available(deals, "client_id", "closed_at") and available(orders, "amount")):
         return None
     won = _won_deals(deals)
     won["first_order_date"] = _first_on_or_after(won, _net_orders(orders))
-    won["days"] = (won["first_order_date"] - won["day"]) / _DAY
+    won["days"] = (won["first_order_date"] - won["day"]) / DAY
     return won.drop(columns="day")
 
 
@@ -256,7 +237,7 @@ def _activity_contacts(
 ) -> pd.DataFrame:
     """Activities as (client_id, day); a missing client_id is taken from the activity's deal."""
     client = activities["client_id"].astype("string")
-    if _available(deals, "client_id") and _available(activities, "deal_id"):
+    if available(deals, "client_id") and available(activities, "deal_id"):
         deal_client = deals.set_index("deal_id")["client_id"].astype("string")
         client = client.fillna(activities["deal_id"].map(deal_client))
     return pd.DataFrame({"client_id": client, "day": _day(activities["date"])}).dropna()
@@ -278,29 +259,29 @@ def post_sale_contact(
     Columns: event (string), n_events, n_evaluated, n_contacted (int64), share_contacted
     (float64, / n_evaluated). A row is left out when its input is not available; None when none.
     """
-    if not _available(activities, "date"):
+    if not available(activities, "date"):
         return None
     contacts = _activity_contacts(activities, deals)
     if contacts.empty:
         return None
     events = {}
-    if _available(deals, "client_id", "closed_at"):
+    if available(deals, "client_id", "closed_at"):
         events["won_deal"] = _won_deals(deals)[["client_id", "day"]]
-    if _available(orders, "amount"):
+    if available(orders, "amount"):
         events["first_order"] = _net_orders(orders).groupby("client_id", as_index=False)["day"].min()
     if not events:
         return None
     log_start, log_end = contacts["day"].min(), contacts["day"].max()
     rows = []
     for name, ev in events.items():
-        inside = (ev["day"] + _DAY >= log_start) & (ev["day"] + pd.Timedelta(days=days) <= log_end)
+        inside = (ev["day"] + DAY >= log_start) & (ev["day"] + pd.Timedelta(days=days) <= log_end)
         ev = ev[inside]
         next_contact = _first_on_or_after(ev, contacts, offset_days=1)
         n_contacted = int((next_contact - ev["day"] <= pd.Timedelta(days=days)).sum())
         rows.append((name, len(events[name]), len(ev), n_contacted))
     out = pd.DataFrame(rows, columns=["event", "n_events", "n_evaluated", "n_contacted"])
     out = out.astype({"event": "string", "n_events": "int64", "n_evaluated": "int64", "n_contacted": "int64"})
-    out["share_contacted"] = _share(out["n_contacted"], out["n_evaluated"])
+    out["share_contacted"] = share(out["n_contacted"], out["n_evaluated"])
     return out
 
 
@@ -316,11 +297,11 @@ def _survey_table(
 ) -> pd.DataFrame | None:
     """Answers with ``column`` filled, overall, by client segment and by respondent; each flag
     (a boolean function of the answer) is counted as ``n_<flag>`` next to ``n``."""
-    if not _available(surveys, column):
+    if not available(surveys, column):
         return None
     answered = surveys[surveys[column].notna()]
     df = pd.DataFrame({"respondent": answered["respondent"].astype("string")})
-    if _available(clients, "segment"):
+    if available(clients, "segment"):
         segment = clients.set_index("client_id")["segment"].astype("string")
         df["segment"] = answered["client_id"].map(segment)
     for name, flag in flags.items():
@@ -345,7 +326,7 @@ def nps(surveys: pd.DataFrame | None, clients: pd.DataFrame | None = None) -> pd
 
     def derive(t: pd.DataFrame) -> pd.DataFrame:
         for name in flags:
-            t[f"pct_{name}"] = 100 * _share(t[f"n_{name}"], t["n"])
+            t[f"pct_{name}"] = 100 * share(t[f"n_{name}"], t["n"])
         t["nps"] = t["pct_promoters"] - t["pct_detractors"]
         return t
 
@@ -359,7 +340,7 @@ def csat(surveys: pd.DataFrame | None, clients: pd.DataFrame | None = None) -> p
     """
 
     def derive(t: pd.DataFrame) -> pd.DataFrame:
-        t["csat_pct"] = 100 * _share(t["n_satisfied"], t["n"])
+        t["csat_pct"] = 100 * share(t["n_satisfied"], t["n"])
         return t
 
     return _survey_table(surveys, clients, "csat", {"satisfied": lambda s: s >= 4}, derive)
@@ -382,7 +363,7 @@ def dissatisfaction_reasons(surveys: pd.DataFrame | None) -> pd.DataFrame | None
     Columns: reason (string), count (int64), share (of all mentions), cumulative_share (float64),
     sorted by count desc then reason. None when no reason is given.
     """
-    if not _available(surveys, "reasons"):
+    if not available(surveys, "reasons"):
         return None
     mentions = surveys["reasons"].dropna().astype("string").str.split(";").explode()
     mentions = mentions.str.strip().str.lower()
@@ -400,7 +381,7 @@ def top_complaints(surveys: pd.DataFrame | None, top: int = 10) -> pd.DataFrame 
     cumulative_share, example (string: the first original comment, stripped, with that key).
     None when there is no comment.
     """
-    if not _available(surveys, "comment"):
+    if not available(surveys, "comment"):
         return None
     original = surveys["comment"].dropna().astype("string").str.strip()
     original = original[original != ""]

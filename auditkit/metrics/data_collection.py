@@ -5,10 +5,11 @@ ABC, XYZ and ABC migration. Money is in the currency of the input; shares, rates
 fractions (0.25 = 25 %).
 
 Conventions shared by every function:
-- Orders arrive line by line and are netted per order by `order_totals`. An order *counts* (order
-  counts, active and new clients, lifetimes) when its net amount is > 0; orders with a net amount
-  ≤ 0 are return-only documents. Revenue is the net sum of all orders, returns included, dated at
-  the document date.
+- Orders arrive line by line and are netted per order by `order_totals` (auditkit.metrics._common,
+  the netting of every stage). An order *counts* (order counts, active and new clients,
+  lifetimes) when its net amount is > 0; orders with a net amount ≤ 0 are return-only documents.
+  Revenue is the net sum of all orders, returns included, dated at the order's date (its
+  earliest line), so a return line dated later still reduces the order's own period.
 - Periods: freq "MS" (month), "QS" (calendar quarter) or "YS" (year), labelled by their first day
   (datetime64[ns]).
 - Window [start, end]: orders dated start ≤ date < end + 1 day (the end day is included); by
@@ -23,8 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from auditkit.metrics._common import DAY, DAYS_PER_MONTH, available as _available, client_manager
+from auditkit.metrics._common import day_bounds, in_window, order_totals, ratio, ratios as _ratio
+from auditkit.metrics._common import share, upto
+
 LTV_CAC_NORM = 3.0
-DAYS_PER_MONTH = 30.4375  # 365.25 / 12: client lifetime in months = days / DAYS_PER_MONTH
 ABC_CLASSES = ("A", "B", "C")
 XYZ_CLASSES = ("X", "Y", "Z")
 MIGRATION_FROM = ("A", "B", "C", "new")
@@ -38,11 +42,6 @@ _TOL = 1e-9
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _available(df: pd.DataFrame | None, column: str) -> bool:
-    """True when the table is given and the column holds at least one value."""
-    return df is not None and column in df.columns and bool(df[column].notna().any())
-
 
 def _step(freq: str) -> int:
     try:
@@ -80,15 +79,15 @@ class _Window:
         if pd.isna(lo) or pd.isna(last):
             _step(freq)  # still reject an unknown freq
             return cls(pd.NaT, pd.NaT, 0, 0, freq)
+        lo, hi = day_bounds(lo, last)
         p0, p1 = _ordinal(pd.Series([lo, last]), freq)
-        hi = last.normalize() + pd.Timedelta(days=1)
         return cls(lo, hi, int(p0), max(int(p1 - p0 + 1), 0), freq)
 
     def select(self, frame: pd.DataFrame, date: str = "date") -> pd.DataFrame:
         """Rows of `frame` dated inside the window, with their period index `p` (0 = first)."""
         if self.n == 0:
             return frame.iloc[:0].assign(p=np.zeros(0, dtype=np.int64))
-        inside = frame[(frame[date] >= self.lo) & (frame[date] < self.hi)]
+        inside = frame[in_window(frame[date], self.lo, self.hi - DAY)]
         return inside.assign(p=_ordinal(inside[date], self.freq) - self.p0)
 
     def periods(self) -> np.ndarray:
@@ -119,58 +118,9 @@ def _long_frame(arrays: dict[str, np.ndarray], labels: pd.Index, by: str | None,
     return pd.DataFrame(data)
 
 
-def _ratio(num, den) -> np.ndarray:
-    """num / den, NaN where den ≤ 0."""
-    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
-    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
-
-
 def _top_count(n: int, share: float) -> int:
     """ceil(n × share), immune to rounding (0.07 × 100 is 7.000000000000001 in floats)."""
     return math.ceil(n * share - _TOL)
-
-
-def _manager_of(frame: pd.DataFrame, clients: pd.DataFrame | None) -> pd.Series:
-    """frame.manager_id, else the manager of frame.client_id in clients."""
-    own = frame["manager_id"]
-    if not _available(clients, "manager_id"):
-        return own
-    return own.fillna(frame["client_id"].map(clients.set_index("client_id")["manager_id"]))
-
-
-# ----------------------------------------------------------------------------- orders
-
-def order_totals(orders: pd.DataFrame) -> pd.DataFrame:
-    """One row per order, from order lines.
-
-    Columns: order_id, client_id (first of its lines), date (earliest line date), amount (net sum
-    of line amounts), cost (sum of line costs; NaN when any line has no cost), lines (int),
-    returned_amount (sum of negative lines, ≤ 0), manager_id (first non-empty of its lines),
-    counted (bool: amount > 0; False marks a return-only document).
-    """
-    no_value = pd.Series(np.nan, index=orders.index)
-    lines = pd.DataFrame({
-        "order_id": orders["order_id"],
-        "client_id": orders["client_id"],
-        "date": orders["date"],
-        "amount": orders["amount"],
-        "returned_amount": orders["amount"].clip(upper=0),
-        "cost": orders.get("cost", no_value).astype(float),
-        "manager_id": orders.get("manager_id", no_value.astype("string")),
-    })
-    grouped = lines.groupby("order_id", sort=False)
-    out = grouped.agg(
-        client_id=("client_id", "first"),
-        date=("date", "min"),
-        amount=("amount", "sum"),
-        lines=("amount", "size"),
-        returned_amount=("returned_amount", "sum"),
-        manager_id=("manager_id", "first"),
-    )
-    out.insert(3, "cost", grouped["cost"].sum(skipna=False))
-    out["lines"] = out["lines"].astype(np.int64)
-    out["counted"] = out["amount"] > 0
-    return out.reset_index()
 
 
 # ----------------------------------------------------------------------------- dynamics
@@ -285,6 +235,74 @@ def year_over_year(frame: pd.DataFrame, by: str | list[str] | None = None) -> pd
     return out
 
 
+def has_sales(orders: pd.DataFrame | None, start=None, end=None) -> bool:
+    """True when the window holds at least one counted order (net amount > 0)."""
+    if orders is None or orders.empty:
+        return False
+    totals = order_totals(orders)
+    return bool(_Window.of(totals["date"], "MS", start, end).select(totals)["counted"].any())
+
+
+def revenue_growth_yoy(dyn: pd.DataFrame) -> float:
+    """Revenue of the last 12 months of a dynamics table (periods whose start is less than 12
+    months before the last period's) / revenue of the 12 months before − 1, as a share. NaN when
+    the 12 months before are not all in the table (12 months, or 4 quarters for a table of 8
+    periods or fewer) or their revenue is ≤ 0."""
+    if dyn.empty:
+        return np.nan
+    last = dyn["period"].max()
+    recent = dyn.loc[dyn["period"] > last - pd.DateOffset(months=12), "revenue"].sum()
+    before = dyn[(dyn["period"] <= last - pd.DateOffset(months=12)) &
+                 (dyn["period"] > last - pd.DateOffset(months=24))]
+    if before["period"].nunique() < (12 if len(dyn) > 8 else 4):
+        return np.nan
+    return ratio(recent, before["revenue"].sum()) - 1
+
+
+def dynamics_summary(orders: pd.DataFrame, freq: str = "MS", start=None, end=None) -> dict:
+    """The window's totals of `dynamics`.
+
+    Keys: revenue (net), orders (int, counted), avg_check = revenue / orders, active_clients_avg
+    (mean of A(t) over the periods), new_clients (int: clients whose first counted order ever
+    falls in the window), censored (bool: the orders start inside the window's first period, so
+    every client's first order in the data falls there and is not an acquisition — new_clients
+    then leaves that period out), first_period, revenue_growth_yoy (`revenue_growth_yoy`, share).
+    """
+    dyn = dynamics(orders, freq, start, end)
+    total_orders = int(dyn["orders"].sum())
+    revenue = float(dyn["revenue"].sum())
+    first = dyn["period"].min() if len(dyn) else pd.NaT
+    censored = bool(len(dyn)) and bool(orders["date"].min() >= first)
+    new = dyn["new_clients"].iloc[1:] if censored else dyn["new_clients"]
+    return {
+        "revenue": revenue,
+        "orders": total_orders,
+        "avg_check": ratio(revenue, total_orders),
+        "active_clients_avg": float(dyn["active_clients"].mean()),
+        "new_clients": int(new.sum()),
+        "censored": censored,
+        "first_period": first,
+        "revenue_growth_yoy": revenue_growth_yoy(dyn),
+    }
+
+
+def revenue_by_month_and_year(dyn: pd.DataFrame) -> pd.DataFrame:
+    """A monthly dynamics table as month of the year (1–12, index) × year (columns) of revenue:
+    the seasonality chart's table."""
+    return dyn.assign(year=dyn["period"].dt.year, month=dyn["period"].dt.month).pivot(
+        index="month", columns="year", values="revenue")
+
+
+def gross_margin(orders: pd.DataFrame, start=None, end=None) -> float:
+    """Gross margin of the window = (revenue − cost) / revenue over the orders whose cost is
+    known (netted orders dated in the window; share). NaN without cost or revenue."""
+    totals = order_totals(orders)
+    inside = _Window.of(totals["date"], "MS", start, end).select(totals)
+    costed = inside[inside["cost"].notna()]
+    revenue = float(costed["amount"].sum())
+    return ratio(revenue - float(costed["cost"].sum()), revenue) if len(costed) else np.nan
+
+
 # ----------------------------------------------------------------------------- plan / fact
 
 def plan_actuals(metric: str, orders: pd.DataFrame | None = None,
@@ -307,14 +325,14 @@ def plan_actuals(metric: str, orders: pd.DataFrame | None = None,
             return None
         window = _Window.of(pd.concat([deals["created_at"], deals["closed_at"]]), "MS")
         won = deals[deals["status"].eq("won") & deals["closed_at"].notna()]
-        won = window.select(won.assign(manager_id=_manager_of(won, clients)), date="closed_at")
+        won = window.select(won.assign(manager_id=client_manager(won, clients)), date="closed_at")
         codes, labels = _codes(won["manager_id"], len(won))
         fact = _counts(codes, won["p"], (len(labels), window.n)).astype(float)
         return _long_frame({"fact": fact}, labels, "manager_id", window)
     if orders is None or (metric == "margin" and not _available(orders, "cost")):
         return None
     totals = order_totals(orders)
-    grid = _grid(totals, "MS", None, None, _manager_of(totals, clients))
+    grid = _grid(totals, "MS", None, None, client_manager(totals, clients))
     fact = {"revenue": grid.revenue, "orders": grid.orders, "new_clients": grid.new_clients,
             "margin": grid.revenue_costed - grid.cost}[metric]
     return _long_frame({"fact": fact.astype(float)}, grid.labels, "manager_id", grid.window)
@@ -362,6 +380,48 @@ def plan_fact(plans: pd.DataFrame | None, actual: pd.DataFrame | None,
     })
 
 
+@dataclass(frozen=True)
+class PlanFactSummary:
+    """Plan / fact of the audit window (see `plan_fact_summary`)."""
+
+    company: pd.DataFrame  # per plan month: period, plan, fact
+    plan: float  # Σ plan of the months in the window (money)
+    fact: float  # Σ fact of those months (money)
+    fulfilment: float  # fact / plan (share; NaN when plan is 0)
+    months_plan_met: float  # share of the months with fact ≥ plan × norm (NaN without months)
+    plan_per_year: float  # plan × 12 / months with a plan (money a year)
+    by_manager: pd.DataFrame  # manager_id, plan, fact, deviation = fact − plan, fulfilment = fact / plan
+
+
+def plan_fact_summary(pf: pd.DataFrame, start, end, norm: float = 1.0) -> PlanFactSummary:
+    """Totals of a `plan_fact` table over the plan months inside [start, end].
+
+    Company months: the company-level rows when the plans have any, else the per-manager rows
+    summed per month. A month meets the plan when fact ≥ plan × ``norm`` (the fulfilment norm).
+    by_manager sums the per-manager rows over the window, sorted by fulfilment ascending."""
+    inside = pf[in_window(pf["period"], start, end)]
+    company = inside[inside["manager_id"].isna()] if inside["manager_id"].isna().any() else (
+        inside.groupby("period", as_index=False)[["plan", "fact"]].sum())
+    company = company[["period", "plan", "fact"]].reset_index(drop=True)
+    plan, fact = float(company["plan"].sum()), float(company["fact"].sum())
+    months = company["period"].nunique()
+    met = (company["fact"] >= company["plan"] * norm).mean() if len(company) else np.nan
+    per_manager = inside[inside["manager_id"].notna()]
+    by_manager = per_manager.groupby("manager_id")[["plan", "fact"]].sum()
+    by_manager["fulfilment"] = share(by_manager["fact"], by_manager["plan"])
+    by_manager["deviation"] = by_manager["fact"] - by_manager["plan"]
+    by_manager = by_manager.sort_values("fulfilment").reset_index()
+    return PlanFactSummary(
+        company=company,
+        plan=plan,
+        fact=fact,
+        fulfilment=ratio(fact, plan),
+        months_plan_met=float(met),
+        plan_per_year=ratio(plan * 12, months),
+        by_manager=by_manager[["manager_id", "plan", "fact", "deviation", "fulfilment"]],
+    )
+
+
 # ----------------------------------------------------------------------------- retention, LTV
 
 def retention(orders: pd.DataFrame, freq: str = "QS", by: pd.Series | None = None,
@@ -395,8 +455,48 @@ def retention(orders: pd.DataFrame, freq: str = "QS", by: pd.Series | None = Non
     return out
 
 
-def client_lifetimes(orders: pd.DataFrame) -> pd.DataFrame:
-    """Per client with ≥ 1 counted order, over all of `orders`.
+def retention_summary(ret: pd.DataFrame, freq: str = "QS") -> dict:
+    """Totals of a `retention` table.
+
+    Keys: retention = Σ retained / Σ active_prev over the periods (share; NaN without clients),
+    churn = 1 − retention, clients_per_period = mean active_prev (clients at risk per period),
+    periods_per_year = 12 / months per period of ``freq``."""
+    rate = ratio(ret["retained"].sum(), ret["active_prev"].sum())
+    return {
+        "retention": rate,
+        "churn": 1 - rate,
+        "clients_per_period": float(ret["active_prev"].mean()),
+        "periods_per_year": 12 / _step(freq),
+    }
+
+
+def retention_by_group(ret: pd.DataFrame, by: str = "segment") -> pd.DataFrame:
+    """Per group of a `retention` table by group: retained, active_prev (sums over the periods),
+    retention = retained / active_prev, clients_per_period = mean active_prev. The clients
+    without a group are a row of their own (NA), last."""
+    out = ret.groupby(by, dropna=False).agg(retained=("retained", "sum"), active_prev=("active_prev", "sum"),
+                                            clients_per_period=("active_prev", "mean"))
+    out["retention"] = share(out["retained"], out["active_prev"])
+    out = out.reset_index().sort_values(by, na_position="last", ignore_index=True)
+    return out[[by, "retained", "active_prev", "retention", "clients_per_period"]]
+
+
+def revenue_per_client_year(orders: pd.DataFrame, end, client_ids=None) -> float:
+    """Net revenue a year per buying client: the orders (netted, at their date) of the 12 months
+    up to the end day — dated after end − 1 year and on or before the end day — / the clients with
+    a counted order among them (money per client a year). ``client_ids``: only these clients
+    (e.g. one segment's). NaN without a buying client."""
+    totals = order_totals(orders)
+    last = totals[(totals["date"] >= day_bounds(end, end)[1] - pd.DateOffset(years=1)) & upto(totals["date"], end)]
+    if client_ids is not None:
+        last = last[last["client_id"].isin(pd.Index(client_ids))]
+    buyers = last.loc[last["counted"], "client_id"].nunique()
+    return ratio(float(last["amount"].sum()), buyers)
+
+
+def client_lifetimes(orders: pd.DataFrame, end=None) -> pd.DataFrame:
+    """Per client with ≥ 1 counted order, over all of `orders` (those dated on or before the end
+    day when `end` is given).
 
     Columns: client_id, first_order, last_order (dates of the first/last counted order),
     lifetime_months = (last_order − first_order) in days / 30.4375 (float), orders (int, counted),
@@ -404,6 +504,8 @@ def client_lifetimes(orders: pd.DataFrame) -> pd.DataFrame:
     has no cost).
     """
     totals = order_totals(orders)
+    if end is not None:
+        totals = totals[upto(totals["date"], end)]
     counted = totals[totals["counted"]].groupby("client_id")
     per_client = totals.assign(margin=totals["amount"] - totals["cost"]).groupby("client_id")
     out = pd.DataFrame({
@@ -411,45 +513,87 @@ def client_lifetimes(orders: pd.DataFrame) -> pd.DataFrame:
         "last_order": counted["date"].max(),
         "orders": counted.size().astype(np.int64),
     })
-    out["lifetime_months"] = (out["last_order"] - out["first_order"]) / pd.Timedelta(days=1) \
-        / DAYS_PER_MONTH
+    out["lifetime_months"] = (out["last_order"] - out["first_order"]) / DAY / DAYS_PER_MONTH
     out["revenue"] = per_client["amount"].sum()
     out["margin"] = per_client["margin"].sum(skipna=False)
     cols = ["first_order", "last_order", "lifetime_months", "orders", "revenue", "margin"]
     return out[cols].rename_axis("client_id").reset_index()
 
 
-def historical_ltv(orders: pd.DataFrame, cohort_freq: str = "QS") -> pd.DataFrame:
+def _ltv_basis(orders: pd.DataFrame) -> str:
+    """"margin" when orders carry cost, else "revenue"."""
+    return "margin" if _available(orders, "cost") else "revenue"
+
+
+def historical_ltv(orders: pd.DataFrame, cohort_freq: str = "QS", end=None,
+                   existing_before=None) -> pd.DataFrame:
     """Historical LTV per acquisition cohort (period of the client's first counted order).
 
-    Columns: cohort, clients (int), avg_revenue, avg_margin (mean over clients whose margin is
-    known; NaN without cost), basis ("margin" when orders carry cost, else "revenue"), ltv
-    (avg_margin or avg_revenue by basis: average value per client over its lifetime so far),
-    avg_lifetime_months. Lifetimes of recent cohorts are still open (right-censored).
+    Cohorts start at the first period in which clients were acquired inside the data: the
+    clients whose first counted order falls before `existing_before` — by default the end of the
+    data's first period (the period of its first order) — were present when the data starts
+    (their first order in the data need not be their first order) and form one row "existing"
+    (existing True, cohort NaT), listed first; every later cohort is a row with existing False.
+    Orders dated after the end day are ignored when `end` is given.
+    Columns: cohort, existing (bool), clients (int), avg_revenue, avg_margin (mean over clients
+    whose margin is known; NaN without cost), basis ("margin" when orders carry cost, else
+    "revenue"), ltv (avg_margin or avg_revenue by basis: average value per client over its
+    lifetime so far), avg_lifetime_months. Lifetimes of recent cohorts are still open
+    (right-censored).
     """
-    life = client_lifetimes(orders)
-    life["cohort"] = _period_start(_ordinal(life["first_order"], cohort_freq), cohort_freq)
-    out = life.groupby("cohort").agg(
+    life = client_lifetimes(orders, end)
+    cohort = pd.Series(_period_start(_ordinal(life["first_order"], cohort_freq), cohort_freq),
+                       index=life.index)
+    if existing_before is None and len(life):
+        first = cohort.min()
+        existing_before = first + pd.DateOffset(months=_step(cohort_freq))
+    existing = life["first_order"] < pd.Timestamp(existing_before) if len(life) else cohort.notna()
+    life["cohort"] = cohort.mask(existing)
+    life["existing"] = existing.astype(bool)
+    out = life.groupby(["existing", "cohort"], dropna=False).agg(
         clients=("client_id", "size"),
         avg_revenue=("revenue", "mean"),
         avg_margin=("margin", "mean"),
         avg_lifetime_months=("lifetime_months", "mean"),
     ).reset_index()
+    out = out.sort_values(["existing", "cohort"], ascending=[False, True], ignore_index=True)
+    out = out[["cohort", "existing", "clients", "avg_revenue", "avg_margin", "avg_lifetime_months"]]
     out["clients"] = out["clients"].astype(np.int64)
-    basis = "margin" if _available(orders, "cost") else "revenue"
-    out.insert(4, "basis", pd.Series(basis, index=out.index, dtype="string"))
-    out.insert(5, "ltv", out["avg_" + basis])
+    out["existing"] = out["existing"].astype(bool)
+    basis = _ltv_basis(orders)
+    out.insert(5, "basis", pd.Series(basis, index=out.index, dtype="string"))
+    out.insert(6, "ltv", out["avg_" + basis])
     return out
+
+
+def lifetime_value(orders: pd.DataFrame, end=None) -> dict:
+    """Client lifetime and historical LTV over every client with a counted order (up to the end
+    day when `end` is given), acquired in the data or present at its start.
+
+    Keys: clients (int), lifetime_months (mean months from first to last counted order),
+    basis ("margin" when orders carry cost, else "revenue"), historical_ltv (money per client:
+    mean Σ margin — mean over the clients whose margin is known — or mean Σ revenue by basis).
+    """
+    life = client_lifetimes(orders, end)
+    basis = _ltv_basis(orders)
+    return {
+        "clients": len(life),
+        "lifetime_months": float(life["lifetime_months"].mean()),
+        "basis": basis,
+        "historical_ltv": float(life[basis].mean()),
+    }
 
 
 def ltv_cac(ltv, cac):
     """LTV:CAC = ltv / cac, NaN where cac ≤ 0 or missing; scalars or Series (aligned on index).
 
-    A healthy business has LTV:CAC ≥ LTV_CAC_NORM.
+    The audit's LTV:CAC is the historical margin LTV (`lifetime_value`) / CAC (blended)
+    (`auditkit.metrics.process.blended_cac`); the 12-month predictive LTV is shown beside it, never
+    divided by CAC. A healthy business has LTV:CAC ≥ LTV_CAC_NORM.
     """
     if isinstance(cac, pd.Series):
         return ltv / cac.where(cac > 0)
-    return ltv / (cac if cac > 0 else np.nan)
+    return ratio(ltv, cac)
 
 
 # ----------------------------------------------------------------------------- clients
@@ -480,6 +624,17 @@ def concentration(orders: pd.DataFrame, shares=(0.10, 0.20), start=None, end=Non
         "top_revenue": top_revenue,
         "revenue_share": _ratio(top_revenue, ranked.sum()),
     })
+
+
+def concentration_curve(orders: pd.DataFrame, start=None, end=None) -> tuple[np.ndarray, np.ndarray]:
+    """The concentration (Lorenz-type) curve of the window: clients sorted by net revenue
+    descending; x = share of the clients (k / n), y = cumulative share of revenue of the first k
+    (negative revenue counted as 0). Empty arrays without revenue."""
+    revenue = _abc_classes(_client_revenue(orders, start, end), 0.8, 0.95)["revenue"].clip(lower=0).to_numpy()
+    n = len(revenue)
+    if not n or revenue.sum() <= 0:
+        return np.zeros(0), np.zeros(0)
+    return np.arange(1, n + 1) / n, np.cumsum(revenue) / revenue.sum()
 
 
 def clients_by_segment(clients: pd.DataFrame | None, orders: pd.DataFrame, by: str = "segment",
@@ -536,6 +691,14 @@ def abc(orders: pd.DataFrame, a: float = 0.80, b: float = 0.95, start=None,
     return _abc_classes(_client_revenue(orders, start, end), a, b)
 
 
+def abc_summary(abc_df: pd.DataFrame) -> pd.DataFrame:
+    """Per ABC class of an `abc` table: clients (int), revenue (Σ net), revenue_share = revenue /
+    Σ revenue of all classes. Index: class (A, B, C, the classes present)."""
+    out = abc_df.groupby("abc").agg(clients=("client_id", "size"), revenue=("revenue", "sum"))
+    out["revenue_share"] = share(out["revenue"], float(out["revenue"].sum()))
+    return out.rename_axis("class")
+
+
 def xyz(orders: pd.DataFrame, start=None, end=None, freq: str = "MS", x: float = 0.5,
         y: float = 1.0) -> pd.DataFrame:
     """XYZ of clients by the stability of their net revenue per period of the window.
@@ -568,7 +731,8 @@ def xyz(orders: pd.DataFrame, start=None, end=None, freq: str = "MS", x: float =
 def abc_xyz_matrix(abc_df: pd.DataFrame, xyz_df: pd.DataFrame) -> pd.DataFrame:
     """ABC × XYZ matrix of clients present in both tables: always 9 rows, A–C × X–Z.
 
-    Columns: abc, xyz, clients (int), revenue (sum of abc_df.revenue).
+    Columns: abc, xyz, clients (int), revenue (sum of abc_df.revenue), revenue_share (of the
+    matrix's total revenue).
     """
     both = abc_df[["client_id", "abc", "revenue"]].merge(xyz_df[["client_id", "xyz"]],
                                                          on="client_id")
@@ -578,6 +742,7 @@ def abc_xyz_matrix(abc_df: pd.DataFrame, xyz_df: pd.DataFrame) -> pd.DataFrame:
     out = out.reindex(cells, fill_value=0).reset_index()
     out["clients"] = out["clients"].astype(np.int64)
     out["revenue"] = out["revenue"].astype(float)
+    out["revenue_share"] = share(out["revenue"], float(out["revenue"].sum()))
     return out
 
 
@@ -618,3 +783,11 @@ def abc_migration(orders: pd.DataFrame, start=None, end=None, a: float = 0.80,
     out[["revenue_previous", "revenue_current"]] = out[
         ["revenue_previous", "revenue_current"]].astype(float)
     return out
+
+
+def migration_summary(mig: pd.DataFrame) -> dict:
+    """Totals of an `abc_migration` table. Keys: a_clients_downgraded (int: A clients of the
+    previous half that are B, C or lost in the current one), clients_lost (int: clients of the
+    previous half without revenue > 0 in the current one)."""
+    down = mig[(mig["previous"] == "A") & mig["current"].isin(["B", "C", "lost"])]["clients"].sum()
+    return {"a_clients_downgraded": int(down), "clients_lost": int(mig.loc[mig["current"] == "lost", "clients"].sum())}

@@ -21,6 +21,8 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
+from auditkit.metrics._common import DAYS_PER_MONTH, day_bounds, order_totals, ratio, upto
+
 
 MIN_CUSTOMERS = 100
 MIN_REPEAT_BUYERS = 30
@@ -268,6 +270,40 @@ def predictive_ltv(
         index=summary.index,
         dtype="float64",
     )
+
+
+@dataclass(frozen=True)
+class ClientForecast:
+    """Predictive LTV of a client base (see `forecast_clients`)."""
+
+    per_client: pd.DataFrame | None  # `predictive_ltv` per client; None when not fitted
+    mean_ltv: float  # money per client over the horizon; NaN when not fitted
+    margin_rate: float  # (revenue − cost) / revenue of the counted orders, 1.0 without full cost
+    check: HistoryCheck
+
+
+def forecast_clients(orders: pd.DataFrame, end, horizon_months: float = 12.0) -> ClientForecast:
+    """Predictive LTV per client over the next `horizon_months` months from the counted orders
+    (`order_totals`, net > 0) dated on or before the end day: RFM summary in weeks observed up to
+    `end`, BG/NBD + Gamma-Gamma fitted when `enough_history`, horizon = months × 30.4375 / 7
+    weeks; value = margin_rate × expected spend, margin_rate = (Σ amount − Σ cost) / Σ amount when
+    every counted order has a cost, else 1 (revenue). Too little history or a model that does not
+    fit gives per_client None and mean_ltv NaN."""
+    totals = order_totals(orders)
+    totals = totals[totals["counted"] & upto(totals["date"], end)]
+    last_moment = day_bounds(end, end)[1] - pd.Timedelta(1, "ns")  # the whole end day is observed
+    summary = rfm_summary(totals, "client_id", "date", "amount", observation_end=last_moment, freq="W")
+    check = enough_history(summary)
+    revenue = float(totals["amount"].sum())
+    cost_known = bool(totals["cost"].notna().all()) and revenue > 0
+    margin = ratio(revenue - float(totals["cost"].sum()), revenue) if cost_known else 1.0
+    if not check.enough:
+        return ClientForecast(None, np.nan, margin, check)
+    try:
+        pred = predictive_ltv(summary, horizon_months * DAYS_PER_MONTH / 7, margin=margin)
+    except LTVModelError:
+        return ClientForecast(None, np.nan, margin, check)
+    return ClientForecast(pred, float(pred["ltv"].mean()), margin, check)
 
 
 def _bgnbd_loglik(r, alpha, a, b, x, t_x, T) -> np.ndarray:

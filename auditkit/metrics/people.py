@@ -1,8 +1,8 @@
 """Stage 3 — People (METHODOLOGY.md §2 Stage 3).
 
 Manager scorecard, call-quality / mystery-shopper checklists, staff assessment matrix and team
-structure, plus the shared calendar helpers (working days, audit window, pipeline at the end date)
-that Stage 4 reuses.
+structure, plus the working-day calendar (employment-clipped working days, roster) that Stage 4
+reuses. The audit window, open deals and shares come from `auditkit.metrics._common`.
 
 Conventions: the audit window ``[start, end]`` is inclusive of whole days; money is in the data's
 currency; shares and rates are fractions 0..1 unless the name says ``pct`` (0..100); durations are
@@ -19,9 +19,19 @@ import holidays as _holidays
 import numpy as np
 import pandas as pd
 
-DAY = pd.Timedelta(days=1)
-DAYS_PER_MONTH = 365.25 / 12
-CLOSED = ("won", "lost")
+from auditkit.metrics._common import (
+    CLOSED,
+    DAY,
+    DAYS_PER_MONTH,
+    available,
+    client_manager,
+    day_bounds,
+    in_window,
+    open_at_end,
+    order_totals,
+    share,
+)
+
 # Scorecard columns that are context, not performance: never ranked by `highlight`.
 NOT_RANKED = ("revenue_plan", "lost_deals", "working_days")
 # Staff assessment recommendation codes (see `staff_assessment`).
@@ -30,25 +40,6 @@ _CHECKLIST_META = ("manager_id", "date", "review_id")
 
 
 # --------------------------------------------------------------------------- calendar & window
-
-
-def day_bounds(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """(start day at 00:00, the day after ``end`` at 00:00): the half-open form of [start, end]."""
-    return pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize() + DAY
-
-
-def in_window(dates: pd.Series, start, end) -> pd.Series:
-    """True where ``start <= date <= end`` at day granularity (the whole end day counts); NaT → False."""
-    first, stop = day_bounds(start, end)
-    return (dates >= first) & (dates < stop)
-
-
-def open_at_end(deals: pd.DataFrame, end) -> pd.Series:
-    """Deals open at the end date: not created after ``end`` (unknown creation counts as before)
-    and either still ``open`` or won/lost after ``end``."""
-    _, stop = day_bounds(end, end)
-    closed_later = deals["status"].isin(CLOSED) & (deals["closed_at"] >= stop)
-    return ~(deals["created_at"] >= stop) & ((deals["status"] == "open") | closed_later)
 
 
 @lru_cache(maxsize=32)
@@ -129,67 +120,50 @@ def _column(table: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
 
 
-def available(table: pd.DataFrame | None, column: str) -> bool:
-    """True when the table is given and the column exists with at least one value."""
-    return table is not None and column in table.columns and bool(table[column].notna().any())
-
-
-def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as float64; NaN where the denominator is 0 or NaN."""
-    den = denominator.astype("float64")
-    return numerator.astype("float64") / den.where(den > 0)
-
-
 def _grouping(managers: pd.DataFrame | None, by: str) -> Callable[[pd.Series], pd.Series]:
     """Function mapping manager ids to the scorecard's row key: the id itself, or its team."""
     if by == "manager_id":
         return lambda ids: ids.rename("manager_id")
     if by == "team" and available(managers, "team"):
         team = managers.set_index("manager_id")["team"]
-        return lambda ids: ids.map(team).astype("str").rename("team")
+        return lambda ids: ids.map(team).astype("string").rename("team")
     raise ValueError(f"cannot group managers by {by!r}")
 
 
 # --------------------------------------------------------------------------- scorecard parts
 
 
-def _sales_lines(
+def _sales_orders(
     orders: pd.DataFrame | None, deals: pd.DataFrame | None, clients: pd.DataFrame | None
 ) -> pd.DataFrame | None:
-    """Sales lines (order_id, client_id, date, amount, manager_id) with the attributed manager:
-    orders.manager_id, else the client's manager. Without orders, won deals stand in for orders
-    at their closed_at (order_id = deal_id)."""
-    cols = ["order_id", "client_id", "date", "amount", "manager_id"]
-    if orders is not None:
-        lines = orders[cols]
-    elif deals is not None:
+    """Orders netted from their lines (`order_totals`: net amount of every line, returns included,
+    dated at the order's date) with the attributed manager: the order's (first non-empty manager
+    of its lines), else the client's. The same orders and managers as Stage 1's plan / fact, so a
+    manager's revenue is one number everywhere. Without orders, won deals stand in for orders at
+    their closed_at (order_id = deal_id)."""
+    if orders is None and deals is None:
+        return None
+    if orders is None:
         won = deals[deals["status"] == "won"]
-        lines = pd.DataFrame(
+        orders = pd.DataFrame(
             {"order_id": won["deal_id"], "client_id": won["client_id"], "date": won["closed_at"],
              "amount": won["amount"], "manager_id": won["manager_id"]}
         )
-    else:
-        return None
-    if available(clients, "manager_id"):
-        owner = clients.set_index("client_id")["manager_id"]
-        lines = lines.assign(manager_id=lines["manager_id"].fillna(lines["client_id"].map(owner)))
-    return lines
+    totals = order_totals(orders)
+    return totals.assign(manager_id=client_manager(totals, clients))
 
 
-def _sales_metrics(lines, plans, start, end, key) -> pd.DataFrame:
-    """revenue (net line amounts dated in the window), revenue_plan (sum of the per-manager
-    revenue targets of the months overlapping the window), new_clients (clients whose first ever
-    counting order — net amount > 0 — falls in the window, credited to that order's manager)."""
-    sold = lines[in_window(lines["date"], start, end)]
-    out = {"revenue": sold["amount"].groupby(key(sold["manager_id"])).sum()}
-    orders = lines.groupby("order_id").agg(
-        client_id=("client_id", "first"), date=("date", "min"),
-        amount=("amount", "sum"), manager_id=("manager_id", "first"),
-    )
-    counting = orders[(orders["amount"] > 0) & orders["client_id"].notna()].reset_index()
+def _sales_metrics(sales, plans, start, end, key) -> pd.DataFrame:
+    """revenue (net amount of the orders dated in the window), revenue_plan (sum of the
+    per-manager revenue targets of the months overlapping the window), new_clients (clients whose
+    first ever counting order — net amount > 0 — falls in the window, credited to that order's
+    manager). Orders without a manager are a row of their own (NA)."""
+    sold = sales[in_window(sales["date"], start, end)]
+    out = {"revenue": sold["amount"].groupby(key(sold["manager_id"]), dropna=False).sum()}
+    counting = sales[sales["counted"] & sales["client_id"].notna()]
     first = counting.sort_values(["client_id", "date", "order_id"]).drop_duplicates("client_id")
     first = first[in_window(first["date"], start, end)]
-    out["new_clients"] = first.groupby(key(first["manager_id"])).size()
+    out["new_clients"] = first.groupby(key(first["manager_id"]), dropna=False).size()
     if available(plans, "manager_id"):
         month_start = pd.Timestamp(start).to_period("M").start_time
         chosen = (plans["metric"] == "revenue") & plans["manager_id"].notna()
@@ -203,20 +177,21 @@ def _sales_metrics(lines, plans, start, end, key) -> pd.DataFrame:
 def _deal_metrics(deals, start, end, key) -> pd.DataFrame:
     """won_deals / lost_deals with closed_at in the window (no closed_at: not counted),
     avg_won_deal (mean amount), median_cycle_days (created → won, negative spans dropped),
-    open_pipeline_count / open_pipeline_sum (deals open at ``end``)."""
+    open_pipeline_count / open_pipeline_sum (deals open at ``end``). Deals without a manager are a
+    row of their own (NA)."""
     closed = deals[deals["status"].isin(CLOSED) & in_window(deals["closed_at"], start, end)]
     won = closed[closed["status"] == "won"]
     lost = closed[closed["status"] == "lost"]
     cycle = (won["closed_at"] - won["created_at"]) / DAY
     open_ = deals[open_at_end(deals, end)]
-    won_by = won["amount"].groupby(key(won["manager_id"]))
-    open_by = open_["amount"].groupby(key(open_["manager_id"]))
+    won_by = won["amount"].groupby(key(won["manager_id"]), dropna=False)
+    open_by = open_["amount"].groupby(key(open_["manager_id"]), dropna=False)
     return pd.DataFrame(
         {
             "won_deals": won_by.size(),
-            "lost_deals": lost.groupby(key(lost["manager_id"])).size(),
+            "lost_deals": lost.groupby(key(lost["manager_id"]), dropna=False).size(),
             "avg_won_deal": won_by.mean(),
-            "median_cycle_days": cycle.where(cycle >= 0).groupby(key(won["manager_id"])).median(),
+            "median_cycle_days": cycle.where(cycle >= 0).groupby(key(won["manager_id"]), dropna=False).median(),
             "open_pipeline_count": open_by.size(),
             "open_pipeline_sum": open_by.sum(),
         }
@@ -284,13 +259,15 @@ def manager_scorecard(
     activities_per_day_<type> (activities / working days), call_next_step_share [activities];
     activities_per_won_deal [activities and deals]. Counts are int64, the rest float64; ratios
     with a zero denominator are NaN. Rows: managers employed in the window plus every manager
-    with data in it. Returns None when no table is given."""
+    with data in it, plus one row with a missing key (NA) for the orders and deals attributed to
+    no manager (no team, with ``by="team"``), so that the rows sum to the company's revenue and
+    deals. Returns None when no table is given."""
     if orders is None and deals is None and activities is None and managers is None:
         return None
     key = _grouping(managers, by)
-    lines = _sales_lines(orders, deals, clients)
+    sales = _sales_orders(orders, deals, clients)
     parts = [
-        _sales_metrics(lines, plans, start, end, key) if lines is not None else None,
+        _sales_metrics(sales, plans, start, end, key) if sales is not None else None,
         _deal_metrics(deals, start, end, key) if deals is not None else None,
         _activity_metrics(activities, start, end, key) if activities is not None else None,
     ]
@@ -298,7 +275,7 @@ def manager_scorecard(
     roster = key(manager_roster(managers, start, end).to_series())
     index = pd.Index(roster.dropna().unique(), name=by)
     for part in parts:
-        index = index.union(part.index.dropna())
+        index = index.union(part.index)
     card = pd.concat([p.reindex(index) for p in parts], axis=1) if parts else pd.DataFrame(index=index)
     counts = ["new_clients", "won_deals", "lost_deals", "open_pipeline_count", "activities"]
     counts = [c for c in card.columns if c in counts or c.startswith("n_")]
@@ -306,10 +283,10 @@ def manager_scorecard(
     card = card.fillna({c: 0.0 for c in ("revenue", "open_pipeline_sum") if c in card.columns})
     if "revenue_plan" in card.columns:
         card.insert(card.columns.get_loc("revenue_plan") + 1, "plan_fulfilment",
-                    ratio(card["revenue"], card["revenue_plan"]))
+                    share(card["revenue"], card["revenue_plan"]))
     if "won_deals" in card.columns:
         card.insert(card.columns.get_loc("lost_deals") + 1, "win_rate",
-                    ratio(card["won_deals"], card["won_deals"] + card["lost_deals"]))
+                    share(card["won_deals"], card["won_deals"] + card["lost_deals"]))
     if activities is None:
         return card
     if by == "manager_id":
@@ -320,7 +297,7 @@ def manager_scorecard(
     card = _per_working_day(card, days.reindex(index, fill_value=0).astype("int64"))
     if "won_deals" in card.columns:
         card.insert(card.columns.get_loc("activities_per_day"), "activities_per_won_deal",
-                    ratio(card["activities"], card["won_deals"]))
+                    share(card["activities"], card["won_deals"]))
     return card
 
 
@@ -539,11 +516,12 @@ def team_structure(
 ) -> TeamStructure | None:
     """Headcount and tenure (see `_tenure`), clients per manager (clients.manager_id when given,
     else the distinct clients each manager sold to in the window) and the Gini of window revenue
-    across managers (sales attributed as in the scorecard). None without any of the tables."""
-    lines = _sales_lines(orders, deals, clients)
-    if managers is None and lines is None and not available(clients, "manager_id"):
+    across managers (orders netted and attributed as in the scorecard; revenue attributed to no
+    manager is no person's and stays out of the Gini). None without any of the tables."""
+    sales = _sales_orders(orders, deals, clients)
+    if managers is None and sales is None and not available(clients, "manager_id"):
         return None
-    sold = lines[in_window(lines["date"], start, end)] if lines is not None else None
+    sold = sales[in_window(sales["date"], start, end)] if sales is not None else None
     revenue = sold.groupby("manager_id")["amount"].sum() if sold is not None else pd.Series(dtype="float64")
     if available(clients, "manager_id"):
         clients_by = clients.groupby("manager_id")["client_id"].nunique()

@@ -23,8 +23,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-DAY = pd.Timedelta(days=1)
-MONTH_DAYS = 365.25 / 12
+from auditkit.metrics._common import (
+    DAY,
+    DAYS_PER_MONTH,
+    available,
+    counted_orders,
+    day,
+    days_between,
+    in_window,
+    new_clients,
+    open_at_end,
+    pareto_core,
+    per_year,
+    ratio,
+    share,
+    upto,
+    window_months,
+)
+
 CLIENT_STATUSES = ("new", "active", "sleeping", "lost")
 
 _INT_AGGS = {"size", "count", "nunique"}
@@ -33,45 +49,9 @@ _INT_AGGS = {"size", "count", "nunique"}
 # --------------------------------------------------------------------------- helpers
 
 
-def _available(table: pd.DataFrame | None, column: str) -> bool:
-    """True when ``table`` is given and ``column`` is present with at least one value."""
-    return table is not None and column in table.columns and bool(table[column].notna().any())
-
-
-def _day(ts) -> pd.Timestamp:
-    """The calendar day (midnight) of a date-like value."""
-    return pd.Timestamp(ts).normalize()
-
-
-def _upto(values: pd.Series, end) -> pd.Series:
-    """values on or before the end day (NaT → False)."""
-    return values < _day(end) + DAY
-
-
-def _within(values: pd.Series, start, end) -> pd.Series:
-    """values in [start day, end day] inclusive (NaT → False)."""
-    return (values >= _day(start)) & _upto(values, end)
-
-
-def _days(later: pd.Series, earlier: pd.Series) -> pd.Series:
-    """(later − earlier) in days as float64 (NaN where a date is missing)."""
-    return ((later - earlier) / DAY).astype("float64")
-
-
 def _days_before(end, dates: pd.Series) -> pd.Series:
     """Calendar days from each date's day to the end day (float64)."""
-    return ((_day(end) - dates.dt.normalize()) / DAY).astype("float64")
-
-
-def _share(numerator, denominator) -> pd.Series:
-    """numerator / denominator as float64, NaN where the denominator is 0."""
-    den = pd.Series(denominator, dtype="float64")
-    return pd.Series(numerator, dtype="float64") / den.where(den != 0)
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    """numerator / denominator as a float, NaN when the denominator is 0 or NaN."""
-    return float(numerator / denominator) if denominator > 0 else np.nan
+    return ((day(end) - dates.dt.normalize()) / DAY).astype("float64")
 
 
 def _quantile(q: float):
@@ -114,15 +94,15 @@ def _breakdown(deals: pd.DataFrame, by: str | None, clients: pd.DataFrame | None
     deals lack it (e.g. segment); None when that column is not available."""
     if by is None:
         return deals
-    if by not in deals.columns and _available(clients, by) and "client_id" in deals.columns:
+    if by not in deals.columns and available(clients, by) and "client_id" in deals.columns:
         lookup = clients.drop_duplicates("client_id").set_index("client_id")[by]
         deals = deals.assign(**{by: deals["client_id"].map(lookup)})
-    return deals if _available(deals, by) else None
+    return deals if available(deals, by) else None
 
 
 def _closed_in(deals: pd.DataFrame, start, end) -> pd.DataFrame:
     """Won and lost deals whose closed_at falls in [start, end]."""
-    closed = deals["status"].isin(["won", "lost"]) & _within(deals["closed_at"], start, end)
+    closed = deals["status"].isin(["won", "lost"]) & in_window(deals["closed_at"], start, end)
     return deals[closed.fillna(False)]
 
 
@@ -132,25 +112,6 @@ def _won_in(
     """Deals won in [start, end] carrying the breakdown column ``by`` (None when not available)."""
     closed = _breakdown(_closed_in(deals, start, end), by, clients)
     return None if closed is None else closed[closed["status"] == "won"]
-
-
-def _open_at(deals: pd.DataFrame, end) -> pd.Series:
-    """Deals open at the end date: created on/before it (unknown creation counts as created) and
-    either still open or closed after it."""
-    created = _upto(deals["created_at"], end) | deals["created_at"].isna()
-    closed_at = deals["closed_at"]
-    closed_later = deals["status"].isin(["won", "lost"]) & closed_at.notna() & ~_upto(closed_at, end)
-    return (created & ((deals["status"] == "open") | closed_later)).fillna(False).astype(bool)
-
-
-def _counted_orders(orders: pd.DataFrame, end) -> pd.DataFrame:
-    """Orders netted from lines (order date = earliest line) up to the end day, kept when net > 0.
-    Columns: order_id, client_id, date, net."""
-    lines = orders[_upto(orders["date"], end)]
-    per_order = lines.groupby("order_id", sort=False).agg(
-        client_id=("client_id", "first"), date=("date", "min"), net=("amount", "sum")
-    )
-    return per_order[per_order["net"] > 0].reset_index()
 
 
 # ------------------------------------------------------------------------ acquisition
@@ -163,20 +124,20 @@ def _lead_flags(leads: pd.DataFrame, deals: pd.DataFrame | None, start, end) -> 
 
     The funnel is monotone: won implies SQL, SQL implies MQL. A stage whose source column
     (mql_at, sql_at, leads.deal_id + deals) is not available is all-NaN."""
-    lf = leads[_within(leads["created_at"], start, end)]
+    lf = leads[in_window(leads["created_at"], start, end)]
     won_ids = pd.Series([], dtype="string")
     if deals is not None:
         closed_at = deals["closed_at"]
-        won_by_end = (deals["status"] == "won") & (_upto(closed_at, end) | closed_at.isna())
+        won_by_end = (deals["status"] == "won") & (upto(closed_at, end) | closed_at.isna())
         won_ids = deals.loc[won_by_end, "deal_id"]
     won = lf["deal_id"].isin(won_ids)
-    sql = (_upto(lf["sql_at"], end) | won).astype(bool)
-    mql = (_upto(lf["mql_at"], end) | sql).astype(bool)
+    sql = (upto(lf["sql_at"], end) | won).astype(bool)
+    mql = (upto(lf["mql_at"], end) | sql).astype(bool)
     flags = pd.DataFrame({"mql": mql, "sql": sql, "won": won}, index=lf.index).astype("float64")
     tracked = {
-        "mql": _available(leads, "mql_at"),
-        "sql": _available(leads, "sql_at"),
-        "won": deals is not None and _available(leads, "deal_id"),
+        "mql": available(leads, "mql_at"),
+        "sql": available(leads, "sql_at"),
+        "won": deals is not None and available(leads, "deal_id"),
     }
     for stage, ok in tracked.items():
         if not ok:
@@ -199,7 +160,7 @@ def acquisition(
     Keys: leads (int64); mql, sql, won (float64, NaN when that stage is not tracked);
     mql_rate = mql/leads, sql_rate = sql/mql, sql_to_won = won/sql, overall = won/leads (float64).
     """
-    if leads is None or (by is not None and not _available(leads, by)):
+    if leads is None or (by is not None and not available(leads, by)):
         return None
     flags = _lead_flags(leads, deals, start, end)
     aggs = {"leads": ("mql", "size")} | {s: (s, "sum") for s in _FUNNEL}
@@ -207,10 +168,10 @@ def acquisition(
     for stage in _FUNNEL:
         if flags[stage].isna().all():
             out[stage] = np.nan
-    out["mql_rate"] = _share(out["mql"], out["leads"])
-    out["sql_rate"] = _share(out["sql"], out["mql"])
-    out["sql_to_won"] = _share(out["won"], out["sql"])
-    out["overall"] = _share(out["won"], out["leads"])
+    out["mql_rate"] = share(out["mql"], out["leads"])
+    out["sql_rate"] = share(out["sql"], out["mql"])
+    out["sql_to_won"] = share(out["won"], out["sql"])
+    out["overall"] = share(out["won"], out["leads"])
     return _finish(out, by)
 
 
@@ -219,31 +180,147 @@ def funnel_rates(leads: pd.DataFrame | None, deals: pd.DataFrame | None, start, 
     return acquisition(leads, deals, start, end, by=None)
 
 
-def cac_by_channel(
-    marketing_costs: pd.DataFrame | None, deals: pd.DataFrame | None, start, end
-) -> pd.DataFrame | None:
-    """CAC per channel = marketing cost of the channel in the period / new clients won from it.
+def big_groups(table: pd.DataFrame, size: str, total: float, min_size: int = 10,
+               min_share: float = 0.02) -> pd.DataFrame:
+    """The rows of a breakdown large enough to be compared: ``size`` ≥ max(min_size, min_share ×
+    total) (by default 10 leads and 2% of all)."""
+    return table[table[size] >= max(min_size, min_share * total)]
 
-    Cost: marketing_costs rows whose month overlaps [start, end]. A new client is a client whose
-    first won deal ever (by closed_at) closes in [start, end]; its channel is that deal's channel.
-    A won deal without client_id counts as its own client.
+
+def source_spread(by_source: pd.DataFrame, total_leads: float) -> dict | None:
+    """Best and worst lead → won conversion among the sources large enough to compare
+    (`big_groups`, with a known conversion). Keys: best, worst (the source keys), best_rate,
+    worst_rate (shares), times = best / worst (inf when the worst converts nothing). None with fewer
+    than two such sources or when the best converts nothing."""
+    ranked = big_groups(by_source, "leads", total_leads)
+    ranked = ranked[ranked["overall"].notna()].sort_values("overall", kind="stable")
+    if len(ranked) < 2 or not ranked.iloc[-1]["overall"] > 0:
+        return None
+    best, worst = ranked.iloc[-1], ranked.iloc[0]
+    return {"best": best["source"], "worst": worst["source"], "best_rate": float(best["overall"]),
+            "worst_rate": float(worst["overall"]),
+            "times": ratio(best["overall"], worst["overall"]) if worst["overall"] > 0 else np.inf}
+
+
+def _marketing_cost(marketing_costs: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The marketing_costs rows of the months that overlap [start, end]."""
+    month = marketing_costs["period"]
+    return marketing_costs[(month >= day(start).to_period("M").start_time) & upto(month, end)]
+
+
+def acquired_clients(
+    start,
+    end,
+    *,
+    orders: pd.DataFrame | None = None,
+    deals: pd.DataFrame | None = None,
+    clients: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """The clients acquired in [start, end] and the channel each was acquired from.
+
+    A client is acquired (new) in the window when its first counted order ever falls in it
+    (`_common.new_clients`, the new clients of Stage 1); without orders, when its first won deal
+    ever (by closed_at) closes in it (a won deal without client_id is its own client, keyed by its
+    deal_id as the loader does). Channel: clients.acquisition_channel, else the channel of the
+    client's first won deal, else NA (not recorded: a row of its own).
+    Columns: client_id (string), acquired_at (datetime64), channel (string). None without orders
+    and deals.
+    """
+    won = None
+    if deals is not None:
+        won = deals[(deals["status"] == "won") & deals["closed_at"].notna()]
+        won = won.assign(client_id=won["client_id"].fillna(won["deal_id"]))
+        won = won.sort_values("closed_at", kind="stable").drop_duplicates("client_id")
+    if orders is not None:
+        first = new_clients(orders, start, end)
+    elif won is not None:
+        first = won.set_index("client_id")["closed_at"]
+        first = first[in_window(first, start, end)].sort_index()
+    else:
+        return None
+    out = pd.DataFrame({"client_id": first.index.astype("string"), "acquired_at": first.to_numpy()})
+    channel = pd.Series(pd.NA, index=out.index, dtype="string")
+    if available(clients, "acquisition_channel"):
+        own = clients.drop_duplicates("client_id").set_index("client_id")["acquisition_channel"]
+        channel = channel.fillna(out["client_id"].map(own).astype("string"))
+    if won is not None and available(won, "channel"):
+        channel = channel.fillna(out["client_id"].map(won.set_index("client_id")["channel"]).astype("string"))
+    return out.assign(channel=channel)
+
+
+def cac_by_channel(
+    marketing_costs: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    start,
+    end,
+    *,
+    orders: pd.DataFrame | None = None,
+    clients: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """CAC by channel = marketing cost of the channel in the period / clients acquired from it
+    (`acquired_clients`; money per new client).
+
+    Cost: marketing_costs rows whose month overlaps [start, end]. One row per channel with a cost
+    row or an acquired client, sorted by channel; the clients whose channel is not recorded are a
+    row of their own (channel NA, no cost of its own). The rows sum back to `blended_cac`:
+    Σ over channels of cac × new_clients = Σ recorded cost of the channels that acquired someone,
+    which is blended CAC × all new clients when every channel with a cost acquired a client.
     Columns: channel (string), cost (float64, NaN when the channel has no cost row),
     new_clients (int64), cac (float64, NaN when no new client or no cost).
+    None without marketing costs, or when no channel is recorded anywhere.
     """
-    if marketing_costs is None or deals is None or not _available(deals, "channel"):
+    if marketing_costs is None or not (available(clients, "acquisition_channel") or available(deals, "channel")):
         return None
-    month = marketing_costs["period"]
-    costs = marketing_costs[(month >= _day(start).to_period("M").start_time) & _upto(month, end)]
-    cost = costs.groupby("channel")["cost"].sum()
-    won = deals[(deals["status"] == "won") & deals["closed_at"].notna()]
-    won = won.assign(_client=won["client_id"].fillna("deal:" + won["deal_id"]))
-    first = won.sort_values("closed_at", kind="stable").drop_duplicates("_client")
-    new = first[_within(first["closed_at"], start, end)].groupby("channel").size()
+    acquired = acquired_clients(start, end, orders=orders, deals=deals, clients=clients)
+    if acquired is None:
+        return None
+    cost = _marketing_cost(marketing_costs, start, end).groupby("channel")["cost"].sum()
+    new = acquired.groupby("channel", dropna=False).size()
     out = pd.concat([cost.rename("cost"), new.rename("new_clients")], axis=1).rename_axis("channel")
     out["new_clients"] = out["new_clients"].fillna(0).astype("int64")
-    out["cac"] = _share(out["cost"], out["new_clients"])
-    out = out.sort_index().reset_index()
+    out["cac"] = share(out["cost"], out["new_clients"])
+    out = out.sort_index(na_position="last").reset_index()
     return out.astype({"channel": "string"})
+
+
+def blended_cac(
+    marketing_costs: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    start,
+    end,
+    *,
+    orders: pd.DataFrame | None = None,
+    clients: pd.DataFrame | None = None,
+) -> dict | None:
+    """CAC (blended) = all marketing cost of the period / all clients acquired in it (money per new
+    client): the one CAC of the audit (Stage 1's LTV:CAC and Stage 2 use it); `cac_by_channel`
+    breaks it down. Cost: marketing_costs rows whose month overlaps [start, end]; new clients:
+    `acquired_clients` (whatever their channel).
+    Keys: cost (float64, Σ cost), new_clients (int64), new_clients_paid_channels (int64, acquired
+    from a channel with a cost row), cac (float64, NaN without a new client or without any cost row
+    in the period), cost_without_new_clients (float64, Σ cost of the channels that acquired
+    nobody: inside the blended figure, in no channel's CAC), average_won_deal (float64, deals won in the period), cac_to_won_deal (= cac /
+    average won deal, a currency-free ratio; NaN when either is unknown).
+    None without marketing costs or without orders and deals.
+    """
+    acquired = acquired_clients(start, end, orders=orders, deals=deals, clients=clients)
+    if marketing_costs is None or acquired is None:
+        return None
+    costs = _marketing_cost(marketing_costs, start, end)
+    paid = acquired["channel"].isin(costs["channel"].dropna().unique())
+    cost = float(costs["cost"].sum())
+    idle = ~costs["channel"].isin(acquired["channel"].dropna().unique())
+    cac = ratio(cost, len(acquired)) if len(costs) else np.nan
+    average = average_won_deal(deals, start, end)["average_won_deal"] if deals is not None else np.nan
+    return {
+        "cost": cost,
+        "new_clients": len(acquired),
+        "new_clients_paid_channels": int(paid.sum()),
+        "cac": cac,
+        "cost_without_new_clients": float(costs.loc[idle, "cost"].sum()),
+        "average_won_deal": average,
+        "cac_to_won_deal": ratio(cac, average) if not np.isnan(cac) else np.nan,
+    }
 
 
 def activities_per_won_deal(
@@ -257,7 +334,7 @@ def activities_per_won_deal(
     """Conversations per won deal: activities linked (deal_id) to deals won in [start, end],
     dated on or before the deal's close day, / those won deals; per ``by`` (e.g. channel).
     Keys: won_deals, activities (int64), activities_per_won_deal (float64)."""
-    if activities is None or deals is None or not _available(activities, "deal_id"):
+    if activities is None or deals is None or not available(activities, "deal_id"):
         return None
     won = _won_in(deals, start, end, by, clients)
     if won is None:
@@ -267,7 +344,7 @@ def activities_per_won_deal(
     won = won.assign(_activities=won["deal_id"].map(linked.value_counts()).fillna(0))
     out = _aggregate(won, by, won_deals=("deal_id", "size"), activities=("_activities", "sum"))
     out["activities"] = out["activities"].astype("int64")
-    out["activities_per_won_deal"] = _share(out["activities"], out["won_deals"])
+    out["activities_per_won_deal"] = share(out["activities"], out["won_deals"])
     return _finish(out, by)
 
 
@@ -298,8 +375,8 @@ def win_rate(
         closed, by, won=("_won", "sum"), lost=("_lost", "sum"),
         won_value=("_won_value", "sum"), lost_value=("_lost_value", "sum"),
     )
-    out["win_rate"] = _share(out["won"], out["won"] + out["lost"])
-    out["win_rate_value"] = _share(out["won_value"], out["won_value"] + out["lost_value"])
+    out["win_rate"] = share(out["won"], out["won"] + out["lost"])
+    out["win_rate_value"] = share(out["won_value"], out["won_value"] + out["lost_value"])
     return _finish(out[["won", "lost", "win_rate", "won_value", "lost_value", "win_rate_value"]], by)
 
 
@@ -321,6 +398,26 @@ def average_won_deal(
     return _finish(out, by)
 
 
+def closed_deals_per_year(deals: pd.DataFrame | None, start, end) -> float:
+    """Deals closed (won + lost) in [start, end] a year = their count / `window_years` (the
+    Stage 6 volume of the win rate's money at stake). NaN without deals."""
+    rate = win_rate(deals, start, end)
+    return per_year(rate["won"] + rate["lost"], start, end) if rate else np.nan
+
+
+def win_rate_breakdown(
+    deals: pd.DataFrame | None, start, end, by: str, clients: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """`win_rate` per value of ``by`` with closed = won + lost and the group's `average_won_deal`
+    (NA key kept as its own row). None when the breakdown is not available."""
+    rates = win_rate(deals, start, end, by=by, clients=clients)
+    if rates is None:
+        return None
+    average = average_won_deal(deals, start, end, by=by, clients=clients)
+    out = rates.merge(average[[by, "average_won_deal"]], on=by, how="left")
+    return out.assign(closed=out["won"] + out["lost"])
+
+
 def sales_cycle(
     deals: pd.DataFrame | None, start, end, by: str | None = None, clients: pd.DataFrame | None = None
 ) -> dict | pd.DataFrame | None:
@@ -333,7 +430,7 @@ def sales_cycle(
     won = _won_in(deals, start, end, by, clients)
     if won is None:
         return None
-    won = won.assign(_days=_days(won["closed_at"], won["created_at"]))
+    won = won.assign(_days=days_between(won["closed_at"], won["created_at"]))
     won = won[won["_days"] >= 0]
     out = _aggregate(
         won, by,
@@ -344,11 +441,31 @@ def sales_cycle(
     return _finish(out, by)
 
 
+def cycle_breakdown(
+    deals: pd.DataFrame | None,
+    activities: pd.DataFrame | None,
+    start,
+    end,
+    by: str,
+    clients: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """`sales_cycle` per value of ``by`` with the group's `activities_per_won_deal` (NaN when
+    activities carry no deal_id or are missing); NA key kept as its own row. None when the
+    breakdown is not available."""
+    cycle = sales_cycle(deals, start, end, by=by, clients=clients)
+    if cycle is None:
+        return None
+    acts = activities_per_won_deal(activities, deals, start, end, by=by, clients=clients)
+    if acts is None:
+        return cycle.assign(activities_per_won_deal=np.nan)
+    return cycle.merge(acts[[by, "activities_per_won_deal"]], on=by, how="left")
+
+
 def lost_reasons(deals: pd.DataFrame | None, start, end) -> pd.DataFrame | None:
     """Pareto of the reasons of deals lost in [start, end] (NA = reason not recorded, its own row),
     sorted by count descending. Columns: lost_reason (string), deals (int64), share,
     cumulative_share (float64, of all lost deals), amount (float64, Σ amount)."""
-    if deals is None or not _available(deals, "lost_reason"):
+    if deals is None or not available(deals, "lost_reason"):
         return None
     lost = _closed_in(deals, start, end)
     lost = lost[lost["status"] == "lost"]
@@ -356,18 +473,40 @@ def lost_reasons(deals: pd.DataFrame | None, start, end) -> pd.DataFrame | None:
         deals=("deal_id", "size"), amount=("amount", "sum")
     )
     out = out.sort_values(["deals", "amount"], ascending=False, kind="stable").reset_index()
-    out["share"] = _share(out["deals"], pd.Series(out["deals"].sum(), index=out.index))
+    out["share"] = share(out["deals"], pd.Series(out["deals"].sum(), index=out.index))
     out["cumulative_share"] = out["share"].cumsum()
     return out[["lost_reason", "deals", "share", "cumulative_share", "amount"]]
+
+
+def lost_reasons_summary(pareto: pd.DataFrame, cut: float = 0.8) -> dict:
+    """The core of a `lost_reasons` Pareto: the recorded reasons that make up the first ``cut``
+    (80%) of the lost deals with a recorded reason (`_common.pareto_core`).
+    Keys: core (DataFrame: lost_reason, deals, amount, share and cumulative_share of the recorded
+    reasons), core_share (core deals / all lost deals, recorded or not), core_amount (Σ amount of the
+    core), lost (int, all lost deals), missing (int, lost deals without a reason), missing_share
+    (missing / lost; NaN without lost deals)."""
+    named = pareto[pareto["lost_reason"].notna()]
+    total = int(pareto["deals"].sum())
+    missing = int(pareto.loc[pareto["lost_reason"].isna(), "deals"].sum())
+    core = pareto_core(named[["lost_reason", "deals", "amount"]], "deals", cut)
+    return {
+        "core": core.reset_index(drop=True),
+        "core_share": ratio(core["deals"].sum(), total),
+        "core_amount": float(core["amount"].sum()),
+        "lost": total,
+        "missing": missing,
+        "missing_share": ratio(missing, total),
+    }
 
 
 def sales_velocity(deals: pd.DataFrame | None, start, end) -> dict | None:
     """Sales velocity (money per day) = open deals at the end date × win rate × average won deal
     / median sales cycle in days, the last three over deals closed in [start, end].
-    Keys: open_deals (int64), win_rate, average_won_deal, median_cycle_days, velocity (float64)."""
+    Keys: open_deals (int64), win_rate, average_won_deal, median_cycle_days, velocity (float64),
+    velocity_per_month (= velocity × 30.4375 days, money per month)."""
     if deals is None:
         return None
-    open_deals = int(_open_at(deals, end).sum())
+    open_deals = int(open_at_end(deals, end).sum())
     rate = win_rate(deals, start, end)["win_rate"]
     average = average_won_deal(deals, start, end)["average_won_deal"]
     cycle = sales_cycle(deals, start, end)["median_days"]
@@ -376,7 +515,8 @@ def sales_velocity(deals: pd.DataFrame | None, start, end) -> dict | None:
         "win_rate": rate,
         "average_won_deal": average,
         "median_cycle_days": cycle,
-        "velocity": _ratio(open_deals * rate * average, cycle),
+        "velocity": ratio(open_deals * rate * average, cycle),
+        "velocity_per_month": ratio(open_deals * rate * average, cycle) * DAYS_PER_MONTH,
     }
 
 
@@ -399,7 +539,7 @@ def open_pipeline(
     """
     if deals is None:
         return None
-    pipe = _breakdown(deals[_open_at(deals, end)], by, clients)
+    pipe = _breakdown(deals[open_at_end(deals, end)], by, clients)
     if pipe is None:
         return None
     by_stage = pipe["stage"].map(dict(stage_probability or {})).astype("float64")
@@ -414,15 +554,31 @@ def open_pipeline(
     return _finish(out, by)
 
 
+def with_team(deals: pd.DataFrame, managers: pd.DataFrame | None) -> pd.DataFrame:
+    """Deals with the team of their manager (managers.team) as a column ``team`` when the register
+    has two teams or more (NA for a manager without a team: its own row); else the deals as given."""
+    if managers is None or "manager_id" not in deals.columns or managers["team"].dropna().nunique() < 2:
+        return deals
+    team = managers.drop_duplicates("manager_id").set_index("manager_id")["team"]
+    return deals.assign(team=deals["manager_id"].map(team))
+
+
+def pipeline_split(table: pd.DataFrame) -> pd.DataFrame:
+    """An `open_pipeline` breakdown as its weighted part and the rest (amount − weighted amount),
+    money, on the table's index: the two parts of a stacked bar."""
+    return pd.DataFrame({"weighted_amount": table["weighted_amount"],
+                         "rest": table["amount"] - table["weighted_amount"]}, index=table.index)
+
+
 def remaining_plan(plans: pd.DataFrame | None, end, until=None, metric: str = "revenue") -> float | None:
     """Σ target of ``metric`` plan periods starting after the end day (up to ``until`` inclusive;
     None = all later periods). Company-level rows (no manager_id) are used when any exist among
     them, else the per-manager rows are summed. None without plans."""
     if plans is None:
         return None
-    rows = plans[(plans["metric"] == metric) & ~_upto(plans["period"], end)]
+    rows = plans[(plans["metric"] == metric) & ~upto(plans["period"], end)]
     if until is not None:
-        rows = rows[_upto(rows["period"], until)]
+        rows = rows[upto(rows["period"], until)]
     company = rows["manager_id"].isna()
     return float(rows.loc[company, "target"].sum() if company.any() else rows["target"].sum())
 
@@ -434,21 +590,49 @@ def pipeline_coverage(
     end,
     until=None,
     stage_probability: Mapping[str, float] | None = None,
+    horizon_months: int | None = None,
 ) -> dict | None:
-    """Coverage = weighted open pipeline at the end date / remaining revenue plan; its norm is
-    1 / win rate (win rate over deals closed in [start, end]).
-    Keys: weighted_pipeline, remaining_plan, coverage, win_rate, coverage_norm (float64)."""
+    """Coverage of the remaining revenue plan by the pipeline open at the end date.
+
+    Remaining plan: `remaining_plan` of the periods after the end day up to ``until`` (or the end
+    date + ``horizon_months`` calendar months; neither = all later periods). With
+    ``horizon_months``, when no plan is left after the end date (the plans stop there), the plan
+    of the last ``horizon_months`` months up to the end date stands in (plan_is_proxy True).
+    - coverage = open pipeline (Σ amount) / remaining plan; its norm is 1 / win rate (deals
+      closed in [start, end]: won / (won + lost)), NaN without any lost deal (the CRM keeps only
+      won deals, so there is no win rate).
+    - weighted_coverage = weighted pipeline (Σ amount × probability, see `open_pipeline`) /
+      remaining plan; its norm is 1.0 — the probability is already inside the weighting, so
+      1 / win rate is never applied to it.
+    Keys: open_pipeline, weighted_pipeline, remaining_plan (money), plan_is_proxy (bool),
+    win_rate, coverage, coverage_norm, pipeline_needed (= remaining plan × coverage norm: the open
+    pipeline the plan needs at the current win rate, money), weighted_coverage,
+    weighted_coverage_norm (float). Coverages are NaN when no plan remains. None without deals
+    or plans.
+    """
     if deals is None or plans is None:
         return None
-    weighted = open_pipeline(deals, end, stage_probability=stage_probability)["weighted_amount"]
-    plan = remaining_plan(plans, end, until)
-    rate = win_rate(deals, start, end)["win_rate"]
+    pipe = open_pipeline(deals, end, stage_probability=stage_probability)
+    if until is None and horizon_months is not None:
+        until = day(end) + pd.DateOffset(months=horizon_months)
+    plan, proxy = remaining_plan(plans, end, until), False
+    if not plan and horizon_months is not None:
+        plan = remaining_plan(plans, day(end) - pd.DateOffset(months=horizon_months), end)
+        plan, proxy = (plan if plan else 0.0), True
+    closed = win_rate(deals, start, end)
+    rate = closed["win_rate"] if closed["lost"] else np.nan
+    norm = ratio(1.0, rate)
     return {
-        "weighted_pipeline": weighted,
+        "open_pipeline": pipe["amount"],
+        "weighted_pipeline": pipe["weighted_amount"],
         "remaining_plan": plan,
-        "coverage": _ratio(weighted, plan),
+        "plan_is_proxy": proxy,
         "win_rate": rate,
-        "coverage_norm": _ratio(1.0, rate),
+        "coverage": ratio(pipe["amount"], plan),
+        "coverage_norm": norm,
+        "pipeline_needed": plan * norm if plan else np.nan,
+        "weighted_coverage": ratio(pipe["weighted_amount"], plan),
+        "weighted_coverage_norm": 1.0,
     }
 
 
@@ -465,20 +649,20 @@ def stage_durations(
     Columns: deal_id, stage (string), entered_at (datetime64), days (float64), open (bool)."""
     if stage_history is None:
         return None
-    h = stage_history[_upto(stage_history["entered_at"], end)]
+    h = stage_history[upto(stage_history["entered_at"], end)]
     h = h.sort_values(["deal_id", "entered_at"], kind="stable")[["deal_id", "stage", "entered_at"]]
     deal_ids = h["deal_id"].to_numpy()
     last = np.append(deal_ids[1:] != deal_ids[:-1], True) if len(h) else np.zeros(0, dtype=bool)
     next_entry = h["entered_at"].shift(-1).where(~last)
     if deals is not None:
-        is_open = ~h["deal_id"].isin(deals.loc[~_open_at(deals, end), "deal_id"])
+        is_open = ~h["deal_id"].isin(deals.loc[~open_at_end(deals, end), "deal_id"])
         close = h["deal_id"].map(deals.set_index("deal_id")["closed_at"]).where(~is_open)
     else:
         is_open = pd.Series(True, index=h.index)
         close = pd.Series(pd.NaT, index=h.index, dtype=h["entered_at"].dtype)
     open_last = last & is_open.to_numpy()
-    until = next_entry.fillna(close.where(last)).mask(open_last, _day(end))
-    days = _days(until, h["entered_at"]).clip(lower=0)
+    until = next_entry.fillna(close.where(last)).mask(open_last, day(end))
+    days = days_between(until, h["entered_at"]).clip(lower=0)
     return h.assign(days=days, open=open_last).reset_index(drop=True)
 
 
@@ -509,6 +693,11 @@ class StageAnalysis:
     in_to_be_order_share: float
     deals: int
     deals_with_skips: int
+
+    @property
+    def deals_with_skips_share(self) -> float:
+        """Share of the deals with a stage history that skipped a to-be stage (NaN without deals)."""
+        return ratio(self.deals_with_skips, self.deals)
 
 
 def _as_is(
@@ -615,11 +804,11 @@ def stage_analysis(
         "entered": in_order.sum(axis=0).astype("int64"),
         "reached_next": pd.array(reached, dtype="Int64"),
     })
-    table["conversion"] = _share(table["reached_next"].astype("float64"), table["entered"])
+    table["conversion"] = share(table["reached_next"].astype("float64"), table["entered"])
     table["drop_off"] = 1 - table["conversion"]
     table["dropped"] = table["entered"] - table["reached_next"]
     table["skipped"] = pd.array(skipped, dtype="Int64")
-    table["skip_share"] = _share(skipped, later_n)
+    table["skip_share"] = share(skipped, later_n)
     table["median_days"] = stay["median_days"].to_numpy()
     table["p90_days"] = stay["p90_days"].to_numpy()
     table["open_in_stage"] = open_in.to_numpy().astype("int64")
@@ -644,6 +833,29 @@ def stage_analysis(
     )
 
 
+def bottleneck_base(
+    stage_history: pd.DataFrame, deals: pd.DataFrame, model: Sequence[str], stage: str, start, end
+) -> dict:
+    """Stage 6 money base of the bottleneck stage, from the stage_history entries in [start, end].
+
+    Keys: entered_per_year (deals entering ``stage`` in the window a year: distinct deals /
+    `window_years`), won_share_after (won / (won + lost) of the deals that entered a to-be stage
+    after it — ``model`` is the to-be order —, NaN when none is closed), average_won_deal (deals won
+    in the window), value_per_passed_deal (= won_share_after × average won deal: the money a deal
+    passing the bottleneck brings)."""
+    h = stage_history[in_window(stage_history["entered_at"], start, end)]
+    later = list(model)[list(model).index(stage) + 1:] if stage in model else []
+    status = deals.loc[deals["deal_id"].isin(h.loc[h["stage"].isin(later), "deal_id"]), "status"]
+    won_share = ratio(int((status == "won").sum()), int(status.isin(["won", "lost"]).sum()))
+    average = average_won_deal(deals, start, end)["average_won_deal"]
+    return {
+        "entered_per_year": per_year(h.loc[h["stage"] == stage, "deal_id"].nunique(), start, end),
+        "won_share_after": won_share,
+        "average_won_deal": average,
+        "value_per_passed_deal": won_share * average,
+    }
+
+
 # ------------------------------------------------------------------------- after-sales
 
 
@@ -665,15 +877,15 @@ def after_sales_contact(
     those whose first counted order ever falls in [start, end − days] (the whole follow-up window
     must lie before the end date).
     Keys: new_clients, contacted (int64), contacted_share (float64)."""
-    if orders is None or activities is None or not _available(activities, "client_id"):
+    if orders is None or activities is None or not available(activities, "client_id"):
         return None
-    firsts = _first_orders(_counted_orders(orders, end))
-    new = firsts[_within(firsts["first"], start, _day(end) - days * DAY)]
+    firsts = _first_orders(counted_orders(orders, end))
+    new = firsts[in_window(firsts["first"], start, day(end) - days * DAY)]
     acts = activities[["client_id", "date"]].dropna().merge(new[["client_id", "first"]], on="client_id")
-    gap = _days(acts["date"].dt.normalize(), acts["first"].dt.normalize())
+    gap = days_between(acts["date"].dt.normalize(), acts["first"].dt.normalize())
     contacted = acts.loc[(gap >= 1) & (gap <= days), "client_id"].nunique()
     return {"new_clients": len(new), "contacted": int(contacted),
-            "contacted_share": _ratio(contacted, len(new))}
+            "contacted_share": ratio(contacted, len(new))}
 
 
 def repeat_purchase(orders: pd.DataFrame | None, start, end) -> dict | None:
@@ -684,16 +896,16 @@ def repeat_purchase(orders: pd.DataFrame | None, start, end) -> dict | None:
     median_days_to_second_order (float64)."""
     if orders is None:
         return None
-    counted = _counted_orders(orders, end)
-    per_client = counted[_within(counted["date"], start, end)].groupby("client_id").size()
+    counted = counted_orders(orders, end)
+    per_client = counted[in_window(counted["date"], start, end)].groupby("client_id").size()
     firsts = _first_orders(counted)
-    new = firsts[_within(firsts["first"], start, end)]
-    to_second = _days(new["second"], new["first"]).dropna()
+    new = firsts[in_window(firsts["first"], start, end)]
+    to_second = days_between(new["second"], new["first"]).dropna()
     repeat = int((per_client >= 2).sum())
     return {
         "clients": len(per_client),
         "repeat_clients": repeat,
-        "repeat_rate": _ratio(repeat, len(per_client)),
+        "repeat_rate": ratio(repeat, len(per_client)),
         "new_clients": len(new),
         "new_with_second_order": len(to_second),
         "median_days_to_second_order": float(to_second.median()),
@@ -713,7 +925,7 @@ def client_status(
     (float64), status (string, one of CLIENT_STATUSES)."""
     if orders is None:
         return None
-    per = _counted_orders(orders, end).groupby("client_id").agg(
+    per = counted_orders(orders, end).groupby("client_id").agg(
         first_order=("date", "min"), last_order=("date", "max")
     )
     since_last = _days_before(end, per["last_order"])
@@ -731,13 +943,13 @@ def contact_cadence(
     activities: pd.DataFrame | None, abc: pd.Series | None, start, end
 ) -> pd.DataFrame | None:
     """Contact cadence per ABC class = activities with the class's clients in [start, end]
-    / clients of the class / months of the window (days / 30.44).
+    / clients of the class / months of the window (inclusive days / 30.4375).
     ``abc``: Series client_id → class. Columns: abc_class (string), clients, activities
     (int64), activities_per_client_month, uncontacted_share (float64, clients without activity)."""
-    if activities is None or abc is None or not _available(activities, "client_id"):
+    if activities is None or abc is None or not available(activities, "client_id"):
         return None
-    months = (_day(end) + DAY - _day(start)) / DAY / MONTH_DAYS
-    acts = activities[_within(activities["date"], start, end)]
+    months = window_months(start, end)
+    acts = activities[in_window(activities["date"], start, end)]
     per_client = acts["client_id"].value_counts()
     n_acts = per_client.reindex(abc.index, fill_value=0).astype("float64")
     clients = pd.DataFrame({"abc_class": abc.astype("string"), "_acts": n_acts, "_silent": n_acts == 0})
@@ -745,8 +957,8 @@ def contact_cadence(
         clients=("_acts", "size"), activities=("_acts", "sum"), _silent=("_silent", "sum")
     )
     out["activities"] = out["activities"].astype("int64")
-    out["activities_per_client_month"] = _share(out["activities"], out["clients"]) / months
-    out["uncontacted_share"] = _share(out.pop("_silent"), out["clients"])
+    out["activities_per_client_month"] = share(out["activities"], out["clients"]) / months
+    out["uncontacted_share"] = share(out.pop("_silent"), out["clients"])
     return out.reset_index()
 
 
@@ -758,14 +970,14 @@ def cross_up_sell(orders: pd.DataFrame | None, start, end) -> dict | None:
     (float64, NaN when category is not available), check_growth_share, share (float64)."""
     if orders is None:
         return None
-    begin, stop = _day(start), _day(end) + DAY
+    begin, stop = day(start), day(end) + DAY
     middle = begin + (stop - begin) / 2
-    counted = _counted_orders(orders, end)
-    counted = counted[_within(counted["date"], start, end)]
+    counted = counted_orders(orders, end)
+    counted = counted[in_window(counted["date"], start, end)]
     counted = counted.assign(_half=(counted["date"] >= middle).astype("int8"))
     checks = counted.groupby(["client_id", "_half"])["net"].mean().unstack()
-    has_categories = _available(orders, "category")
-    in_counted = orders["order_id"].isin(counted["order_id"]) & _upto(orders["date"], end)
+    has_categories = available(orders, "category")
+    in_counted = orders["order_id"].isin(counted["order_id"]) & upto(orders["date"], end)
     lines = orders[in_counted & (orders["amount"] > 0)]
     lines = lines.assign(_half=lines["order_id"].map(counted.set_index("order_id")["_half"]))
     categories = lines.groupby(["client_id", "_half"])["category"].nunique().unstack()
@@ -780,9 +992,9 @@ def cross_up_sell(orders: pd.DataFrame | None, start, end) -> dict | None:
         "category_growth": int(category_growth.sum()),
         "check_growth": int(check_growth.sum()),
         "grew": int(grew.sum()),
-        "category_growth_share": _ratio(category_growth.sum(), n) if has_categories else np.nan,
-        "check_growth_share": _ratio(check_growth.sum(), n),
-        "share": _ratio(grew.sum(), n),
+        "category_growth_share": ratio(category_growth.sum(), n) if has_categories else np.nan,
+        "check_growth_share": ratio(check_growth.sum(), n),
+        "share": ratio(grew.sum(), n),
     }
 
 
@@ -794,9 +1006,9 @@ def revenue_new_vs_existing(
     Columns: period (datetime64, period start), new_revenue, existing_revenue, new_share (float64)."""
     if orders is None:
         return None
-    counted = _counted_orders(orders, end)
+    counted = counted_orders(orders, end)
     first = counted.groupby("client_id")["date"].min()
-    counted = counted[_within(counted["date"], start, end)]
+    counted = counted[in_window(counted["date"], start, end)]
     period = counted["date"].dt.to_period(freq)
     is_new = (counted["client_id"].map(first).dt.to_period(freq) == period).astype(bool)
     split = counted.assign(
@@ -805,5 +1017,85 @@ def revenue_new_vs_existing(
         existing_revenue=counted["net"].where(~is_new, 0.0),
     )
     out = split.groupby("period")[["new_revenue", "existing_revenue"]].sum()
-    out["new_share"] = _share(out["new_revenue"], out["new_revenue"] + out["existing_revenue"])
+    out["new_share"] = share(out["new_revenue"], out["new_revenue"] + out["existing_revenue"])
     return out.reset_index()
+
+
+def new_client_start(orders: pd.DataFrame | None, start, lost_days: int) -> pd.Timestamp:
+    """Earliest first-order date that can mark a client as new: the order history must reach
+    ``lost_days`` back (a client silent that long counts as lost, so one buying again after a gap
+    is not new), else clients who bought before the export began would look new. = max(start, day
+    of the first order + lost_days)."""
+    if orders is None or not len(orders):
+        return day(start)
+    return max(day(start), day(orders["date"].min()) + pd.Timedelta(days=lost_days))
+
+
+def status_shares(status: pd.DataFrame) -> pd.Series:
+    """Share of the clients of a `client_status` table in each of CLIENT_STATUSES (0 when none)."""
+    return status["status"].value_counts(normalize=True).reindex(list(CLIENT_STATUSES), fill_value=0.0)
+
+
+def new_revenue_share(split: pd.DataFrame | None) -> float:
+    """Share of new clients in the revenue of a `revenue_new_vs_existing` table (NaN without it)."""
+    if split is None or not len(split):
+        return np.nan
+    new = float(split["new_revenue"].sum())
+    return ratio(new, new + float(split["existing_revenue"].sum()))
+
+
+@dataclass(frozen=True)
+class StatusBySegment:
+    """Client statuses per segment (see `status_by_segment`)."""
+
+    counts: pd.DataFrame  # segment (index; NA = no segment) × CLIENT_STATUSES: clients
+    shares: pd.DataFrame  # the same as shares of the segment's clients
+    clients: pd.Series  # clients per segment
+    gone: pd.Series  # sleeping + lost share per segment
+    overall_gone: float  # sleeping + lost share of all clients
+
+
+def status_by_segment(status: pd.DataFrame, clients: pd.DataFrame) -> StatusBySegment:
+    """Statuses of a `client_status` table per client segment (clients.segment; the clients
+    without one are a row of their own, NA). Rows sorted by clients, descending."""
+    segment = clients.drop_duplicates("client_id").set_index(clients["client_id"].drop_duplicates().astype("string"))
+    with_segment = status.assign(segment=status["client_id"].map(segment["segment"]))
+    counts = with_segment.groupby(["segment", "status"], dropna=False).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=list(CLIENT_STATUSES), fill_value=0)
+    counts = counts.loc[counts.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    return StatusBySegment(counts=counts, shares=shares, clients=counts.sum(axis=1),
+                           gone=shares["sleeping"] + shares["lost"],
+                           overall_gone=float(status["status"].isin(["sleeping", "lost"]).mean()))
+
+
+def churning_segment(by_segment: StatusBySegment, min_clients: int = 10, times: float = 1.5,
+                     gap: float = 0.10):
+    """The segment whose clients are most often sleeping or lost, when that stands out: among the
+    segments of at least ``min_clients`` clients, the highest sleeping + lost share, if it is at
+    least ``times`` the overall share and ``gap`` (10 points) above it; else None."""
+    big = by_segment.gone[by_segment.clients.reindex(by_segment.gone.index) >= min_clients].sort_values(ascending=False)
+    if len(big) and big.iloc[0] >= times * by_segment.overall_gone and big.iloc[0] - by_segment.overall_gone >= gap:
+        return big.index[0]
+    return None
+
+
+def average_check_12m(orders: pd.DataFrame | None, end) -> dict | None:
+    """Average check (net amount per counted order, `counted_orders`) of the 12 months up to the
+    end day against the 12 months before — its norm: the check should not fall.
+    Keys: avg_check_12m, avg_check_prior_12m (money per order), orders_per_year (int, counted
+    orders of the last 12 months). None when the history does not reach a full year before the
+    last one (first order later than end − 2 years + 31 days) or a year has no order."""
+    if orders is None:
+        return None
+    totals = counted_orders(orders, end)
+    year = pd.DateOffset(years=1)
+    stop = day(end) + DAY
+    if totals.empty or totals["date"].min() > stop - 2 * year + pd.Timedelta(days=31):
+        return None
+    last = totals[totals["date"] >= stop - year]
+    prior = totals[(totals["date"] >= stop - 2 * year) & (totals["date"] < stop - year)]
+    if last.empty or prior.empty:
+        return None
+    return {"avg_check_12m": float(last["net"].mean()), "avg_check_prior_12m": float(prior["net"].mean()),
+            "orders_per_year": len(last)}

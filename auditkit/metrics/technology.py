@@ -4,7 +4,7 @@ CRM discipline measured from the data (field completeness, activity logging, sta
 open deals, stage history) and the automation level from the checklist answers.
 
 Shares are fractions 0..1; checklist scores are 0..100; the audit window [start, end] is
-inclusive of whole days (see `auditkit.metrics.people.in_window`).
+inclusive of whole days (see `auditkit.metrics._common.in_window`).
 """
 
 from __future__ import annotations
@@ -14,16 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from auditkit.metrics.people import (
-    DAY,
-    available,
-    day_bounds,
-    in_window,
-    manager_roster,
-    manager_working_days,
-    open_at_end,
-    ratio,
-)
+from auditkit.metrics._common import DAY, available, day_bounds, in_window, open_at_end, share
+from auditkit.metrics.people import manager_roster, manager_working_days
 from auditkit.inputs.checklist import answer_scores
 
 AUTOMATION_ASPECTS = (
@@ -56,7 +48,8 @@ def _filled(values: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True)
 class CrmDiscipline:
-    """CRM discipline per manager and overall (the overall row also counts deals without a manager)."""
+    """CRM discipline per manager and overall; deals without a manager are a row of their own
+    (index NA) in per_manager, so the rows add up to the overall counts."""
 
     per_manager: pd.DataFrame  # index manager_id; the columns of `overall`, all float64
     overall: pd.Series  # counts (float64 here), shares 0..1, activities_per_day
@@ -110,7 +103,7 @@ def _rates(counts: pd.DataFrame, unknown: set[str]) -> pd.DataFrame:
     the shares built on them are NaN."""
     out = counts.astype("float64")
     for name, (num, den, _) in _SHARES.items():
-        out[name] = ratio(out[num], out[den])
+        out[name] = share(out[num], out[den])
     blank = [c for c in out.columns if c in unknown]
     blank += [name for name, (num, _, _) in _SHARES.items() if num in unknown]
     out[blank] = float("nan")
@@ -143,7 +136,7 @@ def crm_discipline(
     if deals is None:
         return None
     flags, unknown = _deal_flags(deals, start, end, activities, stage_history, stale_days)
-    by_manager = flags.groupby(deals["manager_id"].rename("manager_id")).sum()
+    by_manager = flags.groupby(deals["manager_id"].rename("manager_id"), dropna=False).sum()
     relevant = by_manager[(by_manager["deals"] > 0) | (by_manager["open_deals"] > 0)]
     if activities is None:
         unknown |= {"activities", "activities_per_day"}
@@ -154,8 +147,8 @@ def crm_discipline(
     counts = by_manager.reindex(index, fill_value=0).assign(activities=logged.reindex(index, fill_value=0))
     days = manager_working_days(managers, start, end, country, ids=index).reindex(index)
     totals = flags.sum().to_frame().T.assign(activities=logged.sum())
-    per_manager = counts.assign(activities_per_day=ratio(counts["activities"], days))
-    overall = totals.assign(activities_per_day=ratio(totals["activities"], pd.Series([days.sum()])))
+    per_manager = counts.assign(activities_per_day=share(counts["activities"], days))
+    overall = totals.assign(activities_per_day=share(totals["activities"], pd.Series([days.sum()])))
     per_manager, overall = _rates(per_manager, unknown), _rates(overall, unknown).iloc[0]
     per_manager.index.name = "manager_id"
     return CrmDiscipline(

@@ -48,6 +48,13 @@ class Audit:
             return {}
         return dict(zip(managers["manager_id"], managers["name"].fillna(managers["manager_id"])))
 
+    def manager_name(self, manager_id) -> str:
+        """A manager as the report names them; a missing id (sales or deals credited to nobody, a
+        row of its own in every breakdown by manager) is «no manager specified»."""
+        if is_missing(manager_id):
+            return self.t("report.no_manager")
+        return str(self.manager_names().get(manager_id, manager_id))
+
     # texts ---------------------------------------------------------------------------------
     def key(self, key: str) -> str:
         """A catalogue key; one starting with '.' is relative to this stage ('.text.x' -> '<stage>.text.x')."""

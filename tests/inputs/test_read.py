@@ -231,3 +231,22 @@ tables:
 """)
     (problem,) = _load(tiny_client).errors
     assert problem.code == "unreadable" and "lookup other.csv: column(s) not found: y" in problem.args["reason"]
+
+
+def test_rows_without_a_breakdown_key_are_a_data_quality_warning(tiny_client):
+    # C2 has no segment: it is a row of its own in every breakdown by segment, and the appendix says so
+    write(tiny_client.parent.parent / "data" / "clients.csv", """
+        client_id,name,segment
+        C1,Alpha,Retail
+        C2,Beta,
+        C3,Gamma,Retail
+    """)
+    data = _load(tiny_client)
+    assert not data.errors
+    (warning,) = data.problems
+    assert (warning.code, warning.column, warning.rows, warning.severity) == (
+        "breakdown_key_empty", "segment", (3,), "warning")
+    assert "own" in describe(warning)
+    # a column left empty in every row is not provided: no breakdown by it, no warning
+    write(tiny_client.parent.parent / "data" / "clients.csv", "client_id,name,segment\nC1,A,\nC2,B,\nC3,C,\n")
+    assert not _load(tiny_client).problems

@@ -351,19 +351,40 @@ def test_client_lifetimes(lifetime_orders):
 
 def test_historical_ltv(lifetime_orders):
     ltv = dc.historical_ltv(lifetime_orders)
-    assert list(ltv.columns) == ["cohort", "clients", "avg_revenue", "avg_margin", "basis", "ltv",
+    assert list(ltv.columns) == ["cohort", "existing", "clients", "avg_revenue", "avg_margin", "basis", "ltv",
                                  "avg_lifetime_months"]
-    # Q1 cohort c1, c2: revenue (120 + 80) / 2 = 100; margin known for c1 only: 58;
-    # lifetime (60 / 30.4375 + 0) / 2. Q2 cohort c4: 100, margin 50, lifetime 0.
-    assert ltv["cohort"].tolist() == [ts("2024-01-01"), ts("2024-04-01")]
+    # The data start on 1 Jan 2024: c1 and c2, buying in Q1 2024, were there when the data start —
+    # they are "existing" (one row, listed first), not a cohort. Existing: revenue (120 + 80) / 2 =
+    # 100; margin known for c1 only: 58; lifetime (60 / 30.4375 + 0) / 2. Q2 cohort c4: 100,
+    # margin 50, lifetime 0.
+    assert ltv["existing"].tolist() == [True, False]
+    assert pd.isna(ltv["cohort"].iloc[0]) and ltv["cohort"].iloc[1] == ts("2024-04-01")
     assert ltv["clients"].tolist() == [2, 1]
     assert ltv["avg_revenue"].tolist() == [100.0, 100.0]
     assert ltv["ltv"].tolist() == [58.0, 50.0] and ltv["basis"].eq("margin").all()
     assert ltv["avg_lifetime_months"].iloc[0] == pytest.approx(30 / 30.4375)
+    # with history known to start earlier (say 2023), Q1 2024 is a cohort like any other
+    since_2023 = dc.historical_ltv(lifetime_orders, existing_before="2023-01-01")
+    assert since_2023["cohort"].tolist() == [ts("2024-01-01"), ts("2024-04-01")]
+    assert not since_2023["existing"].any() and since_2023["clients"].tolist() == [2, 1]
+    # the end date cuts later orders: up to 31 Mar, c4 (5 Apr) is not a client yet
+    assert dc.historical_ltv(lifetime_orders, end="2024-03-31")["clients"].tolist() == [2]
     no_cost = dc.historical_ltv(lifetime_orders.assign(cost=np.nan), cohort_freq="YS")
-    # one 2024 cohort of c1, c2, c4: (120 + 80 + 100) / 3 = 100
+    # the data's first year holds everyone: one "existing" row of c1, c2, c4: (120 + 80 + 100) / 3 = 100
     assert no_cost["basis"].tolist() == ["revenue"] and no_cost["ltv"].tolist() == [100.0]
+    assert no_cost["existing"].tolist() == [True]
     assert dc.historical_ltv(make_orders([])).empty
+
+
+def test_lifetime_value(lifetime_orders):
+    life = dc.lifetime_value(lifetime_orders)
+    # clients c1, c2, c4 (c3 only returned goods); margin known for c1 (58) and c4 (50) → 54;
+    # lifetimes 60 / 30.4375, 0, 0 months → 20 / 30.4375
+    assert life == {"clients": 3, "lifetime_months": pytest.approx(20 / 30.4375), "basis": "margin",
+                    "historical_ltv": 54.0}
+    revenue = dc.lifetime_value(lifetime_orders.assign(cost=np.nan), end="2024-03-31")
+    # up to 31 Mar: c1 120 and c2 80 → 100 of revenue per client
+    assert revenue["basis"] == "revenue" and revenue["historical_ltv"] == 100.0
 
 
 def test_ltv_cac():
@@ -621,3 +642,111 @@ def test_lines_without_a_client_count_in_revenue_but_not_as_a_client():
     assert ret["active_prev"].tolist() == [1] and ret["retained"].tolist() == [1]
     assert dc.xyz(orders, "2024-01-01", "2024-02-29")["client_id"].tolist() == ["C1"]
     assert dc.abc(orders, start="2024-01-01", end="2024-02-29")["client_id"].tolist() == ["C1"]
+
+
+# ----------------------------------------------------------------------------- section totals
+
+def test_dynamics_summary_and_yoy():
+    # 2023: Jan 100, Feb..Dec 10 each (a order each month); 2024: Jan 200, Feb..Dec 20 each.
+    rows = []
+    for year, first, rest in ((2023, 100.0, 10.0), (2024, 200.0, 20.0)):
+        for month in range(1, 13):
+            rows.append((f"o{year}{month}", "a" if month % 2 else "b", f"{year}-{month:02d}-05",
+                         first if month == 1 else rest))
+    rows.append(("r1", "a", "2024-06-20", -20.0))  # a return-only document
+    rows.append(("n1", "c", "2024-03-03", 30.0))   # c's first order ever
+    orders = make_orders(rows)
+    total = dc.dynamics_summary(orders, "MS", "2024-01-01", "2024-12-31")
+    # 2024: 200 + 11 × 20 − 20 + 30 = 430 over 13 counted orders; active a, b alternate (+ c in March)
+    assert total["revenue"] == 430.0 and total["orders"] == 13
+    assert total["avg_check"] == pytest.approx(430 / 13)
+    assert total["active_clients_avg"] == pytest.approx(13 / 12)
+    assert total["new_clients"] == 1 and not total["censored"]  # c; a and b bought in 2023
+    assert np.isnan(total["revenue_growth_yoy"])  # the window holds no 12 months before its last 12
+    # over both years: last 12 months 430 vs the 12 before 100 + 11 × 10 = 210
+    both = dc.dynamics_summary(orders, "MS", "2023-01-01", "2024-12-31")
+    assert both["revenue_growth_yoy"] == pytest.approx(430 / 210 - 1)
+    # inside the window only: the orders start in its first period → censored, January left out
+    alone = dc.dynamics_summary(orders, "MS", "2023-01-01", "2023-12-31")
+    # (b, first seen in February, still counts as new)
+    assert alone["censored"] and alone["new_clients"] == 1 and alone["first_period"] == ts("2023-01-01")
+    assert np.isnan(alone["revenue_growth_yoy"])  # no 12 months before
+    table = dc.revenue_by_month_and_year(dc.dynamics(orders, "MS"))
+    assert list(table.columns) == [2023, 2024] and table.loc[1].tolist() == [100.0, 200.0]
+    assert table.loc[3].tolist() == [10.0, 50.0]
+
+
+def test_gross_margin_and_has_sales():
+    rows = [("o1", "a", "2024-01-05", 100.0, 60.0), ("o2", "b", "2024-01-06", 50.0, np.nan),
+            ("o3", "a", "2024-02-01", 100.0, 70.0), ("o3", "a", "2024-03-01", -20.0, -14.0),
+            ("o4", "c", "2024-04-01", 10.0, 1.0)]
+    orders = make_orders(rows, ("order_id", "client_id", "date", "amount", "cost"))
+    # Jan–Mar, costed orders only: o1 100 / 60 and o3 netted 80 / 56 → (180 − 116) / 180; o2 has no cost
+    assert dc.gross_margin(orders, "2024-01-01", "2024-03-31") == pytest.approx(64 / 180)
+    assert np.isnan(dc.gross_margin(orders.assign(cost=np.nan)))
+    assert dc.has_sales(orders, "2024-04-01", "2024-04-30")
+    assert not dc.has_sales(orders, "2024-05-01", "2024-05-31") and not dc.has_sales(None)
+
+
+def test_plan_fact_summary():
+    pf = pd.DataFrame({
+        "period": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-01-01", "2024-02-01",
+                                  "2024-01-01", "2024-02-01"]),
+        "manager_id": pd.array([None, None, None, "m1", "m1", "m2", "m2"], dtype="string"),
+        "plan": [100.0, 100.0, 100.0, 60.0, 60.0, 40.0, 40.0],
+        "fact": [120.0, 85.0, 50.0, 70.0, 50.0, 50.0, 35.0],
+    })
+    total = dc.plan_fact_summary(pf, "2024-01-01", "2024-02-29", norm=0.9)
+    # company rows Jan, Feb: plan 200, fact 205; months with fact ≥ 0.9 × plan: Jan (120), not Feb (85)
+    assert (total.plan, total.fact) == (200.0, 205.0) and total.fulfilment == pytest.approx(1.025)
+    assert total.months_plan_met == 0.5 and total.plan_per_year == pytest.approx(200 * 12 / 2)
+    # m1 120 / 120 = 1.0, m2 85 / 80; sorted by fulfilment
+    assert total.by_manager["manager_id"].tolist() == ["m1", "m2"]
+    assert total.by_manager["deviation"].tolist() == [0.0, 5.0]
+    assert total.by_manager["fulfilment"].tolist() == pytest.approx([1.0, 85 / 80])
+    # without company rows the managers' rows are summed per month
+    managers_only = dc.plan_fact_summary(pf[pf["manager_id"].notna()], "2024-01-01", "2024-02-29")
+    assert managers_only.company["plan"].tolist() == [100.0, 100.0]
+    assert managers_only.company["fact"].tolist() == [120.0, 85.0]
+
+
+def test_retention_summary_and_by_group(three_quarters):
+    total = dc.retention_summary(dc.retention(three_quarters), "QS")
+    # (2 + 2) / (4 + 3); clients at risk 3.5 a quarter; 4 quarters a year
+    assert total["retention"] == pytest.approx(4 / 7) and total["churn"] == pytest.approx(3 / 7)
+    assert total["clients_per_period"] == 3.5 and total["periods_per_year"] == 4
+    segment = pd.Series({"a": "s1", "b": "s1", "c": "s1", "d": "s2", "e": "s2", "f": "s2"}, name="segment")
+    groups = dc.retention_by_group(dc.retention(three_quarters, by=segment))
+    # s1: (2 + 1) / (3 + 2); s2: (0 + 1) / (1 + 1); g (no segment) is its own last row, nobody at risk
+    assert groups["segment"].iloc[:2].tolist() == ["s1", "s2"] and pd.isna(groups["segment"].iloc[2])
+    assert groups["retention"].iloc[:2].tolist() == pytest.approx([3 / 5, 1 / 2])
+    assert groups["clients_per_period"].tolist() == [2.5, 1.0, 0.0] and np.isnan(groups["retention"].iloc[2])
+
+
+def test_revenue_per_client_year():
+    rows = [("o1", "a", "2023-12-31", 500.0), ("o2", "a", "2024-01-01", 100.0), ("o2", "a", "2025-01-03", -40.0),
+            ("o3", "b", "2024-06-30", 300.0), ("o4", "c", "2024-12-31 18:00", 60.0), ("o5", "d", "2024-07-01", -10.0),
+            ("o6", "b", "2025-01-02", 999.0)]
+    orders = make_orders(rows)
+    # 12 months to 31 Dec 2024: o2 netted on its date 60, o3 300, o4 60 (the end day), return-only o5 −10
+    # → 410 over the buying clients a, b, c
+    assert dc.revenue_per_client_year(orders, "2024-12-31") == pytest.approx(410 / 3)
+    assert dc.revenue_per_client_year(orders, "2024-12-31", client_ids=["b", "d"]) == pytest.approx(290.0)
+    assert np.isnan(dc.revenue_per_client_year(orders, "2022-12-31"))
+
+
+def test_concentration_curve_abc_summary_and_migration_summary():
+    rows = [("o1", "a", "2024-01-01", 60.0), ("o2", "b", "2024-01-02", 30.0), ("o3", "c", "2024-01-03", 10.0),
+            ("o4", "d", "2024-01-04", -5.0)]
+    x, y = dc.concentration_curve(make_orders(rows))
+    # a, b, c, d by revenue; d's −5 counts 0 → cumulative 60, 90, 100, 100 of 100
+    assert x.tolist() == [0.25, 0.5, 0.75, 1.0] and y.tolist() == pytest.approx([0.6, 0.9, 1.0, 1.0])
+    summary = dc.abc_summary(dc.abc(make_orders(rows)))
+    # A: a (nothing before it), b (60% before it); B: c (90%); C: d (revenue ≤ 0); total 95
+    assert summary["clients"].to_dict() == {"A": 2, "B": 1, "C": 1}
+    assert summary["revenue_share"].tolist() == pytest.approx([90 / 95, 10 / 95, -5 / 95])
+    matrix = dc.abc_xyz_matrix(dc.abc(make_orders(rows)), dc.xyz(make_orders(rows)))
+    assert matrix["revenue_share"].sum() == pytest.approx(1.0)
+    mig = pd.DataFrame({"previous": ["A", "A", "A", "B", "new"], "current": ["A", "C", "lost", "lost", "B"],
+                        "clients": [3, 1, 2, 4, 5]})
+    assert dc.migration_summary(mig) == {"a_clients_downgraded": 3, "clients_lost": 6}

@@ -265,3 +265,31 @@ def test_enough_history_rule():
 def test_predictive_ltv_refuses_short_history():
     with pytest.raises(LTVModelError, match="not_enough_history"):
         predictive_ltv(_hand_summary(), 10)
+
+
+def test_forecast_clients_of_an_order_table(cdnow_sample):
+    from auditkit.metrics.ltv import forecast_clients
+
+    # a thin history (three clients) is not modelled: no per-client table, mean NaN
+    orders = pd.DataFrame({
+        "order_id": pd.array(["o1", "o2", "o3", "o4"], dtype="string"),
+        "client_id": pd.array(["a", "a", "b", "c"], dtype="string"),
+        "date": pd.to_datetime(["2024-01-02", "2024-02-01", "2024-01-10", "2024-03-01"]),
+        "amount": [100.0, 50.0, 80.0, 70.0], "cost": [60.0, 30.0, 48.0, 42.0],
+        "manager_id": pd.array([None] * 4, dtype="string"),
+    })
+    thin = forecast_clients(orders, "2024-03-31", 12)
+    assert thin.per_client is None and np.isnan(thin.mean_ltv)
+    assert (thin.check.customers, thin.check.repeat_buyers) == (3, 1)
+    # margin rate of the counted orders: (300 − 180) / 300 = 0.4
+    assert thin.margin_rate == pytest.approx(0.4)
+    assert forecast_clients(orders.assign(cost=[60.0, np.nan, 48.0, 42.0]), "2024-03-31").margin_rate == 1.0
+    # CDNOW: the forecast is the model's mean over the clients, horizon 12 months = 52.18 weeks
+    tx = cdnow_sample.assign(order_id=[f"t{i}" for i in range(len(cdnow_sample))],
+                             client_id=cdnow_sample["ID"].astype("string"), amount=cdnow_sample["value"],
+                             cost=np.nan, manager_id=pd.NA)
+    fc = forecast_clients(tx, CALIBRATION_END, 12)
+    summary = rfm_summary(tx[tx["amount"] > 0], "client_id", "date", "amount",
+                          pd.Timestamp(CALIBRATION_END) + pd.Timedelta(hours=23), "W")
+    expected = predictive_ltv(summary, 12 * 30.4375 / 7)["ltv"].mean()
+    assert fc.mean_ltv == pytest.approx(expected, rel=1e-6) and fc.margin_rate == 1.0

@@ -163,38 +163,68 @@ def activities():
 def test_scorecard_full(managers, clients, orders, plans, deals, activities):
     card = P.manager_scorecard(START, END, orders=orders, deals=deals, activities=activities,
                                plans=plans, managers=managers, clients=clients)
-    # m3 left before the window and has no data; m4 is unknown to managers but has an activity.
-    assert list(card.index) == ["m1", "m2", "m4"]
+    # m3 left before the window and has no data; m4 is unknown to managers but has an activity;
+    # the last row (NA) holds what no manager is credited with: d9, won Jan 3 → Jan 4 for 50.
+    assert list(card.index[:3]) == ["m1", "m2", "m4"] and pd.isna(card.index[3])
     # revenue: m1 = o2 200 (client's manager) - o4 30 + o7 10 (end day) = 180; m2 = o3 300-50 + o5 80 = 330
-    assert card["revenue"].tolist() == [180.0, 330.0, 0.0]
+    assert card["revenue"].tolist() == [180.0, 330.0, 0.0, 0.0]
     # plans Jan only, per manager: 180/200 = 0.9, 330/300 = 1.1; m4 no plan
     assert card["revenue_plan"].tolist()[:2] == [200.0, 300.0]
-    np.testing.assert_allclose(card["plan_fulfilment"], [0.9, 1.1, np.nan])
+    np.testing.assert_allclose(card["plan_fulfilment"], [0.9, 1.1, np.nan, np.nan])
     # new: c2 (o3, m2) and c3 (first counting order o5 after the net-negative o4, m2); c1 bought in 2023
-    assert card["new_clients"].tolist() == [0, 2, 0]
+    assert card["new_clients"].tolist() == [0, 2, 0, 0]
     # m1: won d1, d2, lost d3 (d5 closes after the end, d10 before the start) → 2/3
-    # m2: lost d6; won d7 has no closed_at, so it is not counted as closed → 0/1
-    assert card["won_deals"].tolist() == [2, 0, 0]
-    assert card["lost_deals"].tolist() == [1, 1, 0]
-    np.testing.assert_allclose(card["win_rate"], [2 / 3, 0.0, np.nan])
-    np.testing.assert_allclose(card["avg_won_deal"], [750.0, np.nan, np.nan])  # (1000+500)/2
-    # cycles m1: d1 Nov 1 → Jan 11 = 71 days, d2 10 days → median 40.5
-    np.testing.assert_allclose(card["median_cycle_days"], [40.5, np.nan, np.nan])
+    # m2: lost d6; won d7 has no closed_at, so it is not counted as closed → 0/1; no manager: d9 won → 1/1
+    assert card["won_deals"].tolist() == [2, 0, 0, 1]
+    assert card["lost_deals"].tolist() == [1, 1, 0, 0]
+    np.testing.assert_allclose(card["win_rate"], [2 / 3, 0.0, np.nan, 1.0])
+    np.testing.assert_allclose(card["avg_won_deal"], [750.0, np.nan, np.nan, 50.0])  # (1000+500)/2
+    # cycles m1: d1 Nov 1 → Jan 11 = 71 days, d2 10 days → median 40.5; d9 1 day
+    np.testing.assert_allclose(card["median_cycle_days"], [40.5, np.nan, np.nan, 1.0])
     # open at Jan 31: d4 (open) and d5 (won only on Feb 10) → 2 / 1000; d8 created after the end
-    assert card["open_pipeline_count"].tolist() == [2, 0, 0]
-    assert card["open_pipeline_sum"].tolist() == [1000.0, 0.0, 0.0]
-    # working days: m1 17, m2 hired Jan 15 → 13, m4 unknown → 17
-    assert card["working_days"].tolist() == [17, 13, 17]
-    assert card["activities"].tolist() == [5, 2, 1]  # a6 is outside the window
-    np.testing.assert_allclose(card["activities_per_day"], [5 / 17, 2 / 13, 1 / 17])
-    np.testing.assert_allclose(card["activities_per_day_call"], [3 / 17, 1 / 13, 1 / 17])
-    np.testing.assert_allclose(card["activities_per_day_meeting"], [1 / 17, 1 / 13, 0.0])
-    np.testing.assert_allclose(card["activities_per_day_email"], [1 / 17, 0.0, 0.0])
-    np.testing.assert_allclose(card["activities_per_won_deal"], [5 / 2, np.nan, np.nan])
+    assert card["open_pipeline_count"].tolist() == [2, 0, 0, 0]
+    assert card["open_pipeline_sum"].tolist() == [1000.0, 0.0, 0.0, 0.0]
+    # working days: m1 17, m2 hired Jan 15 → 13, m4 unknown → 17; no manager: nobody works
+    assert card["working_days"].tolist() == [17, 13, 17, 0]
+    assert card["activities"].tolist() == [5, 2, 1, 0]  # a6 is outside the window
+    np.testing.assert_allclose(card["activities_per_day"], [5 / 17, 2 / 13, 1 / 17, np.nan])
+    np.testing.assert_allclose(card["activities_per_day_call"], [3 / 17, 1 / 13, 1 / 17, np.nan])
+    np.testing.assert_allclose(card["activities_per_day_meeting"], [1 / 17, 1 / 13, 0.0, np.nan])
+    np.testing.assert_allclose(card["activities_per_day_email"], [1 / 17, 0.0, 0.0, np.nan])
+    np.testing.assert_allclose(card["activities_per_won_deal"], [5 / 2, np.nan, np.nan, 0.0])
     # calls with next step: m1 a1 of a1, a2, a3 (NA = none) → 1/3; m2 1/1; m4 1/1
-    np.testing.assert_allclose(card["call_next_step_share"], [1 / 3, 1.0, 1.0])
+    np.testing.assert_allclose(card["call_next_step_share"], [1 / 3, 1.0, 1.0, np.nan])
+    # the rows add up to the company: revenue 510 = every order of January netted on its date
+    assert card["revenue"].sum() == 510.0
     for col in ("new_clients", "won_deals", "open_pipeline_count", "activities", "working_days"):
         assert card[col].dtype == "int64"
+
+
+def test_scorecard_nets_returns_on_the_order_date():
+    from auditkit.metrics import data_collection as dc
+
+    orders = contract_frame(
+        "orders",
+        [
+            # o1 of 28 Dec, returned in part on 5 Jan: the return belongs to December's order
+            {"order_id": "o1", "client_id": "c1", "date": "2023-12-28", "amount": 1000, "manager_id": "m1"},
+            {"order_id": "o1", "client_id": "c1", "date": "2024-01-05", "amount": -200, "manager_id": "m1"},
+            # o2 of 30 Jan, returned in part on 3 Feb: netted into January
+            {"order_id": "o2", "client_id": "c1", "date": "2024-01-30", "amount": 500, "manager_id": "m1"},
+            {"order_id": "o2", "client_id": "c1", "date": "2024-02-03", "amount": -100, "manager_id": "m1"},
+            # o3: lines of two managers; the order is credited to the first (m2)
+            {"order_id": "o3", "client_id": "c2", "date": "2024-01-10", "amount": 300, "manager_id": "m2"},
+            {"order_id": "o3", "client_id": "c2", "date": "2024-01-10", "amount": 100, "manager_id": "m1"},
+        ],
+    )
+    card = P.manager_scorecard(START, END, orders=orders)
+    # January: m1 = o2 500 − 100 = 400 (o1 and its return are December's); m2 = o3 300 + 100 = 400
+    assert card["revenue"].to_dict() == {"m1": 400.0, "m2": 400.0}
+    # the same numbers as Stage 1's plan / fact per manager: one revenue everywhere
+    fact = dc.plan_actuals("revenue", orders)
+    january = fact[fact["period"] == pd.Timestamp("2024-01-01")].set_index("manager_id")["fact"]
+    assert january.to_dict() == {"m1": 400.0, "m2": 400.0}
+    assert P.team_structure(START, END, orders=orders).revenue_gini == pytest.approx(0.0)
 
 
 def test_scorecard_next_step_from_outcome(activities):
@@ -212,10 +242,11 @@ def test_scorecard_next_step_from_outcome(activities):
 def test_scorecard_deals_only_stand_in_for_orders(deals):
     card = P.manager_scorecard(START, END, deals=deals)
     # won deals closed in the window: m1 d1 1000 + d2 500; m2 none (d7 has no closed_at);
-    # d9 has no manager
-    assert card["revenue"].to_dict() == {"m1": 1500.0, "m2": 0.0}
-    # first won deal of c1 is d1 (Jan 11); c2's only won deal d7 has no date
-    assert card["new_clients"].to_dict() == {"m1": 1, "m2": 0}
+    # d9 (50) has no manager: its own row (NA), so the rows add up to the 1550 won
+    assert list(card.index[:2]) == ["m1", "m2"] and pd.isna(card.index[2])
+    assert card["revenue"].tolist() == [1500.0, 0.0, 50.0]
+    # first won deal of c1 is d1 (Jan 11); c2's only won deal d7 has no date; d9 has no client
+    assert card["new_clients"].tolist() == [1, 0, 0]
     assert "plan_fulfilment" not in card.columns and "activities" not in card.columns
 
 

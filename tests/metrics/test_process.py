@@ -31,6 +31,7 @@ ORDERS = {
 HISTORY = {"deal_id": S, "stage": S, "entered_at": D}
 COSTS = {"period": D, "channel": S, "cost": F}
 PLANS = {"period": D, "metric": S, "target": F, "manager_id": S}
+MANAGERS = {"manager_id": S, "name": S, "role": S, "team": S, "hired_at": D, "left_at": D}
 CLIENTS = {
     "client_id": S, "name": S, "segment": S, "industry": S, "region": S, "created_at": D,
     "manager_id": S, "status": S, "acquisition_channel": S,
@@ -243,12 +244,33 @@ def test_remaining_plan(plans):
 
 
 def test_pipeline_coverage(deals, plans):
-    # weighted 770 / remaining 2000 = 0.385; norm 1 / win rate 0.5 = 2
+    # open at 31 Mar: d7 400 × 0.5, d8 600 × the qualification stage's 0.2, d9 500 × 0.9 (won only
+    # on 10 Apr) → open 1500, weighted 200 + 120 + 450 = 770; remaining plan Apr + May = 2000;
+    # win rate 3 won / 6 closed = 0.5
     out = p.pipeline_coverage(deals, plans, START, END, stage_probability={"qualification": 0.2})
-    assert out == {"weighted_pipeline": 770.0, "remaining_plan": 2000.0, "coverage": 0.385,
-                   "win_rate": 0.5, "coverage_norm": 2.0}
+    assert out == {"open_pipeline": 1500.0, "weighted_pipeline": 770.0, "remaining_plan": 2000.0,
+                   "plan_is_proxy": False, "win_rate": 0.5,
+                   # coverage = open pipeline / plan = 0.75 against 1 / win rate = 2: 4000 needed
+                   "coverage": 0.75, "coverage_norm": 2.0, "pipeline_needed": 4000.0,
+                   # weighted coverage = 770 / 2000 against 1.0, never against 1 / win rate
+                   "weighted_coverage": 0.385, "weighted_coverage_norm": 1.0}
+    # a one-month horizon covers April's 1000 only
+    april = p.pipeline_coverage(deals, plans, START, END, stage_probability={"qualification": 0.2},
+                                horizon_months=1)
+    assert (april["remaining_plan"], april["coverage"], april["weighted_coverage"]) == (1000.0, 1.5, 0.77)
     no_future = p.pipeline_coverage(deals, plans, START, "2024-12-31")
-    assert math.isnan(no_future["coverage"])
+    assert math.isnan(no_future["coverage"]) and math.isnan(no_future["weighted_coverage"])
+    # the plans stop at 31 May: with a 3-month horizon the plan of Mar–May (500 + 1000 + 1000) stands
+    # in; open then: d7 400, d8 600, d10 700 (× 0.5) → 1700 / 2500; win rate 4 / 7 (d9 won in April)
+    proxy = p.pipeline_coverage(deals, plans, START, "2024-05-31", stage_probability={"qualification": 0.2},
+                                horizon_months=3)
+    assert proxy["plan_is_proxy"] and proxy["remaining_plan"] == 2500.0
+    assert proxy["coverage"] == pytest.approx(1700 / 2500) and proxy["coverage_norm"] == pytest.approx(7 / 4)
+    assert proxy["weighted_coverage"] == pytest.approx(670 / 2500)
+    # without a lost deal there is no win rate, hence no norm for the unweighted coverage
+    won_only = p.pipeline_coverage(deals[deals["status"] != "lost"], plans, START, END)
+    assert math.isnan(won_only["coverage_norm"]) and math.isnan(won_only["pipeline_needed"])
+    assert won_only["weighted_coverage_norm"] == 1.0
     assert p.pipeline_coverage(deals, None, START, END) is None
 
 
@@ -328,6 +350,59 @@ def test_cac_by_channel(deals):
     assert out["cac"].tolist() == approx([np.nan, 100.0, 300.0])
     assert p.cac_by_channel(None, deals, START, END) is None
     assert p.cac_by_channel(costs, deals.assign(channel=blank(deals)), START, END) is None
+
+
+def test_cac_by_channel_sums_back_to_cac_blended():
+    # c0 bought in 2023 (existing); c1 first orders on 20 Jan; c2's first order of 5 Feb is fully
+    # returned the next day (net 0, not counted), so c2 is new on 10 Mar; c3 new on 20 Mar; c4 in April
+    orders = make(
+        ORDERS,
+        order_id=["o0", "o1", "o2", "o3", "o3", "o4", "o5", "o6"],
+        client_id=["c0", "c0", "c1", "c2", "c2", "c2", "c3", "c4"],
+        date=["2023-11-10", "2024-01-15", "2024-01-20", "2024-02-05", "2024-02-06", "2024-03-10",
+              "2024-03-20", "2024-04-02"],
+        amount=[500, 200, 300, 100, -100, 150, 400, 100],
+    )
+    # channel: the client's acquisition channel (c1 web although its first won deal came by phone,
+    # c3 a fair), else the channel of its first won deal (c2: d1 by phone)
+    clients = make(CLIENTS, client_id=["c0", "c1", "c2", "c3", "c4"],
+                   acquisition_channel=["web", "web", None, "fair", "web"])
+    deals = make(DEALS, deal_id=["d1", "d2"], client_id=["c2", "c1"], status=["won", "won"],
+                 created_at=["2024-02-01", "2024-01-02"], closed_at=["2024-03-01", "2024-01-18"],
+                 channel=["phone", "phone"], amount=[150, 300])
+    # costs of Jan–Mar: web 300 + 300, phone 100, radio 50 (acquires nobody); April is outside
+    costs = make(COSTS, period=["2024-01-01", "2024-02-01", "2024-03-01", "2024-02-01", "2024-04-01"],
+                 channel=["web", "web", "phone", "radio", "web"], cost=[300, 300, 100, 50, 999])
+    acquired = p.acquired_clients(START, END, orders=orders, deals=deals, clients=clients)
+    assert acquired["client_id"].tolist() == ["c1", "c2", "c3"]
+    assert acquired["channel"].tolist() == ["web", "phone", "fair"]
+    assert acquired["acquired_at"].tolist() == [pd.Timestamp(d) for d in ("2024-01-20", "2024-03-10", "2024-03-20")]
+    table = p.cac_by_channel(costs, deals, START, END, orders=orders, clients=clients)
+    assert table["channel"].tolist() == ["fair", "phone", "radio", "web"]
+    assert table["new_clients"].tolist() == [1, 1, 0, 1]
+    assert table["cost"].tolist() == approx([np.nan, 100.0, 50.0, 600.0])
+    assert table["cac"].tolist() == approx([np.nan, 100.0, np.nan, 600.0])
+    blended = p.blended_cac(costs, deals, START, END, orders=orders, clients=clients)
+    # CAC (blended) = all cost 600 + 100 + 50 = 750 / all 3 new clients (the fair's too) = 250
+    assert blended["cost"] == 750.0 and blended["new_clients"] == 3
+    assert blended["new_clients_paid_channels"] == 2 and blended["cost_without_new_clients"] == 50.0
+    assert blended["cac"] == 250.0
+    assert blended["average_won_deal"] == 225.0 and blended["cac_to_won_deal"] == pytest.approx(250 / 225)
+    # the channels sum back: Σ CAC by channel × its new clients = 600 + 100 = 700
+    #   = CAC (blended) × new clients − the cost of channels that acquired nobody = 750 − 50
+    by_channel = (table["cac"] * table["new_clients"]).sum()
+    assert by_channel == blended["cac"] * blended["new_clients"] - blended["cost_without_new_clients"]
+    # and exactly CAC (blended) × new clients when every channel with a cost acquired a client
+    paid = costs[costs["channel"] != "radio"]
+    table = p.cac_by_channel(paid, deals, START, END, orders=orders, clients=clients)
+    blended = p.blended_cac(paid, deals, START, END, orders=orders, clients=clients)
+    assert (table["cac"] * table["new_clients"]).sum() == pytest.approx(blended["cac"] * blended["new_clients"])
+    # a client whose channel is recorded nowhere is a row of its own (NA), never inside another channel
+    bare = clients.assign(acquisition_channel=pd.Series([None, "web", None, None, "web"], dtype="string"))
+    table = p.cac_by_channel(paid, deals, START, END, orders=orders, clients=bare)
+    assert table["channel"].iloc[:2].tolist() == ["phone", "web"] and pd.isna(table["channel"].iloc[2])
+    assert table["new_clients"].tolist() == [1, 1, 1]
+    assert p.blended_cac(None, deals, START, END, orders=orders) is None
 
 
 @pytest.fixture
@@ -694,3 +769,107 @@ def test_olist_conversion_by_origin_and_time_to_close(olist):
     cycle = p.sales_cycle(deals, start, end)
     assert cycle["median_days"] == approx(days[days >= 0].median())
     assert cycle["won_deals"] == (days >= 0).sum()
+
+
+# ------------------------------------------------------------------- section totals
+
+
+def test_source_spread_and_big_groups():
+    by = pd.DataFrame({"source": ["a", "b", "c", "d"], "leads": [100, 50, 9, 40],
+                       "overall": [0.10, 0.02, 0.5, np.nan]})
+    # comparable: ≥ max(10, 2% of 199) = 10 leads → a, b, d; d has no conversion
+    assert p.big_groups(by, "leads", 199)["source"].tolist() == ["a", "b", "d"]
+    assert p.source_spread(by, 199) == {"best": "a", "worst": "b", "best_rate": 0.10, "worst_rate": 0.02,
+                                        "times": approx(5.0)}
+    assert p.source_spread(by.assign(overall=[0.1, 0.0, 0.5, np.nan]), 199)["times"] == np.inf
+    assert p.source_spread(by.iloc[:1], 100) is None
+
+
+def test_closed_deals_per_year_and_win_rate_breakdown(deals):
+    # 6 deals closed in Jan–Mar 2024 (91 days) → 6 / (91 / 365.25) a year
+    assert p.closed_deals_per_year(deals, START, END) == approx(6 * 365.25 / 91)
+    t = p.win_rate_breakdown(deals, START, END, by="manager_id").set_index("manager_id")
+    # m1 won d1 100, d11 200, lost d3, d5 → 2/4, average 150; m2 won d2 300, lost d4 → 1/2, 300
+    assert t["closed"].to_dict() == {"m1": 4, "m2": 2}
+    assert t["win_rate"].to_dict() == {"m1": 0.5, "m2": 0.5}
+    assert t["average_won_deal"].to_dict() == {"m1": 150.0, "m2": 300.0}
+
+
+def test_velocity_per_month_and_cycle_breakdown(deals, deal_activities):
+    assert p.sales_velocity(deals, START, END)["velocity_per_month"] == approx(300 / 11.625 * 30.4375)
+    t = p.cycle_breakdown(deals, deal_activities, START, END, by="channel").set_index("channel")
+    # web d1 10 and d2 30 days → median 20, activities 3 / 2; phone d11 11.625 days, 1 / 1
+    assert t["median_days"].to_dict() == {"phone": 11.625, "web": 20.0}
+    assert t["activities_per_won_deal"].to_dict() == {"phone": 1.0, "web": 1.5}
+    bare = p.cycle_breakdown(deals, None, START, END, by="channel")
+    assert bare["activities_per_won_deal"].isna().all() and len(bare) == 2
+
+
+def test_lost_reasons_summary(deals):
+    pareto = p.lost_reasons(deals.assign(lost_reason=deals["lost_reason"].where(deals["deal_id"] != "d5")),
+                            START, END)
+    out = p.lost_reasons_summary(pareto)
+    # lost: d3 price 200, d4 price 50, d5 not recorded → the recorded core is «price» (2 of 3 lost)
+    assert out["core"]["lost_reason"].tolist() == ["price"]
+    assert out["core_share"] == approx(2 / 3) and out["core_amount"] == 250.0
+    assert (out["lost"], out["missing"]) == (3, 1) and out["missing_share"] == approx(1 / 3)
+
+
+def test_with_team_and_pipeline_split(deals):
+    managers = make(MANAGERS, manager_id=["m1", "m2"], name=["A", "B"], team=["North", "South"])
+    assert p.with_team(deals, managers)["team"].tolist()[:3] == ["North", "South", "North"]
+    one_team = managers.assign(team=["North", "North"])
+    assert "team" not in p.with_team(deals, one_team).columns and p.with_team(deals, None) is deals
+    split = p.pipeline_split(pd.DataFrame({"amount": [100.0, 50.0], "weighted_amount": [30.0, 50.0]}))
+    assert split.to_dict("list") == {"weighted_amount": [30.0, 50.0], "rest": [70.0, 0.0]}
+
+
+def test_bottleneck_base_and_skip_share(history):
+    h, d = history
+    assert p.stage_analysis(h, END, TO_BE, deals=d).deals_with_skips_share == approx(3 / 7)
+    d = d.assign(amount=[100.0, 300.0, 50.0, None, 200.0, None, 70.0])
+    base = p.bottleneck_base(h, d, TO_BE, "qualified", START, END)
+    # entering «qualified» in Jan–Mar: D1 D3 D4 D5 D6 D7 = 6 → 6 / (91 / 365.25) a year
+    assert base["entered_per_year"] == approx(6 * 365.25 / 91)
+    # went on to proposal / won: D1 D2 D5 (won) and D7 (lost) → 3/4; average won deal (100+300+200)/3
+    assert base["won_share_after"] == 0.75 and base["average_won_deal"] == 200.0
+    assert base["value_per_passed_deal"] == 150.0
+
+
+def test_new_client_start_status_shares_and_new_revenue_share(orders):
+    # the history starts on 1 Jun 2023: + 180 days = 28 Nov 2023, before the window → the window start
+    assert p.new_client_start(orders, O_START, 180) == pd.Timestamp(O_START)
+    assert p.new_client_start(orders, O_START, 365) == pd.Timestamp("2024-05-31")
+    assert p.new_client_start(None, "2024-01-01 10:00", 180) == pd.Timestamp("2024-01-01")
+    shares = p.status_shares(p.client_status(orders, O_END))
+    # c3 new; c2 c4 c7 c8 active; c1 sleeping; c6 lost → of 7
+    assert shares.to_dict() == approx({"new": 1 / 7, "active": 4 / 7, "sleeping": 1 / 7, "lost": 1 / 7})
+    split = pd.DataFrame({"new_revenue": [100.0, 0.0], "existing_revenue": [300.0, 100.0]})
+    assert p.new_revenue_share(split) == 0.2 and math.isnan(p.new_revenue_share(None))
+
+
+def test_status_by_segment_and_churning_segment(orders):
+    status = p.client_status(orders, O_END)
+    clients = make(CLIENTS, client_id=["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"],
+                   segment=["A", "A", "B", "B", "B", "B", None, "B"])
+    by = p.status_by_segment(status, clients)
+    # B: c3 new, c4 active, c6 lost, c8 active; A: c1 sleeping, c2 active; no segment: c7 active
+    assert by.counts.index[:2].tolist() == ["B", "A"] and pd.isna(by.counts.index[2])
+    assert by.clients.tolist() == [4, 2, 1]
+    assert by.counts.loc["B"].tolist() == [1, 2, 0, 1]
+    assert by.gone.tolist() == approx([1 / 4, 1 / 2, 0.0]) and by.overall_gone == approx(2 / 7)
+    # A: 1/2 ≥ 1.5 × 2/7 and 0.21 above it, but only 2 clients: it stands out with min_clients=2
+    assert p.churning_segment(by) is None
+    assert p.churning_segment(by, min_clients=2) == "A"
+
+
+def test_average_check_12m():
+    orders = make(ORDERS, order_id=["o1", "o2", "o3", "o3", "o4"], client_id=["a"] * 5,
+                  date=["2023-01-05", "2023-06-01", "2024-03-01", "2024-07-10", "2024-12-31 16:00"],
+                  amount=[100, 500, 200, -50, 250])
+    # last 12 months (2024): o3 netted 150 and o4 250 → 200 per order; 2023: (100 + 500) / 2 = 300
+    assert p.average_check_12m(orders, "2024-12-31") == {"avg_check_12m": 200.0, "avg_check_prior_12m": 300.0,
+                                                          "orders_per_year": 2}
+    # the history must reach a full year before the last one
+    assert p.average_check_12m(orders[orders["order_id"] != "o1"], "2024-12-31") is None
+    assert p.average_check_12m(None, "2024-12-31") is None

@@ -74,7 +74,8 @@ def stage_history():
 def test_crm_discipline(deals, activities, managers, stage_history):
     res = T.crm_discipline(deals, START, END, activities=activities, stage_history=stage_history, managers=managers)
     pm = res.per_manager
-    assert list(pm.index) == ["m1", "m2", "m3"]
+    # d8 has no manager: its own row (NA) rather than only a part of the overall counts
+    assert list(pm.index[:3]) == ["m1", "m2", "m3"] and pd.isna(pm.index[3])
     # m1 population d1-d4 (d9 created after the end): amount>0 d1,d3,d4 → 3/4; source d1,d4 → 2/4
     # (blank counts as missing); closed d1,d2,d3 with date d1,d3 → 2/3; lost d2,d3 with reason d2 → 1/2;
     # with activity d1,d4 → 2/4; stage history d1 → 1/4; open at end d4, overdue (Jan 30) → 1/1, stale 0
@@ -95,8 +96,12 @@ def test_crm_discipline(deals, activities, managers, stage_history):
         [1 / 2, 0.0, np.nan, np.nan, 1 / 2, 2 / 3, 0.0],
     )
     # activities in the window: m1 a1, a2 / 17 days; m2 a4 / 13 (hired Jan 15); m3 a6 / 17
-    assert pm["activities"].tolist() == [2, 1, 1]
-    np.testing.assert_allclose(pm["activities_per_day"], [2 / 17, 1 / 13, 1 / 17])
+    assert pm["activities"].tolist() == [2, 1, 1, 0]
+    np.testing.assert_allclose(pm["activities_per_day"], [2 / 17, 1 / 13, 1 / 17, np.nan])
+    # the no-manager row d8: won with amount and source, closed with a date; its counts and the
+    # managers' add up to the overall counts below
+    assert pm.iloc[3][["deals", "with_amount", "closed_with_date"]].tolist() == [1, 1, 1]
+    assert pm["deals"].sum() == res.overall["deals"]
     assert pm.loc["m3", "deals"] == 0 and np.isnan(pm.loc["m3", "share_with_amount"])
     # overall adds d8 (no manager): population 7; amount d1,d3,d4,d7,d8 → 5/7; source 3/7;
     # closed d1,d2,d3,d8 with date 3 → 3/4; activity 3/7; stage 1/7; open 4, stale 2, overdue 1

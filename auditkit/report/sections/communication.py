@@ -15,7 +15,8 @@ from auditkit.metrics import communication as m
 from auditkit.metrics.process import average_won_deal
 from auditkit.report.context import Audit, Kpi, section
 from auditkit.inputs.checklist import load_checklist
-from auditkit.report.sections.process import top_n, value_name
+from auditkit.metrics._common import top_n
+from auditkit.report.sections.process import value_name
 
 STAGE = "communication"
 RHYTHM_TOPIC = "management_rhythm"

@@ -1,18 +1,20 @@
 """Stage 1 report sections — data collection and goals (METHODOLOGY.md §2 Stage 1).
 
-Each function is one section of the report: it computes with `auditkit.metrics`, shows the
-as-is / norm / deviation table, a chart and a table, and records every number it shows.
+Each function is one section of the report: it takes its numbers from `auditkit.metrics` (the
+sections only select, sort, rename and format), shows the as-is / norm / deviation table, a chart
+and a table, and records every number it shows.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from auditkit.report import charts
 from auditkit.inputs.inventory import column_missing, table_inventory
 from auditkit.metrics import data_collection as m
 from auditkit.metrics import ltv as ltv_model
-from auditkit.report.context import Audit, esc, Kpi, section
+from auditkit.metrics import process
+from auditkit.metrics._common import number
+from auditkit.report.context import Audit, esc, is_missing, Kpi, section
 
 STAGE = "data_collection"
 
@@ -26,10 +28,8 @@ def _window(audit: Audit) -> dict:
 
 
 def _has_sales(audit: Audit) -> bool:
-    """True when the window holds order lines with a positive amount; otherwise says so (no empty charts)."""
-    orders = audit.data.tables["orders"]
-    inside = orders[(orders["date"] >= audit.start) & (orders["date"] <= audit.end)]
-    if (inside["amount"] > 0).any():
+    """True when the window holds a counted order; otherwise says so (no empty charts)."""
+    if m.has_sales(audit.data.tables["orders"], **_window(audit)):
         return True
     audit.note(".text.no_sales")
     return False
@@ -78,29 +78,24 @@ def dynamics(audit: Audit) -> None:
     freq_code = audit.params.norms.data_collection.dynamics_freq
     orders = audit.data.tables["orders"]
     dyn = m.dynamics(orders, _freq(freq_code), **_window(audit))
-    total_orders = int(dyn["orders"].sum())
-    yoy = _last_year_growth(dyn)
-    # With no history before the window, every existing client's "first order ever" falls in the
-    # first period: those are not new clients, so that period is left out of the count.
-    censored = orders["date"].min() >= dyn["period"].min()
-    new_clients = dyn["new_clients"].iloc[1:].sum() if censored else dyn["new_clients"].sum()
+    total = m.dynamics_summary(orders, _freq(freq_code), **_window(audit))
     audit.kpis([
-        Kpi("revenue", float(dyn["revenue"].sum()), "money"),
-        Kpi("revenue_growth_yoy", yoy, "pct"),
-        Kpi("orders", total_orders, "number"),
-        Kpi("avg_check", float(dyn["revenue"].sum()) / total_orders if total_orders else None, "money"),
-        Kpi("active_clients_avg", float(dyn["active_clients"].mean()), "decimal"),
-        Kpi("new_clients", int(new_clients), "number"),
+        Kpi("revenue", total["revenue"], "money"),
+        Kpi("revenue_growth_yoy", number(total["revenue_growth_yoy"]), "pct"),
+        Kpi("orders", total["orders"], "number"),
+        Kpi("avg_check", number(total["avg_check"]), "money"),
+        Kpi("active_clients_avg", total["active_clients_avg"], "decimal"),
+        Kpi("new_clients", total["new_clients"], "number"),
     ])
-    if censored:
-        audit.note(".text.no_history_before", period=audit.loc.period(dyn["period"].min(), freq_code))
+    if total["censored"]:
+        # no history before the window: every existing client's first order falls in the first period
+        audit.note(".text.no_history_before", period=audit.loc.period(total["first_period"], freq_code))
     audit.figure(charts.period_bars(
         dyn.set_index("period")["revenue"], audit.loc, freq_code, audit.t(".charts.revenue_by_period.title"),
         audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
         line=dyn.set_index("period")["active_clients"], line_label=audit.t(".charts.revenue_by_period.line")))
     if dyn["period"].dt.year.nunique() > 1 and freq_code == "M":
-        by_year = dyn.assign(year=dyn["period"].dt.year, month=dyn["period"].dt.month).pivot(
-            index="month", columns="year", values="revenue")
+        by_year = m.revenue_by_month_and_year(dyn)
         months = [audit.loc.month(pd.Timestamp(2000, mth, 1)).split()[0] for mth in by_year.index]
         audit.figure(charts.lines(by_year, audit.loc, audit.t(".charts.seasonality.title"),
                                   audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
@@ -110,17 +105,6 @@ def dynamics(audit: Audit) -> None:
                                      "active_clients": "number", "new_clients": "number", "avg_check": "money"},
                 labels={"label": audit.t("columns.period")}, max_rows=36, csv=dyn)
     audit.save_csv("dynamics_yoy", m.year_over_year(dyn))
-
-
-def _last_year_growth(dyn: pd.DataFrame) -> float | None:
-    """Revenue of the last 12 months of the window against the 12 months before (share), if both exist."""
-    last = dyn["period"].max()
-    recent = dyn[dyn["period"] > last - pd.DateOffset(months=12)]["revenue"].sum()
-    before = dyn[(dyn["period"] <= last - pd.DateOffset(months=12)) &
-                 (dyn["period"] > last - pd.DateOffset(months=24))]
-    if before["period"].nunique() < (12 if len(dyn) > 8 else 4) or before["revenue"].sum() <= 0:
-        return None
-    return float(recent / before["revenue"].sum() - 1)
 
 
 @section("segments")
@@ -134,18 +118,30 @@ def segments(audit: Audit) -> None:
         audit.missing(["clients"], "tables_why.clients")
         return
     base = base.sort_values("revenue", ascending=False)
-    base["segment"] = base["segment"].fillna(audit.t(".text.not_specified"))
+    base["name"] = _segment_names(audit, base["segment"])
     by_seg = m.dynamics_by(orders, clients, "segment", "QS", **_window(audit))
-    pivot = by_seg.assign(segment=by_seg["segment"].fillna(audit.t(".text.not_specified"))).pivot_table(
-        index="period", columns="segment", values="revenue", aggfunc="sum")[base["segment"].tolist()]
+    pivot = by_seg.assign(name=_segment_names(audit, by_seg["segment"])).pivot(
+        index="period", columns="name", values="revenue")[base["name"].tolist()]
     audit.figure(charts.lines(pivot, audit.loc, audit.t(".charts.segments.title"),
                               audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
                               x_labels=[audit.loc.period(p, "Q") for p in pivot.index]))
-    audit.table("clients_by_segment", base, {"segment": "text", "clients": "number", "buying_clients": "number",
-                                             "revenue": "money", "revenue_share": "pct"})
+    audit.table("clients_by_segment", base, {"name": "text", "clients": "number", "buying_clients": "number",
+                                             "revenue": "money", "revenue_share": "pct"},
+                labels={"name": audit.t("columns.segment")}, csv=base.drop(columns="name"))
     audit.save_csv("dynamics_by_segment", by_seg)
     for rec in base.itertuples():
-        audit.record(f"segment_revenue_share.{rec.segment}", rec.revenue_share)
+        audit.record(f"segment_revenue_share.{_key(rec.segment)}", rec.revenue_share)
+
+
+def _segment_names(audit: Audit, segments: pd.Series) -> list[str]:
+    """Segments as the reader sees them: clients without a segment are «not specified», a row of
+    their own (the data-quality appendix lists them)."""
+    return [audit.t(".text.not_specified") if is_missing(v) else str(v) for v in segments]
+
+
+def _key(value) -> str:
+    """A group's part of a metric id: its value, "na" when missing."""
+    return "na" if is_missing(value) else str(value)
 
 
 @section("plan_fact")
@@ -157,38 +153,30 @@ def plan_fact(audit: Audit) -> None:
     if pf is None:
         audit.missing(["plans"], "tables_why.plans")
         return
-    inside = pf[(pf["period"] >= audit.start) & (pf["period"] <= audit.end)]
-    company = inside[inside["manager_id"].isna()] if inside["manager_id"].isna().any() else (
-        inside.groupby("period", as_index=False)[["plan", "fact"]].sum())
-    plan_total, fact_total = company["plan"].sum(), company["fact"].sum()
     norm = audit.params.norms.data_collection.plan_fulfilment
-    months_met = float((company["fact"] >= company["plan"] * norm).mean()) if len(company) else None
+    total = m.plan_fact_summary(pf, audit.start, audit.end, norm)
     audit.kpis([
-        Kpi("plan_revenue", float(plan_total), "money"),
-        Kpi("fact_revenue", float(fact_total), "money"),
-        Kpi("plan_fulfilment", float(fact_total / plan_total) if plan_total else None, "pct", norm, "higher"),
-        Kpi("months_plan_met", months_met, "pct"),
+        Kpi("plan_revenue", total.plan, "money"),
+        Kpi("fact_revenue", total.fact, "money"),
+        Kpi("plan_fulfilment", number(total.fulfilment), "pct", norm, "higher"),
+        Kpi("months_plan_met", number(total.months_plan_met), "pct"),
     ])
-    months = company["period"].nunique()
-    audit.record("plan_revenue_per_year", float(plan_total) * 12 / months if months else None)
+    audit.record("plan_revenue_per_year", number(total.plan_per_year))  # Stage 6 money base: money a year
+    company = total.company
     fig = charts.lines(company.set_index("period")[["plan", "fact"]].rename(
         columns={"plan": audit.t("columns.plan"), "fact": audit.t("columns.fact")}), audit.loc,
         audit.t(".charts.plan_fact.title"), audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
         x_labels=[audit.loc.month(p) for p in company["period"]])
     audit.figure(fig)
-    per_manager = inside[inside["manager_id"].notna()]
-    if not per_manager.empty:
-        names = audit.manager_names()
-        by_mgr = per_manager.groupby("manager_id")[["plan", "fact"]].sum()
-        by_mgr["fulfilment"] = by_mgr["fact"] / by_mgr["plan"]
-        by_mgr["deviation"] = by_mgr["fact"] - by_mgr["plan"]
-        by_mgr.index = [names.get(i, i) for i in by_mgr.index]
-        audit.figure(charts.hbars(by_mgr["fulfilment"], audit.loc, audit.t(".charts.plan_fact_managers.title"),
-                                  audit.t("columns.fulfilment"), fmt="pct", norm=norm,
-                                  norm_label=audit.t("charts.norm")))
-        table = by_mgr.rename_axis("manager").reset_index().sort_values("fulfilment")
-        audit.table("plan_fact_by_manager", table, {"manager": "text", "plan": "money", "fact": "money",
-                                                    "deviation": "money", "fulfilment": "pct"})
+    by_mgr = total.by_manager
+    if not by_mgr.empty:
+        by_mgr = by_mgr.assign(manager=[audit.manager_name(i) for i in by_mgr["manager_id"]])
+        audit.figure(charts.hbars(by_mgr.set_index("manager")["fulfilment"], audit.loc,
+                                  audit.t(".charts.plan_fact_managers.title"), audit.t("columns.fulfilment"),
+                                  fmt="pct", norm=norm, norm_label=audit.t("charts.norm")))
+        audit.table("plan_fact_by_manager", by_mgr, {"manager": "text", "plan": "money", "fact": "money",
+                                                     "deviation": "money", "fulfilment": "pct"},
+                    csv=by_mgr[["manager", "plan", "fact", "fulfilment", "deviation"]])
     audit.save_csv("plan_fact", pf)
 
 
@@ -201,10 +189,10 @@ def margin(audit: Audit) -> None:
         audit.note(".text.no_cost")
         return
     freq_code = audit.params.norms.data_collection.dynamics_freq
-    dyn = m.dynamics(audit.data.tables["orders"], _freq(freq_code), **_window(audit))
-    revenue, cost = dyn["revenue"].sum(), dyn["cost"].sum()
+    orders = audit.data.tables["orders"]
+    dyn = m.dynamics(orders, _freq(freq_code), **_window(audit))
     norm = audit.params.norms.data_collection.gross_margin
-    audit.kpis([Kpi("gross_margin", float((revenue - cost) / revenue) if revenue else None, "pct", norm,
+    audit.kpis([Kpi("gross_margin", number(m.gross_margin(orders, **_window(audit))), "pct", norm,
                     "higher" if norm is not None else None)])
     audit.figure(charts.lines(dyn.set_index("period")[["gross_margin"]].rename(
         columns={"gross_margin": audit.t("columns.gross_margin")}), audit.loc, audit.t(".charts.margin.title"),
@@ -224,15 +212,13 @@ def retention(audit: Audit) -> None:
         audit.note(".text.too_short")
         return
     norm = audit.params.norms.data_collection.retention
-    overall = float(ret["retained"].sum() / ret["active_prev"].sum()) if ret["active_prev"].sum() else None
-    audit.kpis([Kpi("retention", overall, "pct", norm, "higher"),
-                Kpi("churn", None if overall is None else 1 - overall, "pct", 1 - norm, "lower")])
+    total = m.retention_summary(ret, _freq(freq_code))
+    audit.kpis([Kpi("retention", number(total["retention"]), "pct", norm, "higher"),
+                Kpi("churn", number(total["churn"]), "pct", 1 - norm, "lower")])
     # base quantities of the money at stake (Stage 6): clients at risk per period, yearly revenue per client
-    audit.record("retention_base", float(ret["active_prev"].mean()))
-    audit.record("retention_periods_per_year", 12 / (3 if freq_code == "Q" else 1))
-    last_year = orders[(orders["date"] > audit.end - pd.DateOffset(years=1)) & (orders["date"] <= audit.end)]
-    buyers = last_year.loc[last_year["amount"] > 0, "client_id"].nunique()
-    audit.record("revenue_per_client_year", float(last_year["amount"].sum() / buyers) if buyers else None)
+    audit.record("retention_base", total["clients_per_period"])
+    audit.record("retention_periods_per_year", total["periods_per_year"])
+    audit.record("revenue_per_client_year", number(m.revenue_per_client_year(orders, audit.end)))
     labels = [audit.loc.period(p, freq_code) for p in ret["period"]]
     audit.figure(charts.lines(ret.set_index("period")[["retention"]].rename(
         columns={"retention": audit.t("columns.retention")}), audit.loc, audit.t(".charts.retention.title"),
@@ -240,18 +226,20 @@ def retention(audit: Audit) -> None:
     audit.save_csv("retention", ret)
     if audit.data.has("clients", "segment"):
         seg = m.retention(orders, _freq(freq_code), by=clients.set_index("client_id")["segment"], **_window(audit))
-        totals = seg.groupby("segment")[["retained", "active_prev"]].sum()
-        totals["retention"] = totals["retained"] / totals["active_prev"]
-        grid = seg.pivot_table(index="segment", columns="period", values="retention")
+        totals = m.retention_by_group(seg, "segment")
+        grid = seg.assign(name=_segment_names(audit, seg["segment"])).pivot(
+            index="name", columns="period", values="retention")
         grid.columns = [audit.loc.period(p, freq_code) for p in grid.columns]
         audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.retention_segments.title"), fmt="pct",
                                     cmap="RdYlGn", vmin=0, vmax=1))
-        worst = totals["retention"].idxmin()
-        audit.paragraph(".text.retention_worst_segment", segment=worst, value=audit.loc.pct(totals.loc[worst, "retention"]),
-                        norm=audit.loc.pct(norm))
+        known = totals[totals["retention"].notna()]
+        if len(known):
+            worst = known.loc[known["retention"].idxmin()]
+            audit.paragraph(".text.retention_worst_segment", segment=_segment_names(audit, [worst["segment"]])[0],
+                            value=audit.loc.pct(worst["retention"]), norm=audit.loc.pct(norm))
         audit.save_csv("retention_by_segment", seg)
-        for name, value in totals["retention"].items():
-            audit.record(f"retention_by_segment.{name}", value)
+        for rec in totals.itertuples():
+            audit.record(f"retention_by_segment.{_key(rec.segment)}", rec.retention)
 
 
 @section("ltv")
@@ -259,65 +247,38 @@ def lifetime_value(audit: Audit) -> None:
     """Client lifetime, historical LTV by cohort, predictive LTV (BG/NBD + Gamma-Gamma), LTV:CAC."""
     if not _has_sales(audit):
         return
-    orders = audit.data.tables["orders"]
-    in_window = orders[orders["date"] <= audit.end]
-    life = m.client_lifetimes(in_window)
-    hist = m.historical_ltv(in_window, "QS")
-    basis = hist["basis"].iloc[0] if len(hist) else "revenue"
-    predicted, check = _predictive_ltv(audit, in_window)
-    cac = _blended_cac(audit)
-    per_client_value = float(predicted) if predicted is not None else float(hist["ltv"].mean()) if len(hist) else None
-    ratio = m.ltv_cac(per_client_value, cac) if cac is not None and per_client_value is not None else None
+    d = audit.data.tables
+    orders = d["orders"]
+    life = m.lifetime_value(orders, audit.end)
+    hist = m.historical_ltv(orders, "QS", end=audit.end)
+    horizon = audit.params.norms.data_collection.ltv_horizon_months
+    forecast = ltv_model.forecast_clients(orders, audit.end, horizon)
+    acquisition = process.blended_cac(d["marketing_costs"], d["deals"], audit.start, audit.end, orders=orders,
+                                      clients=d["clients"])
+    cac = number(acquisition["cac"]) if acquisition else None
     audit.kpis([
-        Kpi("lifetime_months", float(life["lifetime_months"].mean()), "months"),
-        Kpi("historical_ltv", float((life["margin"] if basis == "margin" else life["revenue"]).mean()), "money"),
-        Kpi("predictive_ltv", predicted, "money"),
+        Kpi("lifetime_months", number(life["lifetime_months"]), "months"),
+        Kpi("historical_ltv", number(life["historical_ltv"]), "money"),
+        Kpi("predictive_ltv", number(forecast.mean_ltv), "money"),
         Kpi("cac", cac, "money"),
-        Kpi("ltv_cac", ratio, "ratio", audit.params.norms.data_collection.ltv_cac, "higher"),
+        Kpi("ltv_cac", number(m.ltv_cac(life["historical_ltv"], cac)), "ratio",
+            audit.params.norms.data_collection.ltv_cac, "higher"),
     ])
-    audit.note(f".text.ltv_basis_{basis}")
-    if predicted is None:
-        audit.note(".text.ltv_not_enough_history", customers=check.customers, repeat=check.repeat_buyers)
+    audit.note(f".text.ltv_basis_{life['basis']}")
+    if forecast.per_client is None:
+        audit.note(".text.ltv_not_enough_history", customers=forecast.check.customers,
+                   repeat=forecast.check.repeat_buyers)
     else:
-        audit.note(".text.ltv_predictive", months=audit.params.norms.data_collection.ltv_horizon_months)
+        audit.note(".text.ltv_predictive", months=horizon)
+        audit.save_csv("ltv_predictive", forecast.per_client)
     if cac is None:
         audit.note(".text.cac_missing")
-    cohorts = hist[hist["cohort"] >= audit.start - pd.DateOffset(years=1)]
+    cohorts = hist[~hist["existing"] & (hist["cohort"] >= audit.start - pd.DateOffset(years=1))]
     fig = charts.period_bars(cohorts.set_index("cohort")["ltv"], audit.loc, "Q", audit.t(".charts.ltv_cohorts.title"),
                              audit.t(".charts.ltv_cohorts.y", currency=audit.loc.currency_symbol),
                              line=cohorts.set_index("cohort")["clients"], line_label=audit.t("columns.clients"))
     audit.figure(fig, ".charts.ltv_cohorts.caption")
     audit.save_csv("ltv_by_cohort", hist)
-
-
-def _predictive_ltv(audit: Audit, orders: pd.DataFrame):
-    """Mean predicted value per client over the horizon, or None when history is too thin."""
-    totals = m.order_totals(orders)
-    totals = totals[totals["counted"]]
-    summary = ltv_model.rfm_summary(totals, "client_id", "date", "amount", observation_end=audit.end, freq="W")
-    check = ltv_model.enough_history(summary)
-    if not check.enough:
-        return None, check
-    cost_known = totals["cost"].notna().all() and totals["amount"].sum() > 0
-    margin = float((totals["amount"].sum() - totals["cost"].sum()) / totals["amount"].sum()) if cost_known else 1.0
-    weeks = audit.params.norms.data_collection.ltv_horizon_months * 52 / 12
-    try:
-        pred = ltv_model.predictive_ltv(summary, weeks, margin=margin)
-    except ltv_model.LTVModelError:
-        return None, check
-    audit.save_csv("ltv_predictive", pred)
-    return float(pred["ltv"].mean()), check
-
-
-def _blended_cac(audit: Audit) -> float | None:
-    """Marketing costs in the window / clients whose first order fell in the window (money per client)."""
-    costs = audit.data.tables["marketing_costs"]
-    if costs is None:
-        return None
-    spend = costs.loc[(costs["period"] >= audit.start) & (costs["period"] <= audit.end), "cost"].sum()
-    dyn = m.dynamics(audit.data.tables["orders"], "MS", **_window(audit))
-    new = dyn["new_clients"].sum()
-    return float(spend / new) if new and spend > 0 else None
 
 
 @section("concentration")
@@ -333,10 +294,7 @@ def concentration(audit: Audit) -> None:
         Kpi("top20_share", float(top20), "pct", audit.params.norms.data_collection.top20_share_max, "lower"),
         Kpi("buying_clients", int(conc.loc[0.2, "clients"]), "number"),
     ])
-    revenue = m.abc(orders, **_window(audit))["revenue"].clip(lower=0).to_numpy()
-    n = len(revenue)
-    x = np.arange(1, n + 1) / n
-    y = np.cumsum(revenue) / revenue.sum()
+    x, y = m.concentration_curve(orders, **_window(audit))
     marks = {audit.t(".charts.concentration.mark", share=audit.loc.pct(s, 0), value=audit.loc.pct(v, 0)): (s, v)
              for s, v in ((0.1, top10), (0.2, top20))}
     audit.figure(charts.lorenz(x, y, audit.loc, audit.t(".charts.concentration.title"),
@@ -358,14 +316,13 @@ def abc_xyz(audit: Audit) -> None:
                     x=audit.loc.number(n.xyz_x, 2), y=audit.loc.number(n.xyz_y, 2),
                     period=audit.t(f".text.freq_{n.dynamics_freq}"))
     counts = matrix.pivot(index="abc", columns="xyz", values="clients")
-    revenue_share = matrix.pivot(index="abc", columns="xyz", values="revenue") / matrix["revenue"].sum()
+    revenue_share = matrix.pivot(index="abc", columns="xyz", values="revenue_share")
     fig, axes = charts.new(2.6, ncols=2)
     for ax, grid, title, fmt in ((axes[0], counts, ".charts.abc_xyz.clients", "number"),
                                  (axes[1], revenue_share, ".charts.abc_xyz.revenue", "pct")):
         charts.heatmap_on(ax, grid, audit.loc, audit.t(title), fmt)
     audit.figure(fig)
-    summary = abc.groupby("abc").agg(clients=("client_id", "size"), revenue=("revenue", "sum"))
-    summary["revenue_share"] = summary["revenue"] / summary["revenue"].sum()
+    summary = m.abc_summary(abc)
     for cls, rec in summary.iterrows():
         audit.record(f"abc.{cls}.clients", int(rec["clients"]))
         audit.record(f"abc.{cls}.revenue_share", rec["revenue_share"])
@@ -387,7 +344,7 @@ def migration(audit: Audit) -> None:
     grid = grid.rename(index=names, columns=names)
     audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.migration.title"), cmap="Blues",
                                 xlabel=audit.t(".charts.migration.x"), ylabel=audit.t(".charts.migration.y")))
-    down = mig[(mig["previous"] == "A") & mig["current"].isin(["B", "C", "lost"])]["clients"].sum()
-    lost = mig[mig["current"] == "lost"]["clients"].sum()
-    audit.kpis([Kpi("a_clients_downgraded", int(down), "number"), Kpi("clients_lost", int(lost), "number")])
+    moves = m.migration_summary(mig)
+    audit.kpis([Kpi("a_clients_downgraded", moves["a_clients_downgraded"], "number"),
+                Kpi("clients_lost", moves["clients_lost"], "number")])
     audit.save_csv("abc_migration", mig)

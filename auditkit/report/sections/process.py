@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from auditkit.report import charts
 from auditkit.metrics import data_collection as dc
 from auditkit.metrics import process as m
+from auditkit.metrics._common import OTHER, number, top_n
 from auditkit.report.context import Audit, Kpi, section
 
 STAGE = "process"
-OTHER = "__other__"
 MAX_BARS = 12  # bars per chart that stay legible on A4
 
 
@@ -34,18 +33,6 @@ def value_name(audit: Audit, group: str, value) -> str:
     return text
 
 
-def top_n(df: pd.DataFrame, key: str, size: str, n: int = 11, sums: list[str] | None = None) -> pd.DataFrame:
-    """The `n` largest rows by `size`; the rest summed into one row keyed OTHER (columns in `sums`
-    and `size`; ratios must be recomputed by the caller)."""
-    df = df.sort_values(size, ascending=False, kind="stable")
-    if len(df) <= n + 1:
-        return df.reset_index(drop=True)
-    head, tail = df.iloc[:n], df.iloc[n:]
-    other = {c: tail[c].sum() for c in [size, *(sums or [])]}
-    other[key] = OTHER
-    return pd.concat([head, pd.DataFrame([other])], ignore_index=True)
-
-
 # ----------------------------------------------------------------------------- helpers
 
 def _norms(audit: Audit):
@@ -56,17 +43,9 @@ def _window(audit: Audit) -> dict:
     return {"start": audit.start, "end": audit.end}
 
 
-def _years(audit: Audit) -> float:
-    """Length of the audit window in years: the base of the per-year quantities Stage 6 prices with."""
-    return ((audit.end.normalize() - audit.start.normalize()).days + 1) / 365.25
-
-
 def _f(x) -> float | None:
     """A number for a Kpi / record: None for missing or NaN."""
-    if x is None or x is pd.NA:
-        return None
-    x = float(x)
-    return None if np.isnan(x) else x
+    return number(x)
 
 
 def _group_names(audit: Audit, by: str, keys) -> list[str]:
@@ -105,18 +84,8 @@ def _ids(keys) -> list[str]:
     return ["na" if pd.isna(k) else str(k) for k in keys]
 
 
-def _core(pareto: pd.DataFrame, key: str, audit: Audit, group: str) -> tuple[pd.DataFrame, str]:
-    """The rows that make up the first 80% of a Pareto table, and their names."""
-    core = pareto[pareto["cumulative_share"].shift(fill_value=0) < 0.8]
-    return core, ", ".join(f"«{value_name(audit, group, r)}»" for r in core[key])
-
-
 def _new_client_start(audit: Audit) -> pd.Timestamp:
-    """Earliest first-order date that can mark a client as new: the order history must reach
-    `lost_days` back, else clients who bought before the export began would look new."""
-    orders = audit.data.tables["orders"]
-    history = orders["date"].min() if orders is not None and len(orders) else audit.start
-    return max(audit.start, history.normalize() + pd.Timedelta(days=_norms(audit).lost_days))
+    return m.new_client_start(audit.data.tables["orders"], audit.start, _norms(audit).lost_days)
 
 
 # ----------------------------------------------------------------------------- acquisition
@@ -153,8 +122,7 @@ def acquisition(audit: Audit) -> None:
     for rec in by.itertuples():
         audit.record(f"lead_to_won.{_ids([rec.source])[0]}", rec.overall)
     if by["overall"].notna().any():
-        shown = top_n(by, "source", "leads", sums=["won"])
-        shown["overall"] = shown["won"] / shown["leads"]
+        shown = top_n(by, "source", "leads", sums=["won"], shares={"overall": ("won", "leads")})
         shown["name"] = _group_names(audit, "source", shown["source"])
         audit.figure(charts.hbars(shown.set_index("name")["overall"], audit.loc, audit.t(".charts.lead_to_won.title"),
                                   audit.t(".charts.lead_to_won.x"), fmt="pct", norm=n.lead_to_won,
@@ -178,45 +146,48 @@ def acquisition(audit: Audit) -> None:
             by_channel["name"] = _group_names(audit, "channel", by_channel["channel"])
             audit.table("acquisition_by_channel", by_channel, cols,
                         labels={c: audit.t(f".cols.{c}") for c in cols} | {"name": audit.t(".cols.channel")})
-    ranked = by[(by["leads"] >= max(10, 0.02 * fr["leads"])) & by["overall"].notna()].sort_values("overall")
-    if len(ranked) >= 2 and ranked.iloc[-1]["overall"] > 0:
-        best, worst = ranked.iloc[-1], ranked.iloc[0]
-        audit.paragraph(".text.source_spread", best=best["name"], best_rate=audit.loc.pct(best["overall"]),
-                        worst=worst["name"], worst_rate=audit.loc.pct(worst["overall"]),
-                        times=audit.loc.number(best["overall"] / worst["overall"], 1) if worst["overall"] else "∞")
+    spread = m.source_spread(by, fr["leads"])
+    if spread:
+        best, worst = _group_names(audit, "source", [spread["best"], spread["worst"]])
+        audit.paragraph(".text.source_spread", best=best, best_rate=audit.loc.pct(spread["best_rate"]),
+                        worst=worst, worst_rate=audit.loc.pct(spread["worst_rate"]),
+                        times=audit.loc.number(spread["times"], 1) if spread["worst_rate"] else "∞")
 
 
 @section("cac", needs=("marketing_costs", "deals"))
 def cac(audit: Audit) -> None:
-    """CAC per channel = marketing cost of the channel / new clients won from it."""
-    costs, deals = audit.data.tables["marketing_costs"], audit.data.tables["deals"]
-    table = m.cac_by_channel(costs, deals, **_window(audit))
+    """CAC (blended) = all marketing cost / all new clients; CAC by channel = marketing cost of the
+    channel / new clients acquired from it (the channels sum back to the blended figure)."""
+    d = audit.data.tables
+    costs, deals = d["marketing_costs"], d["deals"]
+    where = dict(orders=d["orders"], clients=d["clients"])
+    table = m.cac_by_channel(costs, deals, **_window(audit), **where)
     if table is None:
         audit.note(".text.no_deal_channel")
         return
-    avg = m.average_won_deal(deals, **_window(audit))["average_won_deal"]
-    spend, new = table["cost"].sum(), table.loc[table["cost"].notna(), "new_clients"].sum()
+    blended = m.blended_cac(costs, deals, **_window(audit), **where)
+    avg = _f(blended["average_won_deal"])
     audit.kpis([
-        Kpi("marketing_cost", float(spend), "money"),
-        Kpi("new_clients_paid_channels", int(new), "number"),
-        Kpi("cac_blended", float(spend / new) if new else None, "money", _f(avg), "lower" if _f(avg) else None),
+        Kpi("marketing_cost", blended["cost"], "money"),
+        Kpi("new_clients", blended["new_clients"], "number"),
+        Kpi("new_clients_paid_channels", blended["new_clients_paid_channels"], "number"),
+        Kpi("cac_blended", _f(blended["cac"]), "money", avg, "lower" if avg else None),
     ])
     audit.note(".text.cac_norm")
-    if new and _f(avg):  # Stage 6: blended CAC in average won deals (currency-free; norm 1)
-        audit.record("cac_to_won_deal", float(spend / new) / _f(avg))
+    audit.record("cac_to_won_deal", _f(blended["cac_to_won_deal"]))  # Stage 6: currency-free, norm 1
     table["name"] = _group_names(audit, "channel", table["channel"])
     for rec in table.itertuples():
-        audit.record(f"cac.{rec.channel}", rec.cac)
+        audit.record(f"cac.{_ids([rec.channel])[0]}", rec.cac)
     with_cac = table[table["cac"].notna()]
     if len(with_cac):
         audit.figure(charts.hbars(with_cac.set_index("name")["cac"], audit.loc, audit.t(".charts.cac.title"),
                                   audit.t(".charts.cac.x", currency=audit.loc.currency_symbol),
-                                  norm=_f(avg), norm_label=audit.t(".charts.cac.norm"), highlight_below_norm=False))
+                                  norm=avg, norm_label=audit.t(".charts.cac.norm"), highlight_below_norm=False))
     audit.table("cac_by_channel", table.sort_values("cost", ascending=False, na_position="last"),
                 {"name": "text", "cost": "money", "new_clients": "number", "cac": "money"},
                 labels={c: audit.t(f".cols.{c}") for c in ("cost", "new_clients", "cac")}
                 | {"name": audit.t(".cols.channel")}, csv=table)
-    if _f(avg):
+    if avg:
         over = with_cac[with_cac["cac"] > avg].sort_values("cac", ascending=False)
         if len(over):
             audit.paragraph(".text.cac_above_deal", css="ak-finding",
@@ -230,7 +201,7 @@ def cac(audit: Audit) -> None:
     if len(no_clients):
         audit.paragraph(".text.cac_no_clients", css="ak-finding",
                         channels=", ".join(f"«{x}»" for x in no_clients["name"]),
-                        cost=audit.loc.money(no_clients["cost"].sum()))
+                        cost=audit.loc.money(blended["cost_without_new_clients"]))
 
 
 # ----------------------------------------------------------------------------- deal outcomes
@@ -261,19 +232,16 @@ def win_rate(audit: Audit) -> None:
         Kpi("win_rate_value", _f(wr["win_rate_value"]) if by_value else None, "pct", n.win_rate, "higher"),
         Kpi("average_won_deal", _f(avg["average_won_deal"]), "money"),
     ])
-    # Stage 6 money base: deals closed (won + lost) a year
-    audit.record("closed_deals_per_year", (wr["won"] + wr["lost"]) / _years(audit))
+    audit.record("closed_deals_per_year", _f(m.closed_deals_per_year(deals, **_window(audit))))  # Stage 6: deals a year
     if not by_value:
         audit.note(".text.no_lost_value")
     clients = audit.data.tables["clients"]
-    deals = _with_team(audit, deals)
+    deals = m.with_team(deals, audit.data.tables["managers"])
     parts = []
     for by in _dimensions(deals, ("manager_id", "team", "channel", "lead_source", "segment")):
-        t = m.win_rate(deals, by=by, clients=clients, **_window(audit))
+        t = m.win_rate_breakdown(deals, by=by, clients=clients, **_window(audit))
         if t is None or t[by].nunique(dropna=False) < 2:
             continue
-        a = m.average_won_deal(deals, by=by, clients=clients, **_window(audit))
-        t = t.merge(a[[by, "average_won_deal"]], on=by, how="left")
         t = t.assign(breakdown=by, key=t[by], name=_group_names(audit, by, t[by]))
         for rec in t.itertuples():
             audit.record(f"win_rate.{by}.{_ids([rec.key])[0]}", rec.win_rate)
@@ -281,16 +249,10 @@ def win_rate(audit: Audit) -> None:
     if not parts:
         return
     table = pd.concat(parts, ignore_index=True)
-    table["closed"] = table["won"] + table["lost"]
+    table = table[[c for c in table.columns if c != "closed"] + ["closed"]]
     mgr = table[(table["breakdown"] == "manager_id") & (table["closed"] > 0)]
-    if len(mgr) > 1:
-        top = mgr.nlargest(MAX_BARS, "closed")
-        audit.figure(charts.hbars(top.set_index("name")["win_rate"], audit.loc,
-                                  audit.t(".charts.win_rate_managers.title"),
-                                  audit.t(".charts.win_rate_managers.x"), fmt="pct", norm=n.win_rate,
-                                  norm_label=audit.t("charts.norm")),
-                     ".charts.top_managers" if len(mgr) > MAX_BARS else None,
-                     n=audit.loc.number(MAX_BARS), total=audit.loc.number(len(mgr)), file="win_rate_breakdown.csv")
+    _manager_bars(audit, mgr, "closed", "win_rate", "win_rate_managers", "win_rate_breakdown.csv", fmt="pct",
+                  norm=n.win_rate)
     audit.save_csv("win_rate_breakdown", table)
     rest = table[table["breakdown"] != "manager_id"]
     cols = {"won": "number", "lost": "number", "win_rate": "pct"} | ({"win_rate_value": "pct"} if by_value else {})
@@ -298,10 +260,26 @@ def win_rate(audit: Audit) -> None:
                          sort="closed")
 
 
+def _manager_bars(audit: Audit, mgr: pd.DataFrame, size: str, value: str, chart: str, file: str, fmt: str,
+                  norm: float | None, highlight_below_norm: bool = True) -> None:
+    """Bars of `value` for the MAX_BARS managers largest by `size` (when there are two or more), with the
+    norm; the caption names the CSV holding all managers when some are left out."""
+    if len(mgr) < 2:
+        return
+    top = mgr.nlargest(MAX_BARS, size)
+    audit.figure(charts.hbars(top.set_index("name")[value], audit.loc, audit.t(f".charts.{chart}.title"),
+                              audit.t(f".charts.{chart}.x"), fmt=fmt, norm=norm,
+                              norm_label=audit.t("charts.norm") if norm else None,
+                              highlight_below_norm=highlight_below_norm),
+                 ".charts.top_managers" if len(mgr) > MAX_BARS else None,
+                 n=audit.loc.number(MAX_BARS), total=audit.loc.number(len(mgr)), file=file)
+
+
 @section("pipeline", needs="deals")
 def pipeline(audit: Audit) -> None:
     """Open pipeline at the audit end date (count, sum, weighted) by manager, team, channel,
-    source, stage; coverage of the remaining plan against the norm 1 / win rate."""
+    source, stage; coverage of the remaining plan: the open pipeline against the norm 1 / win rate,
+    the weighted pipeline against 1.0."""
     deals = audit.data.tables["deals"]
     n = _norms(audit)
     probs = n.stage_probabilities
@@ -310,19 +288,19 @@ def pipeline(audit: Audit) -> None:
         audit.note(".text.no_open_deals", date=audit.loc.date(audit.end))
         return
     has_amount = bool(pipe["amount"] > 0)
-    rate = m.win_rate(deals, **_window(audit))
-    rate = _f(rate["win_rate"]) if rate["lost"] else None
-    plan, proxy = _remaining_plan(audit)
-    coverage = pipe["weighted_amount"] / plan if plan and has_amount else None
-    norm = 1 / rate if rate else None
+    cov = m.pipeline_coverage(deals, audit.data.tables["plans"], **_window(audit), stage_probability=probs,
+                              horizon_months=n.coverage_horizon_months)
+    plan = _f(cov["remaining_plan"]) if cov else None
+    norm = _f(cov["coverage_norm"]) if cov else None
     rows = [Kpi("open_deals", int(pipe["open_deals"]), "number")]
     if has_amount:
         rows += [Kpi("pipeline_amount", _f(pipe["amount"]), "money"),
                  Kpi("pipeline_weighted", _f(pipe["weighted_amount"]), "money")]
     if plan and has_amount:
         rows += [Kpi("remaining_plan", plan, "money"),
-                 Kpi("pipeline_coverage", _f(coverage), "ratio", norm, "higher" if norm else None),
-                 Kpi("pipeline_coverage_unweighted", _f(pipe["amount"] / plan), "ratio")]
+                 Kpi("pipeline_coverage_unweighted", _f(cov["coverage"]), "ratio", norm, "higher" if norm else None),
+                 Kpi("pipeline_coverage", _f(cov["weighted_coverage"]), "ratio", cov["weighted_coverage_norm"],
+                     "higher")]
     audit.kpis(rows)
     audit.paragraph(".text.pipeline_date", date=audit.loc.date(audit.end))
     if not has_amount:
@@ -335,13 +313,13 @@ def pipeline(audit: Audit) -> None:
         audit.note(".text.coverage_no_plan_left")
     elif has_amount:
         months = audit.loc.number(n.coverage_horizon_months)
-        audit.note(".text.coverage_proxy" if proxy else ".text.coverage_rule", months=months)
-        if norm and coverage is not None and coverage < norm:
-            audit.paragraph(".text.coverage_low", css="ak-finding", coverage=audit.fmt(coverage, "ratio"),
-                            unweighted=audit.fmt(pipe["amount"] / plan, "ratio"), norm=audit.fmt(norm, "ratio"),
-                            rate=audit.loc.pct(rate), needed=audit.loc.money(norm * plan))
+        audit.note(".text.coverage_proxy" if cov["plan_is_proxy"] else ".text.coverage_rule", months=months)
+        if norm and cov["coverage"] < norm:
+            audit.paragraph(".text.coverage_low", css="ak-finding", coverage=audit.fmt(cov["weighted_coverage"], "ratio"),
+                            unweighted=audit.fmt(cov["coverage"], "ratio"), norm=audit.fmt(norm, "ratio"),
+                            rate=audit.loc.pct(cov["win_rate"]), needed=audit.loc.money(cov["pipeline_needed"]))
     clients = audit.data.tables["clients"]
-    deals = _with_team(audit, deals)
+    deals = m.with_team(deals, audit.data.tables["managers"])
     frames = []
     for by in _dimensions(deals, ("manager_id", "team", "stage", "channel", "lead_source")):
         t = m.open_pipeline(deals, audit.end, by=by, stage_probability=probs, clients=clients)
@@ -365,8 +343,7 @@ def pipeline(audit: Audit) -> None:
         caption = dict(caption_key=".charts.top_managers", n=audit.loc.number(MAX_BARS),
                        total=audit.loc.number(len(mgr)), file="pipeline_breakdown.csv") if len(mgr) > MAX_BARS else {}
         if has_amount:
-            frame = shown.set_index("name")[["weighted_amount", "amount"]]
-            frame = frame.assign(amount=frame["amount"] - frame["weighted_amount"])
+            frame = m.pipeline_split(shown.set_index("name"))
             frame.columns = [audit.t(".charts.pipeline.weighted"), audit.t(".charts.pipeline.rest")]
             audit.figure(charts.stacked_hbars(frame, audit.loc, audit.t(".charts.pipeline.title"),
                                               audit.t(".charts.pipeline.x", currency=audit.loc.currency_symbol),
@@ -384,29 +361,6 @@ def pipeline(audit: Audit) -> None:
         _tables_by_dimension(audit, stage, "pipeline", cols)
     other = table[table["breakdown"].isin(["team", "channel", "lead_source"])]
     _tables_by_dimension(audit, other, "pipeline", cols, sort=size)
-
-
-def _with_team(audit: Audit, deals: pd.DataFrame) -> pd.DataFrame:
-    """Deals with the team of their manager (managers.team) when the team register has 2+ teams."""
-    managers = audit.data.tables["managers"]
-    if managers is None or "manager_id" not in deals.columns or managers["team"].dropna().nunique() < 2:
-        return deals
-    return deals.assign(team=deals["manager_id"].map(managers.drop_duplicates("manager_id")
-                                                     .set_index("manager_id")["team"]))
-
-
-def _remaining_plan(audit: Audit) -> tuple[float | None, bool]:
-    """Revenue plan of the `coverage_horizon_months` after the end date; when the plans stop at
-    the end date, the plan of the last months of the window stands in (proxy = True)."""
-    plans = audit.data.tables["plans"]
-    if plans is None:
-        return None, False
-    months = pd.DateOffset(months=_norms(audit).coverage_horizon_months)
-    plan = m.remaining_plan(plans, audit.end, audit.end + months)
-    if plan:
-        return plan, False
-    plan = m.remaining_plan(plans, audit.end - months, audit.end)
-    return (plan or None), True
 
 
 # ----------------------------------------------------------------------------- stages
@@ -438,7 +392,7 @@ def stages(audit: Audit) -> None:
         Kpi("bottleneck_conversion", _f(bottleneck["conversion"]) if bottleneck is not None else None, "pct",
             _f(bottleneck["norm"]) if bottleneck is not None else None, "higher" if bottleneck is not None else None),
         Kpi("to_be_order_share", _f(sa.in_to_be_order_share), "pct", 1.0, "higher"),
-        Kpi("deals_with_skips", sa.deals_with_skips / sa.deals, "pct", 0.0, "lower"),
+        Kpi("deals_with_skips", _f(sa.deals_with_skips_share), "pct", 0.0, "lower"),
     ])
     audit.record("bottleneck", sa.bottleneck)
     if bottleneck is not None and deals is not None:
@@ -485,7 +439,7 @@ def stages(audit: Audit) -> None:
     if _f(sa.in_to_be_order_share) is not None and (sa.in_to_be_order_share < 0.95 or sa.deals_with_skips):
         audit.paragraph(".text.process_not_followed", css="ak-finding",
                         order=audit.loc.pct(sa.in_to_be_order_share),
-                        skips=audit.loc.pct(sa.deals_with_skips / sa.deals))
+                        skips=audit.loc.pct(sa.deals_with_skips_share))
     extra = table[~table["in_to_be"] & ~table["stage"].isin(["won", "lost"])]
     if len(extra):
         audit.note(".text.stages_outside_model", stages=", ".join(f"«{s}»" for s in extra["name"]))
@@ -493,20 +447,11 @@ def stages(audit: Audit) -> None:
 
 def _record_bottleneck_base(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame, model: list,
                             stage: str) -> None:
-    """Stage 6 money base of the bottleneck: deals entering it a year (entries in the window), and
-    the money a deal passing it brings = won / (won + lost) of the deals that went on to a later
-    to-be stage × the average won deal."""
-    h = history[(history["entered_at"] >= audit.start) & (history["entered_at"] <= audit.end)]
-    audit.record("bottleneck_entered_per_year",  # deals a year
-                 h.loc[h["stage"] == stage, "deal_id"].nunique() / _years(audit))
-    later = model[model.index(stage) + 1:] if stage in model else []
-    status = deals.loc[deals["deal_id"].isin(h.loc[h["stage"].isin(later), "deal_id"]), "status"]
-    closed = int(status.isin(["won", "lost"]).sum())
-    won_share = float((status == "won").sum() / closed) if closed else None
-    avg = _f(m.average_won_deal(deals, **_window(audit))["average_won_deal"])
-    audit.record("bottleneck_won_share_after", won_share)  # share 0..1
-    audit.record("bottleneck_value_per_passed_deal",  # money per deal
-                 won_share * avg if won_share is not None and avg is not None else None)
+    """Stage 6 money base of the bottleneck (`metrics.process.bottleneck_base`)."""
+    base = m.bottleneck_base(history, deals, model, stage, audit.start, audit.end)
+    audit.record("bottleneck_entered_per_year", _f(base["entered_per_year"]))  # deals a year
+    audit.record("bottleneck_won_share_after", _f(base["won_share_after"]))  # share 0..1
+    audit.record("bottleneck_value_per_passed_deal", _f(base["value_per_passed_deal"]))  # money per deal
 
 
 def _sequence(audit: Audit, stages_list) -> str:
@@ -544,14 +489,9 @@ def cycle(audit: Audit) -> None:
     clients = audit.data.tables["clients"]
     parts = []
     for by in ("channel", "segment", "manager_id"):
-        t = m.sales_cycle(deals, by=by, clients=clients, **_window(audit))
+        t = m.cycle_breakdown(deals, activities, by=by, clients=clients, **_window(audit))
         if t is None or t[by].nunique(dropna=False) < 2:
             continue
-        a = m.activities_per_won_deal(audit.data.tables["activities"], deals, by=by, clients=clients, **_window(audit))
-        if a is not None:
-            t = t.merge(a[[by, "activities_per_won_deal"]], on=by, how="left")
-        else:
-            t["activities_per_won_deal"] = np.nan
         t = t.assign(breakdown=by, key=t[by], name=_group_names(audit, by, t[by]))
         for rec in t.itertuples():
             audit.record(f"cycle_median_days.{by}.{_ids([rec.key])[0]}", rec.median_days)
@@ -560,16 +500,8 @@ def cycle(audit: Audit) -> None:
         return
     table = pd.concat(parts, ignore_index=True)
     table = table[table["won_deals"] > 0]
-    mgr = table[table["breakdown"] == "manager_id"]
-    if len(mgr) > 1:
-        top = mgr.nlargest(MAX_BARS, "won_deals")
-        audit.figure(charts.hbars(top.set_index("name")["median_days"], audit.loc,
-                                  audit.t(".charts.cycle_managers.title"),
-                                  audit.t(".charts.cycle_managers.x"), fmt="number", norm=n.cycle_days,
-                                  norm_label=audit.t("charts.norm") if n.cycle_days else None,
-                                  highlight_below_norm=False),
-                     ".charts.top_managers" if len(mgr) > MAX_BARS else None,
-                     n=audit.loc.number(MAX_BARS), total=audit.loc.number(len(mgr)), file="cycle_breakdown.csv")
+    _manager_bars(audit, table[table["breakdown"] == "manager_id"], "won_deals", "median_days", "cycle_managers",
+                  "cycle_breakdown.csv", fmt="number", norm=n.cycle_days, highlight_below_norm=False)
     audit.save_csv("cycle_breakdown", table)
     cols = {"won_deals": "number", "median_days": "days", "p75_days": "days"}
     if table["activities_per_won_deal"].notna().any():
@@ -600,17 +532,15 @@ def lost_reasons(audit: Audit) -> None:
     audit.save_csv("lost_reasons", pareto)
     for rec in pareto.itertuples():
         audit.record(f"lost_reason_share.{_ids([rec.lost_reason])[0]}", rec.share)
-    named = pareto[pareto["lost_reason"].notna()]
-    total = int(pareto["deals"].sum())
-    if len(named):
-        named = named.assign(cumulative_share=named["deals"].cumsum() / named["deals"].sum())
-        core, names = _core(named, "lost_reason", audit, "lost_reason")
-        audit.paragraph(".text.lost_core", reasons=names, share=audit.loc.pct(core["deals"].sum() / total),
-                        amount=audit.loc.money(core["amount"].sum()))
-    unknown = pareto.loc[pareto["lost_reason"].isna(), "deals"].sum()
-    audit.record("lost_reason_missing_share", unknown / total if total else None)
-    if unknown:
-        audit.note(".text.lost_reason_missing", n=audit.loc.number(unknown), share=audit.loc.pct(unknown / total))
+    total = m.lost_reasons_summary(pareto)
+    if len(total["core"]):
+        names = ", ".join(f"«{value_name(audit, 'lost_reason', r)}»" for r in total["core"]["lost_reason"])
+        audit.paragraph(".text.lost_core", reasons=names, share=audit.loc.pct(total["core_share"]),
+                        amount=audit.loc.money(total["core_amount"]))
+    audit.record("lost_reason_missing_share", _f(total["missing_share"]))
+    if total["missing"]:
+        audit.note(".text.lost_reason_missing", n=audit.loc.number(total["missing"]),
+                   share=audit.loc.pct(total["missing_share"]))
 
 
 @section("velocity", needs="deals")
@@ -632,7 +562,7 @@ def velocity(audit: Audit) -> None:
         Kpi("velocity_cycle_days", _f(v["median_cycle_days"]), "days"),
     ])
     audit.paragraph(".text.velocity", value=audit.loc.money(v["velocity"]),
-                    month=audit.loc.money(v["velocity"] * 30.4375))
+                    month=audit.loc.money(v["velocity_per_month"]))
 
 
 # ----------------------------------------------------------------------------- after the sale
@@ -689,12 +619,9 @@ def relationship(audit: Audit) -> None:
         audit.note(".text.no_clients")
         return
     xs = m.cross_up_sell(orders, **_window(audit))
-    shares = status["status"].value_counts(normalize=True).reindex(list(m.CLIENT_STATUSES), fill_value=0)
+    shares = m.status_shares(status)
     split = m.revenue_new_vs_existing(orders, _new_client_start(audit), audit.end, "Q")
-    new_share = None
-    if split is not None and len(split):
-        tot = split["new_revenue"].sum() + split["existing_revenue"].sum()
-        new_share = split["new_revenue"].sum() / tot if tot else None
+    new_share = m.new_revenue_share(split)
     audit.kpis([
         Kpi("clients_total", len(status), "number"),
         *[Kpi(f"clients_{s}", float(shares[s]), "pct") for s in m.CLIENT_STATUSES],
@@ -724,79 +651,66 @@ def relationship(audit: Audit) -> None:
         audit.save_csv("revenue_new_vs_existing", split)
 
 
+def _has_segments(audit: Audit) -> bool:
+    clients = audit.data.tables["clients"]
+    return clients is not None and audit.data.has("clients", "segment") and clients["segment"].notna().any()
+
+
 def _status_by_segment(audit: Audit, status: pd.DataFrame, clients: pd.DataFrame | None) -> None:
-    if clients is None or not audit.data.has("clients", "segment") or clients["segment"].isna().all():
+    if not _has_segments(audit):
         return
-    seg = clients.drop_duplicates("client_id").set_index(clients["client_id"].drop_duplicates().astype("string"))
-    with_seg = status.assign(segment=status["client_id"].map(seg["segment"]))
-    grid = pd.crosstab(with_seg["segment"].fillna(audit.t(".text.not_specified")), with_seg["status"])
-    grid = grid.reindex(columns=list(m.CLIENT_STATUSES), fill_value=0)
-    counts = grid.sum(axis=1)
-    shares = grid.div(counts, axis=0)
-    shares = shares.loc[counts.sort_values(ascending=False).index[:12]]
-    frame = shares.copy()
+    by = m.status_by_segment(status, clients)
+    names = {k: _group_names(audit, "segment", [k])[0] for k in by.counts.index}
+    frame = by.shares.iloc[:12].rename(index=names)
     frame.columns = [audit.t(f".values.status.{s}") for s in frame.columns]
     audit.figure(charts.stacked_hbars(frame, audit.loc, audit.t(".charts.status_segments.title"),
                                       audit.t(".charts.status_segments.x"),
                                       colors=["#4bacc6", charts.GOOD, "#e6b566", charts.BAD]))
-    gone = (shares["sleeping"] + shares["lost"])
-    for name, value in gone.items():
-        audit.record(f"clients_lost_or_sleeping.{name}", value)
-    overall = (status["status"].isin(["sleeping", "lost"])).mean()
-    big = gone[counts.reindex(gone.index) >= 10].sort_values(ascending=False)
-    if len(big) and big.iloc[0] >= 1.5 * overall and big.iloc[0] - overall >= 0.10:
-        worst = big.index[0]
-        audit.paragraph(".text.churning_segment", css="ak-finding", segment=worst,
-                        lost=audit.loc.pct(shares.loc[worst, "lost"]),
-                        sleeping=audit.loc.pct(shares.loc[worst, "sleeping"]),
-                        overall=audit.loc.pct(overall), clients=audit.loc.number(int(counts[worst])))
-        audit.record("churning_segment", worst)
-    audit.save_csv("client_status_by_segment", grid.reset_index())
+    for key, value in by.gone.iloc[:12].items():
+        audit.record(f"clients_lost_or_sleeping.{_ids([key])[0]}", value)
+    worst = m.churning_segment(by)
+    if worst is not None:
+        audit.paragraph(".text.churning_segment", css="ak-finding", segment=names[worst],
+                        lost=audit.loc.pct(by.shares.loc[worst, "lost"]),
+                        sleeping=audit.loc.pct(by.shares.loc[worst, "sleeping"]),
+                        overall=audit.loc.pct(by.overall_gone),
+                        clients=audit.loc.number(int(by.clients[worst])))
+        audit.record("churning_segment", names[worst])
+    audit.save_csv("client_status_by_segment", by.counts.rename(index=names).rename_axis("segment").reset_index())
 
 
 def _record_segment_retention(audit: Audit, orders: pd.DataFrame, clients: pd.DataFrame | None) -> None:
     """Stage 6: the segment with the lowest retention between consecutive periods (as Stage 1
     measures it; segments of 10+ clients a period) and the base quantities of its money at stake."""
-    if clients is None or not audit.data.has("clients", "segment") or clients["segment"].isna().all():
+    if not _has_segments(audit):
         return
     dn = audit.params.norms.data_collection
     seg = clients.drop_duplicates("client_id").set_index("client_id")["segment"]
     ret = dc.retention(orders, {"M": "MS", "Q": "QS"}[dn.retention_freq], by=seg, **_window(audit))
     if ret.empty:
         return
-    totals = ret.groupby("segment")[["retained", "active_prev"]].sum()
-    base = ret.groupby("segment")["active_prev"].mean()
-    totals = totals[(base >= 10) & (totals["active_prev"] > 0)]
-    if totals.empty:
+    groups = dc.retention_by_group(ret, "segment")
+    groups = groups[(groups["clients_per_period"] >= 10) & (groups["active_prev"] > 0) & groups["segment"].notna()]
+    if groups.empty:
         return
-    retention = totals["retained"] / totals["active_prev"]
-    worst = retention.idxmin()
-    audit.record("segment_retention_min", float(retention[worst]))  # share of a period's clients kept
+    worst = groups.loc[groups["retention"].idxmin()]
+    audit.record("segment_retention_min", float(worst["retention"]))  # share of a period's clients kept
     audit.record("segment_retention_min.norm", dn.retention)
-    audit.record("segment_retention_min_segment", str(worst))
-    audit.record("segment_retention_min_base", float(base[worst]))  # clients per period
-    last = orders[(orders["date"] > audit.end - pd.DateOffset(years=1)) & (orders["date"] <= audit.end)]
-    mine = last[last["client_id"].map(seg) == worst]
-    buyers = mine.loc[mine["amount"] > 0, "client_id"].nunique()
+    audit.record("segment_retention_min_segment", str(worst["segment"]))
+    audit.record("segment_retention_min_base", float(worst["clients_per_period"]))  # clients per period
     audit.record("segment_revenue_per_client_year",  # money a year per buying client of the segment
-                 float(mine["amount"].sum() / buyers) if buyers else None)
+                 _f(dc.revenue_per_client_year(orders, audit.end, client_ids=seg.index[seg == worst["segment"]])))
 
 
 def _record_avg_check(audit: Audit, orders: pd.DataFrame) -> None:
     """Stage 6: average check (money per order) of the last 12 months with, as its norm, the check
     of the 12 months before (the check should not fall), and the orders of the last 12 months."""
-    totals = dc.order_totals(orders)
-    totals = totals[totals["counted"]]
-    year = pd.DateOffset(years=1)
-    if totals.empty or totals["date"].min() > audit.end - 2 * year + pd.Timedelta(days=31):
+    check = m.average_check_12m(orders, audit.end)
+    if check is None:
         return  # no full year of history before the last one
-    last = totals[(totals["date"] > audit.end - year) & (totals["date"] <= audit.end)]
-    prior = totals[(totals["date"] > audit.end - 2 * year) & (totals["date"] <= audit.end - year)]
-    if last.empty or prior.empty:
-        return
-    audit.record("avg_check_12m", float(last["amount"].mean()))  # money per order
-    audit.record("avg_check_12m.norm", float(prior["amount"].mean()))  # money per order, 12 months before
-    audit.record("orders_per_year", len(last))  # orders in the last 12 months
+    audit.record("avg_check_12m", check["avg_check_12m"])  # money per order
+    audit.record("avg_check_12m.norm", check["avg_check_prior_12m"])  # money per order, 12 months before
+    audit.record("orders_per_year", check["orders_per_year"])  # orders in the last 12 months
 
 
 def _cadence(audit: Audit) -> None:

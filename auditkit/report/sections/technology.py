@@ -13,7 +13,7 @@ import pandas as pd
 
 from auditkit.report import charts
 from auditkit.metrics import technology as mt
-from auditkit.metrics.people import available
+from auditkit.metrics._common import available
 from auditkit.report.context import Audit, Kpi, section
 from auditkit.inputs.checklist import load_checklist
 from auditkit.report.sections.people import MAX_CHART_ROWS, column_labels, joined

@@ -114,11 +114,16 @@ def test_funnel_and_cac_by_hand(process_client, tmp_path):
     assert got["process.lead_to_won"] == pytest.approx(2 / 4)
     assert got["process.lead_to_won.web"] == pytest.approx(1 / 3)
     assert got["process.lead_to_won.expo"] == pytest.approx(1.0)
-    # new clients: C1 (first won deal D1, web), C2 (D2, expo); costs 600 and 900
+    # new clients (first order ever in Jan–Jun; C3 bought in 2023): C1 (5 Feb), C2 (12 Mar), C4 (20 Jun).
+    # Channel of the first won deal: C1 D1 web, C2 D2 expo, C4 none (not recorded, its own row).
+    assert got["process.new_clients"] == 3 and got["process.new_clients_paid_channels"] == 2
     assert got["process.cac.web"] == pytest.approx(600.0)
     assert got["process.cac.expo"] == pytest.approx(900.0)
-    assert got["process.cac_blended"] == pytest.approx(750.0)
+    assert got["process.cac.na"] is None  # no cost can be put on a channel that is not recorded
+    # CAC (blended) = all cost / all new clients = (600 + 900) / 3 = 500 (was 1500 / 2 over paid channels)
+    assert got["process.cac_blended"] == pytest.approx(500.0)
     assert got["process.cac_blended.norm"] == pytest.approx(2000.0)  # the average won deal
+    assert got["process.cac_to_won_deal"] == pytest.approx(500 / 2000)
 
 
 def test_win_rate_pipeline_cycle_velocity_by_hand(process_client, tmp_path):
@@ -135,8 +140,12 @@ def test_win_rate_pipeline_cycle_velocity_by_hand(process_client, tmp_path):
     assert got["process.pipeline_amount"] == pytest.approx(6000.0)
     assert got["process.pipeline_weighted"] == pytest.approx(2200.0)
     assert got["process.remaining_plan"] == pytest.approx(3000.0)
+    # coverage: the open pipeline 6000 / 3000 = 2.0 against 1 / win rate 0.4 = 2.5; the weighted
+    # pipeline 2200 / 3000 against 1.0 (its probabilities are already inside it)
+    assert got["process.pipeline_coverage_unweighted"] == pytest.approx(6000 / 3000)
+    assert got["process.pipeline_coverage_unweighted.norm"] == pytest.approx(1 / 0.4)
     assert got["process.pipeline_coverage"] == pytest.approx(2200 / 3000)
-    assert got["process.pipeline_coverage.norm"] == pytest.approx(1 / 0.4)
+    assert got["process.pipeline_coverage.norm"] == pytest.approx(1.0)
     assert got["process.pipeline_weighted.manager_id.M2"] == pytest.approx(200.0)
     # cycle: D1 30 days, D2 60 days
     assert got["process.cycle_median_days"] == pytest.approx(45.0)
