@@ -139,3 +139,13 @@ def test_the_percent_sign_follows_the_locale_as_babel_writes_it():
     assert Locale("en").pct(0.123) == "12.3%"
     assert Locale("pl").pct(0.123) == "12,3%"
     assert Locale("ru").pct(0.123) == "12,3\u00a0%" and Locale("ru").pct(0.8, 0) == "80\u00a0%"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalogue_percentages_are_written_as_the_locale_formats_them(language):
+    """One style per language, Babel's: '80%' in English and Polish, '80 %' (no-break space) in Russian."""
+    sample = Locale(language).pct(0.8, 0)
+    style = re.compile(r"\d\u00a0%") if "\u00a0" in sample else re.compile(r"\d%")
+    other = [k for k, v in catalogue(language).items()
+             if re.search(r"\d[ \u00a0]?%", v) and len(re.findall(r"\d[ \u00a0]?%", v)) != len(style.findall(v))]
+    assert not other, other
