@@ -376,7 +376,7 @@ def reasons(audit: Audit) -> None:
         for rec in pareto.itertuples():
             audit.record(f"reason_share.{rec.reason}", rec.share)
         core = pareto[pareto["cumulative_share"].shift(fill_value=0) < 0.8]
-        names = ", ".join(f"«{value_name(audit, '.values.reason', r)}»" for r in core["reason"])
+        names = ", ".join(audit.loc.quote(value_name(audit, ".values.reason", r)) for r in core["reason"])
         audit.paragraph(".text.reasons_core", css="ak-finding" if len(core) <= 3 else "",
                         n=audit.loc.number(len(core)), reasons=names,
                         share=audit.loc.pct(core["share"].sum()), total=audit.loc.number(int(pareto["count"].sum())))

@@ -108,7 +108,7 @@ def _ids(keys) -> list[str]:
 def _core(pareto: pd.DataFrame, key: str, audit: Audit, group: str) -> tuple[pd.DataFrame, str]:
     """The rows that make up the first 80% of a Pareto table, and their names."""
     core = pareto[pareto["cumulative_share"].shift(fill_value=0) < 0.8]
-    return core, ", ".join(f"«{value_name(audit, group, r)}»" for r in core[key])
+    return core, ", ".join(audit.loc.quote(value_name(audit, group, r)) for r in core[key])
 
 
 def _new_client_start(audit: Audit) -> pd.Timestamp:
@@ -220,7 +220,7 @@ def cac(audit: Audit) -> None:
         over = with_cac[with_cac["cac"] > avg].sort_values("cac", ascending=False)
         if len(over):
             audit.paragraph(".text.cac_above_deal", css="ak-finding",
-                            channels=", ".join(f"«{nm}» ({audit.loc.money(v)})"
+                            channels=", ".join(f"{audit.loc.quote(nm)} ({audit.loc.money(v)})"
                                                for nm, v in zip(over["name"], over["cac"])),
                             avg=audit.loc.money(avg))
     unpaid = table[table["cost"].isna() & (table["new_clients"] > 0)]
