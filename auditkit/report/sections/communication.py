@@ -371,7 +371,7 @@ def reasons(audit: Audit) -> None:
         shown["name"] = [value_name(audit, ".values.reason", r) for r in shown["reason"]]
         audit.figure(charts.pareto(shown.set_index("name")["count"], audit.loc, audit.t(".charts.reasons.title"),
                                    audit.t(".charts.reasons.y"), audit.t(".charts.reasons.cum"),
-                                   cut_label="80%"))
+                                   cut_label=audit.loc.pct(0.8, 0)))
         audit.save_csv("dissatisfaction_reasons", pareto)
         for rec in pareto.itertuples():
             audit.record(f"reason_share.{rec.reason}", rec.share)

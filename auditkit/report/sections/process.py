@@ -140,7 +140,8 @@ def acquisition(audit: Audit) -> None:
     ])
     untracked = [s for s in ("mql", "sql", "won") if _f(fr[s]) is None]
     if untracked:
-        audit.note(".text.funnel_untracked", stages=", ".join(audit.t(f".text.funnel_{s}") for s in untracked))
+        audit.note(".text.funnel_untracked", stages=", ".join(audit.t(f".text.funnel_{s}") for s in untracked),
+                   n_stages=len(untracked))
     steps = pd.Series({audit.t(f".text.funnel_{s}"): fr[s] for s in ("leads", "mql", "sql", "won")
                        if _f(fr[s]) is not None})
     audit.figure(charts.ordered_bars(steps, audit.loc, audit.t(".charts.funnel.title"), audit.t(".charts.funnel.y"),
@@ -222,15 +223,16 @@ def cac(audit: Audit) -> None:
             audit.paragraph(".text.cac_above_deal", css="ak-finding",
                             channels=", ".join(f"{audit.loc.quote(nm)} ({audit.loc.money(v)})"
                                                for nm, v in zip(over["name"], over["cac"])),
-                            avg=audit.loc.money(avg))
+                            avg=audit.loc.money(avg), n_channels=len(over))
     unpaid = table[table["cost"].isna() & (table["new_clients"] > 0)]
     if len(unpaid):
-        audit.note(".text.cac_no_cost", channels=", ".join(f"«{x}»" for x in unpaid["name"]))
+        audit.note(".text.cac_no_cost", channels=", ".join(audit.loc.quote(x) for x in unpaid["name"]),
+                   n_channels=len(unpaid))
     no_clients = table[table["cost"].notna() & (table["new_clients"] == 0)]
     if len(no_clients):
         audit.paragraph(".text.cac_no_clients", css="ak-finding",
-                        channels=", ".join(f"«{x}»" for x in no_clients["name"]),
-                        cost=audit.loc.money(no_clients["cost"].sum()))
+                        channels=", ".join(audit.loc.quote(x) for x in no_clients["name"]),
+                        cost=audit.loc.money(no_clients["cost"].sum()), n_channels=len(no_clients))
 
 
 # ----------------------------------------------------------------------------- deal outcomes
@@ -488,7 +490,8 @@ def stages(audit: Audit) -> None:
                         skips=audit.loc.pct(sa.deals_with_skips / sa.deals))
     extra = table[~table["in_to_be"] & ~table["stage"].isin(["won", "lost"])]
     if len(extra):
-        audit.note(".text.stages_outside_model", stages=", ".join(f"«{s}»" for s in extra["name"]))
+        audit.note(".text.stages_outside_model", stages=", ".join(audit.loc.quote(s) for s in extra["name"]),
+                   n_stages=len(extra))
 
 
 def _record_bottleneck_base(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame, model: list,
@@ -596,7 +599,8 @@ def lost_reasons(audit: Audit) -> None:
     shown["name"] = [audit.t(".text.not_recorded") if pd.isna(r) else value_name(audit, "lost_reason", r)
                      for r in shown["lost_reason"]]
     audit.figure(charts.pareto(shown.set_index("name")["deals"], audit.loc, audit.t(".charts.lost_reasons.title"),
-                               audit.t(".charts.lost_reasons.y"), audit.t(".charts.lost_reasons.cum"), cut_label="80%"))
+                               audit.t(".charts.lost_reasons.y"), audit.t(".charts.lost_reasons.cum"),
+                               cut_label=audit.loc.pct(0.8, 0)))
     audit.save_csv("lost_reasons", pareto)
     for rec in pareto.itertuples():
         audit.record(f"lost_reason_share.{_ids([rec.lost_reason])[0]}", rec.share)
@@ -606,7 +610,7 @@ def lost_reasons(audit: Audit) -> None:
         named = named.assign(cumulative_share=named["deals"].cumsum() / named["deals"].sum())
         core, names = _core(named, "lost_reason", audit, "lost_reason")
         audit.paragraph(".text.lost_core", reasons=names, share=audit.loc.pct(core["deals"].sum() / total),
-                        amount=audit.loc.money(core["amount"].sum()))
+                        amount=audit.loc.money(core["amount"].sum()), n_reasons=len(core))
     unknown = pareto.loc[pareto["lost_reason"].isna(), "deals"].sum()
     audit.record("lost_reason_missing_share", unknown / total if total else None)
     if unknown:
@@ -826,4 +830,4 @@ def _cadence(audit: Audit) -> None:
                         value=audit.loc.number(r["activities_per_client_month"], 1),
                         norm=audit.loc.number(r["norm"], 1), silent=audit.loc.pct(r["uncontacted_share"]))
     elif len(short):
-        audit.note(".text.cadence_low", classes=", ".join(short["abc_class"]))
+        audit.note(".text.cadence_low", classes=", ".join(short["abc_class"]), n_classes=len(short))
