@@ -149,3 +149,12 @@ def test_catalogue_percentages_are_written_as_the_locale_formats_them(language):
     other = [k for k, v in catalogue(language).items()
              if re.search(r"\d[ \u00a0]?%", v) and len(re.findall(r"\d[ \u00a0]?%", v)) != len(style.findall(v))]
     assert not other, other
+
+
+def test_no_negative_zero_and_a_symbol_sticks_to_short_money_as_to_money():
+    usd = Locale("en", "USD")
+    assert (usd.money(-0.0), usd.number(-0.0), usd.pct(-0.0)) == ("$0", "0", "0.0%")  # the Maven "total -$0"
+    assert (usd.money(1_153_214), usd.money_short(1_200_000), usd.money_short(-1_200_000)) == (
+        "$1,153,214", "$1.2 mn", "−$1.2 mn")
+    assert Locale("en", "RUB").money_short(1_200_000) == "RUB 1.2 mn"
+    assert Locale("ru", "RUB").money_short(-1_200_000) == "−1,2 млн ₽"

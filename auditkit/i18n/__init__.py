@@ -207,7 +207,11 @@ class Locale:
         """Money in thousands / millions for tight spaces: 'RUB 1.2 mn', '1,2 млн ₽'."""
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "—"
-        return self.t("units.money_scaled", value=self.short(x), currency=self.currency_symbol)
+        if x < 0 and self.short(x) != self.short(0):
+            return MINUS + self.money_short(-x)  # "−$1.2 mn", "−RUB 1.2 mn", "−1,2 млн ₽"
+        symbol = self.currency_symbol
+        text = self.t("units.money_scaled", value=self.short(x), currency=symbol)
+        return text if symbol.isalpha() else text.replace(symbol + " ", symbol)  # "$1.2 mn" as "$1,234"; "RUB 1.2 mn"
 
     def money_range(self, low, high, digits: int = 2) -> str:
         """A money range in one unit, each end to `digits` significant figures: 'RUB 18–36 mn',
@@ -239,7 +243,7 @@ class Locale:
         if share is None or (isinstance(share, float) and math.isnan(share)):
             return "—"
         pattern = _percent_pattern(self.language).replace("#,##0", "#,##0" + ("." + "0" * digits if digits else ""), 1)
-        if share < 0 and round(share * 100, digits) == 0:
+        if share <= 0 and round(share * 100, digits) == 0:  # also -0.0
             share = 0
         return _minus(format_percent(share, format=pattern, locale=self.language))
 
@@ -307,7 +311,7 @@ def _minus(text: str) -> str:
 def _no_negative_zero(x, digits: int):
     """0 for a negative number that rounds to zero at `digits` (no '−0', '−$0')."""
     try:
-        return 0 if x < 0 and round(x, digits) == 0 else x
+        return 0 if x <= 0 and round(x, digits) == 0 else x  # also -0.0
     except TypeError:
         return x
 
