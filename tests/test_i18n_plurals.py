@@ -79,8 +79,8 @@ def test_the_scanner_finds_wrong_forms_and_accepts_right_ones():
     assert wrong_inflections("−53 пунктов; 384 лидов; 1 223 сделок проиграны", "ru") == [
         "−53 пунктов", "384 лидов", "1 223 сделок"]
     assert wrong_inflections("−53 пункта, +43 пункта, 25 пунктов, 1,5 пункта, 21 пункт; 384 лида", "ru") == []
-    assert wrong_inflections("384 leadów, 5 odchylenia", "pl") == ["384 leadów", "5 odchylenia"]
-    assert wrong_inflections("384 leady, 5 odchyleń, 22 odchylenia, 1 odchylenie", "pl") == []
+    assert wrong_inflections("384 leadów, 5 ustalenia", "pl") == ["384 leadów", "5 ustalenia"]
+    assert wrong_inflections("384 leady, 5 ustaleń, 22 ustalenia, 1 ustalenie", "pl") == []
 
 
 def test_demo_sections_inflect_every_counted_noun(demo_text):
