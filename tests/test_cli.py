@@ -15,4 +15,4 @@ def test_cli_run_prints_report_paths_last_and_fails_on_a_broken_client(tiny_clie
     assert main(["validate", str(tiny_client)]) == 0
     write(tiny_client.parent.parent / "data" / "orders.csv", "order_id,client_id,date,amount\nO1,C1,2024-01-01,-x\n")
     assert main(["validate", str(tiny_client)]) == 1
-    assert 'orders.csv, row(s) 2, column "amount"' in capsys.readouterr().out
+    assert 'orders.csv, row 2, column “amount”' in capsys.readouterr().out

@@ -62,7 +62,7 @@ def test_batch_keeps_going_and_names_stage_and_cell(tiny_client, tmp_path, noteb
     partial = nbformat.read(stage_fail.run_dir / "notebooks" / "02_process.ipynb", as_version=4)
     assert any(o.get("ename") == "ValueError" for c in partial.cells for o in c.get("outputs", []))
     assert not input_fail.ok and "1 input error" in input_fail.failure
-    assert any("orders.csv, row(s) 2" in p for p in input_fail.problems)
+    assert any("orders.csv, row 2" in p for p in input_fail.problems)
     assert not (out / "broken-inputs").exists()  # nothing written for invalid inputs
     assert (out / "tiny-trading" / "latest").resolve() == first.run_dir.resolve()
     assert (first.run_dir / "report.pdf").is_file()

@@ -218,7 +218,7 @@ def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, 
         if bad.any():
             seen = sorted(text[bad].unique().tolist())[:12]
             out.add("error", "unknown_value", header, bad, column_name=col.name,
-                    seen=", ".join(map(str, seen)), allowed=", ".join(col.values))
+                    seen=", ".join(map(str, seen)), allowed=", ".join(col.values), n_values=len(seen))
         return value
     if col.type == "bool":
         low = text.str.lower()
@@ -282,7 +282,7 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         missing.append(" or ".join(" + ".join(alt) for alt in alternatives))
     if missing:
         out.add("error", "missing_columns", None, columns="; ".join(missing),
-                found=", ".join(raw.columns[:30]))
+                found=", ".join(raw.columns[:30]), n_columns=len(missing))
         return None, {}
     frame = {}
     for name, col in contract.columns.items():

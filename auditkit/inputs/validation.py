@@ -15,7 +15,8 @@ def describe(problem: Problem, language: str = "en") -> str:
     if problem.rows:
         rows = ", ".join(str(r) for r in problem.rows)
         more = problem.count - len(problem.rows)
-        where.append(loc.t("validation.rows", rows=rows) + (loc.t("validation.more", n=more) if more > 0 else ""))
+        where.append(loc.t("validation.rows", rows=rows, n=problem.count or len(problem.rows))
+                     + (loc.t("validation.more", n=more) if more > 0 else ""))
     if problem.column:
         where.append(loc.t("validation.column", column=problem.column))
     severity = loc.t(f"validation.{problem.severity}")

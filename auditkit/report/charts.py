@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
 
 from auditkit.i18n import Locale  # noqa: E402
 
@@ -39,22 +39,60 @@ def new(height: float = 3.0, ncols: int = 1, width: float = WIDTH_IN, **kw):
     return fig, axes
 
 
+class Ticks(Formatter):
+    """Tick labels in the report's formats (`Locale`: grouping, decimal comma, the minus sign −),
+    with one number of decimals for the whole axis: the fewest (from `digits`, at most `max_digits`)
+    that show every tick exactly, so 17.5%, 18%, 18.5% never print as "18%, 18%, 18%" and 5 and
+    10 mn not as "5.0 mn, 10 mn". Money ticks share one unit, that of the largest tick ("0, 5 mn, 10 mn")."""
+
+    def __init__(self, loc: Locale, kind: str = "number", digits: int = 0, max_digits: int = 3):
+        self.loc, self.kind, self.min_digits, self.max_digits = loc, kind, digits, max_digits
+        self.digits, self.scale = digits, (1.0, None)
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        values = sorted({float(v) for v in locs if np.isfinite(v)})
+        if self.kind == "money":
+            top = max((abs(v) for v in values), default=0.0)
+            self.scale = next(((size, key) for size, key in ((1e9, "units.bn"), (1e6, "units.mn"), (1e3, "units.k"))
+                               if top >= size), (1.0, None))
+        size = 100.0 if self.kind == "pct" else self.scale[0] ** -1
+        for digits in range(self.min_digits, self.max_digits + 1):
+            self.digits = digits
+            shifted = [v * size * 10 ** digits for v in values]
+            if all(abs(s - round(s)) < 1e-6 * max(1.0, abs(s)) for s in shifted):
+                break
+
+    def label(self, v: float) -> str:
+        if self.kind == "pct":
+            return self.loc.pct(v, self.digits)
+        if self.kind == "money":
+            size, unit = self.scale
+            if not v or unit is None:
+                return self.loc.number(v, self.digits if v else 0)
+            return self.loc.t("units.scaled", value=self.loc.number(v / size, self.digits), unit=self.loc.t(unit))
+        return self.loc.number(v, self.digits)
+
+    def __call__(self, x, pos=None) -> str:
+        return self.label(x)
+
+
 def money_axis(ax, loc: Locale, axis: str = "y") -> None:
     """Money ticks in k / mn (the currency is named in the axis label)."""
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(lambda v, _: loc.short(v) if v else "0"))
+    target.set_major_formatter(Ticks(loc, "money"))
 
 
 def number_axis(ax, loc: Locale, axis: str = "y", integer: bool = True) -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
     if integer:
         target.set_major_locator(MaxNLocator(integer=True))
-    target.set_major_formatter(FuncFormatter(lambda v, _: loc.number(v)))
+    target.set_major_formatter(Ticks(loc, "number", max_digits=0 if integer else 3))
 
 
 def pct_axis(ax, loc: Locale, axis: str = "y", digits: int = 0) -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(lambda v, _: loc.pct(v, digits)))
+    target.set_major_formatter(Ticks(loc, "pct", digits))
 
 
 def top_legend(ax, handles, labels) -> None:

@@ -180,8 +180,9 @@ def test_unknown_stage_names_are_errors_that_say_how_to_map_them(
     (problem,) = _load(tmp_path, tables, files).errors
     assert (problem.code, problem.file, problem.column, problem.rows) == ("unknown_value", sample, header, rows)
     assert describe(problem) == (
-        f'error: {sample}, row(s) {", ".join(map(str, rows))}, column "{header}": '
-        f'unexpected value(s) {", ".join(seen)}; allowed: open, won, lost. Map them with tables.<table>.values.status')
+        f'error: {sample}, {"row" if len(rows) == 1 else "rows"} {", ".join(map(str, rows))}, column “{header}”: '
+        f'unexpected {"value" if len(seen) == 1 else "values"} {", ".join(seen)}; allowed: open, won, lost. '
+        f'Map {"it" if len(seen) == 1 else "them"} with tables.<table>.values.status')
     tables["deals"]["values"] = {"status": {stage: "open" for stage in seen}}
     fixed = _load(tmp_path, tables, files)
     assert not fixed.errors

@@ -43,7 +43,7 @@ def test_bad_cells_name_file_row_and_column(tiny_client):
     assert by_code["not_a_number"].file == "orders.csv"
     assert by_code["not_a_date"].rows == (3,) and by_code["not_a_date"].args["example"] == "31.02.2024"
     line = describe(by_code["not_a_number"])
-    assert line == 'error: orders.csv, row(s) 3, column "amount": not a number: "abc" (for a decimal comma set tables.<table>.decimal: ",")'
+    assert line == 'error: orders.csv, row 3, column “amount”: not a number: “abc” (for a decimal comma set tables.<table>.decimal: ",")'
 
 
 def test_unknown_client_in_orders_is_an_error_with_its_row(tiny_client):
@@ -167,7 +167,7 @@ def test_validate_reports_all_problems_of_all_tables_at_once(tiny_client):
     lines, ok, _ = validate(tiny_client)
     assert not ok
     assert sum(line.startswith("error:") for line in lines) == 3
-    assert any("managers.csv, row(s) 3" in line for line in lines)
+    assert any("managers.csv, row 3" in line for line in lines)
 
 
 def test_allow_empty_keeps_rows_as_a_counted_warning(tiny_client):

@@ -372,12 +372,12 @@ def reasons(audit: Audit) -> None:
         shown["name"] = [value_name(audit, ".values.reason", r) for r in shown["reason"]]
         audit.figure(charts.pareto(shown.set_index("name")["count"], audit.loc, audit.t(".charts.reasons.title"),
                                    audit.t(".charts.reasons.y"), audit.t(".charts.reasons.cum"),
-                                   cut_label="80%"))
+                                   cut_label=audit.loc.pct(0.8, 0)))
         audit.save_csv("dissatisfaction_reasons", pareto)
         for rec in pareto.itertuples():
             audit.record(f"reason_share.{rec.reason}", rec.share)
         core = pareto[pareto["cumulative_share"].shift(fill_value=0) < 0.8]
-        names = ", ".join(f"«{value_name(audit, '.values.reason', r)}»" for r in core["reason"])
+        names = ", ".join(audit.loc.quote(value_name(audit, ".values.reason", r)) for r in core["reason"])
         audit.paragraph(".text.reasons_core", css="ak-finding" if len(core) <= 3 else "",
                         n=audit.loc.number(len(core)), reasons=names,
                         share=audit.loc.pct(core["share"].sum()), total=audit.loc.number(int(pareto["count"].sum())))

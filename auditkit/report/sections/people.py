@@ -251,7 +251,7 @@ def activity(audit: Audit) -> None:
     threshold = n.underlogging_share * median
     under = per_day[per_day < threshold].sort_values()
     next_step = team.get("call_next_step_share", math.nan)
-    audit.paragraph(".text.calendar", country=audit.params.country, days=audit.loc.number(
+    audit.paragraph(".text.calendar", calendar=audit.loc.calendar(audit.params.country), days=audit.loc.number(
         m.working_days(audit.start, audit.end, audit.params.country)))
     audit.kpis([
         Kpi("activities_per_day_median", median, "decimal", n.activities_per_day, "higher"),

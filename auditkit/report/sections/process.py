@@ -109,7 +109,8 @@ def acquisition(audit: Audit) -> None:
     ])
     untracked = [s for s in ("mql", "sql", "won") if _f(fr[s]) is None]
     if untracked:
-        audit.note(".text.funnel_untracked", stages=", ".join(audit.t(f".text.funnel_{s}") for s in untracked))
+        audit.note(".text.funnel_untracked", stages=", ".join(audit.t(f".text.funnel_{s}") for s in untracked),
+                   n_stages=len(untracked))
     steps = pd.Series({audit.t(f".text.funnel_{s}"): fr[s] for s in ("leads", "mql", "sql", "won")
                        if _f(fr[s]) is not None})
     audit.figure(charts.ordered_bars(steps, audit.loc, audit.t(".charts.funnel.title"), audit.t(".charts.funnel.y"),
@@ -191,17 +192,18 @@ def cac(audit: Audit) -> None:
         over = with_cac[with_cac["cac"] > avg].sort_values("cac", ascending=False)
         if len(over):
             audit.paragraph(".text.cac_above_deal", css="ak-finding",
-                            channels=", ".join(f"«{nm}» ({audit.loc.money(v)})"
+                            channels=", ".join(f"{audit.loc.quote(nm)} ({audit.loc.money(v)})"
                                                for nm, v in zip(over["name"], over["cac"])),
-                            avg=audit.loc.money(avg))
+                            avg=audit.loc.money(avg), n_channels=len(over))
     unpaid = table[table["cost"].isna() & (table["new_clients"] > 0)]
     if len(unpaid):
-        audit.note(".text.cac_no_cost", channels=", ".join(f"«{x}»" for x in unpaid["name"]))
+        audit.note(".text.cac_no_cost", channels=", ".join(audit.loc.quote(x) for x in unpaid["name"]),
+                   n_channels=len(unpaid))
     no_clients = table[table["cost"].notna() & (table["new_clients"] == 0)]
     if len(no_clients):
         audit.paragraph(".text.cac_no_clients", css="ak-finding",
-                        channels=", ".join(f"«{x}»" for x in no_clients["name"]),
-                        cost=audit.loc.money(blended["cost_without_new_clients"]))
+                        channels=", ".join(audit.loc.quote(x) for x in no_clients["name"]),
+                        cost=audit.loc.money(blended["cost_without_new_clients"]), n_channels=len(no_clients))
 
 
 # ----------------------------------------------------------------------------- deal outcomes
@@ -442,7 +444,8 @@ def stages(audit: Audit) -> None:
                         skips=audit.loc.pct(sa.deals_with_skips_share))
     extra = table[~table["in_to_be"] & ~table["stage"].isin(["won", "lost"])]
     if len(extra):
-        audit.note(".text.stages_outside_model", stages=", ".join(f"«{s}»" for s in extra["name"]))
+        audit.note(".text.stages_outside_model", stages=", ".join(audit.loc.quote(s) for s in extra["name"]),
+                   n_stages=len(extra))
 
 
 def _record_bottleneck_base(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame, model: list,
@@ -528,15 +531,16 @@ def lost_reasons(audit: Audit) -> None:
     shown["name"] = [audit.t(".text.not_recorded") if pd.isna(r) else value_name(audit, "lost_reason", r)
                      for r in shown["lost_reason"]]
     audit.figure(charts.pareto(shown.set_index("name")["deals"], audit.loc, audit.t(".charts.lost_reasons.title"),
-                               audit.t(".charts.lost_reasons.y"), audit.t(".charts.lost_reasons.cum"), cut_label="80%"))
+                               audit.t(".charts.lost_reasons.y"), audit.t(".charts.lost_reasons.cum"),
+                               cut_label=audit.loc.pct(0.8, 0)))
     audit.save_csv("lost_reasons", pareto)
     for rec in pareto.itertuples():
         audit.record(f"lost_reason_share.{_ids([rec.lost_reason])[0]}", rec.share)
     total = m.lost_reasons_summary(pareto)
     if len(total["core"]):
-        names = ", ".join(f"«{value_name(audit, 'lost_reason', r)}»" for r in total["core"]["lost_reason"])
+        names = ", ".join(audit.loc.quote(value_name(audit, "lost_reason", r)) for r in total["core"]["lost_reason"])
         audit.paragraph(".text.lost_core", reasons=names, share=audit.loc.pct(total["core_share"]),
-                        amount=audit.loc.money(total["core_amount"]))
+                        amount=audit.loc.money(total["core_amount"]), n_reasons=len(total["core"]))
     audit.record("lost_reason_missing_share", _f(total["missing_share"]))
     if total["missing"]:
         audit.note(".text.lost_reason_missing", n=audit.loc.number(total["missing"]),
@@ -740,4 +744,4 @@ def _cadence(audit: Audit) -> None:
                         value=audit.loc.number(r["activities_per_client_month"], 1),
                         norm=audit.loc.number(r["norm"], 1), silent=audit.loc.pct(r["uncontacted_share"]))
     elif len(short):
-        audit.note(".text.cadence_low", classes=", ".join(short["abc_class"]))
+        audit.note(".text.cadence_low", classes=", ".join(short["abc_class"]), n_classes=len(short))

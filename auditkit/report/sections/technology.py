@@ -67,7 +67,8 @@ def completeness(audit: Audit) -> None:
     unknown = [s for s in COMPLETENESS if math.isnan(o[s])]
     not_exported = [audit.t(f".columns.{s}") for s in unknown if s != "share_with_activity"]
     if not_exported:
-        audit.paragraph(".text.fields_not_kept", css="ak-finding", fields=joined(audit, not_exported))
+        audit.paragraph(".text.fields_not_kept", css="ak-finding", fields=joined(audit, not_exported),
+                        n_fields=len(not_exported))
     if "share_with_activity" in unknown:
         key = ".text.activity_unknown_missing" if audit.data.tables.get("activities") is None \
             else ".text.activity_unknown_no_deal"
@@ -245,10 +246,10 @@ def stage_history(audit: Audit) -> None:
     audit.table("crm_stages", table, fmts, labels=column_labels(audit, fmts))
     if unused:
         audit.paragraph(".text.stages_unused", css="ak-finding",
-                        stages=joined(audit, [_stage_label(audit, s) for s in unused]))
+                        stages=joined(audit, [_stage_label(audit, s) for s in unused]), n_stages=len(unused))
     if extra:
         audit.paragraph(".text.stages_extra", css="ak-finding",
-                        stages=joined(audit, [_stage_label(audit, s) for s in extra]))
+                        stages=joined(audit, [_stage_label(audit, s) for s in extra]), n_stages=len(extra))
     if not unused and not extra:
         audit.paragraph(".text.stages_match")
 

@@ -1,0 +1,126 @@
+"""Plural forms and agreement in the Russian and Polish reports: no hard-coded "(ы)"/"(s)" hacks in
+the catalogues, and no number followed by a wrongly inflected noun in the texts the demo client's
+sections show ("53 пунктов" must read "53 пункта")."""
+from __future__ import annotations
+
+import html
+import importlib
+import re
+
+import pytest
+
+from auditkit.i18n import CHOICE, LANGUAGES, Locale, catalogue, plural_categories
+from helpers import REPO, run_sections
+
+HACK = re.compile(r"\w\((?:s|es|ы|и|а|я|ов|ев|ей|ий|y|i|e|ę|a|ów)\)", re.IGNORECASE)
+DEMO = {"ru": REPO / "params" / "demo_ru.yaml", "pl": REPO / "params" / "examples" / "demo_pl.yaml"}
+STAGES = ("data_collection", "process", "people", "technology", "communication")
+NUMBER = re.compile(r"(?<![\w,.])([−+]?\d{1,3}(?:[\u00a0\u202f ]\d{3})*(?:,\d+)?)[\u00a0 ]([^\W\d_]+)")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_catalogue_text_hard_codes_a_plural(language):
+    hacks = {k: HACK.findall(v) for k, v in catalogue(language).items() if HACK.search(v)}
+    assert not hacks, hacks
+
+
+def test_the_hack_pattern_finds_the_old_hacks():
+    for text in ("На 4 причин(ы)", "row(s) 5", "3 deviation(s)", "сделок(ов)", "odchyle(ń)", "klient(ów)"):
+        assert HACK.search(text) or "(ń)" in text, text
+
+
+def _forms_by_category(language: str) -> dict[str, set[str]]:
+    """For every first word of a plural form in the catalogue, the categories it serves."""
+    served: dict[str, set[str]] = {}
+    for text in catalogue(language).values():
+        for _, kind, forms in CHOICE.findall(text):
+            if kind != "plural":
+                continue
+            for category, form in zip(plural_categories(language), forms.split("|")):
+                word = form.split()[0].strip(",.;:").lower() if form.split() else ""
+                if word:
+                    served.setdefault(word, set()).add(category)
+    return served
+
+
+def wrong_inflections(text: str, language: str) -> list[str]:
+    """Numbers followed by a noun of the catalogue's plural forms that no form gives for that number."""
+    loc, served = Locale(language), _forms_by_category(language)
+    bad = []
+    for number, word in NUMBER.findall(text):
+        categories = served.get(word.lower())
+        if categories and loc.plural(number) not in categories:
+            bad.append(f"{number} {word}")
+    return bad
+
+
+def _stage_sections(stage: str) -> list[str]:
+    notebook = next((REPO / "notebooks").glob(f"0?_{stage}.ipynb")).read_text("utf-8")
+    return re.findall(r"stage\.(\w+)\(audit\)", notebook)
+
+
+def _text(shown: str) -> str:
+    shown = re.sub(r"<svg.*?</svg>", " ", shown, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", shown))
+
+
+@pytest.fixture(scope="module", params=sorted(DEMO))
+def demo_text(request) -> tuple[str, str]:
+    language = request.param
+    parts = []
+    for stage in STAGES:
+        module = importlib.import_module(f"auditkit.report.sections.{stage}")
+        audit = run_sections(DEMO[language], None, module, _stage_sections(stage))
+        parts.append(_text(audit.shown))
+    return language, "\n".join(parts)
+
+
+def test_the_scanner_finds_wrong_forms_and_accepts_right_ones():
+    assert wrong_inflections("−53 пунктов; 384 лидов; 1 223 сделок проиграны", "ru") == [
+        "−53 пунктов", "384 лидов", "1 223 сделок"]
+    assert wrong_inflections("−53 пункта, +43 пункта, 25 пунктов, 1,5 пункта, 21 пункт; 384 лида", "ru") == []
+    assert wrong_inflections("384 leadów, 5 ustalenia", "pl") == ["384 leadów", "5 ustalenia"]
+    assert wrong_inflections("384 leady, 5 ustaleń, 22 ustalenia, 1 ustalenie", "pl") == []
+
+
+def test_demo_sections_inflect_every_counted_noun(demo_text):
+    language, text = demo_text
+    assert len(text) > 20_000  # the sections ran
+    assert not wrong_inflections(text, language)
+    assert not HACK.search(text), HACK.findall(text)
+
+
+def test_demo_sections_read_as_a_native_reader_expects(demo_text):
+    language, text = demo_text
+    if language == "ru":
+        assert "−53 пункта" in text and "+43 пункта" in text and "53 пунктов" not in text
+        assert "(384 лида)" in text and "1\u00a0223 сделки проиграны или застряли" in text
+        assert "источник «Партнёры» превращает" in text  # the verb agrees with "источник", not the name
+        assert "в канале «Маркетплейс»" in text and "этот канал окупается" in text
+        assert "производственному календарю России" in text and "страны RU" not in text
+        assert "«" in text and "„" not in text and "“" not in text
+    else:
+        assert "(384 leady)" in text and "1\u00a0223 szanse zostały przegrane lub utknęły" in text
+        assert "źródło „Partnerzy” zamienia" in text
+        assert "w kanale „Marketplace”" in text and "ten kanał zwraca się" in text
+        assert "polskiego kalendarza" in text
+        assert "«" not in text and "»" not in text
+    assert not re.search(r"-\d", re.sub(r"\d{4}-\d{2}-\d{2}|[\w.]+-\w+", "", text))  # minus signs, not hyphens
+
+
+SUMMARY = {  # improvement_plan.summary.score for 1, 2, 5, 21 and 22 problems found
+    "en": ("found 1 problem; it is", "found 2 problems; each is", "found 5 problems", "found 21 problems",
+           "found 22 problems"),
+    "ru": ("Выявлена 1 проблема; это одна", "Выявлены 2 проблемы; каждая", "Выявлено 5 проблем",
+           "Выявлена 21 проблема; каждая", "Выявлены 22 проблемы"),
+    "pl": ("wykazał 1 ustalenie; to jedna", "wykazał 2 ustalenia; każde", "wykazał 5 ustaleń", "wykazał 21 ustaleń",
+           "wykazał 22 ustalenia"),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_executive_summary_counts_problems_in_words_that_agree(language):
+    loc = Locale(language)
+    for n, expected in zip((1, 2, 5, 21, 22), SUMMARY[language]):
+        text = loc.t("improvement_plan.summary.score", score="54", coverage="80%", findings=n, priced=1, money="1")
+        assert expected in text, text
