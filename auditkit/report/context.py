@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import functools
 import warnings
+from importlib import resources
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from IPython.display import HTML, display
 
 from auditkit.i18n import Locale
@@ -112,8 +114,9 @@ class Audit:
         """Show a table (columns in `formats`, in order) and save the full data (or `csv`) as CSV.
 
         `formats` maps a column to a format of `Locale.value` or a function value -> text;
-        headers are `columns.<column>` texts unless `labels` gives them. `appendix`: the table goes
-        to the report's appendix of detailed tables, the section keeps a link to it."""
+        headers are `columns.<column>` texts unless `labels` gives them. `appendix` (or the table's
+        id in data/report_layout.yaml): the table goes to the report's appendix of detailed
+        tables, the section keeps a link to it."""
         self.save_csv(table_id, df if csv is None else csv)
         labels = labels or {}
         headers = [labels.get(c) or self.t(f"columns.{c}") for c in formats]
@@ -121,7 +124,7 @@ class Audit:
         if len(df) > max_rows:
             more = self.t("report.rows_shown", shown=max_rows, total=self.loc.number(len(df)), file=table_id + ".csv")
         table = html.table(df, formats, headers, self.loc, max_rows, css, more)
-        if appendix:
+        if appendix or table_id in appendix_tables():
             title = self.t(f".sections.{self.section}.title") if self.section else self.t(".title")
             table = html.to_appendix(table_id, title, table, self.t("report.in_appendix"))
         self.show(table)
@@ -140,6 +143,13 @@ class Audit:
         """Write this stage's metrics to results/metrics/<stage>.json (merged by the runner)."""
         if self.run_dir is not None:
             results.write_stage_metrics(self.run_dir, self.stage, self.metrics)
+
+
+@functools.cache
+def appendix_tables() -> frozenset[str]:
+    """The ids of the tables the report shows in its appendix (data/report_layout.yaml)."""
+    raw = yaml.safe_load(resources.files("auditkit").joinpath("data/report_layout.yaml").read_text("utf-8"))
+    return frozenset(raw["appendix_tables"])
 
 
 def section(name: str, needs: tuple[str, ...] | str = (), why: str | None = None):

@@ -297,7 +297,7 @@ def scorecard(audit: Audit, plan: Plan) -> None:
                         "score": audit.t(".columns.score"), "weight": audit.t(".columns.weight")},
                 max_rows=len(full), csv=sc[["id", "block", "stage", "source", "value", "norm", "score", "weight",
                                             "coverage", "deviation", "priority", "group", "money_low", "money"]],
-                css="ak-compact", appendix=True)
+                css="ak-compact")
 
 
 @section("checklist", needs="checklist")
@@ -316,7 +316,7 @@ def checklist(audit: Audit, plan: Plan) -> None:
         label=[by_id()[i].label(audit.params.language) for i in short["id"]]),
         {"block_name": "text", "label": "text", "answer": "text", "note": "text"},
         labels={"block_name": audit.t(".columns.block"), "label": audit.t(".columns.question"),
-                "answer": audit.t(".columns.answer"), "note": audit.t(".columns.note")}, max_rows=60, appendix=True)
+                "answer": audit.t(".columns.answer"), "note": audit.t(".columns.note")}, max_rows=60)
 
 
 @section("findings")
