@@ -61,6 +61,11 @@ def in_window(values: pd.Series, start, end) -> pd.Series:
     return (values >= first) & (values < stop)
 
 
+def in_window_rows(table: pd.DataFrame | None, column: str, start, end) -> pd.DataFrame | None:
+    """The rows of ``table`` whose ``column`` date lies in [start, end] (`in_window`); None stays None."""
+    return None if table is None else table[in_window(table[column], start, end)]
+
+
 def window_days(start, end) -> int:
     """Calendar days in [start, end], both inclusive (0 when end < start)."""
     first, stop = day_bounds(start, end)

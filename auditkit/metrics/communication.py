@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from auditkit.inputs.checklist import answer_scores
-from auditkit.metrics._common import DAY, HOUR, available, order_totals, share
+from auditkit.metrics._common import DAY, HOUR, available, in_window, order_totals, pareto_core, per_year
+from auditkit.metrics._common import share, top_n, weighted_mean
 
 OVERALL = "overall"
 ALL = "all"
@@ -140,6 +141,88 @@ def lead_response_time(
     return _breakdown_table(df, ["source"], agg, derive)
 
 
+def response_buckets(by_source: pd.DataFrame, n: int = 11) -> pd.DataFrame:
+    """Shares of each source's valid leads (rows of a `lead_response_time` table) first contacted
+    within 1 h (b1), after 1 h and within 24 h (b24), later (later) and never (never); the sources
+    beyond the ``n`` largest by n_valid are summed into one OTHER row. Columns: group, n_valid,
+    b1, b24, later, never (shares of n_valid)."""
+    counts = by_source.assign(
+        b1=by_source["n_within_1h"], b24=by_source["n_within_24h"] - by_source["n_within_1h"],
+        later=by_source["n_contacted"] - by_source["n_within_24h"], never=by_source["n_not_contacted"])
+    parts = ["b1", "b24", "later", "never"]
+    counts = top_n(counts, "group", "n_valid", n=n, sums=parts)
+    return counts[["group", "n_valid"]].assign(**{p: share(counts[p], counts["n_valid"]) for p in parts})
+
+
+def _comparable_sources(by_source: pd.DataFrame, total: float) -> pd.DataFrame:
+    """Sources with at least max(10, 2% of all) valid leads."""
+    return by_source[by_source["n_valid"] >= max(10, 0.02 * total)]
+
+
+def slowest_source(resp: pd.DataFrame, within_24h_norm: float, never_contacted_max: float) -> pd.Series | None:
+    """The source whose leads wait longest (lowest share within 24 h, then highest median hours)
+    among the sources with at least max(10, 2% of all) valid leads, when it misses a norm (within
+    24 h below ``within_24h_norm`` or never contacted above ``never_contacted_max``); its row of
+    the `lead_response_time` table, else None."""
+    overall = resp[resp["breakdown"] == OVERALL].iloc[0]
+    big = _comparable_sources(resp[resp["breakdown"] == "source"], overall["n_valid"])
+    if big.empty:
+        return None
+    worst = big.sort_values(["share_within_24h_of_leads", "median_hours"], ascending=[True, False]).iloc[0]
+    misses = worst["share_within_24h_of_leads"] < within_24h_norm or worst["share_not_contacted"] > never_contacted_max
+    return worst if misses else None
+
+
+def response_money_base(leads: pd.DataFrame, deals: pd.DataFrame | None, start, end,
+                        fast_hours: float = 1.0) -> dict | None:
+    """Stage 6 money base of lead response, over the leads created in [start, end].
+
+    Keys: leads_per_year (valid leads a year, `_common.per_year`); worst_source (among the sources
+    with at least max(10, 2% of all) valid leads, the one with the largest share never contacted),
+    worst_source_contacted (1 − its share never contacted), worst_source_leads_per_year;
+    conversion_within_1h / conversion_after_1h: won share (the lead's deal is won) of the leads first
+    contacted within / after ``fast_hours``, averaged over the sources that have both, weighted by
+    their contacted leads — so that the source mix does not pass for an effect of speed (NaN
+    without deals or a common source); worst_source_revenue_per_contacted_lead = the won share of the
+    worst source's contacted leads × the average won deal of [start, end] (money per lead).
+    None when first_contact_at is not available."""
+    from auditkit.metrics.process import average_won_deal
+
+    leads = leads[in_window(leads["created_at"], start, end)]
+    resp = lead_response_time(leads)
+    if resp is None:
+        return None
+    overall = resp[resp["breakdown"] == OVERALL].iloc[0]
+    big = _comparable_sources(resp[resp["breakdown"] == "source"], overall["n_valid"])
+    worst = big.sort_values(["share_not_contacted", "n_valid"], ascending=False).iloc[0] if len(big) else None
+    out = {
+        "leads_per_year": per_year(overall["n_valid"], start, end),
+        "worst_source": None if worst is None else worst["group"],
+        "worst_source_contacted": np.nan if worst is None else 1 - float(worst["share_not_contacted"]),
+        "worst_source_leads_per_year": np.nan if worst is None else per_year(worst["n_valid"], start, end),
+        "conversion_within_1h": np.nan,
+        "conversion_after_1h": np.nan,
+        "worst_source_revenue_per_contacted_lead": np.nan,
+    }
+    if deals is None or not available(leads, "deal_id"):
+        return out
+    hours = (leads["first_contact_at"] - leads["created_at"]) / HOUR
+    contacted = pd.DataFrame({"source": leads["source"], "fast": hours <= fast_hours,
+                              "won": leads["deal_id"].isin(deals.loc[deals["status"] == "won", "deal_id"])})[hours >= 0]
+    fast = contacted[contacted["fast"]].groupby("source")["won"].mean()
+    slow = contacted[~contacted["fast"]].groupby("source")["won"].mean()
+    common = fast.index.intersection(slow.index)
+    if len(common):
+        weight = contacted.groupby("source").size()[common]
+        out["conversion_within_1h"] = weighted_mean(fast[common], weight)
+        out["conversion_after_1h"] = weighted_mean(slow[common], weight)
+    average = average_won_deal(deals, start, end)["average_won_deal"]
+    mine = contacted.loc[contacted["source"] == out["worst_source"], "won"] if worst is not None else None
+    if mine is not None and len(mine) and pd.notna(average):
+        out["worst_source_revenue_per_contacted_lead"] = float(mine.mean() * average)
+    return out
+
+
 def lead_time_to_win(
     leads: pd.DataFrame | None, deals: pd.DataFrame | None
 ) -> pd.DataFrame | None:
@@ -184,6 +267,11 @@ def _won_deals(deals: pd.DataFrame) -> pd.DataFrame:
     ].reset_index(drop=True)
     won["day"] = _day(won["closed_at"])
     return won
+
+
+def won_in(deals: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The deals won with a close date in [start, end] (both days inclusive)."""
+    return deals[(deals["status"] == "won") & in_window(deals["closed_at"], start, end)]
 
 
 def won_deal_first_order(
@@ -356,6 +444,24 @@ def _ranked_counts(keys: pd.Series, key_name: str) -> pd.DataFrame:
     return counts
 
 
+def complaints(surveys: pd.DataFrame) -> pd.Series:
+    """True for the answers whose comment is a complaint: a detractor (NPS 0–6), dissatisfied
+    (CSAT 1–3) or naming a reason; when the survey has none of these columns, every answer."""
+    scored = [c for c in ("nps", "csat", "reasons") if surveys[c].notna().any()]
+    if not scored:
+        return pd.Series(True, index=surveys.index)
+    bad = (surveys["nps"] <= 6) | (surveys["csat"] <= 3) | surveys["reasons"].notna()
+    return bad.fillna(False).astype(bool)
+
+
+def reasons_core(pareto: pd.DataFrame, cut: float = 0.8) -> tuple[pd.DataFrame, float, int]:
+    """(core, share, mentions): the reasons of a `dissatisfaction_reasons` Pareto that make up the
+    first ``cut`` (80%) of the mentions (`_common.pareto_core`), their share of all mentions, and
+    the number of mentions."""
+    core = pareto_core(pareto[["reason", "count"]], "count", cut)
+    return core.reset_index(drop=True), float(core["share"].sum()), int(pareto["count"].sum())
+
+
 def dissatisfaction_reasons(surveys: pd.DataFrame | None) -> pd.DataFrame | None:
     """Pareto of dissatisfaction reasons: surveys.reasons split on ';', stripped, lower-cased,
     empty parts dropped; each mention counts.
@@ -415,3 +521,10 @@ def checklist_answers(
     out["score"] = out["answer"].map(dict(answer_scores())).astype("float64")
     out["answered"] = out["score"].notna().to_numpy(dtype=bool)
     return out
+
+
+def rhythm_score(answers: pd.DataFrame, weights) -> float:
+    """Management-rhythm score 0..100: the mean of the answered parameters' scores (a
+    `checklist_answers` table) weighted by ``weights`` (one per row); NaN when none is answered."""
+    w = pd.Series(list(weights), index=answers.index, dtype="float64")
+    return weighted_mean(answers["score"], w.where(answers["answered"]))

@@ -11,7 +11,8 @@ days (float) or months (days / 30.4375). Every table is indexed by ``manager_id`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,7 +30,9 @@ from auditkit.metrics._common import (
     in_window,
     open_at_end,
     order_totals,
+    ratio,
     share,
+    weighted_mean,
 )
 
 # Scorecard columns that are context, not performance: never ranked by `highlight`.
@@ -332,6 +335,142 @@ def highlight(
     return out
 
 
+# --------------------------------------------------------------------------- scorecard totals
+
+SALES_ACTIVITY = ("revenue", "won_deals", "lost_deals", "open_pipeline_count", "activities")
+TEAM_SUMS = ("revenue", "revenue_plan", "new_clients", "won_deals", "lost_deals", "open_pipeline_count",
+             "open_pipeline_sum", "working_days", "activities")
+
+
+def with_sales(card: pd.DataFrame) -> pd.Series:
+    """True for the scorecard rows with sales, closed or open deals, or activities in the window
+    (the no-manager row included)."""
+    active = pd.Series(False, index=card.index)
+    for col in SALES_ACTIVITY:
+        if col in card.columns:
+            active |= card[col].fillna(0).ne(0)
+    return active
+
+
+def compared(card: pd.DataFrame) -> pd.Series:
+    """True for the managers the report compares: a manager (not the no-manager row) with sales,
+    deals or activities of their own in the window (`with_sales`)."""
+    return with_sales(card) & card.index.notna()
+
+
+def team_totals(rows: pd.DataFrame, deals: pd.DataFrame | None, start, end) -> pd.Series:
+    """The team's row of the scorecard over ``rows`` (the compared managers plus the no-manager
+    row, so that it is the company's): sums of the counts and money (TEAM_SUMS); plan_fulfilment
+    = Σ revenue / Σ plan over the rows with a plan; win_rate = Σ won / Σ closed; avg_won_deal =
+    mean of the rows' averages weighted by their won deals; median_cycle_days = the median cycle
+    of all deals won in the window (`metrics.process.sales_cycle`); activities_per_day* = rows'
+    values weighted by working days (rows with activities); activities_per_won_deal = Σ activities
+    / Σ won deals; call_next_step_share weighted by calls. float64 Series keyed by column."""
+    from auditkit.metrics.process import sales_cycle
+
+    row = {col: float(rows[col].sum()) for col in TEAM_SUMS if col in rows.columns}
+    if "plan_fulfilment" in rows.columns:
+        planned = rows["revenue_plan"].notna() & (rows["revenue_plan"] > 0)
+        row["plan_fulfilment"] = ratio(rows.loc[planned, "revenue"].sum(), rows.loc[planned, "revenue_plan"].sum())
+    if "won_deals" in rows.columns:
+        row["win_rate"] = ratio(row["won_deals"], row["won_deals"] + row["lost_deals"])
+        row["avg_won_deal"] = weighted_mean(rows["avg_won_deal"], rows["won_deals"])
+        cycle = sales_cycle(deals, start, end) if deals is not None else None
+        row["median_cycle_days"] = cycle["median_days"] if cycle else np.nan
+    if "activities_per_day" in rows.columns:
+        days = rows["working_days"].where(rows["activities"] > 0)
+        for col in [c for c in rows.columns if c.startswith("activities_per_day")]:
+            row[col] = weighted_mean(rows[col], days)
+        if "won_deals" in rows.columns:
+            row["activities_per_won_deal"] = ratio(row["activities"], row["won_deals"])
+        if "call_next_step_share" in rows.columns:
+            calls = rows.get("activities_per_day_call", pd.Series(np.nan, index=rows.index)) * rows["working_days"]
+            row["call_next_step_share"] = weighted_mean(rows["call_next_step_share"], calls)
+    return pd.Series(row, dtype="float64")
+
+
+def scorecard_summary(staff: pd.DataFrame, team: pd.Series, plan_norm: float = 1.0) -> dict:
+    """Headline numbers of the compared managers. Keys: managers (int), managers_below_plan (int,
+    plan fulfilment below ``plan_norm``; None when no manager has a plan), win_rate_team (the
+    team's, NaN without deals), win_rate_spread (best − weakest manager's win rate)."""
+    has_plan = "plan_fulfilment" in staff.columns and staff["plan_fulfilment"].notna().any()
+    has_deals = "win_rate" in team.index
+    return {
+        "managers": len(staff),
+        "managers_below_plan": int((staff["plan_fulfilment"] < plan_norm).sum()) if has_plan else None,
+        "win_rate_team": float(team["win_rate"]) if has_deals else np.nan,
+        "win_rate_spread": float(staff["win_rate"].max() - staff["win_rate"].min()) if has_deals else np.nan,
+    }
+
+
+def full_period(managers: pd.DataFrame | None, start, end, country: str, ids: pd.Index) -> pd.Series:
+    """True for the managers (``ids``) employed for the whole window: as many working days of
+    employment as the longest-employed of them (unknown managers count as employed)."""
+    days = manager_working_days(managers, start, end, country, ids=ids)
+    return (days >= days.max()).reindex(ids, fill_value=True)
+
+
+def rank_managers(staff: pd.DataFrame, ranked: Sequence[str], volumes: Sequence[str],
+                  full: pd.Series) -> pd.DataFrame:
+    """Best and weakest manager per measure (`highlight`), in the order of ``ranked``: ratios
+    among all the rows of ``staff``, volumes (the ``volumes`` among ``ranked``, which grow with
+    the time worked) only among the managers employed for the whole window (``full``, when two
+    or more). Measures on which every manager is alike are left out."""
+    ratios = [c for c in ranked if c in staff.columns and c not in volumes]
+    volume = [c for c in ranked if c in staff.columns and c in volumes]
+    parts = [highlight(staff[ratios]) if ratios else None,
+             highlight(staff.loc[full, volume]) if volume and full.sum() >= 2 else None]
+    parts = [part for part in parts if part is not None and not part.empty]
+    if not parts:
+        return highlight(staff[[]])
+    out = pd.concat(parts)
+    out = out[out["best_value"] != out["weakest_value"]]
+    return out.loc[[c for c in ranked if c in out.index]]
+
+
+def weakest_in_many(ranked: pd.DataFrame, at_least: int = 3) -> dict:
+    """manager → the measures (of a `rank_managers` table) on which they are the weakest, for the
+    managers weakest on at least ``at_least`` measures; most measures first."""
+    groups = {k: list(v) for k, v in ranked.groupby("weakest").groups.items()}
+    return dict(sorted(((k, v) for k, v in groups.items() if len(v) >= at_least), key=lambda kv: -len(kv[1])))
+
+
+@dataclass(frozen=True)
+class Underlogging:
+    """Activities per working day against the team (see `underlogging`)."""
+
+    median: float  # median activities per working day of the managers measured
+    threshold: float  # share × median: below it a manager logs too little
+    managers: pd.Series  # manager → activities per day, those below the threshold, lowest first
+    of_median: pd.Series  # the same managers: their value / the median (share)
+    below_norm: int  # managers below the norm of activities per day (NaN norm: 0)
+
+
+def underlogging(per_day: pd.Series, share: float, norm: float | None = None) -> Underlogging:
+    """Under-logging managers: activities per working day below ``share`` × the median of
+    ``per_day`` (the managers measured); and how many are below ``norm`` activities a day."""
+    values = per_day.dropna()
+    median = float(values.median()) if len(values) else np.nan
+    threshold = share * median
+    under = values[values < threshold].sort_values()
+    return Underlogging(
+        median=median,
+        threshold=threshold,
+        managers=under,
+        of_median=under / median if median else under * np.nan,
+        below_norm=int((values < norm).sum()) if norm is not None else 0,
+    )
+
+
+def top_activity_types(per_day_types: pd.DataFrame, keep: int = 4) -> pd.DataFrame:
+    """activities_per_day_<type> columns for a chart: all of them when at most ``keep`` + 1,
+    else the ``keep`` most frequent (team sum) and ``other`` = the sum of the rest."""
+    if per_day_types.shape[1] <= keep + 1:
+        return per_day_types
+    top = per_day_types.sum().sort_values(ascending=False).index[:keep]
+    return per_day_types[top].assign(other=per_day_types.drop(columns=top).sum(axis=1))
+
+
 # --------------------------------------------------------------------------- call quality
 
 
@@ -385,6 +524,38 @@ def call_quality(
         training_needs=item_means[item_means < threshold],
         reviews=manager.value_counts().sort_index().astype("int64"),
     )
+
+
+@dataclass(frozen=True)
+class ChecklistSummary:
+    """A `ChecklistQuality` in shares 0..1, with its gaps (see `checklist_summary`)."""
+
+    score: float  # mean of the item means (share of the maximum)
+    item_min: float  # the weakest item's team mean (share)
+    reviews: int  # reviews in all
+    item_means: pd.Series  # item → team mean share, ascending
+    matrix: pd.DataFrame  # manager × item shares, managers by their mean share, highest first
+    gaps: pd.Series  # (manager, item) → manager − team share, for individual gaps, largest gap first
+    items: pd.DataFrame  # item, team, weakest, weakest_value, best, best_value (per item, ascending team)
+    min_reviews: int  # reviews of the manager with the fewest
+
+
+def checklist_summary(quality: ChecklistQuality, threshold: float, gap: float) -> ChecklistSummary:
+    """Call-review / mystery-shopper results as shares of the maximum (% / 100). An individual gap
+    is a manager's item at least ``gap`` below the team mean and below ``threshold`` (shares)."""
+    means = quality.item_means / 100
+    matrix = quality.matrix / 100
+    delta = matrix.sub(means, axis=1).stack()
+    gaps = delta[(delta <= -gap) & (matrix.stack() < threshold)].sort_values()
+    order = matrix[means.index].mean(axis=1).sort_values(ascending=False).index
+    items = pd.DataFrame({
+        "item": means.index, "team": means.to_numpy(),
+        "weakest": [matrix[i].idxmin() for i in means.index], "weakest_value": [matrix[i].min() for i in means.index],
+        "best": [matrix[i].idxmax() for i in means.index], "best_value": [matrix[i].max() for i in means.index],
+    })
+    return ChecklistSummary(score=float(means.mean()), item_min=float(means.min()), reviews=int(quality.reviews.sum()),
+                            item_means=means, matrix=matrix.loc[order, means.index],
+                            gaps=gaps, items=items, min_reviews=int(quality.reviews.min()))
 
 
 # --------------------------------------------------------------------------- staff assessment
@@ -461,6 +632,20 @@ def staff_assessment(
     )
     out["recommendation"] = pd.Series(rule, index=out.index, dtype="str")
     return StaffMatrix(per_manager=out, performance_basis=basis)
+
+
+def assessment_summary(matrix: StaffMatrix) -> dict:
+    """Headline numbers of a `staff_assessment`. Keys: assessed (int), competence_avg,
+    motivation_avg (mean scores 1–5), low_motivation (index of the managers with low motivation),
+    recommendations (recommendation code → managers, int)."""
+    pm = matrix.per_manager
+    return {
+        "assessed": len(pm),
+        "competence_avg": float(pm["competence"].mean()),
+        "motivation_avg": float(pm["motivation"].mean()),
+        "low_motivation": pm.index[pm["motivation_level"] == "low"],
+        "recommendations": pm["recommendation"].value_counts().to_dict(),
+    }
 
 
 # --------------------------------------------------------------------------- structure
@@ -545,3 +730,23 @@ def team_structure(
         clients_per_manager=float(clients_by[clients_by > 0].mean()),
         revenue_gini=gini(revenue.clip(lower=0)),
     )
+
+
+def team_sizes(managers: pd.DataFrame, active: pd.Index) -> pd.Series:
+    """Active managers per team (managers.team; NA = no team), largest first."""
+    return managers.set_index("manager_id").loc[active, "team"].value_counts(dropna=False)
+
+
+def revenue_shares(revenue: pd.Series) -> pd.Series:
+    """Each row's share of the revenue: revenue / Σ revenue of all rows (negative revenue counted
+    as 0 in the total), rows as given — include the no-manager row, so that the managers' shares are
+    shares of the company's revenue."""
+    return share(revenue, float(revenue.clip(lower=0).sum()))
+
+
+def top_quarter_share(revenue: pd.Series) -> tuple[int, float]:
+    """(n, share): the revenue share of the top quarter of the managers (n = ceil(managers / 4),
+    at least 1) by revenue, negative revenue counted as 0; share NaN without revenue."""
+    positive = revenue.clip(lower=0).sort_values(ascending=False)
+    n = max(1, math.ceil(len(positive) / 4))
+    return n, ratio(float(positive.head(n).sum()), float(positive.sum()))

@@ -160,6 +160,50 @@ def crm_discipline(
 
 
 @dataclass(frozen=True)
+class CompletenessGaps:
+    """Which managers miss the completeness norm on which fields (see `completeness_gaps`)."""
+
+    below: pd.DataFrame  # manager × share column: True when below the norm
+    offenders: pd.Series  # manager → fields below the norm (> 0 only), most first
+    order: pd.Index  # managers by their weakest share, lowest first
+
+
+def completeness_gaps(per_manager: pd.DataFrame, shares: Sequence[str], norm: float) -> CompletenessGaps:
+    """The share columns ``shares`` of `CrmDiscipline.per_manager` rows against ``norm``."""
+    below = per_manager[list(shares)].lt(norm)
+    offenders = below.sum(axis=1).sort_values(ascending=False, kind="stable")
+    order = per_manager[list(shares)].min(axis=1).sort_values(kind="stable").index
+    return CompletenessGaps(below=below, offenders=offenders[offenders > 0], order=order)
+
+
+def deals_per_stage(stage_history: pd.DataFrame | None, deals: pd.DataFrame | None) -> tuple[pd.Series | None, str | None]:
+    """Deals per stage as the CRM keeps them: distinct deals that entered each stage of
+    stage_history when given ("stage_history"), else deals per current stage ("deals"); (None,
+    None) when neither is available."""
+    if stage_history is not None:
+        return stage_history.groupby("stage")["deal_id"].nunique(), "stage_history"
+    if available(deals, "stage"):
+        return deals.groupby("stage")["deal_id"].nunique(), "deals"
+    return None, None
+
+
+def stage_model_usage(seen: pd.Series, model: Sequence[str], terminal: Sequence[str]) -> pd.DataFrame:
+    """The CRM's stages against the to-be model: one row per model stage (in_model True; deals
+    that entered it, stage names compared stripped and case-insensitive), then one per stage used
+    outside the model (in_model False); terminal stages (won / lost …) are left out.
+    Columns: stage, in_model (bool), deals (int)."""
+    norm = pd.Index(seen.index.astype("str")).str.strip().str.lower()
+    used = seen[~norm.isin([t.lower() for t in terminal])]
+    key = pd.Index(used.index.astype("str")).str.strip().str.lower()
+    per_key = pd.Series(used.to_numpy(), index=key).groupby(level=0).sum()
+    model_keys = {m.strip().lower() for m in model}
+    rows = [{"stage": st, "in_model": True, "deals": int(per_key.get(st.strip().lower(), 0))} for st in model]
+    rows += [{"stage": st, "in_model": False, "deals": int(n)} for st, k, n in zip(used.index, key, used)
+             if k not in model_keys]
+    return pd.DataFrame(rows, columns=["stage", "in_model", "deals"])
+
+
+@dataclass(frozen=True)
 class AutomationScores:
     """Automation level from the checklist (scores 0..100)."""
 
@@ -195,3 +239,19 @@ def automation_scores(
     )
     per_aspect["not_answered"] = per_aspect["n_answered"] == 0
     return AutomationScores(per_aspect=per_aspect, per_parameter=params)
+
+
+def automation_summary(scores: AutomationScores) -> dict:
+    """Headline numbers of `automation_scores`. Keys: score (share 0..1: mean of the answered
+    aspects' scores / 100; NaN when none is answered), not_automated (aspects scored 0), partly
+    (scored above 0 and below 100), not_answered (aspects without an answer) — lists of aspects;
+    answered_shares (aspect → score / 100 of the answered aspects)."""
+    aspects = scores.per_aspect
+    answered = aspects[~aspects["not_answered"]]
+    return {
+        "score": float(answered["score"].mean() / 100) if len(answered) else float("nan"),
+        "not_automated": answered.index[answered["score"] == 0].tolist(),
+        "partly": answered.index[(answered["score"] > 0) & (answered["score"] < 100)].tolist(),
+        "not_answered": aspects.index[aspects["not_answered"]].tolist(),
+        "answered_shares": answered["score"] / 100,
+    }

@@ -458,3 +458,61 @@ def test_checklist_answers():
     assert t["answer"].isna().tolist() == [False, False, True, False]
     empty = c.checklist_answers(None, ["a", "b"])
     assert empty["answered"].tolist() == [False, False] and empty["score"].isna().all()
+
+
+def test_post_sale_contact_window_includes_its_last_day():
+    # won on 1 Mar at 16:00; the only follow-up is on day 14 (15 Mar) at 18:30, the last day of the log:
+    # the window 2–15 Mar lies inside the log (its last day included) and the call counts
+    deals = pd.DataFrame({"deal_id": s(["d1"]), "created_at": pd.to_datetime(["2024-02-01"]), "status": s(["won"]),
+                          "amount": [1.0], "client_id": s(["x"]), "closed_at": pd.to_datetime(["2024-03-01 16:00"])})
+    acts = _activities(["2024-02-20 08:00", "2024-03-15 18:30"], ["x", "x"], [None, None])
+    t = c.post_sale_contact(deals, None, acts, days=14)
+    assert (t.iloc[0].n_evaluated, t.iloc[0].n_contacted) == (1, 1)
+    # day 15 is outside a 14-day window; a log ending on day 13 cannot evaluate it
+    late = _activities(["2024-02-20 08:00", "2024-03-16 09:00"], ["x", "x"], [None, None])
+    assert c.post_sale_contact(deals, None, late, days=14).iloc[0].n_contacted == 0
+    short = _activities(["2024-02-20 08:00", "2024-03-14 09:00"], ["x", "x"], [None, None])
+    assert c.post_sale_contact(deals, None, short, days=14).iloc[0].n_evaluated == 0
+
+
+def test_response_money_base_and_buckets():
+    leads = pd.DataFrame({
+        "lead_id": s([f"l{i}" for i in range(6)]),
+        "created_at": pd.to_datetime(["2024-01-01 09:00"] * 6),
+        "source": s(["web", "web", "web", "expo", "expo", "expo"]),
+        "channel": s([None] * 6),
+        # web: 0.5 h, 2 h, never; expo: 0.5 h, 30 h, 3 h
+        "first_contact_at": pd.to_datetime(["2024-01-01 09:30", "2024-01-01 11:00", None,
+                                            "2024-01-01 09:30", "2024-01-02 15:00", "2024-01-01 12:00"]),
+        "deal_id": s(["w1", "w2", None, "e1", "e2", "e3"]),
+    })
+    deals = pd.DataFrame({"deal_id": s(["w1", "w2", "e1", "e2", "e3"]), "status": s(["won", "lost", "lost", "won", "won"]),
+                          "created_at": pd.to_datetime(["2024-01-02"] * 5), "amount": [100.0, 0.0, 0.0, 300.0, 200.0],
+                          "closed_at": pd.to_datetime(["2024-01-10", "2024-01-10", "2024-01-10", "2024-01-20", "2024-01-25"])})
+    resp = c.lead_response_time(leads)
+    web = row(resp, "source", "web")
+    buckets = c.response_buckets(resp[resp["breakdown"] == "source"]).set_index("group")
+    # web: 1 within 1 h, 1 within 24 h, never 1 of 3; expo: 1 within 1 h, 1 later (30 h), 1 within 24 h
+    assert buckets.loc["web", ["b1", "b24", "later", "never"]].tolist() == pytest.approx([1 / 3, 1 / 3, 0, 1 / 3])
+    assert buckets.loc["expo", ["b1", "b24", "later", "never"]].tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 0])
+    assert web.n_valid == 3
+    base = c.response_money_base(leads, deals, "2024-01-01", "2024-12-31", fast_hours=1)
+    # 6 leads in 2024 (366 days) → 6 / (366 / 365.25) a year; sources of ≥ 10 leads: none → no worst source
+    assert base["leads_per_year"] == pytest.approx(6 * 365.25 / 366) and base["worst_source"] is None
+    # within 1 h: web w1 won (1/1), expo e1 lost (0/1); later: web w2 lost (0/1), expo e2, e3 won (2/2);
+    # weighted by contacted leads (web 2, expo 3): within (1×2 + 0×3)/5 = 0.4, after (0×2 + 1×3)/5 = 0.6
+    assert base["conversion_within_1h"] == pytest.approx(0.4) and base["conversion_after_1h"] == pytest.approx(0.6)
+    assert c.response_money_base(leads.assign(first_contact_at=pd.NaT), deals, "2024-01-01", "2024-12-31") is None
+
+
+def test_complaints_reasons_core_and_rhythm_score():
+    surveys = pd.DataFrame({"nps": [9, 5, None, 10], "csat": [5, None, 2, 4], "reasons": [None, None, None, "price"]})
+    assert c.complaints(surveys).tolist() == [False, True, True, True]
+    pareto = pd.DataFrame({"reason": s(["a", "b", "c"]), "count": [6, 3, 1]})
+    core, core_share, mentions = c.reasons_core(pareto)
+    # a: nothing before it; b: 60% before it (< 80%); c: 90% before it → core a, b = 90% of 10 mentions
+    assert core["reason"].tolist() == ["a", "b"] and core_share == pytest.approx(0.9) and mentions == 10
+    answers = c.checklist_answers(pd.DataFrame({"parameter_id": ["p1", "p2"], "answer": ["yes", "partly"]}),
+                                  ["p1", "p2", "p3"])
+    # (100 × 2 + 50 × 1) / 3; p3 is not answered
+    assert c.rhythm_score(answers, [2, 1, 5]) == pytest.approx(250 / 3)

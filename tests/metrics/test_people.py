@@ -519,3 +519,100 @@ def test_maven_scorecard_by_manager(maven):
     # revenue (won deals standing in for orders) = Σ won close_value per manager
     won = pipeline[(pipeline["deal_stage"] == "Won") & pipeline["close_date"].between("2017-01-01", "2017-06-30")]
     np.testing.assert_allclose(card["revenue"], won.groupby(team_of[won.index])["close_value"].sum().reindex(card.index))
+
+
+# --------------------------------------------------------------------------- section totals
+
+
+def test_team_totals_add_up_to_the_company(managers, clients, orders, plans, deals, activities):
+    card = P.manager_scorecard(START, END, orders=orders, deals=deals, activities=activities,
+                               plans=plans, managers=managers, clients=clients)
+    # m1 (sales), m2 (sales), m4 (an activity) are compared; the no-manager row (d9) has a won deal
+    assert P.compared(card).tolist() == [True, True, True, False]
+    assert P.with_sales(card).tolist() == [True, True, True, True]
+    team = P.team_totals(card[P.with_sales(card)], deals, START, END)
+    assert team["revenue"] == 510.0 and team["working_days"] == 47  # 17 + 13 + 17 + 0
+    # plan (rows with a plan: m1 200, m2 300) → 510 / 500; won 2 + 1 (d9) of 5 closed
+    assert team["plan_fulfilment"] == pytest.approx(1.02) and team["win_rate"] == pytest.approx(3 / 5)
+    # average won deal weighted by won deals: (750 × 2 + 50) / 3; cycle of d1 71, d2 10, d9 1 → 10
+    assert team["avg_won_deal"] == pytest.approx(1550 / 3) and team["median_cycle_days"] == 10.0
+    # activities a day weighted by working days: (5 + 2 + 1) / 47; per won deal 8 / 3
+    assert team["activities_per_day"] == pytest.approx(8 / 47)
+    assert team["activities_per_won_deal"] == pytest.approx(8 / 3)
+    # next steps weighted by calls: m1 1 of 3, m2 1 of 1, m4 1 of 1 → 3 / 5
+    assert team["call_next_step_share"] == pytest.approx(3 / 5)
+    summary = P.scorecard_summary(card[P.compared(card)], team, plan_norm=1.0)
+    # m1 0.9 below the plan (m2 1.1, m4 none); win rates m1 2/3, m2 0 → spread 2/3
+    assert summary == {"managers": 3, "managers_below_plan": 1, "win_rate_team": pytest.approx(0.6),
+                       "win_rate_spread": pytest.approx(2 / 3)}
+    # m2 was hired on 15 Jan: only m1 and m4 (unknown: the whole window) worked all of January
+    assert P.full_period(managers, START, END, "RU", card.index[:3]).tolist() == [True, False, True]
+
+
+def test_rank_managers_and_weakest_in_many():
+    staff = pd.DataFrame({"revenue": [100.0, 300.0, 200.0], "win_rate": [0.5, 0.2, 0.5], "new_clients": [1, 1, 1]},
+                         index=pd.Index(["a", "b", "c"], name="manager_id"))
+    full = pd.Series([True, False, True], index=staff.index)
+    ranked = P.rank_managers(staff, ("revenue", "win_rate", "new_clients"), ("revenue", "new_clients"), full)
+    # revenue (a volume) among a and c only: c best, a weakest; win rate among all: a best, b weakest;
+    # every full-period manager has 1 new client: not ranked
+    assert list(ranked.index) == ["revenue", "win_rate"]
+    assert ranked[["best", "weakest"]].values.tolist() == [["c", "a"], ["a", "b"]]
+    table = pd.DataFrame({"weakest": ["x", "x", "y", "x", "y"]}, index=list("pqrst"))
+    assert P.weakest_in_many(table, 3) == {"x": ["p", "q", "s"]}
+    assert P.weakest_in_many(table, 2) == {"x": ["p", "q", "s"], "y": ["r", "t"]}
+
+
+def test_underlogging_and_top_activity_types():
+    per_day = pd.Series({"m1": 4.0, "m2": 5.0, "m3": 1.0, "m4": np.nan})
+    out = P.underlogging(per_day, 0.5, norm=4.5)
+    # median of 4, 5, 1 = 4 → threshold 2: m3 (1 = 25% of the median); below 4.5 a day: m1, m3
+    assert (out.median, out.threshold, out.below_norm) == (4.0, 2.0, 2)
+    assert out.managers.to_dict() == {"m3": 1.0} and out.of_median.to_dict() == {"m3": 0.25}
+    types = pd.DataFrame({f"activities_per_day_{t}": [v, v] for t, v in
+                          (("call", 5.0), ("email", 1.0), ("task", 2.0), ("meeting", 3.0), ("chat", 0.5), ("sms", 0.25))})
+    top = P.top_activity_types(types, keep=4)
+    assert list(top.columns) == ["activities_per_day_call", "activities_per_day_meeting", "activities_per_day_task",
+                                 "activities_per_day_email", "other"]
+    assert top["other"].tolist() == [0.75, 0.75]
+    assert P.top_activity_types(types.iloc[:, :5], keep=4).shape[1] == 5
+
+
+def test_checklist_summary():
+    reviews = contract_frame(
+        "call_reviews",
+        [
+            {"manager_id": "m1", "date": "2024-01-05", "review_id": "r1", "greet": 1, "needs": 2, "close": 8, "x": 3, "y": 7},
+            {"manager_id": "m1", "date": "2024-01-06", "review_id": "r2", "greet": 0, "needs": 1, "close": 10, "x": 3, "y": 7},
+            {"manager_id": "m2", "date": "2024-01-07", "review_id": "r3", "greet": 1, "needs": 0, "close": None, "x": 3, "y": 7},
+        ],
+    )
+    out = P.checklist_summary(P.call_quality(reviews), threshold=0.7, gap=0.2)
+    # team means (shares): needs 0.5, x 0.6, greet 2/3, y 0.7, close 0.9 → score their mean
+    assert out.score == pytest.approx((0.5 + 0.6 + 2 / 3 + 0.7 + 0.9) / 5)
+    assert out.item_min == 0.5 and out.reviews == 3 and out.min_reviews == 1
+    # m2's needs 0 is 0.5 below the team and below 0.7: the only individual gap
+    assert list(out.gaps.index) == [("m2", "needs")] and out.gaps.iloc[0] == pytest.approx(-0.5)
+    # managers by their mean share: m1 (0.69) before m2 (0.575)
+    assert list(out.matrix.index) == ["m1", "m2"] and list(out.matrix.columns) == list(out.item_means.index)
+    needs = out.items.set_index("item").loc["needs"]
+    assert (needs["weakest"], needs["weakest_value"], needs["best"], needs["best_value"]) == ("m2", 0.0, "m1", 0.75)
+
+
+def test_assessment_summary(assessment):
+    card = pd.DataFrame({"plan_fulfilment": [0.8, 1.5, 0.2, 1.2]}, index=pd.Index(list("abcd"), name="manager_id"))
+    out = P.assessment_summary(P.staff_assessment(assessment, card))
+    # competence (4.5 + 2.5 + 3 + 3.5 + 4) / 5, motivation (4 + 4.5 + 2.5 + 3 + 4) / 5
+    assert out["assessed"] == 5 and out["competence_avg"] == pytest.approx(3.5)
+    assert out["motivation_avg"] == pytest.approx(3.6) and list(out["low_motivation"]) == ["c", "d"]
+    assert out["recommendations"] == {"coach": 1, "train": 1, "rotate": 1, "develop": 1}
+
+
+def test_team_sizes_revenue_shares_and_top_quarter(managers):
+    assert P.team_sizes(managers, pd.Index(["m1", "m2"])).to_dict() == {"T1": 2}
+    revenue = pd.Series([300.0, 100.0, -50.0, 100.0, 500.0, 50.0], index=["m1", "m2", "m3", "m4", "m5", None])
+    # shares of the company's revenue: the no-manager 50 counts, m3's −50 counts as 0 → of 1050
+    assert P.revenue_shares(revenue).tolist() == pytest.approx([300 / 1050, 100 / 1050, -50 / 1050, 100 / 1050,
+                                                                500 / 1050, 50 / 1050])
+    # top quarter of 5 managers = 2: m5 + m1 = 800 of 1000
+    assert P.top_quarter_share(revenue.iloc[:5]) == (2, pytest.approx(0.8))

@@ -873,3 +873,16 @@ def test_average_check_12m():
     # the history must reach a full year before the last one
     assert p.average_check_12m(orders[orders["order_id"] != "o1"], "2024-12-31") is None
     assert p.average_check_12m(None, "2024-12-31") is None
+
+
+def test_after_sales_contact_window_includes_its_last_day():
+    # the first order of 16 Jun leaves exactly 14 days to 30 Jun: c1 is measured, and the call at
+    # 23:30 on 30 Jun (day 14, the end day) counts
+    orders = make(ORDERS, order_id=["o1"], client_id=["c1"], date=["2024-06-16 10:00"], amount=[100])
+    acts = make(ACTIVITIES, activity_id=["a1"], manager_id=["m"], type=["call"], date=["2024-06-30 23:30"],
+                client_id=["c1"])
+    assert p.after_sales_contact(orders, acts, O_START, O_END, days=14) == {
+        "new_clients": 1, "contacted": 1, "contacted_share": 1.0}
+    # one day later the follow-up window would end after the audit: not measured
+    late = orders.assign(date=pd.to_datetime(["2024-06-17 10:00"]))
+    assert p.after_sales_contact(late, acts, O_START, O_END, days=14)["new_clients"] == 0

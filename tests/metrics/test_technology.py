@@ -185,3 +185,35 @@ def test_automation_scores():
     assert np.isnan(p.loc[("email", "p9"), "score"]) and p.loc[("crm", "p2"), "score"] == 50
     none = T.automation_scores(None, mapping).per_aspect
     assert none["not_answered"].all() and none["score"].isna().all()
+
+
+def test_completeness_gaps_and_stage_model_usage(deals, activities, managers, stage_history):
+    res = T.crm_discipline(deals, START, END, activities=activities, stage_history=stage_history, managers=managers)
+    per = res.per_manager.loc[["m1", "m2"]]
+    gaps = T.completeness_gaps(per, ["share_with_amount", "share_with_lead_source"], 0.7)
+    # m1: amount 3/4, source 2/4 → 1 field below 70%; m2: 1/2 and 0 → 2
+    assert gaps.offenders.to_dict() == {"m2": 2, "m1": 1} and list(gaps.order) == ["m2", "m1"]
+    assert gaps.below.loc["m1"].tolist() == [False, True]
+    seen, source = T.deals_per_stage(stage_history, deals)
+    assert source == "stage_history" and seen.to_dict() == {"proposal": 1, "qualified": 2}
+    by_deal = T.deals_per_stage(None, deals.assign(stage=["won", "won", "lost", "Proposal", None, "new", "new",
+                                                         "won", "new"]))
+    assert by_deal[1] == "deals" and by_deal[0].to_dict() == {"Proposal": 1, "lost": 1, "new": 3, "won": 3}
+    table = T.stage_model_usage(by_deal[0], ["new", "proposal", "contract"], ("won", "lost"))
+    # case-insensitive: «Proposal» is the model's proposal; no stage outside the model
+    assert table.to_dict("list") == {"stage": ["new", "proposal", "contract"], "in_model": [True, True, True],
+                                     "deals": [3, 1, 0]}
+    extra = T.stage_model_usage(pd.Series({"new": 2, "demo": 1, "Won": 4}), ["new"], ("won",))
+    assert extra.to_dict("list") == {"stage": ["new", "demo"], "in_model": [True, False], "deals": [2, 1]}
+    assert T.deals_per_stage(None, None) == (None, None)
+
+
+def test_automation_summary():
+    checklist = pd.DataFrame({"parameter_id": ["p1", "p2", "p3", "p4"], "answer": ["yes", "no", "partly", "yes"]})
+    scores = T.automation_scores(checklist, {"crm": ["p1", "p3"], "telephony": ["p2"], "email": ["p4"]})
+    out = T.automation_summary(scores)
+    # crm (100 + 50) / 2 = 75, telephony 0, email 100; the other aspects unanswered → mean 175 / 3 %
+    assert out["score"] == pytest.approx(175 / 300)
+    assert out["not_automated"] == ["telephony"] and out["partly"] == ["crm"]
+    assert set(out["not_answered"]) == set(T.AUTOMATION_ASPECTS) - {"crm", "telephony", "email"}
+    assert out["answered_shares"].to_dict() == {"crm": 0.75, "telephony": 0.0, "email": 1.0}

@@ -12,10 +12,9 @@ import pandas as pd
 
 from auditkit.report import charts
 from auditkit.metrics import communication as m
-from auditkit.metrics.process import average_won_deal
-from auditkit.report.context import Audit, Kpi, section
+from auditkit.report.context import Audit, Kpi, is_missing, section
 from auditkit.inputs.checklist import load_checklist
-from auditkit.metrics._common import top_n
+from auditkit.metrics._common import in_window_rows, top_n
 from auditkit.report.sections.process import value_name
 
 STAGE = "communication"
@@ -27,7 +26,8 @@ def _norms(audit: Audit):
 
 
 def _in_window(audit: Audit, df: pd.DataFrame, column: str) -> pd.DataFrame:
-    return df[(df[column] >= audit.start) & (df[column] <= audit.end)]
+    """The rows dated in the audit window, both days whole (`metrics._common.in_window_rows`)."""
+    return in_window_rows(df, column, audit.start, audit.end)
 
 
 # --------------------------------------------------------------------------- marketing -> sales
@@ -81,44 +81,25 @@ def _response(audit: Audit, resp: pd.DataFrame) -> None:
         audit.record(f"response_within_1h.{rec.group}", rec.share_within_1h_of_leads)
         audit.record(f"response_within_24h.{rec.group}", rec.share_within_24h_of_leads)
         audit.record(f"never_contacted.{rec.group}", rec.share_not_contacted)
-    _slowest_source(audit, by_source, overall)
+    _slowest_source(audit, resp)
 
 
 def _record_response_base(audit: Audit, leads: pd.DataFrame, resp: pd.DataFrame) -> None:
-    """Stage 6 money base of lead response: leads a year; lead → won conversion of the leads first
-    contacted within 1 h and of those contacted later, each averaged over the sources that have both
-    (weighted by their contacted leads, so that the source mix does not pass for an effect of speed);
-    the source with the largest share of leads never contacted, the share of its leads contacted
-    (norm 1 − never_contacted_max), its leads a year and the money one contacted lead of it brings
-    (its contacted leads' conversion × the average won deal)."""
-    years = ((audit.end.normalize() - audit.start.normalize()).days + 1) / 365.25
-    overall = resp[resp["breakdown"] == m.OVERALL].iloc[0]
-    audit.record("leads_per_year", float(overall["n_valid"]) / years)  # leads a year
-    by_source = resp[resp["breakdown"] == "source"]
-    big = by_source[by_source["n_valid"] >= max(10, 0.02 * overall["n_valid"])]
-    worst = big.sort_values(["share_not_contacted", "n_valid"], ascending=False).iloc[0] if len(big) else None
-    if worst is not None:
-        audit.record("worst_source", worst["group"])
-        audit.record("worst_source_contacted", 1 - float(worst["share_not_contacted"]))  # share of its leads
+    """Stage 6 money base of lead response (`metrics.communication.response_money_base`)."""
+    base = m.response_money_base(leads, audit.data.tables["deals"], audit.start, audit.end)
+    audit.record("leads_per_year", base["leads_per_year"])  # leads a year
+    if base["worst_source"] is not None:
+        audit.record("worst_source", base["worst_source"])
+        audit.record("worst_source_contacted", base["worst_source_contacted"])  # share of its leads
         audit.record("worst_source_contacted.norm", 1 - _norms(audit).never_contacted_max)
-        audit.record("worst_source_leads_per_year", float(worst["n_valid"]) / years)  # leads a year
-    deals = audit.data.tables["deals"]
-    if deals is None or "deal_id" not in leads.columns or leads["deal_id"].isna().all():
+        audit.record("worst_source_leads_per_year", base["worst_source_leads_per_year"])  # leads a year
+    if audit.data.tables["deals"] is None or "deal_id" not in leads.columns or leads["deal_id"].isna().all():
         return
-    hours = (leads["first_contact_at"] - leads["created_at"]) / pd.Timedelta(hours=1)
-    contacted = pd.DataFrame({"source": leads["source"], "fast": hours <= 1,
-                              "won": leads["deal_id"].isin(deals.loc[deals["status"] == "won", "deal_id"])})[hours >= 0]
-    fast = contacted[contacted["fast"]].groupby("source")["won"].mean()
-    slow = contacted[~contacted["fast"]].groupby("source")["won"].mean()
-    common = fast.index.intersection(slow.index)
-    if len(common):
-        weight = contacted.groupby("source").size()[common]
-        audit.record("conversion_within_1h", float((fast[common] * weight).sum() / weight.sum()))  # share 0..1
-        audit.record("conversion_after_1h", float((slow[common] * weight).sum() / weight.sum()))  # share 0..1
-    avg = average_won_deal(deals, audit.start, audit.end)["average_won_deal"]
-    mine = contacted.loc[contacted["source"] == worst["group"], "won"] if worst is not None else None
-    if mine is not None and len(mine) and pd.notna(avg):
-        audit.record("worst_source_revenue_per_contacted_lead", float(mine.mean() * avg))  # money per lead
+    for key in ("conversion_within_1h", "conversion_after_1h"):  # share 0..1
+        if _float(base[key]) is not None:
+            audit.record(key, base[key])
+    if _float(base["worst_source_revenue_per_contacted_lead"]) is not None:  # money per lead
+        audit.record("worst_source_revenue_per_contacted_lead", base["worst_source_revenue_per_contacted_lead"])
 
 
 def _lead_to_won(audit: Audit, leads: pd.DataFrame) -> None:
@@ -152,31 +133,23 @@ def _float(x) -> float | None:
 
 def _response_chart(audit: Audit, by_source: pd.DataFrame) -> None:
     """Stacked shares of leads per source: within 1 h, 1–24 h, later, never contacted."""
-    counts = by_source.assign(
-        b1=by_source["n_within_1h"], b24=by_source["n_within_24h"] - by_source["n_within_1h"],
-        later=by_source["n_contacted"] - by_source["n_within_24h"], never=by_source["n_not_contacted"])
+    shares = m.response_buckets(by_source)
+    shares = shares.set_index(pd.Index([value_name(audit, "channel", g) for g in shares["group"]]))
     parts = ["b1", "b24", "later", "never"]
-    counts = top_n(counts, "group", "n_valid", sums=parts)
-    counts["name"] = [value_name(audit, "channel", g) for g in counts["group"]]
-    shares = counts.set_index("name")[parts].div(counts.set_index("name")["n_valid"].replace(0, np.nan), axis=0)
+    shares = shares[parts]
     shares.columns = [audit.t(f".charts.response.{p}") for p in parts]
     audit.figure(charts.stacked_hbars(shares, audit.loc, audit.t(".charts.response.title"),
                                       audit.t(".charts.response.x"),
                                       colors=[charts.GOOD, "#9fc5a8", "#e6b566", charts.BAD]))
 
 
-def _slowest_source(audit: Audit, by_source: pd.DataFrame, overall: pd.Series) -> None:
+def _slowest_source(audit: Audit, resp: pd.DataFrame) -> None:
     """A finding on the source whose leads wait longest, when it misses the norms."""
     n = _norms(audit)
-    big = by_source[by_source["n_valid"] >= max(10, 0.02 * overall["n_valid"])]
-    if big.empty:
+    worst = m.slowest_source(resp, n.response_within_24h, n.never_contacted_max)
+    if worst is None:
         return
-    worst = big.sort_values(["share_within_24h_of_leads", "median_hours"], ascending=[True, False]).iloc[0]
-    misses = (worst["share_within_24h_of_leads"] < n.response_within_24h
-              or worst["share_not_contacted"] > n.never_contacted_max)
-    if not misses:
-        return
-    audit.paragraph(".text.slow_source", css="ak-finding", source=worst["name"],
+    audit.paragraph(".text.slow_source", css="ak-finding", source=value_name(audit, "channel", worst["group"]),
                     leads=audit.loc.number(int(worst["n_valid"])),
                     hours=audit.loc.number(worst["median_hours"], 1),
                     within24=audit.loc.pct(worst["share_within_24h_of_leads"]),
@@ -196,7 +169,7 @@ def handover(audit: Audit) -> None:
         audit.missing(["deals"], "tables_why.deals")
         return
     n = _norms(audit)
-    won = deals[(deals["status"] == "won") & (deals["closed_at"] >= audit.start) & (deals["closed_at"] <= audit.end)]
+    won = m.won_in(deals, audit.start, audit.end)
     if won.empty:
         audit.note(".text.no_won_deals")
         return
@@ -226,7 +199,7 @@ def handover(audit: Audit) -> None:
     if first is not None:
         audit.note(".text.first_order_rule", days=audit.loc.number(n.first_order_days))
         per_deal = m.won_deal_first_order(won, orders)
-        if per_deal["days"].notna().sum() >= 5:
+        if first["n_with_order"] >= 5:
             clip = max(90, n.first_order_days * 3)
             audit.figure(charts.histogram(per_deal["days"], audit.loc, audit.t(".charts.first_order.title"),
                                           audit.t(".charts.first_order.x", clip=audit.loc.number(clip)),
@@ -268,6 +241,16 @@ def _segment_name(audit: Audit, breakdown: str, group) -> str:
     return str(group)
 
 
+def _survey_parts(audit: Audit, table: pd.DataFrame, value: str) -> pd.DataFrame:
+    """The segment and respondent rows of a survey table, named, each recorded as
+    `<value>.<breakdown>.<group>` (group "na": answers of clients without a segment)."""
+    parts = table[table["breakdown"] != m.OVERALL].copy()
+    parts["name"] = [_segment_name(audit, b, g) for b, g in zip(parts["breakdown"], parts["group"])]
+    for breakdown, group, v in zip(parts["breakdown"], parts["group"], parts[value]):
+        audit.record(f"{value}.{breakdown}.{'na' if is_missing(group) else group}", v)
+    return parts
+
+
 @section("nps", needs="surveys")
 def nps(audit: Audit) -> None:
     """NPS = % promoters (9–10) − % detractors (0–6), in points −100..+100: overall, by segment,
@@ -285,10 +268,7 @@ def nps(audit: Audit) -> None:
         Kpi("promoters", float(overall["pct_promoters"]) / 100, "pct"),
         Kpi("detractors", float(overall["pct_detractors"]) / 100, "pct"),
     ])
-    parts = table[table["breakdown"] != m.OVERALL].copy()
-    parts["name"] = [_segment_name(audit, b, g) for b, g in zip(parts["breakdown"], parts["group"])]
-    for rec in parts.itertuples():
-        audit.record(f"nps.{rec.breakdown}.{rec.group}", rec.nps)
+    parts = _survey_parts(audit, table, "nps")
     seg = parts[parts["breakdown"] == "segment"]
     if len(seg) > 1:
         audit.figure(charts.hbars(seg.nlargest(12, "n").set_index("name")["nps"], audit.loc,
@@ -331,10 +311,7 @@ def csat(audit: Audit) -> None:
     overall = table[table["breakdown"] == m.OVERALL].iloc[0]
     audit.kpis([Kpi("csat", float(overall["csat"]), "pct", n.csat, "higher"),
                 Kpi("csat_answers", int(overall["n"]), "number")])
-    parts = table[table["breakdown"] != m.OVERALL].copy()
-    parts["name"] = [_segment_name(audit, b, g) for b, g in zip(parts["breakdown"], parts["group"])]
-    for rec in parts.itertuples():
-        audit.record(f"csat.{rec.breakdown}.{rec.group}", rec.csat)
+    parts = _survey_parts(audit, table, "csat")
     if len(parts) > 1:
         shown = pd.concat([parts[parts["breakdown"] == "segment"].nlargest(10, "n"),
                            parts[parts["breakdown"] == "respondent"]])
@@ -348,16 +325,6 @@ def csat(audit: Audit) -> None:
         w = seg.iloc[0]
         audit.paragraph(".text.csat_worst_segment", css="ak-finding", segment=w["name"],
                         csat=audit.loc.pct(w["csat"]), norm=audit.loc.pct(n.csat))
-
-
-def _complaint_mask(surveys: pd.DataFrame) -> pd.Series:
-    """Answers whose comment is a complaint: a detractor (NPS 0–6), dissatisfied (CSAT 1–3) or
-    naming a reason; when the survey has none of these columns, every comment."""
-    scored = [c for c in ("nps", "csat", "reasons") if surveys[c].notna().any()]
-    if not scored:
-        return pd.Series(True, index=surveys.index)
-    bad = (surveys["nps"] <= 6) | (surveys["csat"] <= 3) | surveys["reasons"].notna()
-    return bad.fillna(False).astype(bool)
 
 
 @section("reasons", needs="surveys")
@@ -376,12 +343,12 @@ def reasons(audit: Audit) -> None:
         audit.save_csv("dissatisfaction_reasons", pareto)
         for rec in pareto.itertuples():
             audit.record(f"reason_share.{rec.reason}", rec.share)
-        core = pareto[pareto["cumulative_share"].shift(fill_value=0) < 0.8]
+        core, core_share, mentions = m.reasons_core(pareto)
         names = ", ".join(audit.loc.quote(value_name(audit, ".values.reason", r)) for r in core["reason"])
         audit.paragraph(".text.reasons_core", css="ak-finding" if len(core) <= 3 else "",
                         n=audit.loc.number(len(core)), reasons=names,
-                        share=audit.loc.pct(core["share"].sum()), total=audit.loc.number(int(pareto["count"].sum())))
-    complaints = m.top_complaints(surveys[_complaint_mask(surveys)], top=10)
+                        share=audit.loc.pct(core_share), total=audit.loc.number(mentions))
+    complaints = m.top_complaints(surveys[m.complaints(surveys)], top=10)
     if complaints is None:
         audit.note(".text.no_comments")
         return
@@ -420,7 +387,7 @@ def rhythm(audit: Audit) -> None:
         audit.record(f"rhythm.{q['id']}", rec.score)
     table = pd.DataFrame(rows)
     answered = table[table["score"].notna()]
-    score = float(np.average(answered["score"], weights=answered["weight"])) if len(answered) else None
+    score = _float(m.rhythm_score(answers, table["weight"]))
     audit.kpis([Kpi("rhythm_score", score, "number", _norms(audit).rhythm_score, "higher"),
                 Kpi("rhythm_answered", len(answered), "number")])
     formats = {"question": "text", "answer": "text"} | ({"note": "text"} if (table["note"] != "").any() else {})

@@ -11,13 +11,12 @@ from __future__ import annotations
 import math
 import textwrap
 
-import numpy as np
 import pandas as pd
 
 from auditkit.report import charts
 from auditkit.metrics import people as m
-from auditkit.metrics import process as proc
-from auditkit.report.context import Audit, Kpi, section
+from auditkit.metrics._common import number
+from auditkit.report.context import Audit, Kpi, is_missing, section
 
 STAGE = "people"
 MAX_CHART_ROWS = 12  # managers per chart; the rest are in the CSV
@@ -40,7 +39,7 @@ FORMATS = {**RESULT_COLUMNS, **ACTIVITY_COLUMNS}
 
 
 def name_of(audit: Audit, manager_id) -> str:
-    return str(audit.manager_names().get(manager_id, manager_id))
+    return audit.manager_name(manager_id)
 
 
 def column_labels(audit: Audit, columns) -> dict[str, str]:
@@ -62,53 +61,29 @@ def scorecard_of(audit: Audit) -> pd.DataFrame | None:
 
 
 def sales_staff(card: pd.DataFrame) -> pd.Series:
-    """True for the scorecard rows with sales, closed or open deals, or activities in the window."""
-    active = pd.Series(False, index=card.index)
-    for col in ("revenue", "won_deals", "lost_deals", "open_pipeline_count", "activities"):
-        if col in card.columns:
-            active |= card[col].fillna(0).ne(0)
-    return active
+    """True for the compared managers (`metrics.people.compared`)."""
+    return m.compared(card)
 
 
-def _weighted(values: pd.Series, weights: pd.Series) -> float:
-    ok = values.notna() & weights.notna() & (weights > 0)
-    total = float(weights[ok].sum())
-    return float((values[ok] * weights[ok]).sum() / total) if total else math.nan
+def _team_rows(card: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+    """The rows the team total adds up: the compared managers and the no-manager row (what is
+    credited to nobody), so that the team's revenue is the company's."""
+    nobody = card[card.index.isna() & m.with_sales(card)]
+    return pd.concat([staff, nobody]) if len(nobody) else staff
 
 
-def team_row(audit: Audit, staff: pd.DataFrame) -> pd.Series:
-    """The team total / average of the compared managers, column by column of the scorecard."""
-    row = {}
-    for col in ("revenue", "revenue_plan", "new_clients", "won_deals", "lost_deals", "open_pipeline_count",
-                "open_pipeline_sum", "working_days", "activities"):
-        if col in staff.columns:
-            row[col] = float(staff[col].sum())
-    if "plan_fulfilment" in staff.columns:
-        planned = staff["revenue_plan"].notna() & (staff["revenue_plan"] > 0)
-        plan = staff.loc[planned, "revenue_plan"].sum()
-        row["plan_fulfilment"] = float(staff.loc[planned, "revenue"].sum() / plan) if plan else math.nan
-    if "won_deals" in staff.columns:
-        closed = row["won_deals"] + row["lost_deals"]
-        row["win_rate"] = row["won_deals"] / closed if closed else math.nan
-        row["avg_won_deal"] = _weighted(staff["avg_won_deal"], staff["won_deals"])
-        cycle = proc.sales_cycle(audit.data.tables["deals"], audit.start, audit.end)
-        row["median_cycle_days"] = cycle["median_days"] if cycle else math.nan
-    if "activities_per_day" in staff.columns:
-        days = staff["working_days"].where(staff["activities"] > 0)
-        for col in [c for c in staff.columns if c.startswith("activities_per_day")]:
-            row[col] = _weighted(staff[col], days)
-        if "won_deals" in staff.columns:
-            row["activities_per_won_deal"] = row["activities"] / row["won_deals"] if row["won_deals"] else math.nan
-        if "call_next_step_share" in staff.columns:
-            calls = staff.get("activities_per_day_call", pd.Series(np.nan, index=staff.index)) * staff["working_days"]
-            row["call_next_step_share"] = _weighted(staff["call_next_step_share"], calls)
-    return pd.Series(row, dtype="float64")
+def team_row(audit: Audit, staff: pd.DataFrame, card: pd.DataFrame | None = None) -> pd.Series:
+    """The team total / average (`metrics.people.team_totals`) of the compared managers and, from
+    `card`, the no-manager row."""
+    rows = staff if card is None else _team_rows(card, staff)
+    return m.team_totals(rows, audit.data.tables["deals"], audit.start, audit.end)
 
 
-def _with_team(audit: Audit, table: pd.DataFrame, team: pd.Series) -> pd.DataFrame:
-    names = audit.manager_names()
-    out = table.assign(manager=[names.get(i, i) for i in table.index])
-    total = team.reindex(table.columns).to_frame().T.assign(manager=audit.t(".text.team_row"))
+def _with_team(audit: Audit, table: pd.DataFrame, team: pd.Series, card: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The managers' rows (and the no-manager row of `card`, when it has sales) and the team row."""
+    rows = table if card is None else pd.concat([table, card[card.index.isna() & m.with_sales(card)]])
+    out = rows.assign(manager=[audit.manager_name(i) for i in rows.index])
+    total = team.reindex(rows.columns).to_frame().T.assign(manager=audit.t(".text.team_row"))
     return pd.concat([out, total], ignore_index=True)
 
 
@@ -129,10 +104,6 @@ def _no_attribution(audit: Audit) -> None:
         audit.note(".text.no_attribution")
 
 
-def _top(frame: pd.DataFrame, by: str, n: int = MAX_CHART_ROWS, ascending: bool = False) -> pd.DataFrame:
-    return frame.sort_values(by, ascending=ascending, kind="stable").head(n)
-
-
 # ------------------------------------------------------------------------------------ sections
 
 
@@ -144,64 +115,49 @@ def scorecard(audit: Audit) -> None:
     if staff is None:
         _no_attribution(audit)
         return
-    names = audit.manager_names()
-    idle = [names.get(i, i) for i in card.index.difference(staff.index)]
+    idle = [audit.manager_name(i) for i in card.index.difference(staff.index) if not is_missing(i)]
     if idle:
         audit.note(".text.idle_managers", names=joined(audit, idle))
-    team = team_row(audit, staff)
-    plan_norm = audit.params.norms.data_collection.plan_fulfilment
-    rows = [Kpi("managers", len(staff), "number")]
-    if "plan_fulfilment" in staff.columns and staff["plan_fulfilment"].notna().any():
-        below = int((staff["plan_fulfilment"] < plan_norm).sum())
-        rows.append(Kpi("managers_below_plan", below, "number", 0, "lower"))
+    team = team_row(audit, staff, card)
+    total = m.scorecard_summary(staff, team, audit.params.norms.data_collection.plan_fulfilment)
+    rows = [Kpi("managers", total["managers"], "number")]
+    if total["managers_below_plan"] is not None:
+        rows.append(Kpi("managers_below_plan", total["managers_below_plan"], "number", 0, "lower"))
     if "win_rate" in team.index:
-        rows.append(Kpi("win_rate_team", team["win_rate"], "pct"))
-        rows.append(Kpi("win_rate_spread", staff["win_rate"].max() - staff["win_rate"].min(), "pct"))
+        rows.append(Kpi("win_rate_team", number(total["win_rate_team"]), "pct"))
+        rows.append(Kpi("win_rate_spread", number(total["win_rate_spread"]), "pct"))
     audit.kpis(rows)
+    if card.index.isna().any():
+        audit.note(".text.no_manager_row", name=audit.manager_name(None))
 
-    full = card.assign(manager=[names.get(i, i) for i in card.index], compared=sales_staff(card))
+    full = card.assign(manager=[audit.manager_name(i) for i in card.index], compared=sales_staff(card))
     audit.save_csv("manager_scorecard", full.reset_index())
     ranked = rank(audit, staff)
     _weakest_findings(audit, ranked, staff)
 
     results = {c: f for c, f in RESULT_COLUMNS.items() if c == "manager" or c in staff.columns}
-    table = _with_team(audit, staff.sort_values("revenue", ascending=False), team) if "revenue" in staff.columns \
-        else _with_team(audit, staff, team)
-    audit.table("manager_results", table, results, labels=column_labels(audit, results), max_rows=40)
+    shown = staff.sort_values("revenue", ascending=False) if "revenue" in staff.columns else staff
+    audit.table("manager_results", _with_team(audit, shown, team, card), results, labels=column_labels(audit, results),
+                max_rows=40)
     _highlights(audit, ranked, team)
 
 
 def full_period(audit: Audit, staff: pd.DataFrame) -> pd.Series:
-    """True for the managers employed for the whole audit window (by working days of employment)."""
-    days = m.manager_working_days(audit.data.tables.get("managers"), audit.start, audit.end, audit.params.country,
-                                  ids=staff.index)
-    return (days >= days.max()).reindex(staff.index, fill_value=True)
+    """True for the managers employed for the whole audit window (`metrics.people.full_period`)."""
+    return m.full_period(audit.data.tables.get("managers"), audit.start, audit.end, audit.params.country, staff.index)
 
 
 def rank(audit: Audit, staff: pd.DataFrame) -> pd.DataFrame:
-    """Best and weakest manager per measure (`metrics.people.highlight`): ratios among all compared
+    """Best and weakest manager per measure (`metrics.people.rank_managers`): ratios among all compared
     managers, volumes among those employed for the whole window."""
-    ratios = [c for c in RANKED if c in staff.columns and c not in VOLUMES]
-    volumes = [c for c in RANKED if c in staff.columns and c in VOLUMES]
-    full = full_period(audit, staff)
-    parts = [m.highlight(staff[ratios]) if ratios else None,
-             m.highlight(staff.loc[full, volumes]) if volumes and full.sum() >= 2 else None]
-    parts = [p for p in parts if p is not None and not p.empty]
-    if not parts:
-        return m.highlight(staff[[]])
-    out = pd.concat(parts)
-    out = out[out["best_value"] != out["weakest_value"]]  # every manager alike: nothing to rank
-    return out.loc[[c for c in RANKED if c in out.index]]
+    return m.rank_managers(staff, RANKED, VOLUMES, full_period(audit, staff))
 
 
 def _weakest_findings(audit: Audit, ranked: pd.DataFrame, staff: pd.DataFrame) -> None:
-    """A finding for every manager who is the weakest in two or more measures."""
+    """A finding for every manager who is the weakest in three or more measures."""
     if len(staff) < 3 or ranked.empty:
         return
-    weakest = ranked.groupby("weakest").groups
-    for manager_id, metrics in sorted(weakest.items(), key=lambda kv: -len(kv[1])):
-        if len(metrics) < 3:
-            continue
+    for manager_id, metrics in m.weakest_in_many(ranked, 3).items():
         what = [f"{audit.t(f'.columns.{k}')} {audit.fmt(ranked.loc[k, 'weakest_value'], FORMATS[k])}"
                 for k in metrics]
         audit.paragraph(".text.weakest_in_many", css="ak-finding", name=name_of(audit, manager_id),
@@ -220,12 +176,11 @@ def _highlights(audit: Audit, ranked: pd.DataFrame, team: pd.Series) -> None:
     """The best and weakest manager of every measure, with the team value."""
     if ranked.empty:
         return
-    names = audit.manager_names()
     show = pd.DataFrame({
         "measure": [audit.t(f".columns.{k}") for k in ranked.index],
-        "best": [names.get(i, i) for i in ranked["best"]],
+        "best": [audit.manager_name(i) for i in ranked["best"]],
         "best_value": [_short(audit, v, FORMATS[k]) for k, v in ranked["best_value"].items()],
-        "weakest": [names.get(i, i) for i in ranked["weakest"]],
+        "weakest": [audit.manager_name(i) for i in ranked["weakest"]],
         "weakest_value": [_short(audit, v, FORMATS[k]) for k, v in ranked["weakest_value"].items()],
         "team": [_short(audit, team.get(k, math.nan), FORMATS[k]) for k in ranked.index],
     })
@@ -245,30 +200,27 @@ def activity(audit: Audit) -> None:
         _no_attribution(audit)
         return
     n = audit.params.norms.people
-    team = team_row(audit, staff)
-    per_day = staff["activities_per_day"]
-    median = float(per_day.median())
-    threshold = n.underlogging_share * median
-    under = per_day[per_day < threshold].sort_values()
+    team = team_row(audit, staff, card)
+    logging = m.underlogging(staff["activities_per_day"], n.underlogging_share, n.activities_per_day)
     next_step = team.get("call_next_step_share", math.nan)
     audit.paragraph(".text.calendar", calendar=audit.loc.calendar(audit.params.country), days=audit.loc.number(
         m.working_days(audit.start, audit.end, audit.params.country)))
     audit.kpis([
-        Kpi("activities_per_day_median", median, "decimal", n.activities_per_day, "higher"),
-        Kpi("managers_below_activity_norm", int((per_day < n.activities_per_day).sum()), "number"),
-        Kpi("underlogging_managers", len(under), "number", 0, "lower"),
-        Kpi("activities_per_won_deal", team.get("activities_per_won_deal"), "decimal"),
-        Kpi("call_next_step_share", None if math.isnan(next_step) else next_step, "pct", n.next_step_share, "higher"),
+        Kpi("activities_per_day_median", number(logging.median), "decimal", n.activities_per_day, "higher"),
+        Kpi("managers_below_activity_norm", logging.below_norm, "number"),
+        Kpi("underlogging_managers", len(logging.managers), "number", 0, "lower"),
+        Kpi("activities_per_won_deal", number(team.get("activities_per_won_deal")), "decimal"),
+        Kpi("call_next_step_share", number(next_step), "pct", n.next_step_share, "higher"),
     ])
     audit.note(".text.activity_norm", norm=audit.loc.number(n.activities_per_day))
-    audit.record("underlogging_threshold", threshold)
-    audit.record("underlogging", sorted(under.index))
-    for manager_id, value in under.items():
+    audit.record("underlogging_threshold", logging.threshold)
+    audit.record("underlogging", sorted(logging.managers.index))
+    for manager_id, value in logging.managers.items():
         rec = staff.loc[manager_id]
         key = ".text.underlogging_won" if "won_deals" in staff.columns else ".text.underlogging"
         audit.paragraph(key, css="ak-finding", name=name_of(audit, manager_id), value=audit.loc.number(value, 1),
-                        ratio=audit.loc.pct(value / median if median else math.nan, 0),
-                        median=audit.loc.number(median, 1), won=audit.loc.number(rec.get("won_deals", 0)),
+                        ratio=audit.loc.pct(logging.of_median[manager_id], 0),
+                        median=audit.loc.number(logging.median, 1), won=audit.loc.number(rec.get("won_deals", 0)),
                         revenue=audit.loc.money_short(rec.get("revenue", 0)))
     if not math.isnan(next_step) and next_step < n.next_step_share:
         shares = staff["call_next_step_share"].dropna()
@@ -276,9 +228,9 @@ def activity(audit: Audit) -> None:
         audit.paragraph(".text.next_step_finding", css="ak-finding", value=audit.loc.pct(next_step),
                         norm=audit.loc.pct(n.next_step_share, 0), name=name_of(audit, low),
                         low=audit.loc.pct(shares[low]))
-    _activity_chart(audit, staff, median)
+    _activity_chart(audit, staff, logging.median)
     cols = {c: f for c, f in ACTIVITY_COLUMNS.items() if c == "manager" or c in staff.columns}
-    table = _with_team(audit, staff.sort_values("activities_per_day", ascending=False), team)
+    table = _with_team(audit, staff.sort_values("activities_per_day", ascending=False), team, card)
     audit.table("manager_activity", table, cols, labels=column_labels(audit, cols), max_rows=40)
 
 
@@ -288,16 +240,12 @@ def _activity_chart(audit: Audit, staff: pd.DataFrame, median: float) -> None:
     types = [c for c in staff.columns if c.startswith("activities_per_day_")]
     if not types:
         return
-    frame = staff[types]
-    if len(types) > 5:  # the four most frequent types and "other"
-        keep = frame.sum().sort_values(ascending=False).index[:4]
-        frame = frame[keep].assign(other=frame.drop(columns=keep).sum(axis=1))
+    frame = m.top_activity_types(staff[types], keep=4)  # the four most frequent types and "other"
     frame.columns = [audit.loc.label(audit.key(".types"), c.removeprefix("activities_per_day_")) for c in frame.columns]
     shown = staff["activities_per_day"]
     if len(frame) > MAX_CHART_ROWS:  # the lowest loggers matter most
         frame = frame.loc[shown.sort_values().index[:MAX_CHART_ROWS]]
-    names = audit.manager_names()
-    frame.index = [names.get(i, i) for i in frame.index]
+    frame.index = [audit.manager_name(i) for i in frame.index]
     fig = charts.stacked_hbars_norm(
         frame, audit.loc, audit.t(".charts.activity.title"), audit.t(".charts.activity.x"),
         norm=n.activities_per_day, norm_label=audit.t("charts.norm"),
@@ -319,43 +267,38 @@ def _checklist(audit: Audit, table: str, threshold: float, scales: dict, prefix:
     if q is None:
         audit.note(".text.no_items")
         return
-    names = audit.manager_names()
-    means = q.item_means / 100
+    gap = audit.params.norms.people.individual_gap
+    total = m.checklist_summary(q, threshold, gap)
+    means = total.item_means
     audit.kpis([
-        Kpi(f"{prefix}_reviews", int(q.reviews.sum()), "number"),
-        Kpi(f"{prefix}_score", float(means.mean()), "pct", threshold, "higher"),
+        Kpi(f"{prefix}_reviews", total.reviews, "number"),
+        Kpi(f"{prefix}_score", total.score, "pct", threshold, "higher"),
         Kpi(f"{prefix}_items_below", len(q.training_needs), "number", 0, "lower"),
     ])
     for item, value in means.items():
         audit.record(f"{prefix}_item.{item}", value)
-    audit.record(f"{prefix}_item_min", float(means.min()))  # Stage 6: the weakest item, share of its maximum
+    audit.record(f"{prefix}_item_min", total.item_min)  # Stage 6: the weakest item, share of its maximum
     audit.record(f"{prefix}_item_min.norm", threshold)
     audit.record(f"{prefix}_training_needs", list(q.training_needs.index))
     scales_text = joined(audit, [f"{_item_label(audit, i)} 0–{audit.loc.number(s)}" for i, s in q.scales.items()])
     audit.note(".text.checklist_scales", scales=scales_text, threshold=audit.loc.pct(threshold, 0))
-    if q.reviews.min() < 5:
-        audit.note(".text.small_sample", n=audit.loc.number(int(q.reviews.min())))
+    if total.min_reviews < 5:
+        audit.note(".text.small_sample", n=audit.loc.number(total.min_reviews))
     if len(q.training_needs):
-        needs = [f"{_item_label(audit, i)} {audit.loc.pct(v / 100, 0)}" for i, v in q.training_needs.items()]
+        needs = [f"{_item_label(audit, i)} {audit.loc.pct(means[i], 0)}" for i in q.training_needs.index]
         audit.paragraph(".text.training_needs", css="ak-finding", threshold=audit.loc.pct(threshold, 0),
                         items=joined(audit, needs))
     else:
         audit.paragraph(".text.no_training_needs", threshold=audit.loc.pct(threshold, 0))
-    gap = audit.params.norms.people.individual_gap
-    matrix = q.matrix / 100
-    below = matrix.sub(means, axis=1).stack()
-    gaps = below[(below <= -gap) & (matrix.stack() < threshold)].sort_values()
-    for (manager_id, item), delta in gaps.head(5).items():
-        audit.paragraph(".text.individual_gap", css="ak-finding", name=names.get(manager_id, manager_id),
+    matrix = total.matrix
+    for manager_id, item in total.gaps.head(5).index:
+        audit.paragraph(".text.individual_gap", css="ak-finding", name=audit.manager_name(manager_id),
                         item=_item_label(audit, item), value=audit.loc.pct(matrix.loc[manager_id, item], 0),
                         team=audit.loc.pct(means[item], 0), gap=audit.t("units.pp", n=audit.loc.number(gap * 100)))
-    audit.record(f"{prefix}_individual_gaps", len(gaps))
+    audit.record(f"{prefix}_individual_gaps", len(total.gaps))
 
-    grid = matrix[means.index]
-    grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
-    if len(grid) > MAX_CHART_ROWS:
-        grid = grid.tail(MAX_CHART_ROWS)
-    grid.index = [names.get(i, i) for i in grid.index]
+    grid = matrix.tail(MAX_CHART_ROWS) if len(matrix) > MAX_CHART_ROWS else matrix.copy()
+    grid.index = [audit.manager_name(i) for i in grid.index]
     grid.loc[audit.t(".text.team_row")] = means
     width = max(10, int(84 / max(len(grid.columns), 1)))
     grid.columns = [textwrap.fill(_item_label(audit, c), width, break_long_words=False) for c in grid.columns]
@@ -365,18 +308,17 @@ def _checklist(audit: Audit, table: str, threshold: float, scales: dict, prefix:
     ax.tick_params(axis="x", labelsize=7.5)
     audit.figure(fig, f".charts.{prefix}.caption", threshold=audit.loc.pct(threshold, 0))
 
-    items = pd.DataFrame({"item": [_item_label(audit, i) for i in means.index], "team": means.to_numpy(),
-                          "weakest": [names.get(matrix[i].idxmin(), matrix[i].idxmin()) for i in means.index],
-                          "weakest_value": [matrix[i].min() for i in means.index],
-                          "best": [names.get(matrix[i].idxmax(), matrix[i].idxmax()) for i in means.index],
-                          "best_value": [matrix[i].max() for i in means.index]})
+    items = total.items.assign(item=[_item_label(audit, i) for i in total.items["item"]],
+                               weakest=[audit.manager_name(i) for i in total.items["weakest"]],
+                               best=[audit.manager_name(i) for i in total.items["best"]])
     fmts = {"item": "text", "team": "pct", "weakest": "text", "weakest_value": "pct", "best": "text",
             "best_value": "pct"}
     audit.table(f"{prefix}_items", items, fmts, labels=column_labels(audit, fmts),
                 csv=items.assign(item_id=means.index, scale=[q.scales[i] for i in means.index],
-                                 training_need=means < threshold))
-    by_manager = matrix.assign(reviews=q.reviews).rename_axis("manager_id").reset_index()
-    by_manager.insert(1, "manager", [names.get(i, i) for i in by_manager["manager_id"]])
+                                 training_need=(means < threshold).to_numpy()))
+    by_manager = matrix.reindex(index=q.matrix.index, columns=q.matrix.columns).assign(reviews=q.reviews)
+    by_manager = by_manager.rename_axis("manager_id").reset_index()
+    by_manager.insert(1, "manager", [audit.manager_name(i) for i in by_manager["manager_id"]])
     audit.save_csv(f"{prefix}_by_manager", by_manager)
 
 
@@ -409,15 +351,15 @@ def assessment(audit: Audit) -> None:
     if result is None:
         audit.note(".text.no_assessment")
         return
-    names = audit.manager_names()
     pm = result.per_manager
     basis = result.performance_basis
-    low_motivation = pm.index[pm["motivation_level"] == "low"]
-    counts = pm["recommendation"].value_counts()
+    total = m.assessment_summary(result)
+    low_motivation = total["low_motivation"]
+    counts = total["recommendations"]
     audit.kpis([
-        Kpi("assessed", len(pm), "number"),
-        Kpi("competence_avg", float(pm["competence"].mean()), "decimal", threshold, "higher"),
-        Kpi("motivation_avg", float(pm["motivation"].mean()), "decimal", threshold, "higher"),
+        Kpi("assessed", total["assessed"], "number"),
+        Kpi("competence_avg", number(total["competence_avg"]), "decimal", threshold, "higher"),
+        Kpi("motivation_avg", number(total["motivation_avg"]), "decimal", threshold, "higher"),
         Kpi("low_motivation", len(low_motivation), "number", 0, "lower"),
     ])
     for code in RECOMMENDATIONS:
@@ -425,16 +367,16 @@ def assessment(audit: Audit) -> None:
     audit.paragraph(".text.assessment_rule", threshold=audit.loc.number(threshold, 1),
                     basis=audit.t(f".text.basis_{basis or 'none'}"))
     for code in RECOMMENDATIONS:
-        who = [names.get(i, i) for i in pm.index[pm["recommendation"] == code]]
+        who = [audit.manager_name(i) for i in pm.index[pm["recommendation"] == code]]
         if who:
             audit.paragraph(f".text.rec_{code}", css="ak-finding" if code in (m.ROTATE, m.TRAIN) else "",
                             n=len(who), names=joined(audit, who))
     if len(low_motivation):
         audit.paragraph(".text.low_motivation", css="ak-finding", threshold=audit.loc.number(threshold, 1),
-                        names=joined(audit, [f"{names.get(i, i)} {audit.loc.number(pm.loc[i, 'motivation'], 1)}"
+                        names=joined(audit, [f"{audit.manager_name(i)} {audit.loc.number(pm.loc[i, 'motivation'], 1)}"
                                              for i in low_motivation]))
     points = pd.DataFrame({"x": pm["competence"], "y": pm["motivation"],
-                           "label": [names.get(i, i) for i in pm.index]})
+                           "label": [audit.manager_name(i) for i in pm.index]})
     corners = {k: audit.t(f".charts.skill_will.{k.replace(' ', '_')}")
                for k in ("top left", "top right", "bottom left", "bottom right")}
     audit.figure(charts.quadrant_scatter(points, audit.loc, audit.t(".charts.skill_will.title"),
@@ -442,20 +384,20 @@ def assessment(audit: Audit) -> None:
                                          threshold, threshold, corners, xlim=(0.8, 5.6), ylim=(0.8, 5.4)))
     if basis is not None:
         perf = pd.DataFrame({"x": pm["competence"], "y": pm["performance"],
-                             "label": [names.get(i, i) for i in pm.index], "group": pm["recommendation"]})
+                             "label": [audit.manager_name(i) for i in pm.index], "group": pm["recommendation"]})
         split = 1.0 if basis == "plan_fulfilment" else 0.5
         known = perf["y"].dropna()
         y_min = min(float(known.min()) if len(known) else split, split)
         y_max = max(float(known.max()) if len(known) else split, split)
         margin = max(0.05, (y_max - y_min) * 0.15)
-        groups = {code: audit.t(f".text.rec_label_{code}") for code in RECOMMENDATIONS if code in counts.index}
+        groups = {code: audit.t(f".text.rec_label_{code}") for code in RECOMMENDATIONS if code in counts}
         audit.figure(charts.quadrant_scatter(
             perf, audit.loc, audit.t(".charts.performance.title"), audit.t(".charts.skill_will.x"),
             audit.t(f".charts.performance.y_{basis}"), threshold, split,
             {"top right": audit.t(".text.rec_label_develop"), "bottom right": audit.t(".text.rec_label_coach"),
              "bottom left": audit.t(".charts.performance.left")},
             groups=groups, y_fmt="pct", xlim=(0.8, 5.6), ylim=(max(0.0, y_min - margin), y_max + margin)))
-    shown = pm.assign(manager=[names.get(i, i) for i in pm.index],
+    shown = pm.assign(manager=[audit.manager_name(i) for i in pm.index],
                       advice=[audit.t(f".text.rec_label_{r}") if isinstance(r, str) and r else "—"
                               for r in pm["recommendation"]])
     order = {code: i for i, code in enumerate(RECOMMENDATIONS)}
@@ -479,15 +421,11 @@ def structure(audit: Audit) -> None:
     if ts is None or staff is None:
         _no_attribution(audit)
         return
-    names = audit.manager_names()
-    gini = None if math.isnan(ts.revenue_gini) else ts.revenue_gini
-    tenure = None if math.isnan(ts.median_tenure_months) else ts.median_tenure_months
-    cpm = None if math.isnan(ts.clients_per_manager) else ts.clients_per_manager
     audit.kpis([
         Kpi("headcount", ts.headcount, "number"),
-        Kpi("median_tenure_months", tenure, "months"),
-        Kpi("clients_per_manager", cpm, "decimal"),
-        Kpi("revenue_gini", gini, "pct"),
+        Kpi("median_tenure_months", number(ts.median_tenure_months), "months"),
+        Kpi("clients_per_manager", number(ts.clients_per_manager), "decimal"),
+        Kpi("revenue_gini", number(ts.revenue_gini), "pct"),
     ])
     managers = t.get("managers")
     if managers is None:
@@ -495,21 +433,20 @@ def structure(audit: Audit) -> None:
     else:
         active = ts.per_manager.index[ts.per_manager["active"]]
         if m.available(managers, "team"):
-            teams = managers.set_index("manager_id").loc[active, "team"].fillna(audit.t(".text.no_team"))
-            sizes = teams.value_counts()
-            audit.paragraph(".text.teams", teams=joined(audit, [f"{k} — {audit.loc.number(v)}" for k, v in sizes.items()]))
+            sizes = m.team_sizes(managers, active)
+            audit.paragraph(".text.teams", teams=joined(audit, [
+                f"{audit.t('.text.no_team') if is_missing(k) else k} — {audit.loc.number(v)}" for k, v in sizes.items()]))
         left = ts.per_manager.index[~ts.per_manager["active"]]
         if len(left):
-            audit.paragraph(".text.left", names=joined(audit, [names.get(i, i) for i in left]))
-    revenue = staff["revenue"].clip(lower=0) if "revenue" in staff.columns else None
-    if revenue is not None and revenue.sum() > 0:
-        share = revenue.sort_values(ascending=False) / revenue.sum()
-        top = max(1, math.ceil(len(share) / 4))
-        audit.paragraph(".text.gini_reading", gini=audit.loc.pct(gini) if gini is not None else "—",
-                        n=audit.loc.number(top), total=audit.loc.number(len(share)),
-                        share=audit.loc.pct(share.head(top).sum(), 0))
-        audit.record("top_quarter_revenue_share", float(share.head(top).sum()))
-        chart = revenue.rename(index=names).sort_values(ascending=False)
+            audit.paragraph(".text.left", names=joined(audit, [audit.manager_name(i) for i in left]))
+    revenue = staff["revenue"] if "revenue" in staff.columns else None
+    top, top_share = m.top_quarter_share(revenue) if revenue is not None else (0, math.nan)
+    if number(top_share) is not None:
+        audit.paragraph(".text.gini_reading", gini=audit.fmt(ts.revenue_gini, "pct"),
+                        n=audit.loc.number(top), total=audit.loc.number(len(revenue)),
+                        share=audit.loc.pct(top_share, 0))
+        audit.record("top_quarter_revenue_share", top_share)
+        chart = revenue.rename(index=audit.manager_name).sort_values(ascending=False)
         caption = None
         if len(chart) > MAX_CHART_ROWS:  # the strongest and the weakest half-dozen
             half = MAX_CHART_ROWS // 2
@@ -518,10 +455,11 @@ def structure(audit: Audit) -> None:
         audit.figure(charts.hbars(chart, audit.loc, audit.t(".charts.revenue.title"),
                                   audit.t(".charts.revenue.x", currency=audit.loc.currency_symbol)),
                      caption, n=MAX_CHART_ROWS // 2, total=len(revenue))
-    per = ts.per_manager.reindex(staff.index.union(ts.per_manager.index))
-    per = per.assign(manager=[names.get(i, i) for i in per.index],
-                     revenue=(staff["revenue"] if "revenue" in staff.columns else pd.Series(dtype=float)).reindex(per.index))
-    per["revenue_share"] = per["revenue"] / per["revenue"].clip(lower=0).sum()
+    rows = _team_rows(card, staff)
+    per = ts.per_manager.reindex(rows.index.union(ts.per_manager.index, sort=False))
+    per = per.assign(manager=[audit.manager_name(i) for i in per.index],
+                     revenue=(rows["revenue"] if "revenue" in rows.columns else pd.Series(dtype=float)).reindex(per.index))
+    per["revenue_share"] = m.revenue_shares(per["revenue"])
     if managers is not None:
         info = managers.set_index("manager_id")
         for col in ("team", "role"):

@@ -80,6 +80,21 @@ def _tables_by_dimension(audit: Audit, table: pd.DataFrame, prefix: str, cols: d
                     labels={c: audit.t(f".cols.{c}") for c in cols} | {"name": audit.t(f".text.by_{by}")})
 
 
+def _stacked(audit: Audit, dimensions, breakdown, value: str, metric: str | None = None) -> pd.DataFrame | None:
+    """One table of the breakdowns `breakdown(by)` with two groups or more, stacked with the columns
+    breakdown, key and name; records `<metric or value>.<by>.<key>` of each row. None when none."""
+    parts = []
+    for by in dimensions:
+        t = breakdown(by)
+        if t is None or t[by].nunique(dropna=False) < 2:
+            continue
+        t = t.assign(breakdown=by, key=t[by], name=_group_names(audit, by, t[by]))
+        for key, v in zip(t["key"], t[value]):
+            audit.record(f"{metric or value}.{by}.{_ids([key])[0]}", v)
+        parts.append(t.drop(columns=[by]))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
 def _ids(keys) -> list[str]:
     return ["na" if pd.isna(k) else str(k) for k in keys]
 
@@ -239,18 +254,10 @@ def win_rate(audit: Audit) -> None:
         audit.note(".text.no_lost_value")
     clients = audit.data.tables["clients"]
     deals = m.with_team(deals, audit.data.tables["managers"])
-    parts = []
-    for by in _dimensions(deals, ("manager_id", "team", "channel", "lead_source", "segment")):
-        t = m.win_rate_breakdown(deals, by=by, clients=clients, **_window(audit))
-        if t is None or t[by].nunique(dropna=False) < 2:
-            continue
-        t = t.assign(breakdown=by, key=t[by], name=_group_names(audit, by, t[by]))
-        for rec in t.itertuples():
-            audit.record(f"win_rate.{by}.{_ids([rec.key])[0]}", rec.win_rate)
-        parts.append(t.drop(columns=[by]))
-    if not parts:
+    table = _stacked(audit, _dimensions(deals, ("manager_id", "team", "channel", "lead_source", "segment")),
+                     lambda by: m.win_rate_breakdown(deals, by=by, clients=clients, **_window(audit)), "win_rate")
+    if table is None:
         return
-    table = pd.concat(parts, ignore_index=True)
     table = table[[c for c in table.columns if c != "closed"] + ["closed"]]
     mgr = table[(table["breakdown"] == "manager_id") & (table["closed"] > 0)]
     _manager_bars(audit, mgr, "closed", "win_rate", "win_rate_managers", "win_rate_breakdown.csv", fmt="pct",
@@ -490,18 +497,11 @@ def cycle(audit: Audit) -> None:
     elif acts is None:
         audit.note(".text.no_activities_per_deal")
     clients = audit.data.tables["clients"]
-    parts = []
-    for by in ("channel", "segment", "manager_id"):
-        t = m.cycle_breakdown(deals, activities, by=by, clients=clients, **_window(audit))
-        if t is None or t[by].nunique(dropna=False) < 2:
-            continue
-        t = t.assign(breakdown=by, key=t[by], name=_group_names(audit, by, t[by]))
-        for rec in t.itertuples():
-            audit.record(f"cycle_median_days.{by}.{_ids([rec.key])[0]}", rec.median_days)
-        parts.append(t.drop(columns=[by]))
-    if not parts:
+    table = _stacked(audit, ("channel", "segment", "manager_id"),
+                     lambda by: m.cycle_breakdown(deals, activities, by=by, clients=clients, **_window(audit)),
+                     "median_days", "cycle_median_days")
+    if table is None:
         return
-    table = pd.concat(parts, ignore_index=True)
     table = table[table["won_deals"] > 0]
     _manager_bars(audit, table[table["breakdown"] == "manager_id"], "won_deals", "median_days", "cycle_managers",
                   "cycle_breakdown.csv", fmt="number", norm=n.cycle_days, highlight_below_norm=False)

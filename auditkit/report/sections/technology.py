@@ -13,7 +13,8 @@ import pandas as pd
 
 from auditkit.report import charts
 from auditkit.metrics import technology as mt
-from auditkit.metrics._common import available
+from auditkit.metrics._common import number
+from auditkit.metrics.people import underlogging
 from auditkit.report.context import Audit, Kpi, section
 from auditkit.inputs.checklist import load_checklist
 from auditkit.report.sections.people import MAX_CHART_ROWS, column_labels, joined
@@ -42,8 +43,7 @@ def _value(x) -> float | None:
 
 
 def _overall_row(audit: Audit, per: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
-    names = audit.manager_names()
-    out = per.assign(manager=[names.get(i, i) for i in per.index])
+    out = per.assign(manager=[audit.manager_name(i) for i in per.index])
     total = overall.reindex(per.columns).to_frame().T.assign(manager=audit.t(".text.overall_row"))
     return pd.concat([out, total], ignore_index=True)
 
@@ -82,29 +82,26 @@ def completeness(audit: Audit) -> None:
     per = per[per["deals"] > 0]
     if per.empty or not known:
         return
-    names = audit.manager_names()
-    gaps = per[known].lt(norm)
-    offenders = gaps.sum(axis=1).sort_values(ascending=False)
-    offenders = offenders[offenders > 0]
+    gaps = mt.completeness_gaps(per, known, norm)
+    offenders = gaps.offenders
     if len(offenders):
         who = []
         for manager_id in offenders.index[:6]:
             weak = ", ".join(f"{audit.t(f'.columns.{s}').lower()} {audit.loc.pct(per.loc[manager_id, s])}"
-                             for s in known if gaps.loc[manager_id, s])
-            who.append(f"{names.get(manager_id, manager_id)} — {weak}")
+                             for s in known if gaps.below.loc[manager_id, s])
+            who.append(f"{audit.manager_name(manager_id)} — {weak}")
         more = len(offenders) - len(who)
         audit.paragraph(".text.managers_below_norm", css="ak-finding", norm=audit.loc.pct(norm, 0),
                         managers=joined(audit, who) + (audit.t(".text.and_more", n=more) if more > 0 else ""))
     audit.record("managers_below_completeness_norm", len(offenders))
-    grid = per[known]
-    order = grid.min(axis=1).sort_values().index
-    grid = grid.loc[order[:MAX_CHART_ROWS]]
-    grid.index = [names.get(i, i) for i in grid.index]
+    order = gaps.order
+    grid = per.loc[order[:MAX_CHART_ROWS], known]
+    grid.index = [audit.manager_name(i) for i in grid.index]
     grid.loc[audit.t(".text.overall_row")] = o[known]
     grid.columns = ["\n".join(textwrap.wrap(audit.t(f".charts.completeness.{s}"), 16)) for s in known]
     fig, ax = charts.new(max(2.4, 0.3 * len(grid) + 1.4))
     charts.heatmap_on(ax, grid, audit.loc, audit.t(".charts.completeness.title"), fmt="pct", cmap="RdYlGn",
-                      vmin=max(0.0, min(0.5, float(grid.min().min()))), vmax=1)
+                      vmin=max(0.0, min(0.5, float(grid.min().min()))), vmax=1)  # colour scale: display only
     caption = ".charts.completeness.caption_top" if len(per) > MAX_CHART_ROWS else ".charts.completeness.caption"
     audit.figure(fig, caption, n=MAX_CHART_ROWS, norm=audit.loc.pct(norm, 0))
     fmts = {"manager": "text", "deals": "number", **{s: "pct" for s in known}}
@@ -123,7 +120,9 @@ def follow_up(audit: Audit) -> None:
     per = _with_deals(crm)
     has_activities = audit.data.tables.get("activities") is not None
     logged = crm.per_manager[crm.per_manager["activities"] > 0]["activities_per_day"] if has_activities else None
-    median = float(logged.median()) if logged is not None and len(logged) else None
+    share = audit.params.norms.people.underlogging_share
+    logging = underlogging(logged, share) if logged is not None and len(logged) else None
+    median = number(logging.median) if logging else None
     audit.kpis([
         Kpi("open_deals", int(o["open_deals"]), "number"),
         Kpi("share_stale", _value(o["share_stale"]), "pct", n.stale_share_max, "lower"),
@@ -137,7 +136,6 @@ def follow_up(audit: Audit) -> None:
         audit.paragraph(".text.activity_unknown_no_deal", css="ak-finding")
     if math.isnan(o["share_overdue"]) and o["open_deals"] > 0:
         audit.paragraph(".text.no_expected_close", css="ak-finding")
-    names = audit.manager_names()
     if not math.isnan(o["share_overdue"]) and o["share_overdue"] > n.overdue_share_max:
         audit.paragraph(".text.overdue_finding", css="ak-finding", value=audit.loc.pct(o["share_overdue"]),
                         n=audit.loc.number(int(o["overdue_open_deals"])), norm=audit.loc.pct(n.overdue_share_max, 0))
@@ -146,7 +144,7 @@ def follow_up(audit: Audit) -> None:
         stale = stale.sort_values(ascending=False)
         audit.record("managers_above_stale_norm", len(stale))
         if len(stale):
-            who = [f"{names.get(i, i)} {audit.loc.number(int(per.loc[i, 'stale_open_deals']))}/"
+            who = [f"{audit.manager_name(i)} {audit.loc.number(int(per.loc[i, 'stale_open_deals']))}/"
                    f"{audit.loc.number(int(per.loc[i, 'open_deals']))} ({audit.loc.pct(v, 0)})" for i, v in stale.head(6).items()]
             more = len(stale) - len(who)
             key = ".text.stale_team" if o["share_stale"] > n.stale_share_max else ".text.stale_managers"
@@ -155,21 +153,18 @@ def follow_up(audit: Audit) -> None:
                             norm=audit.loc.pct(n.stale_share_max, 0),
                             managers=joined(audit, who) + (audit.t(".text.and_more", n=more) if more > 0 else ""))
     if median:
-        threshold = audit.params.norms.people.underlogging_share * median
-        under = logged[logged < threshold].sort_values()
-        audit.record("underlogging", sorted(under.index))
-        for manager_id, value in under.items():
-            audit.paragraph(".text.underlogging", css="ak-finding", name=names.get(manager_id, manager_id),
+        audit.record("underlogging", sorted(logging.managers.index))
+        for manager_id, value in logging.managers.items():
+            audit.paragraph(".text.underlogging", css="ak-finding", name=audit.manager_name(manager_id),
                             value=audit.loc.number(value, 1), median=audit.loc.number(median, 1),
-                            ratio=audit.loc.pct(value / median, 0))
+                            ratio=audit.loc.pct(logging.of_median[manager_id], 0))
         chart = logged.sort_values()
         if len(chart) > MAX_CHART_ROWS:
             chart = chart.head(MAX_CHART_ROWS)
-        chart.index = [names.get(i, i) for i in chart.index]
+        chart.index = [audit.manager_name(i) for i in chart.index]
         fig = charts.hbars(chart, audit.loc, audit.t(".charts.logging.title"), audit.t(".charts.logging.x"),
-                           fmt="number", norm=threshold,
-                           norm_label=audit.t(".charts.logging.threshold",
-                                              share=audit.loc.pct(audit.params.norms.people.underlogging_share, 0)))
+                           fmt="number", norm=logging.threshold,
+                           norm_label=audit.t(".charts.logging.threshold", share=audit.loc.pct(share, 0)))
         _label_bars(audit, fig, "decimal")
         audit.figure(fig, ".charts.logging.caption_top" if len(logged) > MAX_CHART_ROWS else None, n=MAX_CHART_ROWS)
     cols = ["open_deals", "stale_open_deals", "share_stale", "overdue_open_deals", "share_overdue", "activities_per_day"]
@@ -199,16 +194,6 @@ def _stage_label(audit: Audit, stage: str) -> str:
     return audit.loc.label("process.values.stage", stage)
 
 
-def _stages_seen(audit: Audit) -> tuple[pd.Series | None, str | None]:
-    """Deals per stage as kept in the CRM: stage history when given, else the deals' current stage."""
-    t = audit.data.tables
-    if t.get("stage_history") is not None:
-        return t["stage_history"].groupby("stage")["deal_id"].nunique(), "stage_history"
-    if available(t.get("deals"), "stage"):
-        return t["deals"].groupby("stage")["deal_id"].nunique(), "deals"
-    return None, None
-
-
 @section("stage_history")
 def stage_history(audit: Audit) -> None:
     """Whether the CRM keeps a stage history, for which share of deals, and whether its stages follow the
@@ -222,19 +207,13 @@ def stage_history(audit: Audit) -> None:
     elif crm is not None:
         norm = audit.params.norms.technology.field_completeness
         audit.kpis([Kpi("share_with_stage_history", _value(crm.stage_history_share), "pct", norm, "higher")])
-    seen, source = _stages_seen(audit)
+    seen, source = mt.deals_per_stage(sh, audit.data.tables.get("deals"))
     model = list(audit.params.norms.process.stages)
     if seen is None:
         audit.note(".text.no_stages")
         return
-    terminal = seen.index.str.strip().str.lower().isin(TERMINAL_STAGES)
-    used = seen[~terminal]
-    key = {s.strip().lower(): s for s in model}
-    rows = [{"stage": s, "in_model": True, "deals": int(used.get(s, 0) or sum(
-        v for k, v in used.items() if k.strip().lower() == s.strip().lower()))} for s in model]
-    extra = [k for k in used.index if k.strip().lower() not in key]
-    rows += [{"stage": s, "in_model": False, "deals": int(used[s])} for s in extra]
-    table = pd.DataFrame(rows)
+    table = mt.stage_model_usage(seen, model, TERMINAL_STAGES)
+    extra = table.loc[~table["in_model"], "stage"].tolist()
     unused = table.loc[table["in_model"] & (table["deals"] == 0), "stage"].tolist()
     audit.record("model_stages_unused", len(unused))
     audit.record("stages_outside_model", len(extra))
@@ -279,12 +258,12 @@ def automation(audit: Audit) -> None:
     scores = mt.automation_scores(checklist, mapping)
     aspects = scores.per_aspect
     answered = aspects[~aspects["not_answered"]]
-    overall = float(answered["score"].mean() / 100) if len(answered) else None
-    not_automated = answered.index[answered["score"] == 0].tolist()
+    total = mt.automation_summary(scores)
+    not_automated = total["not_automated"]
     audit.kpis([
-        Kpi("automation_score", overall, "pct", 1.0, "higher"),
+        Kpi("automation_score", number(total["score"]), "pct", 1.0, "higher"),
         Kpi("aspects_not_automated", len(not_automated), "number", 0, "lower"),
-        Kpi("aspects_not_answered", int(aspects["not_answered"].sum()), "number"),
+        Kpi("aspects_not_answered", len(total["not_answered"]), "number"),
     ])
     for aspect, rec in aspects.iterrows():
         audit.record(f"automation.{aspect}", _value(rec["score"]))
@@ -293,14 +272,14 @@ def automation(audit: Audit) -> None:
     if not_automated:
         audit.paragraph(".text.not_automated", css="ak-finding",
                         aspects=joined(audit, [aspect_label[a] for a in not_automated]))
-    partly = answered.index[(answered["score"] > 0) & (answered["score"] < 100)].tolist()
+    partly = total["partly"]
     if partly:
         audit.paragraph(".text.partly_automated", aspects=joined(audit, [aspect_label[a] for a in partly]))
-    missing = aspects.index[aspects["not_answered"]].tolist()
+    missing = total["not_answered"]
     if missing:
         audit.note(".text.not_answered", aspects=joined(audit, [aspect_label[a] for a in missing]))
     if len(answered):
-        chart = answered["score"].rename(index=aspect_label) / 100
+        chart = total["answered_shares"].rename(index=aspect_label)
         fig = charts.hbars(chart, audit.loc, audit.t(".charts.automation.title"), audit.t(".charts.automation.x"),
                            fmt="pct", norm=1.0, norm_label=audit.t("charts.norm"))
         _label_bars(audit, fig)
