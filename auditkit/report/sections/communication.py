@@ -241,6 +241,14 @@ def _segment_name(audit: Audit, breakdown: str, group) -> str:
     return str(group)
 
 
+def _survey_measure(audit: Audit, measure, none_key: str) -> pd.DataFrame | None:
+    """`measure(surveys of the window, clients)`, or None after saying so (`none_key`)."""
+    table = measure(_surveys(audit), audit.data.tables["clients"])
+    if table is None:
+        audit.note(none_key)
+    return table
+
+
 def _survey_parts(audit: Audit, table: pd.DataFrame, value: str) -> pd.DataFrame:
     """The segment and respondent rows of a survey table, named, each recorded as
     `<value>.<breakdown>.<group>` (group "na": answers of clients without a segment)."""
@@ -255,11 +263,8 @@ def _survey_parts(audit: Audit, table: pd.DataFrame, value: str) -> pd.DataFrame
 def nps(audit: Audit) -> None:
     """NPS = % promoters (9–10) − % detractors (0–6), in points −100..+100: overall, by segment,
     loyal vs churned respondents."""
-    surveys = _surveys(audit)
-    n = _norms(audit)
-    table = m.nps(surveys, audit.data.tables["clients"])
+    n, table = _norms(audit), _survey_measure(audit, m.nps, ".text.no_nps")
     if table is None:
-        audit.note(".text.no_nps")
         return
     overall = table[table["breakdown"] == m.OVERALL].iloc[0]
     audit.kpis([
@@ -301,11 +306,8 @@ def nps(audit: Audit) -> None:
 @section("csat", needs="surveys")
 def csat(audit: Audit) -> None:
     """CSAT = share of answers 4–5 on the 1–5 scale, overall, by segment and respondent."""
-    surveys = _surveys(audit)
-    n = _norms(audit)
-    table = m.csat(surveys, audit.data.tables["clients"])
+    n, table = _norms(audit), _survey_measure(audit, m.csat, ".text.no_csat")
     if table is None:
-        audit.note(".text.no_csat")
         return
     table = table.assign(csat=table["csat_pct"] / 100)
     overall = table[table["breakdown"] == m.OVERALL].iloc[0]

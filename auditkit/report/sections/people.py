@@ -1,6 +1,6 @@
 """Stage 3 report sections — people (METHODOLOGY.md §2 Stage 3).
 
-Each function is one section of the report: it computes with `auditkit.metrics.people`, shows the
+Each function is one section of the report: it shows the numbers of `auditkit.metrics.people`, the
 as-is / norm / deviation table, findings, charts and tables, and records every number it shows.
 Managers appear by name (the managers table; codes M01… when the client asked for anonymity).
 Managers with no sales, deals or activities of their own in the window (typically the head of
