@@ -251,7 +251,7 @@ def action_effects(actions: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFr
     out = actions.copy()
     out["value_then"] = [p["value_then"].get(x, math.nan) for x in out["parameter"]]
     out["value_now"] = [p["value_now"].get(x, math.nan) for x in out["parameter"]]
-    out["verdict"] = [p["verdict"].get(x) for x in out["parameter"]]
+    out["verdict"] = [v if isinstance(v, str) else None for v in (p["verdict"].get(x) for x in out["parameter"])]
 
     def effect(status, verdict):
         if verdict == "improved":
@@ -264,15 +264,20 @@ def action_effects(actions: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFr
     return out
 
 
-def money_realised(findings: pd.DataFrame, parameters: pd.DataFrame, now_metrics: Mapping) -> pd.DataFrame:
+def money_realised(findings: pd.DataFrame, parameters: pd.DataFrame, now_metrics: Mapping,
+                   priced_then: Sequence[str] | None = None) -> pd.DataFrame:
     """Per earlier finding: the yearly money at stake then, and what the improved parameters
     realised (their money formula from the earlier value to the new one, at most the norm, with
-    this period's base figures; chains applied in order)."""
+    this period's base figures; chains applied in order). `priced_then`: the parameters the
+    earlier audit priced (a parameter it did not price, e.g. for want of a client norm, is not
+    priced now either); None = all."""
     p = parameters.set_index("id") if len(parameters) else None
     estimates = {}
     for pid in ([] if p is None else p.index):
         r, entry = p.loc[pid], by_id().get(pid)
         if r["verdict"] != "improved" or entry is None or not entry.money:
+            continue
+        if priced_then is not None and pid not in priced_then:
             continue
         reached = r["value_now"]
         if np.isfinite(r["norm_then"]):

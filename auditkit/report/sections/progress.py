@@ -107,7 +107,10 @@ def compare(audit: Audit, plan: Plan) -> Progress | None:
         given = status is not None
     actions, unmatched = pg.match_status(base.actions, status)
     actions = pg.action_effects(actions, parameters)
-    money = pg.money_realised(base.findings, parameters, now_metrics) if len(base.findings) else pd.DataFrame()
+    priced = (list(base.scorecard.loc[pd.to_numeric(base.scorecard["money"], errors="coerce") > 0, "id"])
+              if "money" in base.scorecard else None)
+    money = (pg.money_realised(base.findings, parameters, now_metrics, priced) if len(base.findings)
+             else pd.DataFrame())
     findings = pg.findings_change(base.findings, plan.findings)
     out = Progress(base, blocks, parameters, actions, money, findings,
                    pg.definition_changes(base.info, now_info), given, problems, unmatched)
