@@ -269,3 +269,18 @@ def test_without_a_baseline_nothing_is_shown_and_the_run_is_recorded(tiny_client
     assert stage_progress.progress(audit, plan) is None and shown == []
     assert stage_progress.progress_headline(audit, plan) is None
     assert (run_dir / "results" / "audit.json").is_file()
+
+
+def test_a_weakest_part_that_changed_is_flagged_and_priced_with_the_earlier_base():
+    then = _scorecard(co_lead_source_contacted=(0.60, 0.95))
+    now = _scorecard(co_lead_source_contacted=(0.90, 0.95))
+    w1 = pg.Window({"communication.worst_source": "exhibitions", "communication.worst_source_leads_per_year": 500,
+                    "communication.worst_source_revenue_per_contacted_lead": 10.0}, 365.25)
+    w2 = pg.Window({"communication.worst_source": "partners", "communication.worst_source_leads_per_year": 50,
+                    "communication.worst_source_revenue_per_contacted_lead": 1.0}, 365.25)
+    r = pg.compare_parameters(then, now, w1, w2)
+    assert bool(r.iloc[0]["detail_changed"]) and r.iloc[0]["detail_then"] == "exhibitions"
+    findings = pd.DataFrame([{"rank": 1, "group": "lead_handling", "money_low": 1.0, "money_high": 2.0,
+                              "parameters": "['co_lead_source_contacted']"}])
+    m = pg.money_realised(findings, r, w2.metrics, None, w1.metrics).iloc[0]
+    assert m["realised_high"] == pytest.approx(0.30 * 500 * 10.0)  # the earlier source's base

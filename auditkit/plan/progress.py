@@ -143,7 +143,12 @@ def compare_parameters(then: pd.DataFrame, now: pd.DataFrame, then_w: Window, no
         if not (np.isfinite(v1) and np.isfinite(v2)):
             continue
         n1_norm, n2_norm = _num(old["norm"]), _num(r.norm)
+        entry = by_id().get(r.id)
+        about = entry.detail if entry is not None else None  # a metric naming what the value is of
+        d1 = then_w.metrics.get(about) if about else None
+        d2 = now_w.metrics.get(about) if about else None
         row = {"id": r.id, "block": r.block, "stage": r.stage, "value_then": v1, "value_now": v2,
+               "detail_then": d1, "detail_now": d2, "detail_changed": bool(about) and d1 != d2,
                "norm_then": n1_norm, "norm_now": n2_norm, "change": v2 - v1,
                "norm_changed": not (np.isfinite(n1_norm) and np.isfinite(n2_norm) and math.isclose(n1_norm, n2_norm,
                                                                                                  rel_tol=1e-9)),
@@ -177,7 +182,8 @@ def compare_parameters(then: pd.DataFrame, now: pd.DataFrame, then_w: Window, no
             verdict = "no_change"
         row["verdict"] = verdict
         rows.append(row)
-    cols = ["id", "block", "stage", "value_then", "value_now", "norm_then", "norm_now", "change", "norm_changed",
+    cols = ["id", "block", "stage", "value_then", "value_now", "detail_then", "detail_now", "detail_changed",
+            "norm_then", "norm_now", "change", "norm_changed",
             "method", "p_value", "ci_low", "ci_high", "n_then", "n_now", "verdict"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -265,12 +271,14 @@ def action_effects(actions: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFr
 
 
 def money_realised(findings: pd.DataFrame, parameters: pd.DataFrame, now_metrics: Mapping,
-                   priced_then: Sequence[str] | None = None) -> pd.DataFrame:
+                   priced_then: Sequence[str] | None = None, then_metrics: Mapping | None = None) -> pd.DataFrame:
     """Per earlier finding: the yearly money at stake then, and what the improved parameters
     realised (their money formula from the earlier value to the new one, at most the norm, with
     this period's base figures; chains applied in order). `priced_then`: the parameters the
     earlier audit priced (a parameter it did not price, e.g. for want of a client norm, is not
-    priced now either); None = all."""
+    priced now either); None = all. A parameter whose subject changed (the worst lead source then
+    is not the worst now) is priced with the earlier base figures (`then_metrics`), which are those
+    of the subject that moved."""
     p = parameters.set_index("id") if len(parameters) else None
     estimates = {}
     for pid in ([] if p is None else p.index):
@@ -283,7 +291,8 @@ def money_realised(findings: pd.DataFrame, parameters: pd.DataFrame, now_metrics
         if np.isfinite(r["norm_then"]):
             better_than_norm = _better(pid, r["norm_then"], reached, r["norm_then"])
             reached = r["norm_then"] if better_than_norm else reached
-        estimates[pid] = mo.money_at_stake(entry.money, r["value_then"], reached, now_metrics)
+        base = then_metrics if then_metrics is not None and bool(r.get("detail_changed", False)) else now_metrics
+        estimates[pid] = mo.money_at_stake(entry.money, r["value_then"], reached, base)
     estimates = mo.in_sequence(estimates)
     rows = []
     for f in findings.itertuples():

@@ -26,7 +26,7 @@ from auditkit.plan.assess import derived_metrics
 from auditkit.plan.catalogue import by_id, groups
 from auditkit.report import charts
 from auditkit.report.context import Audit, esc
-from auditkit.report.sections.improvement_plan import (Plan, _measure_name, _value_text, finding_title, headline,
+from auditkit.report.sections.improvement_plan import (Plan, _detail_name, _measure_name, _value_text, finding_title, headline,
                                                        stage_metrics)
 
 KEY = "improvement_plan.progress"
@@ -109,7 +109,7 @@ def compare(audit: Audit, plan: Plan) -> Progress | None:
     actions = pg.action_effects(actions, parameters)
     priced = (list(base.scorecard.loc[pd.to_numeric(base.scorecard["money"], errors="coerce") > 0, "id"])
               if "money" in base.scorecard else None)
-    money = (pg.money_realised(base.findings, parameters, now_metrics, priced) if len(base.findings)
+    money = (pg.money_realised(base.findings, parameters, now_metrics, priced, base.metrics) if len(base.findings)
              else pd.DataFrame())
     findings = pg.findings_change(base.findings, plan.findings)
     out = Progress(base, blocks, parameters, actions, money, findings,
@@ -128,6 +128,11 @@ def _name(audit: Audit, pid: str) -> str:
     if entry is None:
         return pid
     return entry.label(audit.params.language) if entry.fmt == "answer" else _measure_name(audit, pid)
+
+
+def _about(audit: Audit, pid: str, value) -> str:
+    """What a parameter's value is of (a lead source, a segment…), as the chapters name it."""
+    return _detail_name(audit, by_id()[pid].detail_kind, value) or "—"
 
 
 def _fmt(pid: str) -> str:
@@ -253,7 +258,9 @@ def _parameters(audit: Audit, p: Progress) -> None:
         norm.append(text)
     base_note = q["method"].eq("z_test_base").any()
     shown = q.assign(
-        name=[_name(audit, i) for i in q["id"]],
+        name=[_name(audit, r.id) + (" (" + _t(audit, "detail_changed", then=_about(audit, r.id, r.detail_then),
+                                                now=_about(audit, r.id, r.detail_now)) + ")"
+                                     if r.detail_changed else "") for r in q.itertuples()],
         then_text=[_value_text(audit, v, f) for v, f in zip(q["value_then"], fmts)],
         now_text=[_value_text(audit, v, f) for v, f in zip(q["value_now"], fmts)],
         norm_text=norm, change_text=[_change_text(audit, c, f) for c, f in zip(q["change"], fmts)],
@@ -269,6 +276,8 @@ def _parameters(audit: Audit, p: Progress) -> None:
         max_rows=len(shown), csv=q.drop(columns="order"), css="ak-compact")
     if base_note:
         audit.note(f"{KEY}.base_counts_note")
+    if q["detail_changed"].any():
+        audit.note(f"{KEY}.detail_changed_note")
     if q["norm_changed"].any():
         audit.note(f"{KEY}.norm_changed_note")
 
