@@ -152,7 +152,7 @@ def _change_text(audit: Audit, change: float, fmt: str) -> str:
 def _verdict_text(audit: Audit, row) -> str:
     text = _t(audit, f"verdict.{row.verdict}")
     if row.method in ("z_test", "z_test_base") and np.isfinite(row.p_value):
-        text += f" (p = {audit.loc.number(row.p_value, 3)})"
+        text += " (p < 0.001)" if row.p_value < 0.001 else f" (p = {audit.loc.number(row.p_value, 3)})"
     return text
 
 
@@ -249,6 +249,9 @@ def _parameters(audit: Audit, p: Progress) -> None:
     if q.empty:
         return
     q = q.assign(order=q["verdict"].map(ORDER)).sort_values(["order", "block", "id"], kind="mergesort")
+    full = q
+    same_answer = (q["method"] == "answer") & (q["verdict"] == "no_change")
+    q = q[~same_answer]  # unchanged checklist answers: counted in a note, listed in the CSV
     fmts = [_fmt(i) for i in q["id"]]
     norm = []
     for r, f in zip(q.itertuples(), fmts):
@@ -273,7 +276,9 @@ def _parameters(audit: Audit, p: Progress) -> None:
                 "now_text": _t(audit, "col.now"), "norm_text": audit.t("report.kpi_head.norm"),
                 "change_text": _t(audit, "col.change"), "method_text": _t(audit, "col.method"),
                 "verdict_text": _t(audit, "col.verdict")},
-        max_rows=len(shown), csv=q.drop(columns="order"), css="ak-compact")
+        max_rows=len(shown), csv=full.drop(columns="order"), css="ak-compact")
+    if same_answer.any():
+        audit.note(f"{KEY}.answers_unchanged", n=int(same_answer.sum()))
     if base_note:
         audit.note(f"{KEY}.base_counts_note")
     if q["detail_changed"].any():
