@@ -300,7 +300,8 @@ def money_realised(findings: pd.DataFrame, parameters: pd.DataFrame, now_metrics
         items = [estimates[x] for x in params if x in estimates and estimates[x].priced and estimates[x].timing == "yearly"]
         rows.append({"rank": f.rank, "group": f.group, "title": getattr(f, "title", f.group),
                      "money_low_then": _num(f.money_low), "money_high_then": _num(f.money_high),
-                     "realised_low": sum(e.low for e in items) if items else math.nan,
+                     # the gain observed is one amount: the formula's full value (its "high" end) from then to now
+                     "realised_low": sum(e.high for e in items) if items else math.nan,
                      "realised_high": sum(e.high for e in items) if items else math.nan,
                      "parameters_improved": [x for x in params if x in estimates]})
     return pd.DataFrame(rows, columns=["rank", "group", "title", "money_low_then", "money_high_then", "realised_low",
