@@ -243,6 +243,8 @@ class AuditParams(_Strict):
     focus_stages: list[DataStage] = Field(
         default_factory=list, description="stages the goals are about: their findings rank 1.5x higher")
     tables: dict[str, TableSource] = Field(default_factory=dict)
+    baseline: str | None = Field(None, description="re-audit: the earlier run compared with, a run folder relative "
+                                 "to this file or `previous` (see auditkit/inputs/baseline.py)")
     source_path: Path | None = Field(None, exclude=True)
 
     @field_validator("tables")
@@ -344,4 +346,6 @@ def load_params(path: str | Path) -> AuditParams:
     data_dir = (path.parent / params.data_dir).resolve()
     if not data_dir.is_dir():
         raise ParamsError(path, [f"data_dir: folder not found: {data_dir}"])
+    if params.baseline and params.baseline != "previous" and not (path.parent / params.baseline).is_dir():
+        raise ParamsError(path, [f"baseline: folder not found: {(path.parent / params.baseline).resolve()}"])
     return params.model_copy(update={"data_dir": data_dir})

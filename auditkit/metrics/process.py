@@ -114,6 +114,16 @@ def _won_in(
     return None if closed is None else closed[closed["status"] == "won"]
 
 
+def won_cycle_days(deals: pd.DataFrame, start, end) -> pd.Series:
+    """Days from creation to winning (float, ≥ 0) of the deals won in [start, end]: the sample the
+    sales-cycle median is taken of (a re-audit bootstraps it)."""
+    won = _won_in(deals, start, end, None, None)
+    if won is None or won.empty:
+        return pd.Series(dtype="float64")
+    days = days_between(won["closed_at"], won["created_at"])
+    return days[days >= 0].reset_index(drop=True)
+
+
 # ------------------------------------------------------------------------ acquisition
 
 _FUNNEL = ("mql", "sql", "won")

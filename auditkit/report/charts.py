@@ -780,3 +780,28 @@ def _fit_texts(fig, ax, texts, rounds: int = 4) -> None:
             return
         pad = (new_hi - new_lo) * 0.02
         ax.set_ylim(new_lo - (pad if new_lo < lo else 0), new_hi + (pad if new_hi > hi else 0))
+
+
+def dumbbell(names: list[str], then, now, loc: Locale, title: str, then_label: str, now_label: str,
+             xmax: float = 100.0, height: float | None = None):
+    """Dumbbell chart of scores then → now, one row per name (already translated): a grey dot for
+    the earlier value, a coloured one for the new (green when higher, red when lower), joined by a
+    line and labelled with the new value; a NaN end is left out."""
+    then, now = np.asarray(then, float), np.asarray(now, float)
+    fig, ax = new(height or max(1.6, 0.42 * len(names) + 0.9))
+    ys = np.arange(len(names))[::-1]
+    for y, a, b in zip(ys, then, now):
+        if np.isfinite(a) and np.isfinite(b):
+            ax.plot([a, b], [y, y], color=NORM, lw=2, zorder=1)
+        colour = ACCENT if not (np.isfinite(a) and np.isfinite(b)) or a == b else GOOD if b > a else BAD
+        if np.isfinite(b):
+            ax.text(b, y + 0.22, loc.number(b), ha="center", va="bottom", fontsize=8)
+            ax.scatter([b], [y], color=colour, s=46, zorder=3)
+    ax.scatter(then, ys, color="#bfbfbf", s=46, zorder=2, label=then_label)
+    ax.scatter([], [], color=ACCENT, s=46, label=now_label)
+    ax.set_yticks(ys, names)
+    ax.set_xlim(0, xmax)
+    ax.set_ylim(-0.6, len(names) - 0.2)
+    ax.set_title(title)
+    top_legend(ax, *ax.get_legend_handles_labels())
+    return fig

@@ -31,6 +31,7 @@ HEADING = re.compile(r'<h(?P<level>[12]) class="(?P<cls>ak-stage|ak-section|ak-u
 
 
 FRONT_TAG = "executive-summary"
+FRONT_TAGS = (FRONT_TAG, "progress")  # the summary, then a re-audit's progress chapter (sections/progress.py)
 
 
 def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
@@ -38,8 +39,8 @@ def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
     "executive-summary" (written by the last stage) move to the front of the report."""
     merged = nbformat.v4.new_notebook()
     cells = [c for path in paths for c in nbformat.read(path, as_version=4).cells]
-    front = [c for c in cells if FRONT_TAG in c.metadata.get("tags", [])]
-    merged.cells = front + [c for c in cells if FRONT_TAG not in c.metadata.get("tags", [])]
+    front = [c for tag in FRONT_TAGS for c in cells if tag in c.metadata.get("tags", [])]
+    merged.cells = front + [c for c in cells if not set(FRONT_TAGS) & set(c.metadata.get("tags", []))]
     merged.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return merged
 
