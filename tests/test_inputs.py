@@ -229,5 +229,7 @@ tables:
   clients:
     lookup: [{file: other.csv, key: {client_id: key}, columns: {y: region}}]
 """)
-    (problem,) = _load(tiny_client).errors
-    assert problem.code == "unreadable" and "lookup other.csv: column(s) not found: y" in problem.args["reason"]
+    (problem,) = _load(tiny_client).errors  # the problem is the lookup file's, and names it
+    assert (problem.code, problem.file, problem.args["columns"]) == ("lookup_columns", "other.csv", "y")
+    assert describe(problem) == ('error: other.csv: column(s) y not found in the lookup file. '
+                                 'It has: key, x')
