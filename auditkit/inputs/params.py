@@ -6,8 +6,12 @@ an end date before the start are errors that name the file and the key.
 """
 from __future__ import annotations
 
+import codecs
 import datetime as dt
-from pathlib import Path
+import functools
+import re
+import zoneinfo
+from pathlib import Path, PurePath
 from types import UnionType
 from typing import Literal, Union, get_args, get_origin
 
@@ -44,6 +48,40 @@ class Period(_Strict):
         return self
 
 
+def _check_encoding(encoding: str | None) -> str | None:
+    """The encoding unchanged when Python knows it (or it is "auto"); else ValueError with a fix."""
+    if encoding is None or encoding == "auto":
+        return encoding
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r}{did_you_mean(encoding, KNOWN_ENCODINGS)}; use e.g. "
+                         "utf-8, cp1251, latin-1, or auto (detected from the file)") from None
+    return encoding
+
+
+KNOWN_ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp1251", "cp1250", "cp1252", "latin-1", "koi8-r", "utf-16",
+                   "iso-8859-2", "cp866", "mac-cyrillic")
+
+
+def _check_date_format(fmt: str | None) -> str | None:
+    """The strftime format unchanged when pandas can parse dates with it; else ValueError."""
+    if fmt is None or fmt in ("ISO8601", "mixed"):
+        return fmt
+    import pandas as pd
+
+    sample = dt.datetime(2024, 3, 15, 13, 45, 30, tzinfo=dt.timezone.utc)
+    try:
+        text = sample.strftime(fmt)
+        pd.to_datetime([text], format=fmt)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a usable date format {fmt!r} ({str(exc).splitlines()[0][:120]}); use strftime "
+                         "directives, e.g. %d.%m.%Y or %Y-%m-%d %H:%M, or leave it out to guess it") from None
+    if not re.search(r"%[dYyjFxc]", fmt):
+        raise ValueError(f"date format {fmt!r} has no day or year directive (%d, %Y, %y); e.g. %d.%m.%Y")
+    return fmt
+
+
 class Lookup(_Strict):
     """Columns taken from a second file of the data folder, matched on a key (a left join):
     e.g. a deal's creation date from the lead file when the deals export lacks it."""
@@ -51,8 +89,13 @@ class Lookup(_Strict):
     file: str = Field(description="the other file, in the data folder (CSV or XLSX)")
     key: str | dict[str, str] = Field(description="key header in both files, or {header here: header there}")
     columns: dict[str, str] = Field(description="header in the other file -> header it gets here")
-    encoding: str = Field("auto", description="the other file's encoding; auto tries utf-8, then cp1251")
+    encoding: str = Field("auto", description="the other file's encoding; auto detects it (charset-normalizer)")
     sep: str | None = Field(None, description="the other file's CSV separator; sniffed when empty")
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding_known(cls, v):
+        return _check_encoding(v)
 
 
 class TableSource(_Strict):
@@ -62,7 +105,8 @@ class TableSource(_Strict):
     file: str | None = None
     sheet: str | int | None = None
     sep: str | None = Field(None, description="CSV separator; sniffed when empty")
-    encoding: str | None = Field(None, description="file encoding; utf-8 (with or without BOM) when empty")
+    encoding: str | None = Field(None, description="file encoding; utf-8 (with or without BOM) when empty; auto "
+                                                   "detects it (charset-normalizer)")
     date_format: str | None = Field(None, description="strftime format, e.g. %d.%m.%Y; guessed when empty")
     decimal: Literal[".", ","] | None = None
     columns: dict[str, str | list[str]] = Field(
@@ -81,6 +125,16 @@ class TableSource(_Strict):
     @classmethod
     def _reshape_steps(cls, spec):
         return check_reshape(spec)
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding_known(cls, v):
+        return _check_encoding(v)
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format_usable(cls, v):
+        return _check_date_format(v)
 
 
 class DataCollectionNorms(_Strict):
@@ -227,10 +281,12 @@ class AuditParams(_Strict):
     """One client's audit parameters, as validated from params/<client>.yaml."""
 
     client: str = Field(min_length=1)
-    slug: str | None = None
+    slug: str | None = Field(None, description="folder name of the client's outputs: letters, digits, . _ -")
     language: Literal["en", "ru", "pl"] = "en"
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     country: str = Field("RU", pattern=r"^[A-Z]{2}$", description="ISO country of the working calendar")
+    timezone: str | None = Field(None, description="IANA time zone that dates with a UTC offset are converted to, "
+                                                   "e.g. Europe/Moscow; default: the country's main zone")
     period: Period
     data_dir: Path
     consultant: str = ""
@@ -245,7 +301,25 @@ class AuditParams(_Strict):
     tables: dict[str, TableSource] = Field(default_factory=dict)
     baseline: str | None = Field(None, description="re-audit: the earlier run compared with, a run folder relative "
                                  "to this file or `previous` (see auditkit/inputs/baseline.py)")
+    allow_outside_data_dir: bool = Field(False, description="let table and lookup files lie outside data_dir "
+                                                             "(absolute paths, `..`, symlinks leading out)")
     source_path: Path | None = Field(None, exclude=True)
+
+    @field_validator("slug")
+    @classmethod
+    def _plain_slug(cls, slug):
+        if slug is not None and (not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", slug) or ".." in slug):
+            raise ValueError(f"{slug!r} is not a plain folder name: use letters, digits, '.', '_' and '-' (no '/', "
+                             "'..' or absolute path), e.g. acme-trading")
+        return slug
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone):
+        if zone is not None and zone not in _zones():
+            raise ValueError(f"unknown time zone {zone!r}{did_you_mean(zone, _zones())}; use an IANA name, "
+                             "e.g. Europe/Moscow, Europe/Warsaw, UTC")
+        return zone
 
     @field_validator("tables")
     @classmethod
@@ -268,12 +342,45 @@ class AuditParams(_Strict):
         return self.slug or slugify(self.client) or "client"
 
     @property
+    def zone(self) -> str | None:
+        """The client's time zone: `timezone`, else the country's main zone (None when unknown)."""
+        return self.timezone or country_zone(self.country)
+
+    @property
     def report_date(self) -> dt.date:
         return self.audit_date or dt.date.today()
 
     def source(self, table: str) -> TableSource:
         """How to read `table`: its override merged over its preset, with defaults filled."""
         return resolve(self.tables.get(table) or TableSource())
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+# The zone most of the country's business runs in, where the country has several
+MAIN_ZONES = {"RU": "Europe/Moscow", "US": "America/New_York", "CA": "America/Toronto", "AU": "Australia/Sydney",
+              "BR": "America/Sao_Paulo", "KZ": "Asia/Almaty", "UA": "Europe/Kyiv", "MX": "America/Mexico_City",
+              "ID": "Asia/Jakarta", "CN": "Asia/Shanghai", "DE": "Europe/Berlin", "ES": "Europe/Madrid",
+              "PT": "Europe/Lisbon", "AR": "America/Argentina/Buenos_Aires", "CL": "America/Santiago",
+              "NZ": "Pacific/Auckland", "UZ": "Asia/Tashkent", "MN": "Asia/Ulaanbaatar", "GB": "Europe/London",
+              "FR": "Europe/Paris", "NL": "Europe/Amsterdam", "DK": "Europe/Copenhagen", "CY": "Asia/Nicosia",
+              "EC": "America/Guayaquil", "MY": "Asia/Kuala_Lumpur", "CD": "Africa/Kinshasa"}
+
+
+def country_zone(country: str) -> str | None:
+    """The main IANA time zone of an ISO country (None when the country has several and none is known)."""
+    zone = MAIN_ZONES.get(country)
+    if zone is None:
+        from babel.core import get_global
+
+        zones = get_global("territory_zones").get(country, [])
+        zone = zones[0] if len(zones) == 1 else None
+    if zone == "Europe/Kyiv" and zone not in _zones():
+        zone = "Europe/Kiev"
+    return zone if zone in _zones() else None
 
 
 def resolve(source: TableSource) -> TableSource:
@@ -328,24 +435,104 @@ def _format_error(err: dict) -> str:
     return f"{where}: {msg}"
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML with dates left as text: pydantic parses them and names the key of a bad one
+    (PyYAML itself raises a bare ValueError on 2024-13-45)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+MAX_DEPTH = 32  # a parameter file needs 5 levels; deeper is a mistake (or an attack on the parser)
+
+
+def _too_deep(node, depth: int = 0, where: str = "") -> str | None:
+    """The key path at which `node` nests deeper than MAX_DEPTH, else None."""
+    stack = [(node, depth, where)]
+    while stack:
+        item, level, key = stack.pop()
+        if level > MAX_DEPTH:
+            return key or "(top level)"
+        children = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for k, v in children:
+            stack.append((v, level + 1, f"{key}.{k}" if key else str(k)))
+    return None
+
+
+def _read_yaml(path: Path):
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParamsError(path, [f"cannot be read: {exc.strerror or exc}"]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        from charset_normalizer import from_bytes
+
+        guess = from_bytes(data).best()
+        looks = f"; it looks like {guess.encoding}" if guess is not None else ""
+        raise ParamsError(path, [f"not UTF-8 text (byte {exc.start}{looks}): save the file as UTF-8 (in an editor: "
+                                 "Save as, encoding UTF-8)"]) from None
+    try:
+        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ParamsError(path, [f"not valid YAML: {exc}"]) from None
+    except RecursionError:
+        raise ParamsError(path, [f"nested too deeply: a parameter file needs at most {MAX_DEPTH} levels"]) from None
+    deep = _too_deep(raw)
+    if deep:
+        raise ParamsError(path, [f"{deep}: nested too deeply (more than {MAX_DEPTH} levels); a parameter file needs "
+                                 "about 5"])
+    return raw
+
+
+def outside(data_dir: Path, name: str | Path) -> str | None:
+    """Why the file `name` (relative to `data_dir`) is not inside the data folder, or None when it is."""
+    pure = PurePath(name)
+    if pure.is_absolute():
+        return "an absolute path"
+    if ".." in pure.parts:
+        return "a path with '..'"
+    target = (data_dir / pure).resolve()
+    if target != data_dir and data_dir not in target.parents:
+        return f"a link leading out of data_dir (to {target})"
+    return None
+
+
+def _outside_problems(params: AuditParams) -> list[str]:
+    problems = []
+    for table, source in params.tables.items():
+        named = [("file", source.file)] + [(f"lookup.{i}.file", lk.file) for i, lk in enumerate(source.lookup)]
+        for key, name in named:
+            why = name and outside(params.data_dir, name)
+            if why:
+                problems.append(f"tables.{table}.{key}: {name!r} is {why}; table files must lie in data_dir "
+                                f"({params.data_dir}): copy the file there, or set allow_outside_data_dir: true")
+    return problems
+
+
 def load_params(path: str | Path) -> AuditParams:
     """Read and validate a parameter file; `data_dir` is resolved relative to the file."""
     path = Path(path)
     if not path.is_file():
-        raise ParamsError(path, ["file not found"])
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ParamsError(path, [f"not valid YAML: {exc}"]) from None
+        raise ParamsError(path, ["file not found" + (" (it is a folder)" if path.is_dir() else "")])
+    raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise ParamsError(path, ["expected a mapping of keys at the top level"])
     try:
         params = AuditParams.model_validate({**raw, "source_path": path.resolve()})
     except ValidationError as exc:
         raise ParamsError(path, [_format_error(e) for e in exc.errors()]) from None
+    except RecursionError:
+        raise ParamsError(path, ["nested too deeply"]) from None
     data_dir = (path.parent / params.data_dir).resolve()
     if not data_dir.is_dir():
         raise ParamsError(path, [f"data_dir: folder not found: {data_dir}"])
     if params.baseline and params.baseline != "previous" and not (path.parent / params.baseline).is_dir():
         raise ParamsError(path, [f"baseline: folder not found: {(path.parent / params.baseline).resolve()}"])
-    return params.model_copy(update={"data_dir": data_dir})
+    params = params.model_copy(update={"data_dir": data_dir})
+    if not params.allow_outside_data_dir:
+        problems = _outside_problems(params)
+        if problems:
+            raise ParamsError(path, problems)
+    return params

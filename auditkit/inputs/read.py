@@ -6,6 +6,7 @@ decided, so the consultant sees them all at once.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import zipfile
 from dataclasses import dataclass, field
@@ -14,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from auditkit.inputs.coerce import FALSE_WORDS, TRUE_WORDS, parse_date, parse_number, parse_period
+from auditkit.inputs.coerce import FALSE_WORDS, TRUE_WORDS, parse_dates, parse_numbers, parse_periods
 from auditkit.inputs.contracts import Column, Contract, contracts
-from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource
+from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource, outside
 from auditkit.inputs.reshape import reshape
 from auditkit.inputs.scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
 
@@ -94,7 +95,7 @@ def find_file(params: AuditParams, table: str) -> Path | None:
         return params.data_dir / source.file
     for ext in (".csv", ".xlsx", ".xls"):
         path = params.data_dir / f"{table}{ext}"
-        if path.is_file():
+        if path.is_file() or path.is_symlink() or path.is_dir():  # a broken link or a folder is reported
             return path
     template = params.data_dir / TEMPLATE_NAME
     return template if _in_template(template, table, source) else None
@@ -106,11 +107,11 @@ def _in_template(path: Path, table: str, source: TableSource) -> bool:
     if not path.is_file():
         return False
     try:
-        with pd.ExcelFile(path) as book:
+        with pd.ExcelFile(path, engine=_excel_engine(path)) as book:
             if table not in book.sheet_names:
                 return False
         return not read_raw(path, source, table).empty
-    except (ValueError, OSError, zipfile.BadZipFile):
+    except (ValueError, OSError, zipfile.BadZipFile, FileProblem):
         return True
 
 
@@ -137,25 +138,131 @@ def _sniff_sep(path: Path, encoding: str) -> str:
         return ","
 
 
+class FileProblem(Exception):
+    """A problem that makes a file unusable, reported as Problem(code, args) of `file` (None = the table's file)."""
+
+    def __init__(self, code: str, file: str | None = None, **args):
+        super().__init__(code)
+        self.code, self.file, self.details = code, file, args
+
+
+SAMPLE_BYTES = 1 << 20
+UTF8_FAMILY = {"utf-8", "utf-8-sig"}
+
+
+def _is_utf8(data: bytes) -> bool:
+    """True when `data` (maybe cut in the middle of a character) is valid UTF-8."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a text file: UTF-8 when it decodes so, else charset-normalizer's best guess
+    (cp1251 when it has none)."""
+    with open(path, "rb") as fh:
+        data = fh.read(SAMPLE_BYTES)
+    if _is_utf8(data):
+        return "utf-8-sig"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    return best.encoding if best is not None else "cp1251"
+
+
+def _check_encoding(path: Path, encoding: str) -> None:
+    """FileProblem when a file given as a single-byte encoding (cp1251, latin-1…) is UTF-8 with
+    non-ASCII text: reading it so would turn every letter into mojibake (Р В Р’...)."""
+    if codecs.lookup(encoding).name in UTF8_FAMILY or codecs.lookup(encoding).name.startswith("utf"):
+        return
+    with open(path, "rb") as fh:
+        data = fh.read(SAMPLE_BYTES)
+    if not data.isascii() and _is_utf8(data):
+        raise FileProblem("looks_utf8", encoding=encoding)
+
+
 def _read_csv(path: Path, source: TableSource, encoding: str) -> pd.DataFrame:
-    """Read a CSV as text; encoding "auto" tries UTF-8, then Windows-1251 (Russian exports)."""
+    """Read a CSV as text; encoding "auto" detects it (UTF-8, else charset-normalizer)."""
     if encoding == "auto":
-        try:
-            return _read_csv(path, source, "utf-8-sig")
-        except UnicodeDecodeError:
-            return _read_csv(path, source, "cp1251")
+        encoding = detect_encoding(path)
+    else:
+        _check_encoding(path, encoding)
     sep = source.sep or _sniff_sep(path, encoding)
     return pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
                        na_values=[""], skipinitialspace=True)
 
 
-def read_raw(path: Path, source: TableSource, table: str | None = None) -> pd.DataFrame:
-    """The file as text cells (NaN for empty), headers stripped; raises UnicodeDecodeError etc.
-    In the input template, `table` names the default sheet and the template's own rows are dropped."""
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def _excel_engine(path: Path) -> str:
+    """The engine that reads this workbook; FileProblem when none can (password, corrupt, not Excel)."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head == OLE2:  # a compound file: a legacy .xls, or an xlsx encrypted with a password
+        with open(path, "rb") as fh:
+            if "EncryptedPackage".encode("utf-16-le") in fh.read(SAMPLE_BYTES * 8):
+                raise FileProblem("password_protected")
+        return "calamine"
+    if head[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(path) as book:
+                broken = book.testzip()
+                names = set(book.namelist())
+        except (zipfile.BadZipFile, OSError, EOFError):
+            raise FileProblem("corrupt_workbook") from None
+        if broken is not None or "[Content_Types].xml" not in names:
+            raise FileProblem("corrupt_workbook")
+        return "openpyxl"
+    raise FileProblem("not_a_workbook", suffix=path.suffix)
+
+
+def _uncalculated(path: Path, sheet, header_row: list[str]) -> dict[str, list[int]]:
+    """{header: file rows} of formula cells without a cached value (a workbook written by a program
+    that does not calculate, e.g. openpyxl): they read as empty."""
+    from openpyxl import load_workbook
+
+    found: dict[str, list[int]] = {}
+    values = load_workbook(path, read_only=True, data_only=True)
+    formulas = load_workbook(path, read_only=True, data_only=False)
+    try:
+        name = sheet if isinstance(sheet, str) else formulas.sheetnames[sheet or 0]
+        rows = zip(formulas[name].iter_rows(values_only=True), values[name].iter_rows(values_only=True))
+        for number, (f_row, v_row) in enumerate(rows, start=1):
+            if number == 1:
+                continue
+            for j, (f, v) in enumerate(zip(f_row, v_row)):
+                if v is None and isinstance(f, str) and f.startswith("=") and j < len(header_row):
+                    found.setdefault(header_row[j], []).append(number)
+    finally:
+        values.close()
+        formulas.close()
+    return found
+
+
+def _read_excel(path: Path, sheet) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    engine = _excel_engine(path)
+    raw = pd.read_excel(path, sheet_name=sheet, dtype=str, engine=engine)
+    uncalculated = {}
+    if engine == "openpyxl" and raw.isna().to_numpy().any():
+        uncalculated = _uncalculated(path, sheet, [str(c).strip() for c in raw.columns])
+    return raw, uncalculated
+
+
+def read_raw(path: Path, source: TableSource, table: str | None = None,
+             uncalculated: dict | None = None) -> pd.DataFrame:
+    """The file as text cells (NaN for empty), headers stripped; raises UnicodeDecodeError, FileProblem etc.
+    In the input template, `table` names the default sheet and the template's own rows are dropped.
+    `uncalculated`, when given, receives {header: rows} of formula cells without a value."""
     template = table is not None and path.name == TEMPLATE_NAME
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+    if path.suffix.lower() in EXCEL_SUFFIXES:
         sheet = source.sheet if source.sheet is not None else table if template else 0
-        raw = pd.read_excel(path, sheet_name=sheet, dtype=str)
+        raw, formulas = _read_excel(path, sheet)
+        if uncalculated is not None:
+            uncalculated.update(formulas)
     else:
         raw = _read_csv(path, source, source.encoding)
     raw = _clean(raw)
@@ -174,20 +281,44 @@ def _clean(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup) -> pd.DataFrame:
-    """Add the lookup's columns from its file to `raw` by key (first match; rows keep their numbers)."""
+    """Add the lookup's columns from its file to `raw` by key (first match; rows keep their numbers).
+    Problems of the lookup file are FileProblems naming that file."""
     here, there = next(iter(lookup.key.items())) if isinstance(lookup.key, dict) else (lookup.key, lookup.key)
     path = folder / lookup.file
     if not path.is_file():
-        raise ValueError(f"lookup file {lookup.file} not found")
-    other = _clean(_read_csv(path, TableSource(sep=lookup.sep), lookup.encoding)
-                   if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls") else pd.read_excel(path, dtype=str))
-    missing = [h for h in [there, *lookup.columns] if h not in other.columns] + ([here] if here not in raw.columns else [])
-    if missing:
-        raise ValueError(f"lookup {lookup.file}: column(s) not found: {', '.join(missing)}")
+        raise FileProblem("lookup_not_found", lookup.file)
+    try:
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            other = _clean(_read_excel(path, 0)[0])
+        else:
+            other = _clean(_read_csv(path, TableSource(sep=lookup.sep), lookup.encoding))
+    except FileProblem as exc:
+        exc.file = lookup.file
+        raise
+    except UnicodeDecodeError as exc:
+        raise FileProblem("bad_encoding", lookup.file, encoding=lookup.encoding, position=exc.start) from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise FileProblem("unreadable", lookup.file, reason=str(exc).splitlines()[0][:200]) from None
+    gone = [h for h in [there, *lookup.columns] if h not in other.columns]
+    if gone:
+        raise FileProblem("lookup_columns", lookup.file, columns=", ".join(gone),
+                          found=_headers_shown(other))
+    if here not in raw.columns:
+        raise FileProblem("lookup_key", None, column=here, lookup=lookup.file)
     found = pd.DataFrame({new: other[old].to_numpy() for old, new in lookup.columns.items()},
                          index=other[there].to_numpy())
     found = found[~found.index.duplicated()]
     return raw.join(found.reindex(raw[here].to_numpy()).set_axis(raw.index))
+
+
+def _headers_shown(raw: pd.DataFrame) -> str:
+    """The headers of a file for an error message; nothing of a file that does not look like a table
+    (one column, or a header line longer than a header), so that an error never shows the content
+    of a file that is not a table (a key, a password file)."""
+    headers = [str(h) for h in raw.columns]
+    if len(headers) < 2 or any(len(h) > 60 or not h.isprintable() for h in headers):
+        return "(no table headers: it does not look like a table)"
+    return ", ".join(h[:40] for h in headers[:30])
 
 
 def _map_headers(raw: pd.DataFrame, contract: Contract, source: TableSource) -> dict[str, str]:
@@ -204,7 +335,7 @@ def _map_headers(raw: pd.DataFrame, contract: Contract, source: TableSource) -> 
     return mapped
 
 
-def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, header: str):
+def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, header: str, zone: str | None = None):
     """Parse one column of text cells by its contract type; record unparseable cells."""
     present = text.notna()
     if col.type in ("id", "text"):
@@ -228,14 +359,27 @@ def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, 
         out.add("error", "not_a_bool", header, present & value.isna(), example=_example(text, present & value.isna()))
         return value
     if col.type in ("date", "period"):
-        value = (parse_period if col.type == "period" else parse_date)(text, source.date_format)
-        bad = present & value.isna()
+        parsed = (parse_periods if col.type == "period" else parse_dates)(text, source.date_format, zone)
+        value = parsed.value
+        odd = parsed.out_of_range | parsed.empty_1c | parsed.zone_needed
+        bad = present & value.isna() & ~odd
         out.add("error", "not_a_date", header, bad, example=_example(text, bad),
                 hint=source.date_format or "")
+        out.add("error", "date_out_of_range", header, parsed.out_of_range, example=_example(text, parsed.out_of_range))
+        out.add("warning", "empty_date_1c", header, parsed.empty_1c, example=_example(text, parsed.empty_1c))
+        out.add("error", "zone_needed", header, parsed.zone_needed, example=_example(text, parsed.zone_needed))
+        if parsed.with_zone.any() and not parsed.with_zone[present].all():
+            out.add("warning", "some_with_zone", header, parsed.with_zone, example=_example(text, parsed.with_zone),
+                    zone=zone or "")
         return value
-    value = parse_number(text, source.decimal)
-    bad = present & value.isna()
+    parsed = parse_numbers(text, source.decimal)
+    value = parsed.value
+    odd = parsed.not_finite | parsed.too_large | parsed.wrong_decimal
+    bad = present & value.isna() & ~odd
     out.add("error", "not_a_number", header, bad, example=_example(text, bad))
+    out.add("error", "wrong_decimal", header, parsed.wrong_decimal, example=_example(text, parsed.wrong_decimal))
+    out.add("error", "not_finite", header, parsed.not_finite, example=_example(text, parsed.not_finite))
+    out.add("error", "too_large", header, parsed.too_large, example=_example(text, parsed.too_large))
     if col.type == "money" and not col.negative_allowed:
         out.add("error", "negative", header, value < 0, example=_example(text, value < 0))
     if col.min is not None:
@@ -263,17 +407,28 @@ def _example(text: pd.Series, mask) -> str:
 
 
 def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Collector):
-    """Read, map and type one table. Returns (frame, {contract column: file header}); (None, {}) when unusable."""
+    """Read, map and type one table. Returns (frame, {contract column: file header}); (None, {}) when
+    unusable, or when the file has headers but no data rows (a warning: the table counts as not given)."""
     source = params.source(contract.table)
+    uncalculated: dict[str, list[int]] = {}
     try:
-        raw = read_raw(path, source, contract.table)
+        raw = read_raw(path, source, contract.table, uncalculated)
+    except FileProblem as exc:  # exc.file: a lookup file's problem names the lookup file
+        out.problems.append(Problem("error", out.table, exc.file or out.file, exc.code, args=exc.details))
+        return None, {}
     except UnicodeDecodeError as exc:
         out.add("error", "bad_encoding", None, encoding=source.encoding, position=exc.start)
         return None, {}
     except (ValueError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
         out.add("error", "unreadable", None, reason=str(exc).splitlines()[0][:200])
         return None, {}
+    if raw.empty:
+        out.add("warning", "no_rows", None)
+        return None, {}
     out.row_numbers = raw.index.to_numpy()
+    for header, rows in uncalculated.items():
+        out.problems.append(Problem("error", out.table, out.file, "formula_without_value", header,
+                                    tuple(rows[:MAX_ROWS_NAMED]), len(rows)))
     raw = raw.reset_index(drop=True)
     headers = _map_headers(raw, contract, source)
     missing = [c for c in contract.required if c not in headers]
@@ -281,8 +436,8 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     if alternatives and not any(all(c in headers for c in alt) for alt in alternatives):
         missing.append(" or ".join(" + ".join(alt) for alt in alternatives))
     if missing:
-        out.add("error", "missing_columns", None, columns="; ".join(missing),
-                found=", ".join(raw.columns[:30]), n_columns=len(missing))
+        out.add("error", "missing_columns", None, columns="; ".join(missing), found=_headers_shown(raw),
+                n_columns=len(missing))
         return None, {}
     frame = {}
     for name, col in contract.columns.items():
@@ -293,7 +448,7 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         text = raw[header]
         if name in source.values:
             text = _translate_values(text, source.values[name])
-        value = _coerce(col, text, source, out, header)
+        value = _coerce(col, text, source, out, header, params.zone)
         if col.required:
             allowed = name in source.allow_empty
             out.add("warning" if allowed else "error", "kept_empty" if allowed else "required_empty", header,
@@ -311,7 +466,29 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         dup = df.duplicated(list(contract.key), keep="first") & df[list(contract.key)].notna().all(axis=1)
         out.add("error", "duplicate_key", headers[contract.key[0]], dup,
                 example=_example(df[contract.key[0]].astype("string"), dup))
+    _check_rows(contract.table, df, headers, source, out)
     return df, {c: h for c, h in headers.items() if c in contract.columns}
+
+
+def _check_rows(table: str, df: pd.DataFrame, headers: dict[str, str], source: TableSource, out: _Collector):
+    """Rows that parse but cannot be right, found across columns of one table."""
+    if table == "orders" and "amount" not in headers:
+        # amount = quantity x unit_price: a line without either would silently count as no sale
+        for name in ("unit_price", "quantity"):
+            gone = df[name].isna()
+            out.add("warning" if name in source.allow_empty else "error", "amount_not_computable",
+                    headers[name], gone, other=headers["quantity" if name == "unit_price" else "unit_price"])
+    if table == "deals":
+        if "closed_at" in headers:
+            early = df["closed_at"] < df["created_at"]
+            out.add("warning", "closed_before_created", headers["closed_at"], early,
+                    example=_example(df["closed_at"].dt.strftime("%Y-%m-%d"), early), created=headers["created_at"])
+        if "probability" in headers:
+            p = df["probability"]
+            if (p > 1).any():  # a 0-100 column: fractions below 1 are on the other scale
+                fraction = (p > 0) & (p < 1)
+                out.add("error", "mixed_scale", headers["probability"], fraction,
+                        example=_example(p.astype("string"), fraction))
 
 
 DTYPES = {"date": "datetime64[ns]", "period": "datetime64[ns]", "bool": "boolean",
@@ -368,6 +545,27 @@ def _derive(data: AuditData):
         data.notes.append("orders_from_deals")
 
 
+def _unusable(params: AuditParams, path: Path) -> tuple[str, dict] | None:
+    """(problem code, args) when the table's path cannot be read as a file, else None."""
+    if path.is_symlink() and not path.exists():
+        return "broken_link", {"target": str(path.readlink())}
+    if path.is_dir():
+        return "is_a_folder", {}
+    if not path.exists():
+        return "file_not_found", {}
+    why = None
+    if not params.allow_outside_data_dir:
+        try:
+            why = outside(params.data_dir, path.relative_to(params.data_dir))
+        except ValueError:
+            why = "an absolute path"
+    if why:
+        return "outside_data_dir", {"why": why}
+    if not path.is_file():
+        return "not_a_file", {}
+    return None
+
+
 def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
     """Load, map and validate every table of the contract for one client.
 
@@ -377,10 +575,12 @@ def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
     headers: dict[str, dict[str, str]] = {}
     for table, contract in contracts().items():
         path = find_file(params, table)
-        if path is None or not path.is_file():
+        why_not = path is not None and _unusable(params, path)
+        if path is None or why_not:
             data.tables[table] = None
-            if path is not None:
-                data.problems.append(Problem("error", table, path.name, "file_not_found"))
+            if why_not:
+                code, args = why_not
+                data.problems.append(Problem("error", table, path.name, code, args=args))
             continue
         label = f"{path.name}[{table}]" if path.name == TEMPLATE_NAME else path.name  # the template's sheet
         out = _Collector(table, label)
@@ -389,8 +589,8 @@ def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
         data.problems.extend(out.problems)
     if data.tables.get("orders") is None and data.tables.get("deals") is None and not data.errors and not express:
         data.problems.append(Problem("error", "orders", "orders.csv", "no_orders_or_deals"))
+    _check_references(data, headers)  # also when other tables have errors: all of them are shown at once
     if not data.errors:
-        _check_references(data, headers)
         _derive(data)
     return data
 

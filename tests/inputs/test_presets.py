@@ -237,14 +237,15 @@ def test_salesforce_api_export_and_opportunity_history(tmp_path):
     assert not data.problems
     deals = data.tables["deals"]
     assert deals["status"].tolist() == ["won", "lost", "open", "open", "won", "open", "lost", "open"]
-    assert deals["created_at"].iloc[0] == TS("2024-01-08 09:15:22")  # UTC, time zone dropped
+    # 09:15:22 UTC in the client's time zone (the country's, RU: Moscow, UTC+3), the offset dropped
+    assert deals["created_at"].iloc[0] == TS("2024-01-08 12:15:22")
     assert deals["client_id"].iloc[0] == "0015g00000Xy001AAA" and deals["manager_id"].iloc[0] == "0055g00000Ow001AAA"
     history = data.tables["stage_history"]
     assert len(history) == 14
     first = history[history["deal_id"] == "0065g00000AbC01AAE"]
     assert first["stage"].tolist() == ["Prospecting", "Qualification", "Proposal/Price Quote",
                                        "Proposal/Price Quote", "Closed Won"]
-    assert first["entered_at"].iloc[-1] == TS("2024-02-20 16:40:10")
+    assert first["entered_at"].iloc[-1] == TS("2024-02-20 19:40:10")  # 16:40:10 UTC
 
 
 # ------------------------------------------------------------------ Pipedrive

@@ -229,8 +229,10 @@ tables:
   clients:
     lookup: [{file: other.csv, key: {client_id: key}, columns: {y: region}}]
 """)
-    (problem,) = _load(tiny_client).errors
-    assert problem.code == "unreadable" and "lookup other.csv: column(s) not found: y" in problem.args["reason"]
+    (problem,) = _load(tiny_client).errors  # the problem is the lookup file's, and names it
+    assert (problem.code, problem.file, problem.args["columns"]) == ("lookup_columns", "other.csv", "y")
+    assert describe(problem) == ('error: other.csv: not found in the lookup file: y. '
+                                 'It has: key, x')
 
 
 def test_rows_without_a_breakdown_key_are_a_data_quality_warning(tiny_client):
