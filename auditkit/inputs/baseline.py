@@ -203,7 +203,7 @@ def read_status(path: Path, language: str = "en") -> tuple[pd.DataFrame | None, 
         problems.append(Problem(severity, STATUS_TABLE, path.name, code, column, tuple(rows[:10]), len(rows), args))
 
     try:
-        raw = pd.read_excel(path, dtype=object)
+        raw = pd.read_excel(path, dtype=object, engine="openpyxl")
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same problem for the client
         problem("status_unreadable", reason=f"{type(exc).__name__}: {exc}")
         return None, problems

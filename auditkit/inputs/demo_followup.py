@@ -226,7 +226,7 @@ def fill_status(plan_xlsx: Path, out: Path) -> Path:
     """The earlier action_plan.xlsx with status, progress and comment filled as the client would
     (STATUS by finding; the rest not started), saved as `out`. The finding of each row comes from
     the run's results/action_plan.csv (same order as the workbook)."""
-    book = pd.read_excel(plan_xlsx, dtype=object)
+    book = pd.read_excel(plan_xlsx, dtype=object, engine="openpyxl")
     plan = pd.read_csv(Path(plan_xlsx).parent / "results" / "action_plan.csv")
     from auditkit.i18n import Locale
 

@@ -83,7 +83,7 @@ def read_table(path: Path, source: TableSource | None = None) -> tuple[pd.DataFr
     if not path.is_file():
         return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS}), {c: c for c in COLUMNS}
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raw = pd.read_excel(path, sheet_name=source.sheet if source.sheet is not None else 0, dtype=str)
+        raw = pd.read_excel(path, sheet_name=source.sheet if source.sheet is not None else 0, dtype=str, engine="openpyxl")
     else:
         sep, encoding = _csv_format(path, source)
         raw = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""])
