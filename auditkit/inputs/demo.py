@@ -836,17 +836,22 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     return {t: tables[t] for t in TABLES}
 
 
-def write(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write every table of ``generate(seed)`` to ``out_dir/<table>.csv`` (utf-8, comma, no
-    index, "\\n" line ends); returns the paths in TABLES order."""
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Path]:
+    """Write each table to ``out_dir/<table>.csv`` (utf-8, comma, no index, "\\n" line ends);
+    returns the paths in the tables' order."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, df in generate(seed).items():
+    for name, df in tables.items():
         path = out / f"{name}.csv"
         df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         paths.append(path)
     return paths
+
+
+def write(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write every table of ``generate(seed)`` to ``out_dir/<table>.csv``; returns the paths in TABLES order."""
+    return write_tables(generate(seed), out_dir)
 
 
 def main(argv: list[str] | None = None) -> None:

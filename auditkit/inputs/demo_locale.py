@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from auditkit.inputs.demo import DEFAULT_SEED, generate
+from auditkit.inputs.demo import DEFAULT_SEED, generate, write_tables
 
 MONEY_COLUMNS = {"orders": ("amount", "unit_price", "cost"), "deals": ("amount",), "marketing_costs": ("cost",)}
 MONEY_PLAN_METRICS = ("revenue", "margin")  # plans whose target is an amount
@@ -53,15 +53,8 @@ def localise(tables: dict[str, pd.DataFrame], language: str) -> dict[str, pd.Dat
 
 
 def write(out_dir: str | Path, language: str, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write the localised demo tables to ``out_dir/<table>.csv`` (like auditkit.inputs.demo.write)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, df in localise(generate(seed), language).items():
-        path = out / f"{name}.csv"
-        df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-        paths.append(path)
-    return paths
+    """Write the localised demo tables to ``out_dir/<table>.csv`` (as auditkit.inputs.demo.write)."""
+    return write_tables(localise(generate(seed), language), out_dir)
 
 
 def main(argv: list[str] | None = None) -> None:
