@@ -173,20 +173,35 @@ def _hubspot_with_custom_stages() -> bytes:
      lambda: _sample_bytes("bitrix24_deals_ru.csv", "Финальный счёт", "Ждём оплату", "utf-8-sig"),
      "Стадия сделки", (4,), ["Ждём оплату"], 3),
 ])
-def test_unknown_stage_names_are_errors_that_say_how_to_map_them(
-        tmp_path, preset, sample, content, header, rows, seen, won):
+def test_unknown_stage_names_are_open_and_listed(tmp_path, preset, sample, content, header, rows, seen, won):
     files = {sample: content()}
     tables = {"deals": {"preset": preset, "file": sample}}
-    (problem,) = _load(tmp_path, tables, files).errors
-    assert (problem.code, problem.file, problem.column, problem.rows) == ("unknown_value", sample, header, rows)
+    data = _load(tmp_path, tables, files)
+    assert not data.errors
+    (problem,) = [p for p in data.problems if p.code == "status_inferred"]
+    assert (problem.file, problem.column, problem.rows) == (sample, header, rows)
+    listed = ", ".join(f"“{s}” → open (1 row)" for s in seen)
     assert describe(problem) == (
-        f'error: {sample}, {"row" if len(rows) == 1 else "rows"} {", ".join(map(str, rows))}, column “{header}”: '
-        f'unexpected {"value" if len(seen) == 1 else "values"} {", ".join(seen)}; allowed: open, won, lost. '
-        f'Map {"it" if len(seen) == 1 else "them"} with tables.<table>.values.status')
-    tables["deals"]["values"] = {"status": {stage: "open" for stage in seen}}
+        f'warning: {sample}, {"row" if len(rows) == 1 else "rows"} {", ".join(map(str, rows))}, column “{header}”: '
+        f'{"a stage" if len(seen) == 1 else "stages"} read without a mapping, from '
+        f'{"its name" if len(seen) == 1 else "their names"} (other stages are open): {listed}. '
+        'To read one otherwise, map it in tables.deals.values.status')
+    deals = data.tables["deals"]
+    assert (deals["status"] == "won").sum() == won and deals.loc[[r - 2 for r in rows], "status"].eq("open").all()
+    tables["deals"]["values"] = {"status": {stage: "lost" for stage in seen}}  # the client's mapping wins
     fixed = _load(tmp_path, tables, files)
-    assert not fixed.errors
-    assert (fixed.tables["deals"]["status"] == "won").sum() == won  # the preset's own stage names still map
+    assert not [p for p in fixed.problems if p.code == "status_inferred"]
+    assert fixed.tables["deals"].loc[[r - 2 for r in rows], "status"].eq("lost").all()
+
+
+def test_a_stage_that_says_closed_without_the_outcome_must_be_mapped(tmp_path):
+    content = _hubspot_with_custom_stages().replace(b"Demo booked,22000", b"Closed,22000")
+    content = content.replace(b"Presentation Scheduled,9900", b"Closed,9900")
+    tables = {"deals": {"preset": "hubspot_deals", "file": "hubspot_deals.csv"}}
+    (problem,) = _load(tmp_path, tables, {"hubspot_deals.csv": content}).errors
+    assert (problem.code, problem.column, problem.count) == ("unknown_value", "Deal Stage", 2)
+    assert describe(problem).endswith(
+        "unexpected value “Closed” (2 rows); allowed: open, won, lost. Map it in tables.deals.values.status")
 
 
 def test_missing_required_column_names_the_headers_found(tmp_path):
@@ -195,7 +210,7 @@ def test_missing_required_column_names_the_headers_found(tmp_path):
     (problem,) = _load(tmp_path, tables, {"hubspot_deals.csv": raw.to_csv(index=False).encode()}).errors
     assert (problem.code, problem.file, problem.args["columns"]) == ("missing_columns", "hubspot_deals.csv", "created_at")
     assert "Record ID, Deal Name, Deal Stage" in problem.args["found"]
-    assert describe(problem).endswith("Map the headers with tables.<table>.columns")
+    assert describe(problem).endswith("Map the headers with tables.deals.columns")
 
 
 def test_wrong_encoding_without_auto_names_the_file(tmp_path):
@@ -203,7 +218,7 @@ def test_wrong_encoding_without_auto_names_the_file(tmp_path):
     content = content.decode().encode("cp1251")
     (problem,) = _load(tmp_path, {"deals": HUBSPOT["deals"]}, {"hubspot_deals.csv": content}).errors
     assert (problem.code, problem.file, problem.args["encoding"]) == ("bad_encoding", "hubspot_deals.csv", "utf-8-sig")
-    assert "set tables.<table>.encoding, e.g. cp1251" in describe(problem)
+    assert describe(problem).endswith("it looks like cp1251: set tables.deals.encoding: cp1251 (or auto)")
     fixed = {"deals": {**HUBSPOT["deals"], "encoding": "auto"}}
     assert not _load(tmp_path, fixed, {"hubspot_deals.csv": content}).errors
 
@@ -277,7 +292,7 @@ def test_pipedrive_deleted_deals_must_be_mapped_or_removed(tmp_path):
     (problem,) = _load(tmp_path, {"deals": {"preset": "pipedrive_deals", "file": "pipedrive_deals.csv"}},
                        {"pipedrive_deals.csv": content}).errors
     assert (problem.code, problem.column, problem.rows) == ("unknown_value", "Deal - Status", (14,))
-    assert problem.args["seen"] == "deleted"
+    assert problem.args["seen"] == [("deleted", 1)]
 
 
 # ------------------------------------------------------------------ amoCRM and Bitrix24
@@ -288,7 +303,9 @@ AMO = {"deals": {"preset": "amocrm_leads", "file": "amocrm_leads_cp1251.csv"}}
 
 def test_amocrm_cp1251_semicolon_export(tmp_path):
     data = _load(tmp_path, AMO)
-    assert not data.problems
+    (problem,) = data.problems
+    assert describe(problem) == ("warning: amocrm_leads_cp1251.csv: not UTF-8: read as cp1251 (detected). If letters "
+                                 "look wrong, set tables.deals.encoding (e.g. cp1251, cp1250, cp1252)")
     deals = data.tables["deals"]
     status = _by_id(deals, "status")
     assert [d[-2:] for d, s in status.items() if s == "won"] == ["01", "05", "09", "12"]
