@@ -1,7 +1,7 @@
 """Reshape steps: turn a vendor's export layout into one the loader maps, before header mapping.
 
-Steps run on the raw text frame right after reading, in this order: footer, unpivot, blank,
-coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
+Steps run on the raw text frame right after reading, in this order: footer, superseded, unpivot,
+blank, coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
 through the source's `columns`, like the loader does) except where it says "header". Steps other
 than `unpivot` keep every data row where it is, so problems still name the file's rows; after
 `unpivot`, rows are those of the long table. Presets (auditkit/data/presets/) and a client's
@@ -102,6 +102,8 @@ class Reshape(_Step):
 
     footer: a regex; the first row whose first cell matches it (from its start), every row after
       it and the title/empty rows just before it are dropped (report footers such as Salesforce's).
+    superseded: header -> headers dropped when that header is in the file (HubSpot's deal currency
+      once the amount in the company's currency is exported: those amounts are all in one currency).
     blank: contract column -> the values that mean "none" there (e.g. "0" for no company in a
       Bitrix24 COMPANY_ID), emptied in every header mapped to the column.
     coalesce: contract columns whose mapped headers are combined per row: the first header present
@@ -115,6 +117,7 @@ class Reshape(_Step):
     """
 
     footer: str | None = None
+    superseded: dict[str, list[str]] = {}
     unpivot: Unpivot | None = None
     blank: dict[str, list[str]] = {}
     coalesce: list[str] = []
@@ -275,6 +278,9 @@ def reshape(raw: pd.DataFrame, source: TableSource) -> pd.DataFrame:
     spec = Reshape.model_validate(source.reshape)
     raw = _footer(raw, spec.footer) if spec.footer else raw
     raw = raw.copy()
+    for header, dropped in spec.superseded.items():
+        if header in raw.columns:
+            raw = raw.drop(columns=[h for h in dropped if h in raw.columns])
     if spec.unpivot:
         raw = _unpivot(raw, source, spec.unpivot)
     for name, values in spec.blank.items():

@@ -23,7 +23,7 @@ import yaml
 from auditkit.inputs.coerce import TRUE_WORDS
 
 STATUSES = ("open", "won", "lost")
-_PIPELINE_PREFIX = re.compile(r"^c\d+:", re.IGNORECASE)  # Bitrix24 stages of pipeline n: C6:WON
+_PIPELINE_PREFIX = re.compile(r"^[cC]\d+:")  # Bitrix24 stages of pipeline n: C6:WON
 
 
 @cache
@@ -80,6 +80,10 @@ def translate_column(raw: pd.DataFrame, header: str, name: str, allowed: tuple[s
     basis_header = stage if from_flags and stage else header
     basis = raw[basis_header]
     text = translate(raw[header], preset_values)
+    prefixed = text.eq(raw[header]) & raw[header].str.match(_PIPELINE_PREFIX, na=False)
+    if prefixed.any():  # a Bitrix24 stage of pipeline n: C6:WON is the preset's WON
+        stripped = translate(raw[header].str.replace(_PIPELINE_PREFIX, "", regex=True), preset_values)
+        text = text.mask(prefixed & stripped.str.lower().isin(allowed), stripped)
     own = {k: v for k, v in own_values.items() if k != "*"}
     listed = basis.isin(own.keys())
     unresolved = text.notna() & ~text.str.lower().isin(allowed) & ~listed

@@ -28,8 +28,9 @@ PRESETS = {"hubspot_deals", "hubspot_stage_history", "salesforce_opportunities",
 TS = pd.Timestamp
 
 
-def _params(tmp_path: Path, tables: dict, files: dict[str, bytes | Path]) -> Path:
-    """A client folder in tmp_path: the files (sample paths copied, or bytes written) and params.yaml."""
+def _params(tmp_path: Path, tables: dict, files: dict[str, bytes | Path], **extra) -> Path:
+    """A client folder in tmp_path: the files (sample paths copied, or bytes written) and params.yaml
+    (with the `extra` parameters, e.g. currency)."""
     data = tmp_path / "data"
     data.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
@@ -39,14 +40,14 @@ def _params(tmp_path: Path, tables: dict, files: dict[str, bytes | Path]) -> Pat
             (data / name).write_bytes(content)
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump({"client": "Preset test", "period": {"start": "2024-01-01", "end": "2024-12-31"},
-                                    "data_dir": "data", "tables": tables}, allow_unicode=True), "utf-8")
+                                    "data_dir": "data", "tables": tables, **extra}, allow_unicode=True), "utf-8")
     return path
 
 
-def _load(tmp_path: Path, tables: dict, files: dict[str, bytes | Path] | None = None):
+def _load(tmp_path: Path, tables: dict, files: dict[str, bytes | Path] | None = None, **extra):
     """Load the tables; files default to the samples named in `tables`."""
     files = files or {t["file"]: SAMPLES / t["file"] for t in tables.values()}
-    return load_inputs(load_params(_params(tmp_path, tables, files)))
+    return load_inputs(load_params(_params(tmp_path, tables, files, **extra)))
 
 
 def _by_id(df: pd.DataFrame, column: str, key: str = "deal_id") -> dict:
@@ -100,7 +101,7 @@ def test_client_settings_win_over_the_preset():
     assert next(iter(source.columns)) == "Stage (custom)"  # the client's headers are tried first
     assert source.columns["Deal Stage"] == ["stage", "status"]  # the preset's are kept
     assert source.values["status"]["Demo booked"] == "open" and source.values["status"]["Closed Won"] == "won"
-    assert set(source.reshape) == {"flags", "numbers"}
+    assert set(source.reshape) == {"superseded", "flags", "numbers"}
     erp = resolve(TableSource(preset="erp_sales_register", reshape={"sign": None}))
     assert erp.reshape["sign"] is None and erp.reshape["numbers"]  # a preset step switched off
     out = reshape(_raw(InvoiceNo=["C1"], Quantity=["2"]), erp)
@@ -303,7 +304,8 @@ AMO = {"deals": {"preset": "amocrm_leads", "file": "amocrm_leads_cp1251.csv"}}
 
 def test_amocrm_cp1251_semicolon_export(tmp_path):
     data = _load(tmp_path, AMO)
-    (problem,) = data.problems
+    problem, inferred = data.problems
+    assert inferred.code == "status_inferred" and inferred.count == 3 + 2  # the 5 stages amoCRM does not fix
     assert describe(problem) == ("warning: amocrm_leads_cp1251.csv: not UTF-8: read as cp1251 (detected). If letters "
                                  "look wrong, set tables.deals.encoding (e.g. cp1251, cp1250, cp1252)")
     deals = data.tables["deals"]
@@ -327,7 +329,7 @@ def test_amocrm_utf8_comma_export_gives_the_same_table(tmp_path):
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     utf8 = _load(tmp_path, AMO, {"amocrm_leads_cp1251.csv": out.getvalue().encode("utf-8")})
-    assert not utf8.problems
+    assert [p.code for p in utf8.problems] == ["status_inferred"]
     pd.testing.assert_frame_equal(utf8.tables["deals"], _load(tmp_path / "b", AMO).tables["deals"])
 
 
@@ -337,7 +339,7 @@ def test_amocrm_forced_utf8_is_an_encoding_error(tmp_path):
 
 
 def test_bitrix24_russian_ui_export(tmp_path):
-    data = _load(tmp_path, {"deals": {"preset": "bitrix24_deals", "file": "bitrix24_deals_ru.csv"}})
+    data = _load(tmp_path, {"deals": {"preset": "bitrix24_deals", "file": "bitrix24_deals_ru.csv"}}, currency="RUB")
     assert not data.problems
     deals = data.tables["deals"]
     assert deals["status"].tolist() == ["won", "lost", "open", "open", "won", "open", "lost", "open", "won", "open"]
@@ -348,7 +350,7 @@ def test_bitrix24_russian_ui_export(tmp_path):
 
 
 def test_bitrix24_api_export_uses_stage_semantics(tmp_path):
-    data = _load(tmp_path, {"deals": {"preset": "bitrix24_deals", "file": "bitrix24_deals_api.csv"}})
+    data = _load(tmp_path, {"deals": {"preset": "bitrix24_deals", "file": "bitrix24_deals_api.csv"}}, currency="RUB")
     assert not data.problems
     deals = data.tables["deals"]
     # P/S/F decide, whatever the (custom) stage: C1:UC_K2X7QF is P, C1:UC_9LQ2ZM is F
