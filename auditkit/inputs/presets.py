@@ -15,7 +15,7 @@ import yaml
 from auditkit.errors import did_you_mean
 
 PRESET_KEYS = {"columns", "values", "encoding", "sep", "date_format", "decimal", "sheet", "reshape"}
-DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes"}
+DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes", "wide_columns"}
 
 
 def _preset_dir():

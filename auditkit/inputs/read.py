@@ -417,6 +417,18 @@ def _example(text: pd.Series, mask) -> str:
     return "" if hit.empty else str(hit.iloc[0])[:40]
 
 
+def _preset_headers(preset: dict, columns: list[str]) -> str:
+    """The headers a preset reads the contract `columns` from ("Create Date / createdate"), or its
+    description of the wide columns it turns into rows; for a missing-columns message."""
+    if preset.get("wide_columns") and any(c in (preset.get("reshape", {}).get("unpivot") or {}).values()
+                                          for c in columns):
+        return preset["wide_columns"]
+    wanted = {c for column in columns for c in column.replace(" or ", " + ").split(" + ")}
+    headers = [h for h, names in preset.get("columns", {}).items()
+               if wanted & set([names] if isinstance(names, str) else names)]
+    return " / ".join(f"“{h}”" for h in headers[:8])
+
+
 def _translated(raw: pd.DataFrame, header: str, col: Column, source: TableSource, own: TableSource,
                 stage: str | None, out: _Collector) -> tuple[pd.Series, str]:
     """(text, header shown in problems) of an enum column after the preset's and the client's value
@@ -470,6 +482,12 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     alternatives = contract.one_of_required
     if alternatives and not any(all(c in headers for c in alt) for alt in alternatives):
         missing.append(" or ".join(" + ".join(alt) for alt in alternatives))
+    if missing and source.preset:
+        preset = load_preset(source.preset)
+        out.add("error", "preset_columns_missing", None, columns="; ".join(missing), found=_headers_shown(raw),
+                n_columns=len(missing), system=preset["system"], preset=source.preset,
+                expected=_preset_headers(preset, missing))
+        return None, {}
     if missing:
         out.add("error", "missing_columns", None, columns="; ".join(missing), found=_headers_shown(raw),
                 n_columns=len(missing))

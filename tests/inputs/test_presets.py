@@ -209,9 +209,13 @@ def test_missing_required_column_names_the_headers_found(tmp_path):
     raw = pd.read_csv(SAMPLES / "hubspot_deals.csv", dtype=str).drop(columns="Create Date")
     tables = {"deals": HUBSPOT["deals"]}
     (problem,) = _load(tmp_path, tables, {"hubspot_deals.csv": raw.to_csv(index=False).encode()}).errors
-    assert (problem.code, problem.file, problem.args["columns"]) == ("missing_columns", "hubspot_deals.csv", "created_at")
+    assert (problem.code, problem.file, problem.args["columns"]) == ("preset_columns_missing", "hubspot_deals.csv",
+                                                                     "created_at")
     assert "Record ID, Deal Name, Deal Stage" in problem.args["found"]
-    assert describe(problem).endswith("Map the headers with tables.deals.columns")
+    assert describe(problem).startswith(
+        "error: hubspot_deals.csv: this HubSpot CRM export has no created_at column, which the preset hubspot_deals "
+        "reads from “Create Date” / “createdate”: add that field to the export, or map the export's own header in "
+        "tables.deals.columns. The file has: Record ID, Deal Name, Deal Stage")
 
 
 def test_wrong_encoding_without_auto_names_the_file(tmp_path):

@@ -164,3 +164,13 @@ def test_required_empty_suggests_allow_empty(tmp_path):
     (error,) = _load(tmp_path, PORTAL, {"hubspot_deals_portal.csv": content}).errors
     assert describe(error) == ("error: hubspot_deals_portal.csv, row 5, column “Create Date”: a required value is "
                                "empty: fill it, or list created_at in tables.deals.allow_empty to keep such rows")
+
+
+def test_a_deals_export_without_date_entered_columns_says_what_to_add(tmp_path):
+    tables = {"stage_history": {"preset": "hubspot_stage_history", "file": "hubspot_deals_portal.csv"}}
+    (error,) = _load(tmp_path, tables).errors
+    assert error.code == "preset_columns_missing"
+    assert describe(error).startswith(
+        "error: hubspot_deals_portal.csv: this HubSpot CRM export has no stage; entered_at columns, which the preset "
+        "hubspot_stage_history reads from “Date entered \"<stage> (<pipeline>)\"” (one per stage; in the export "
+        "dialog: the deal properties \"Date entered <stage>\"): add those fields to the export")
