@@ -18,6 +18,7 @@ import pandas as pd
 from auditkit.inputs.coerce import FALSE_WORDS, TRUE_WORDS, parse_dates, parse_numbers, parse_periods
 from auditkit.inputs.contracts import Column, Contract, contracts
 from auditkit.inputs.currency import currencies
+from auditkit.inputs.detect import best_preset
 from auditkit.inputs.encoding import SAMPLE_BYTES, detect_encoding, is_utf8
 from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource, outside
 from auditkit.inputs.presets import load_preset
@@ -642,6 +643,26 @@ def _unusable(params: AuditParams, path: Path) -> tuple[str, dict] | None:
     return None
 
 
+def _with_detected_preset(params: AuditParams, table: str, path: Path, out: _Collector) -> AuditParams:
+    """`params` with the preset that fits the table's file (auditkit/inputs/detect.py) when the table
+    is given as `file:` without `preset:`; the choice and its reason are reported."""
+    own = params.tables.get(table)
+    if own is None or not own.file or own.preset:
+        return params
+    try:
+        found = best_preset(list(read_raw(path, own.model_copy(update={"encoding": own.encoding or "auto"})).columns),
+                            table)
+    except (FileProblem, UnicodeDecodeError, ValueError, OSError, zipfile.BadZipFile, pd.errors.ParserError):
+        return params  # the file's own problem is reported when it is loaded
+    if found is None:
+        return params
+    preset = load_preset(found.preset)
+    out.add("warning", "preset_detected", None, preset=found.preset, system=preset["system"], n=found.score,
+            headers=", ".join(f"“{h}”" for h in found.headers[:6]) + (", …" if found.score > 6 else ""))
+    tables = {**params.tables, table: own.model_copy(update={"preset": found.preset})}
+    return params.model_copy(update={"tables": tables})
+
+
 def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
     """Load, map and validate every table of the contract for one client.
 
@@ -660,6 +681,7 @@ def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
             continue
         label = f"{path.name}[{table}]" if path.name == TEMPLATE_NAME else path.name  # the template's sheet
         out = _Collector(table, label)
+        params = _with_detected_preset(params, table, path, out)
         df, headers[table] = _load_table(params, contract, path, out)
         data.tables[table], data.files[table], data.provided[table] = df, label, list(headers[table])
         data.problems.extend(out.problems)

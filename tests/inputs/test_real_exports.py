@@ -174,3 +174,43 @@ def test_a_deals_export_without_date_entered_columns_says_what_to_add(tmp_path):
         "error: hubspot_deals_portal.csv: this HubSpot CRM export has no stage; entered_at columns, which the preset "
         "hubspot_stage_history reads from “Date entered \"<stage> (<pipeline>)\"” (one per stage; in the export "
         "dialog: the deal properties \"Date entered <stage>\"): add those fields to the export")
+
+
+@pytest.mark.parametrize("table,sample,preset", [
+    ("deals", "hubspot_deals.csv", "hubspot_deals"),
+    ("stage_history", "hubspot_deals.csv", "hubspot_stage_history"),
+    ("deals", "salesforce_opportunities_report.csv", "salesforce_opportunities"),
+    ("deals", "salesforce_opportunities_api.csv", "salesforce_opportunities"),
+    ("stage_history", "salesforce_opportunity_history.csv", "salesforce_opportunity_history"),
+    ("deals", "pipedrive_deals.csv", "pipedrive_deals"),
+    ("deals", "pipedrive_deals_no_prefix.csv", "pipedrive_deals"),
+    ("deals", "amocrm_leads_cp1251.csv", "amocrm_leads"),
+    ("deals", "amocrm_leads_real.csv", "amocrm_leads"),
+    ("deals", "bitrix24_deals_ru.csv", "bitrix24_deals"),
+    ("deals", "bitrix24_deals_api.csv", "bitrix24_deals"),
+    ("orders", "erp_1c_sales_register.csv", "erp_sales_register"),
+    ("orders", "erp_invoices_en.csv", "erp_sales_register"),
+])
+def test_a_file_without_preset_is_read_with_the_preset_its_headers_match(tmp_path, table, sample, preset):
+    data = _load(tmp_path, {table: {"file": sample}}, currency="RUB" if "bitrix" in sample else "EUR")
+    (chosen,) = _problems(data, "preset_detected")
+    assert chosen.args["preset"] == preset and chosen.table == table
+    assert not [p for p in data.errors if p.table == table]
+    with_preset = _load(tmp_path / "b", {table: {"file": sample, "preset": preset}},
+                        currency="RUB" if "bitrix" in sample else "EUR")
+    pd.testing.assert_frame_equal(data.tables[table], with_preset.tables[table])
+
+
+def test_detection_says_why(tmp_path):
+    data = _load(tmp_path, {"deals": {"file": "pipedrive_deals_no_prefix.csv"}})
+    (chosen,) = _problems(data, "preset_detected")
+    assert describe(chosen).startswith(
+        "warning: pipedrive_deals_no_prefix.csv: read as Pipedrive CRM (preset pipedrive_deals, chosen by ")
+    assert "“Title”" not in describe(chosen) and "“Deal created”" in describe(chosen)
+
+
+def test_a_file_in_the_contracts_own_layout_matches_no_preset(tmp_path):
+    text = ("deal_id,created_at,status,amount,stage,closed_at,client_id,manager_id\n"
+            "D1,2024-01-02,won,100,Won,2024-02-01,C1,M1\n")
+    data = _load(tmp_path, {"deals": {"file": "deals.csv"}}, {"deals.csv": text.encode()})
+    assert not data.problems
