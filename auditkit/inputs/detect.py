@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from auditkit.inputs.contracts import contracts
 from auditkit.inputs.presets import load_preset, preset_names
@@ -79,10 +78,3 @@ def matches_by_table(headers: list[str]) -> dict[str, Match]:
             best[m.table] = m
     return best
 
-
-def read_headers(path: Path) -> list[str]:
-    """The header row of a CSV or workbook (encoding and separator detected; title rows skipped)."""
-    from auditkit.inputs.params import TableSource
-    from auditkit.inputs.read import read_raw
-
-    return list(read_raw(path, TableSource(encoding="auto")).columns)

@@ -214,3 +214,62 @@ def test_a_file_in_the_contracts_own_layout_matches_no_preset(tmp_path):
             "D1,2024-01-02,won,100,Won,2024-02-01,C1,M1\n")
     data = _load(tmp_path, {"deals": {"file": "deals.csv"}}, {"deals.csv": text.encode()})
     assert not data.problems
+
+
+@pytest.mark.parametrize("files,tables,currency", [
+    (["hubspot_deals.csv"], {"deals": "hubspot_deals", "stage_history": "hubspot_stage_history"}, "EUR"),
+    (["salesforce_opportunities_api.csv", "salesforce_opportunities_report.csv", "salesforce_opportunity_history.csv"],
+     {"deals": "salesforce_opportunities", "stage_history": "salesforce_opportunity_history"}, "EUR"),
+    (["pipedrive_deals.csv"], {"deals": "pipedrive_deals"}, "EUR"),
+    (["amocrm_leads_real.csv"], {"deals": "amocrm_leads"}, "EUR"),
+    (["bitrix24_deals_api.csv"], {"deals": "bitrix24_deals"}, "RUB"),
+    (["erp_1c_sales_register.csv", "bitrix24_deals_ru.csv"], {"orders": "erp_sales_register", "deals": "bitrix24_deals"},
+     "RUB"),
+])
+def test_new_client_from_a_folder_of_exports_writes_parameters_that_validate(tmp_path, files, tables, currency):
+    import yaml
+
+    from auditkit.cli import main
+    from auditkit.inputs.validation import validate
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in files:
+        (folder / name).write_bytes((SAMPLES / name).read_bytes())
+    (folder / "notes.csv").write_text("remark,by\ncall back,Anna\n", "utf-8")
+    assert main(["new-client", "Acme Trading", "--from", str(folder), "--params-dir", str(tmp_path / "params")]) == 0
+    path = tmp_path / "params" / "acme-trading.yaml"
+    text = path.read_text("utf-8")
+    params = yaml.safe_load(text)
+    assert {t: s["preset"] for t, s in params["tables"].items()} == tables
+    assert params["currency"] == currency and params["data_dir"] == "../exports"
+    assert "not recognised (no preset matches the headers; map the columns by hand, see the tables help\n  # above): " \
+           "notes.csv" in text
+    lines, ok, data = validate(path)
+    assert ok, lines
+    first = min(df[c].min() for t, c in (("deals", "created_at"), ("orders", "date"))
+                if (df := data.tables.get(t)) is not None and t in data.files and c in data.provided[t])
+    assert params["period"]["start"] == first.date()
+
+
+def test_new_client_from_writes_what_it_inferred_and_what_is_left(tmp_path):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+    from auditkit.inputs.validation import validate
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("bitrix24_deals_pipelines.csv", "hubspot_deals_portal.csv"):
+        (folder / name).write_bytes((SAMPLES / name).read_bytes())
+    path = new_client_from("Beta", folder, tmp_path / "params")
+    text = path.read_text("utf-8")
+    assert "hubspot_deals_portal.csv also looks like deals (hubspot_deals); bitrix24_deals_pipelines.csv was taken" \
+           in text.replace("\n  # ", " ")
+    assert '        # C6:UC_OPLATA: won' not in text and "    #   status:\n    #     C6:UC_OPLATA: won" in text
+    assert yaml.safe_load(text)["period"] == {"start": TS("2024-01-15").date(), "end": TS("2024-03-01").date()}  # last closed deal
+    lines, ok, _ = validate(path)
+    assert not ok and any("C6:UC_OPLATA" in line for line in lines)
+    path.write_text(text.replace("    # values:\n    #   status:\n    #     C6:UC_OPLATA: won",
+                                 "    values:\n      status:\n        C6:UC_OPLATA: won"), "utf-8")
+    assert validate(path)[1]
