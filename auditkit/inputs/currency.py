@@ -41,17 +41,18 @@ def iso_codes(text: pd.Series) -> pd.Series:
 class Currencies:
     """What a table's currency column says: row counts per currency, and what was done."""
 
-    counts: list[tuple[str, int]]  # (ISO code, rows), most rows first
+    counts: list[tuple[str, int]]  # (ISO code, rows with it), most rows first
     rates: pd.Series | None  # per row: units of the report's currency per unit (None: not converted)
     missing: list[str]  # currencies other than the report's without a rate in fx
 
 
 def currencies(text: pd.Series, report: str, fx: dict[str, float]) -> Currencies:
-    """The rows' currencies (empty cells = the report's) and, when every one has a rate, the rates."""
-    codes = iso_codes(text).fillna(report)
+    """The rows' currencies (empty cells are in the report's, not counted) and, when every one has
+    a rate, the rates."""
+    codes = iso_codes(text)
     counts = [(str(c), int(n)) for c, n in codes.value_counts().items()]
     missing = [c for c, _ in counts if c != report and c not in fx]
     rates = None
     if not missing and any(c != report for c, _ in counts):
-        rates = codes.map({**fx, report: 1.0}).astype("float64")
+        rates = codes.fillna(report).map({**fx, report: 1.0}).astype("float64")
     return Currencies(counts, rates, missing)

@@ -40,8 +40,8 @@ def match(preset_name: str, headers: list[str]) -> Match | None:
     contract = contracts()[preset["table"]]
     present = set(headers)
     own = {c.lower() for c in contract.columns}
-    found = [h for h in preset.get("columns", {}) if h in present]
-    covered = {t for h in found for t in _targets(preset["columns"][h])}
+    found = [h for h in [*preset.get("columns", {}), *preset.get("currency_column", [])] if h in present]
+    covered = {t for h in found if h in preset.get("columns", {}) for t in _targets(preset["columns"][h])}
     covered |= {h.lower() for h in headers if h.lower() in own}
     reshape = preset.get("reshape", {})
     flags = reshape.get("flags")

@@ -20,7 +20,6 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from auditkit.inputs.currency import iso_codes
 from auditkit.inputs.detect import Match, matches_by_table
 from auditkit.inputs.params import AuditParams, TableSource
 from auditkit.inputs.presets import load_preset
@@ -85,17 +84,6 @@ def _period(data: AuditData) -> tuple[dt.date, dt.date, str] | None:
     return None
 
 
-def _currencies(data: AuditData) -> dict[str, list[tuple[str, int]]]:
-    """table -> [(ISO code, rows)] of the tables with a currency column."""
-    out = {}
-    for table in ("deals", "orders"):
-        df = data.tables.get(table)
-        if df is not None and "currency" in data.provided.get(table, []) and df["currency"].notna().any():
-            codes = iso_codes(df["currency"].dropna())
-            out[table] = [(str(c), int(n)) for c, n in codes.value_counts().items()]
-    return out
-
-
 def _comment(text: str, indent: str = "") -> list[str]:
     return [f"{indent}# {line}" for line in textwrap.wrap(text, WIDTH - len(indent) - 2)]
 
@@ -142,14 +130,14 @@ def parameter_text(client: str, slug: str, folder: Path, params_path: Path) -> s
     today = dt.date.today()
     start, end = (period[0], period[1]) if period else (dt.date(today.year - 2, 1, 1), dt.date(today.year - 1, 12, 31))
     text = params_yaml(client, slug, data_dir, (start, end), str(params_path))
-    currencies = _currencies(data)
+    currencies = data.currencies
     single = {c for counts in currencies.values() for c, _ in counts}
     notes = _comment(texts["header"].format(folder=folder, today=today, path=params_path))
     notes += _comment(texts["period"].format(first=start, last=end, source=period[2]) if period
                       else texts["period_unknown"])
     if len(single) == 1:
         code = single.pop()
-        notes += _comment(texts["currency"].format(source=", ".join(f"{t}.currency" for t in currencies)))
+        notes += _comment(texts["currency"].format(source=", ".join(currencies)))
         text = text.replace("\ncurrency: EUR\n", f"\ncurrency: {code}\n", 1)
     elif not currencies:
         notes += _comment(texts["currency_unknown"])

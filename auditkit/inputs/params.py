@@ -115,6 +115,9 @@ class TableSource(_Strict):
         default_factory=dict, description="contract column -> {export value: contract value}; '*' = any other value. "
         "Applied after the preset's logic, so they win: e.g. status: {\"Closed: abandoned\": lost}")
     lookup: list[Lookup] = Field(default_factory=list, description="columns taken from other files by a key")
+    currency_column: list[str] = Field(
+        default_factory=list, description="header(s) of the column with each row's currency (ISO code or name; the "
+        "first present is read): amounts in other currencies than the report's are converted with fx")
     allow_empty: list[str] = Field(
         default_factory=list, description="required contract columns whose empty cells are a warning: the rows are "
         "kept (e.g. order lines without a client count in revenue, not in client metrics)")

@@ -14,7 +14,7 @@ import yaml
 
 from auditkit.errors import did_you_mean
 
-PRESET_KEYS = {"columns", "values", "encoding", "sep", "date_format", "decimal", "sheet", "reshape"}
+PRESET_KEYS = {"columns", "values", "encoding", "sep", "date_format", "decimal", "sheet", "reshape", "currency_column"}
 DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes", "wide_columns"}
 
 

@@ -22,6 +22,7 @@ from auditkit.inputs.detect import best_preset
 from auditkit.inputs.encoding import SAMPLE_BYTES, detect_encoding, is_utf8
 from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource, outside
 from auditkit.inputs.presets import load_preset
+from auditkit.inputs.register import DELIMITERS, csv_layout, reheaded, without_totals
 from auditkit.inputs.reshape import reshape
 from auditkit.inputs.scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
 from auditkit.inputs.status import translate_column
@@ -56,6 +57,7 @@ class AuditData:
     provided: dict[str, list[str]]
     problems: list[Problem]
     notes: list[str]
+    currencies: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # table -> [(code, rows)] exported
 
     @property
     def errors(self) -> list[Problem]:
@@ -78,6 +80,7 @@ class _Collector:
     def __init__(self, table: str, file: str, row_numbers: np.ndarray | None = None):
         self.table, self.file, self.problems = table, file, []
         self.row_numbers = row_numbers
+        self.currencies: list[tuple[str, int]] = []
 
     def add(self, severity, code, column=None, mask=None, **args):
         rows: tuple[int, ...] = ()
@@ -135,12 +138,22 @@ def _template_rows(raw: pd.DataFrame, table: str) -> pd.Series:
 
 
 def _sniff_sep(path: Path, encoding: str) -> str:
+    """The separator of a CSV (see _csv_layout)."""
+    return _csv_layout(path, encoding, None)[0]
+
+
+def _csv_layout(path: Path, encoding: str, sep: str | None) -> tuple[str, int]:
+    """(separator, lines above the header) of a CSV: the separator as given, else sniffed (else the
+    one that splits the most lines alike); title lines of a report-style export are skipped."""
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
         sample = fh.read(65536)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+    if sep is None:
+        try:
+            sep = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        except csv.Error:
+            sep = None
+    sep, offset = csv_layout(sample, sep)
+    return sep, offset
 
 
 class FileProblem(Exception):
@@ -174,9 +187,11 @@ def _read_csv(path: Path, source: TableSource, encoding: str, found: dict | None
             found["encoding"] = encoding
     else:
         _check_encoding(path, encoding)
-    sep = source.sep or _sniff_sep(path, encoding)
+    sep, offset = _csv_layout(path, encoding, source.sep)
+    if offset and found is not None:
+        found["title_rows"] = offset
     return pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
-                       na_values=[""], skipinitialspace=True)
+                       na_values=[""], skipinitialspace=True, skiprows=offset)
 
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -251,8 +266,11 @@ def read_raw(path: Path, source: TableSource, table: str | None = None,
         if uncalculated is not None:
             uncalculated.update(formulas)
     else:
+        found = {} if found is None else found
         raw = _read_csv(path, source, source.encoding, found)
-    raw = _clean(raw)
+    raw = _clean(raw, first_row=2 + (found or {}).get("title_rows", 0))
+    if not template:
+        raw = without_totals(reheaded(raw))
     if template:
         raw = raw[~_template_rows(raw, table)]  # dropped by label: the others keep their row numbers
     for lookup in source.lookup:
@@ -284,10 +302,11 @@ def _prefer_filled(raw: pd.DataFrame, source: TableSource) -> tuple[pd.DataFrame
     return (raw.drop(columns=sorted(drop)) if drop else raw), chosen
 
 
-def _clean(raw: pd.DataFrame) -> pd.DataFrame:
-    """Headers and cells stripped, empty cells NaN, the index = row numbers as in the file (header = 1)."""
+def _clean(raw: pd.DataFrame, first_row: int = 2) -> pd.DataFrame:
+    """Headers and cells stripped, empty cells NaN, the index = row numbers as in the file (the first
+    data row is `first_row`: 2 below a header on row 1)."""
     raw.columns = [str(c).strip() for c in raw.columns]
-    raw.index = pd.RangeIndex(2, len(raw) + 2)
+    raw.index = pd.RangeIndex(first_row, len(raw) + first_row)
     return raw.apply(lambda s: s.str.strip()).replace("", np.nan)
 
 
@@ -511,8 +530,10 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
             out.add("warning", "breakdown_key_empty", header, value.isna())
         frame[name] = value
     df = pd.DataFrame(frame, index=raw.index)
-    if "currency" in headers:
-        _convert_currency(df, contract, headers, params, out)
+    currency = next((h for h in source.currency_column if h in raw.columns), None)
+    if currency is not None:
+        counts = _convert_currency(df, raw[currency], currency, contract, headers, params, out)
+        out.currencies = counts
     if contract.extra_numeric:
         used = set(headers.values())
         for header in raw.columns:
@@ -526,12 +547,12 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     return df, {c: h for c, h in headers.items() if c in contract.columns}
 
 
-def _convert_currency(df: pd.DataFrame, contract: Contract, headers: dict[str, str], params: AuditParams,
-                      out: _Collector) -> None:
+def _convert_currency(df: pd.DataFrame, text: pd.Series, header: str, contract: Contract, headers: dict[str, str],
+                      params: AuditParams, out: _Collector) -> list[tuple[str, int]]:
     """Money columns converted to the report's currency with `fx` (auditkit/inputs/currency.py);
-    an error naming the currencies and their rows when several lack a rate, a warning for one."""
-    found = currencies(df["currency"], params.currency, params.fx)
-    header = headers["currency"]
+    an error naming the currencies and their rows when several lack a rate, a warning for one.
+    Returns [(currency, rows)] as exported."""
+    found = currencies(text, params.currency, params.fx)
     if found.missing:
         several = len(found.counts) > 1
         out.add("error" if several else "warning", "currency_mixed" if several else "currency_other", header, None,
@@ -541,10 +562,10 @@ def _convert_currency(df: pd.DataFrame, contract: Contract, headers: dict[str, s
         for name, col in contract.columns.items():
             if col.type == "money" and name in headers:
                 df[name] = df[name] * found.rates.to_numpy()
-        df["currency"] = pd.array([params.currency] * len(df), dtype="string")
         out.add("warning", "currency_converted", header, None, currencies=found.counts, report=params.currency,
                 rates=", ".join(f"{c} = {params.fx[c]:g} {params.currency}" for c, _ in found.counts
                                 if c != params.currency))
+    return found.counts
 
 
 def _check_rows(table: str, df: pd.DataFrame, headers: dict[str, str], source: TableSource, out: _Collector):
@@ -615,7 +636,7 @@ def _derive(data: AuditData):
             "order_id": won["deal_id"], "client_id": won["client_id"].fillna(won["deal_id"]),
             "date": date, "amount": won["amount"], "quantity": np.nan, "unit_price": np.nan,
             "cost": np.nan, "product": pd.NA, "category": pd.NA,
-            "manager_id": won["manager_id"], "channel": won["channel"], "currency": won["currency"],
+            "manager_id": won["manager_id"], "channel": won["channel"],
         }).reset_index(drop=True).astype({"product": "string", "category": "string"})
         data.provided["orders"] = ["order_id", "client_id", "date", "amount", "manager_id", "channel"]
         data.files["orders"] = data.files["deals"]
@@ -685,6 +706,8 @@ def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
         df, headers[table] = _load_table(params, contract, path, out)
         data.tables[table], data.files[table], data.provided[table] = df, label, list(headers[table])
         data.problems.extend(out.problems)
+        if out.currencies:
+            data.currencies[table] = out.currencies
     if data.tables.get("orders") is None and data.tables.get("deals") is None and not data.errors and not express:
         data.problems.append(Problem("error", "orders", "orders.csv", "no_orders_or_deals"))
     _check_references(data, headers)  # also when other tables have errors: all of them are shown at once
