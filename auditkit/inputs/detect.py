@@ -2,7 +2,7 @@
 `auditkit new-client --from`).
 
 A preset fits a file when the headers it maps (and the wide columns it turns into rows) give every
-required column of its table; its score is the number of its headers found, not counting headers
+required column of its table, and one of them is read by no preset of another table; its score is the number of its headers found, not counting headers
 that are contract column names anyway (a file in the contract's own layout fits no preset). The
 best fitting preset with at least MIN_HEADERS found wins.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from auditkit.inputs.contracts import contracts
 from auditkit.inputs.presets import load_preset, preset_names
@@ -34,6 +35,20 @@ def _targets(names) -> list[str]:
     return [names] if isinstance(names, str) else list(names)
 
 
+def _preset_headers(preset: dict) -> set[str]:
+    flags = preset.get("reshape", {}).get("flags") or {}
+    return {*preset.get("columns", {}), *preset.get("currency_column", []),
+            *(h for key in ("won", "closed", "active") for h in flags.get(key, []))}
+
+
+@cache
+def _headers_of_other_tables(table: str) -> frozenset[str]:
+    """Headers the presets of the other tables read: a file fits a preset only with one header
+    besides these (an opportunities export has the Id, Type and OwnerId of an accounts export)."""
+    return frozenset(h for name in preset_names() if (p := load_preset(name))["table"] != table
+                     for h in _preset_headers(p))
+
+
 def match(preset_name: str, headers: list[str]) -> Match | None:
     """The preset's match on a file with these headers, or None when it does not fit."""
     preset = load_preset(preset_name)
@@ -45,8 +60,9 @@ def match(preset_name: str, headers: list[str]) -> Match | None:
     covered |= {h.lower() for h in headers if h.lower() in own}
     reshape = preset.get("reshape", {})
     flags = reshape.get("flags")
-    if flags and any(h in present for h in flags.get("won", []) + flags.get("closed", [])):
-        found += [h for h in flags.get("won", []) + flags.get("closed", []) if h in present]
+    flag_headers = [h for key in ("won", "closed", "active") for h in (flags or {}).get(key, [])]
+    if flags and any(h in present for h in flag_headers):
+        found += [h for h in flag_headers if h in present]
         covered |= {t for t in _targets(preset["columns"].get(flags["into"], []))}
     unpivot = reshape.get("unpivot")
     if unpivot:
@@ -56,7 +72,8 @@ def match(preset_name: str, headers: list[str]) -> Match | None:
             covered |= {unpivot["names_to"], unpivot["values_to"]}
         else:
             return None
-    fits = all(c in covered for c in contract.required) and (
+    distinctive = any(h not in _headers_of_other_tables(preset["table"]) for h in found)
+    fits = distinctive and all(c in covered for c in contract.required) and (
         not contract.one_of_required or any(all(c in covered for c in alt) for alt in contract.one_of_required))
     scored = tuple(h for h in dict.fromkeys(found) if h.lower() not in own)
     return Match(preset_name, preset["table"], scored) if fits and len(scored) >= MIN_HEADERS else None

@@ -519,7 +519,7 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
             frame[name] = _empty(col, raw.index)
             continue
         text, shown = raw[header], header
-        if col.type == "enum":
+        if col.type == "enum" or name in source.values:
             text, shown = _translated(raw, header, col, source, own, headers.get("stage"), out)
         value = _coerce(col, text, source, out, shown, params.zone)
         if col.required:

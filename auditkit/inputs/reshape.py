@@ -65,12 +65,14 @@ class Unpivot(_Step):
 
 class Flags(_Step):
     """A new header `into` = won / lost / open from yes/no columns (headers; the first present of
-    each list): won if won; lost if closed and not won; open if not closed. Other rows take the
-    text of the `fallback` contract column (e.g. the stage, then translated by `values`)."""
+    each list): won if won; lost if closed and not won, or not active (Odoo archives lost
+    opportunities: Active = False); open if not closed. Other rows take the text of the
+    `fallback` contract column (e.g. the stage, then translated by `values`)."""
 
     into: str
     won: list[str] = []
     closed: list[str] = []
+    active: list[str] = []
     fallback: str | None = None
 
 
@@ -197,12 +199,13 @@ def _flags(raw: pd.DataFrame, source: TableSource, spec: Flags) -> None:
             return pd.Series(False, index=raw.index)
         return raw[header].str.lower().isin(words)
 
-    won, closed = _first(raw, spec.won), _first(raw, spec.closed)
-    if won is None and closed is None:
+    won, closed, active = _first(raw, spec.won), _first(raw, spec.closed), _first(raw, spec.active)
+    if won is None and closed is None and active is None:
         return
     is_won, not_won = truth(won, TRUE_WORDS), truth(won, FALSE_WORDS)
     is_closed, not_closed = truth(closed, TRUE_WORDS), truth(closed, FALSE_WORDS)
-    status = pd.Series(np.select([is_won, is_closed & not_won, not_closed], ["won", "lost", "open"], ""),
+    archived = truth(active, FALSE_WORDS)
+    status = pd.Series(np.select([is_won, (is_closed & not_won) | archived, not_closed], ["won", "lost", "open"], ""),
                        index=raw.index, dtype="str")
     fallback = _headers(raw, source, spec.fallback)[:1] if spec.fallback else []
     other = raw[fallback[0]] if fallback else pd.Series(np.nan, index=raw.index, dtype="str")

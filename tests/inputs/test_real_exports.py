@@ -340,3 +340,119 @@ def test_workbook_register_with_a_title_and_totals(tmp_path):
     assert [p.code for p in data.problems] == ["preset_detected"]
     orders = data.tables["orders"]
     assert orders["order_id"].tolist() == ["INV-1001", "INV-1002"] and orders["amount"].sum() == 115
+
+
+# ------------------------------------------------------------------ presets of other systems and objects
+
+
+def test_zoho_deals(tmp_path):
+    data = _load(tmp_path, {"deals": {"preset": "zoho_deals", "file": "zoho_deals.csv"}})
+    assert not data.errors
+    deals = data.tables["deals"]
+    assert deals["status"].tolist() == ["won", "lost", "open", "lost", "open"]
+    assert [p.args["values"] for p in _problems(data, "status_inferred")] == [[("Demo Scheduled", 1, "open")]]
+    assert deals["created_at"].iloc[0] == TS("2024-01-08 09:15:22") and deals["closed_at"].iloc[1] == TS("2024-02-02")
+    assert deals["amount"].sum() == pytest.approx(12500 + 8000 + 22000 + 4750.5 + 15000)
+    assert (deals["manager_id"].iloc[0], deals["client_id"].iloc[0], deals["lost_reason"].iloc[3]) == (
+        "Priya Nair", "Acme GmbH", "No budget")
+    assert deals["probability"].iloc[2] == pytest.approx(0.75)
+
+
+def test_odoo_archived_opportunities_are_lost(tmp_path):
+    data = _load(tmp_path, {"deals": {"preset": "odoo_crm_leads", "file": "odoo_crm_leads.csv"}})
+    assert not data.errors
+    deals = data.tables["deals"]
+    # Active False -> lost whatever the stage; stage Won -> won; other stages open
+    assert deals["status"].tolist() == ["won", "lost", "open", "open", "lost"]
+    assert deals["closed_at"].iloc[0] == TS("2024-02-20 16:40:11") and pd.isna(deals["closed_at"].iloc[2])
+    assert deals["expected_close"].iloc[2] == TS("2024-04-30")
+    assert deals["lost_reason"].iloc[4] == "Not enough stock" and deals["manager_id"].iloc[1] == "Mitchell Admin"
+
+
+def test_dynamics365_opportunities(tmp_path):
+    data = _load(tmp_path, {"deals": {"preset": "dynamics365_opportunities", "file": "dynamics365_opportunities.csv"}},
+                 currency="USD")
+    assert not data.problems
+    deals = data.tables["deals"]
+    assert deals["status"].tolist() == ["won", "lost", "open", "lost", "open"]
+    assert deals["deal_id"].iloc[0] == "3f2b6a1e-1c4d-ee11-be6e-000d3a8f1a01"
+    assert deals["amount"].tolist() == [12500.0, 8000.0, 22000.0, 4750.5, 15000.0]  # actual, else estimated revenue
+    assert deals["created_at"].iloc[2] == TS("2024-01-15 14:20") and deals["closed_at"].iloc[0] == TS("2024-02-20")
+    assert (deals["lost_reason"].iloc[1], deals["lost_reason"].iloc[3]) == ("Out-Sold", "Canceled")
+    assert deals["lost_reason"].iloc[[0, 2, 4]].isna().all()
+    assert data.currencies == {"deals": [("USD", 5)]}  # "US Dollar"
+
+
+def test_kommo_leads(tmp_path):
+    data = _load(tmp_path, {"deals": {"preset": "kommo_leads", "file": "kommo_leads.csv"}})
+    assert not data.errors
+    deals = data.tables["deals"]
+    assert deals["status"].tolist() == ["won", "lost", "open", "open"]
+    assert deals["created_at"].iloc[0] == TS("2024-01-15 10:32") and pd.isna(deals["closed_at"].iloc[2])
+    assert deals["manager_id"].iloc[0] == "Laura Gómez"
+
+
+SALESFORCE = {"deals": {"preset": "salesforce_opportunities", "file": "salesforce_opportunities_api.csv"},
+              "managers": {"preset": "salesforce_users", "file": "salesforce_users.csv"},
+              "clients": {"preset": "salesforce_accounts", "file": "salesforce_accounts.csv"},
+              "activities": {"preset": "salesforce_activities", "file": "salesforce_tasks.csv"}}
+
+
+def test_salesforce_users_accounts_and_activities_beside_the_opportunities(tmp_path):
+    data = _load(tmp_path, SALESFORCE)
+    assert not data.errors
+    managers, clients, activities = (data.tables[t] for t in ("managers", "clients", "activities"))
+    assert dict(zip(managers["manager_id"], managers["name"]))["0055g00000Ow002AAA"] == "Ben Miller"
+    assert managers["role"].tolist() == ["Sales EMEA", "Sales EMEA", "Sales Manager"]  # the role, else the title
+    assert clients["region"].tolist() == ["Munich", "United Kingdom", "Lyon"]  # city, else country
+    assert clients["segment"].iloc[0] == "Customer - Direct" and clients["name"].iloc[2] == "Cobalt SA"
+    assert activities["type"].tolist() == ["call", "email", "task", "meeting"]
+    # the meeting's start, a task's completion, else its due date (Moscow time: the client's zone)
+    assert activities["date"].tolist() == [TS("2024-01-09 13:12"), TS("2024-01-12 18:30"), TS("2024-01-25"),
+                                           TS("2024-01-22 16:00")]
+    assert activities["duration_min"].iloc[3] == 90 and activities["outcome"].iloc[0] == "Connected"
+    # owners and accounts of the opportunities are the users' and accounts' ids: names come from them
+    owners = set(data.tables["deals"]["manager_id"])
+    assert owners <= set(managers["manager_id"])
+
+
+def test_pipedrive_activities(tmp_path):
+    data = _load(tmp_path, {"deals": {"preset": "pipedrive_deals", "file": "pipedrive_deals.csv"},
+                            "activities": {"preset": "pipedrive_activities", "file": "pipedrive_activities.csv"}})
+    assert not data.errors
+    activities = data.tables["activities"]
+    assert activities["type"].tolist() == ["call", "meeting", "email", "task", "meeting"]
+    assert activities["date"].tolist()[2:4] == [TS("2024-01-12 15:30"), TS("2024-02-15")]  # done, else due
+    assert activities["deal_id"].tolist()[:4] == ["101", "101", "102", "102"]
+    assert activities["client_id"].iloc[0] == "Acme GmbH"
+
+
+@pytest.mark.parametrize("sample,table,preset", [
+    ("zoho_deals.csv", "deals", "zoho_deals"), ("odoo_crm_leads.csv", "deals", "odoo_crm_leads"),
+    ("dynamics365_opportunities.csv", "deals", "dynamics365_opportunities"), ("kommo_leads.csv", "deals", "kommo_leads"),
+    ("salesforce_users.csv", "managers", "salesforce_users"), ("salesforce_accounts.csv", "clients", "salesforce_accounts"),
+    ("salesforce_tasks.csv", "activities", "salesforce_activities"),
+    ("pipedrive_activities.csv", "activities", "pipedrive_activities"),
+])
+def test_new_presets_are_detected_and_only_for_their_table(sample, table, preset):
+    from auditkit.inputs.detect import matches_by_table
+    from auditkit.inputs.onboard import read_headers
+
+    found = matches_by_table(read_headers(SAMPLES / sample))
+    assert {t: m.preset for t, m in found.items()} == {table: preset}
+
+
+def test_new_client_from_a_salesforce_folder(tmp_path):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+    from auditkit.inputs.validation import validate
+
+    folder = _exports(tmp_path, "salesforce_opportunities_api.csv", "salesforce_opportunity_history.csv",
+                      "salesforce_users.csv", "salesforce_accounts.csv", "salesforce_tasks.csv")
+    path = new_client_from("Acme", folder, tmp_path / "params")
+    assert {t: s["preset"] for t, s in yaml.safe_load(path.read_text("utf-8"))["tables"].items()} == {
+        "deals": "salesforce_opportunities", "stage_history": "salesforce_opportunity_history",
+        "managers": "salesforce_users", "clients": "salesforce_accounts", "activities": "salesforce_activities"}
+    lines, ok, _ = validate(path)
+    assert ok, lines
