@@ -2,7 +2,8 @@
 `auditkit new-client --from`).
 
 A preset fits a file when the headers it maps (and the wide columns it turns into rows) give every
-required column of its table, and one of them is read by no preset of another table; its score is the number of its headers found, not counting headers
+required column of its table, and one of them is read by no preset of another table (or, when the
+preset names its `signature` headers, one of those is in the file); its score is the number of its headers found, not counting headers
 that are contract column names anyway (a file in the contract's own layout fits no preset). The
 best fitting preset with at least MIN_HEADERS found wins.
 """
@@ -72,7 +73,10 @@ def match(preset_name: str, headers: list[str]) -> Match | None:
             covered |= {unpivot["names_to"], unpivot["values_to"]}
         else:
             return None
-    distinctive = any(h not in _headers_of_other_tables(preset["table"]) for h in found)
+    if preset.get("signature"):  # headers only this export has (a lead export's "Название лида")
+        distinctive = any(h in present for h in preset["signature"])
+    else:
+        distinctive = any(h not in _headers_of_other_tables(preset["table"]) for h in found)
     fits = distinctive and all(c in covered for c in contract.required) and (
         not contract.one_of_required or any(all(c in covered for c in alt) for alt in contract.one_of_required))
     scored = tuple(h for h in dict.fromkeys(found) if h.lower() not in own)

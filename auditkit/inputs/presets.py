@@ -15,7 +15,8 @@ import yaml
 from auditkit.errors import did_you_mean
 
 PRESET_KEYS = {"columns", "values", "encoding", "sep", "date_format", "decimal", "sheet", "reshape", "currency_column"}
-DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes", "wide_columns"}
+DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes", "wide_columns",
+                    "signature"}
 
 
 def _preset_dir():

@@ -433,6 +433,10 @@ def test_pipedrive_activities(tmp_path):
     ("salesforce_users.csv", "managers", "salesforce_users"), ("salesforce_accounts.csv", "clients", "salesforce_accounts"),
     ("salesforce_tasks.csv", "activities", "salesforce_activities"),
     ("pipedrive_activities.csv", "activities", "pipedrive_activities"),
+    ("hubspot_companies.csv", "clients", "hubspot_companies"),
+    ("pipedrive_organizations.csv", "clients", "pipedrive_organizations"),
+    ("bitrix24_companies.csv", "clients", "bitrix24_companies"), ("salesforce_leads.csv", "leads", "salesforce_leads"),
+    ("bitrix24_leads.csv", "leads", "bitrix24_leads"), ("bitrix24_activities.csv", "activities", "bitrix24_activities"),
 ])
 def test_new_presets_are_detected_and_only_for_their_table(sample, table, preset):
     from auditkit.inputs.detect import matches_by_table
@@ -456,3 +460,28 @@ def test_new_client_from_a_salesforce_folder(tmp_path):
         "managers": "salesforce_users", "clients": "salesforce_accounts", "activities": "salesforce_activities"}
     lines, ok, _ = validate(path)
     assert ok, lines
+
+
+@pytest.mark.parametrize("preset,sample,table,column,expected", [
+    ("hubspot_companies", "hubspot_companies.csv", "clients", "region", ["Munich", "United Kingdom", "Lyon"]),
+    ("hubspot_companies", "hubspot_companies.csv", "clients", "segment", ["Customer", "Opportunity", "Partner"]),
+    ("hubspot_companies", "hubspot_companies.csv", "clients", "client_id", ["Acme GmbH", "Borealis Ltd", "Cobalt SA"]),
+    ("pipedrive_organizations", "pipedrive_organizations.csv", "clients", "region", ["München", "United Kingdom"]),
+    ("pipedrive_organizations", "pipedrive_organizations.csv", "clients", "client_id", ["Acme GmbH", "Borealis Ltd"]),
+    ("bitrix24_companies", "bitrix24_companies.csv", "clients", "client_id", ["ООО «Ромашка»", "АО «Вектор»"]),
+    ("bitrix24_companies", "bitrix24_companies.csv", "clients", "created_at",
+     [TS("2022-03-15 10:00"), TS("2021-06-01")]),
+    ("salesforce_leads", "salesforce_leads.csv", "leads", "deal_id", ["0065g00000AbC01AAE", pd.NA, pd.NA]),
+    ("salesforce_leads", "salesforce_leads.csv", "leads", "sql_at", [TS("2024-01-08"), pd.NaT, pd.NaT]),
+    ("salesforce_leads", "salesforce_leads.csv", "leads", "source", ["Web", "Partner Referral", "Trade Show"]),
+    ("bitrix24_leads", "bitrix24_leads.csv", "leads", "source", ["Веб-сайт", "Звонок", "Выставка"]),
+    ("bitrix24_leads", "bitrix24_leads.csv", "leads", "created_at",
+     [TS("2024-01-10 09:15"), TS("2024-01-12 14:02"), TS("2024-01-15 11:00")]),
+    ("bitrix24_activities", "bitrix24_activities.csv", "activities", "type", ["call", "meeting", "email", "task"]),
+    ("bitrix24_activities", "bitrix24_activities.csv", "activities", "manager_id", ["7", "7", "9", "9"]),
+])
+def test_presets_of_clients_leads_and_activities(tmp_path, preset, sample, table, column, expected):
+    data = _load(tmp_path, {table: {"preset": preset, "file": sample}})
+    assert not [p for p in data.problems if p.table == table and p.code != "encoding_detected"]
+    got = data.tables[table][column].tolist()
+    assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]
