@@ -458,8 +458,15 @@ def test_new_client_from_a_salesforce_folder(tmp_path):
     assert {t: s["preset"] for t, s in yaml.safe_load(path.read_text("utf-8"))["tables"].items()} == {
         "deals": "salesforce_opportunities", "stage_history": "salesforce_opportunity_history",
         "managers": "salesforce_users", "clients": "salesforce_accounts", "activities": "salesforce_activities"}
-    lines, ok, _ = validate(path)
+    lines, ok, data = validate(path)
     assert ok, lines
+    # account ids are read as the accounts' names, in deals, activities and the clients alike
+    assert data.tables["deals"]["client_id"].iloc[0] == "Acme GmbH"
+    assert set(data.tables["activities"]["client_id"]) == {"Acme GmbH", "Borealis Ltd"}
+    assert data.tables["clients"]["client_id"].tolist() == data.tables["clients"]["name"].tolist() == [
+        "Acme GmbH", "Borealis Ltd", "Cobalt SA"]
+    assert not [p for p in data.problems if p.code == "unknown_reference" and p.table in ("deals", "activities")
+                and p.column in ("AccountId", "AccountId name")]
 
 
 @pytest.mark.parametrize("preset,sample,table,column,expected", [
