@@ -272,14 +272,19 @@ def _parameters(audit: Audit, p: Progress) -> None:
         norm_text=norm, change_text=[_change_text(audit, c, f) for c, f in zip(q["change"], fmts)],
         method_text=[_t(audit, f"method.{m}") for m in q["method"]],
         verdict_text=[_verdict_text(audit, r) for r in q.itertuples()])
-    audit.table("progress_parameters", shown, {
-        "name": "text", "then_text": "text", "now_text": "text", "norm_text": "text", "change_text": "text",
-        "method_text": "text", "verdict_text": "text"},
-        labels={"name": audit.t("improvement_plan.columns.parameter"), "then_text": _t(audit, "col.then"),
-                "now_text": _t(audit, "col.now"), "norm_text": audit.t("report.kpi_head.norm"),
-                "change_text": _t(audit, "col.change"), "method_text": _t(audit, "col.method"),
-                "verdict_text": _t(audit, "col.verdict")},
-        max_rows=len(shown), csv=full.drop(columns="order"), css="ak-compact")
+    formats = {"name": "text", "then_text": "text", "now_text": "text", "norm_text": "text", "change_text": "text",
+               "method_text": "text", "verdict_text": "text"}
+    labels = {"name": audit.t("improvement_plan.columns.parameter"), "then_text": _t(audit, "col.then"),
+              "now_text": _t(audit, "col.now"), "norm_text": audit.t("report.kpi_head.norm"),
+              "change_text": _t(audit, "col.change"), "method_text": _t(audit, "col.method"),
+              "verdict_text": _t(audit, "col.verdict")}
+    # the body shows what moved beyond noise (and what cannot be compared); the rest is in the appendix
+    moved = shown["verdict"].isin(("improved", "worse", "not_comparable"))
+    audit.table("progress_parameters", shown[moved], formats, labels, max_rows=len(shown),
+                csv=full.drop(columns="order"), css="ak-compact")
+    if (~moved).any():
+        audit.table("progress_parameters_unmoved", shown[~moved], formats, labels, max_rows=len(shown),
+                    css="ak-compact", appendix=True)
     if same_answer.any():
         audit.note(f"{KEY}.answers_unchanged", n=int(same_answer.sum()))
     if base_note:
