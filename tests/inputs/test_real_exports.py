@@ -437,6 +437,7 @@ def test_pipedrive_activities(tmp_path):
     ("pipedrive_organizations.csv", "clients", "pipedrive_organizations"),
     ("bitrix24_companies.csv", "clients", "bitrix24_companies"), ("salesforce_leads.csv", "leads", "salesforce_leads"),
     ("bitrix24_leads.csv", "leads", "bitrix24_leads"), ("bitrix24_activities.csv", "activities", "bitrix24_activities"),
+    ("hubspot_contacts.csv", "leads", "hubspot_contacts"), ("amocrm_companies.csv", "clients", "amocrm_companies"),
 ])
 def test_new_presets_are_detected_and_only_for_their_table(sample, table, preset):
     from auditkit.inputs.detect import matches_by_table
@@ -486,6 +487,12 @@ def test_new_client_from_a_salesforce_folder(tmp_path):
      [TS("2024-01-10 09:15"), TS("2024-01-12 14:02"), TS("2024-01-15 11:00")]),
     ("bitrix24_activities", "bitrix24_activities.csv", "activities", "type", ["call", "meeting", "email", "task"]),
     ("bitrix24_activities", "bitrix24_activities.csv", "activities", "manager_id", ["7", "7", "9", "9"]),
+    ("hubspot_contacts", "hubspot_contacts.csv", "leads", "sql_at", [TS("2024-01-07 15:30"), TS("2024-01-10 10:00"), pd.NaT]),
+    ("hubspot_contacts", "hubspot_contacts.csv", "leads", "first_contact_at", [TS("2024-01-05 09:40"),
+                                                                            TS("2024-01-06 16:05"), pd.NaT]),
+    ("hubspot_contacts", "hubspot_contacts.csv", "leads", "source", ["Organic Search", "Referrals", "Paid Social"]),
+    ("amocrm_companies", "amocrm_companies.csv", "clients", "client_id", ["ООО «Ромашка»", "АО «Вектор»"]),
+    ("amocrm_companies", "amocrm_companies.csv", "clients", "created_at", [TS("2022-03-12 10:00"), TS("2021-06-01")]),
 ])
 def test_presets_of_clients_leads_and_activities(tmp_path, preset, sample, table, column, expected):
     data = _load(tmp_path, {table: {"preset": preset, "file": sample}})
