@@ -499,3 +499,12 @@ def test_presets_of_clients_leads_and_activities(tmp_path, preset, sample, table
     assert not [p for p in data.problems if p.table == table and p.code != "encoding_detected"]
     got = data.tables[table][column].tolist()
     assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]
+
+
+def test_a_date_outside_the_presets_formats_names_them_not_date_format(tmp_path):
+    content = (SAMPLES / "amocrm_leads_real.csv").read_bytes().replace(b"16.01.2024 11:05:00", b"16.13.2024 11:05")
+    (error,) = _load(tmp_path, {"deals": {"preset": "amocrm_leads", "file": "amocrm_leads_real.csv"}},
+                     {"amocrm_leads_real.csv": content}).errors
+    assert (error.code, error.rows, error.column) == ("not_a_date_preset", (3,), "Дата создания сделки")
+    assert describe(error).endswith("not a date in the formats of this export (%d.%m.%Y %H:%M:%S, %d.%m.%Y %H:%M, "
+                                    "%d.%m.%Y): “16.13.2024 11:05”; correct the cell or clear it")
