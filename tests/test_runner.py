@@ -66,3 +66,91 @@ def test_batch_keeps_going_and_names_stage_and_cell(tiny_client, tmp_path, noteb
     assert not (out / "broken-inputs").exists()  # nothing written for invalid inputs
     assert (out / "tiny-trading" / "latest").resolve() == first.run_dir.resolve()
     assert (first.run_dir / "report.pdf").is_file()
+
+
+@pytest.fixture
+def hostile_client(tiny_client):
+    """The tiny client with named managers (anonymised), their names in comments and lost reasons,
+    a warning quoting an unknown manager id, '$' in a segment and client text that would be a
+    spreadsheet formula."""
+    data = tiny_client.parent.parent / "data"
+    write(data / "clients.csv", """
+        client_id,name,segment,manager_id
+        C1,Alpha,$$ Cash & Carry $$,ivanov
+        C2,Beta,"=HYPERLINK(""http://evil.example"",""click"")",petrova
+        C3,"@SUM(A1)",-Retail,ivanov
+    """)
+    write(data / "managers.csv", """
+        manager_id,name,team
+        ivanov,Dmitry Ivanov,North
+        petrova,Maria Petrova,South
+    """)
+    write(data / "orders.csv", """
+        order_id,client_id,date,amount,manager_id
+        O1,C1,2024-01-10,100,ivanov
+        O2,C2,2024-02-11,250.5,petrova
+        O3,C3,2024-04-02,80,ivanov
+        O4,C1,2024-05-20,40,petrova
+    """)
+    write(data / "deals.csv", """
+        deal_id,created_at,status,amount,client_id,manager_id,closed_at,lost_reason
+        D1,2024-01-02,won,100,C1,ivanov,2024-01-09,
+        D2,2024-01-05,lost,70,C2,petrova,2024-02-01,"=cmd|' /C calc'!A0"
+        D3,2024-02-01,lost,30,C3,ivanov,2024-03-01,Maria Petrova quoted too late
+        D4,2024-03-01,open,55,C1,petrova,,
+    """)
+    write(data / "activities.csv", """
+        activity_id,manager_id,type,date,client_id,outcome
+        A1,ivanov,call,2024-01-03,C1,Ivanov agreed a visit
+        A2,sidorov,call,2024-02-03,C2,connected
+    """)
+    write(data / "surveys.csv", """
+        client_id,date,nps,comment
+        C1,2024-03-01,9,Dmitry Ivanov is great
+        C2,2024-03-02,3,"Petrova never called back; =1+1"
+    """)
+    write(tiny_client, tiny_client.read_text() + "anonymise_managers: true\n")
+    return tiny_client
+
+
+def _texts(run_dir):
+    """(path, text) of every file a run wrote: the workbook's XML parts, the PDF's text."""
+    import zipfile
+
+    from pypdf import PdfReader
+
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                yield path, "\n".join(book.read(n).decode("utf-8") for n in book.namelist())
+        elif path.suffix == ".pdf":
+            yield path, "\n".join(page.extract_text() for page in PdfReader(path).pages)
+        else:
+            yield path, path.read_text(encoding="utf-8")
+
+
+def test_hostile_client_leaves_no_manager_name_no_formula_and_keeps_dollars_plain(hostile_client, tmp_path):
+    import csv
+    import stat
+    import zipfile
+
+    res = run_client(hostile_client, tmp_path / "outputs")
+    assert res.ok, res.failure
+    run = res.run_dir
+    texts = dict(_texts(run))
+    assert any(p.suffix == ".pdf" for p in texts) and any(p.suffix == ".ipynb" for p in texts)
+    for path, text in texts.items():  # anonymise_managers: no id or name anywhere a client sees
+        for real in ("ivanov", "petrova", "sidorov", "dmitry", "maria"):
+            assert real not in text.lower(), f"{real} in {path.relative_to(run)}"
+    html = texts[run / "report.html"]
+    assert "M01" in html and "$$ Cash &amp; Carry $$" in html  # codes, and '$' shown as written
+    assert "$$ Cash & Carry $$" in texts[run / "report.pdf"]
+    cells = [cell for path in run.glob("results/*.csv") for row in csv.reader(path.open(encoding="utf-8"))
+             for cell in row]
+    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in cells and "'-Retail" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")
+                or (c[:1] == "-" and not c[1:2].isdigit())]  # formulas neutralised; numbers stay numbers
+    with zipfile.ZipFile(run / "action_plan.xlsx") as book:
+        assert "<f>" not in "".join(book.read(n).decode("utf-8") for n in book.namelist())  # no formula cell
+    mode = stat.S_IMODE
+    assert mode((run / "action_plan.xlsx").stat().st_mode) == mode((run / "report.html").stat().st_mode)
