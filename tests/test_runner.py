@@ -1,15 +1,23 @@
-"""The runner end to end: stage notebooks executed with papermill, report written atomically,
-a batch that keeps going past a broken client and names the stage and cell that failed."""
+"""The runner: stage notebooks executed with papermill, report written atomically, a batch that
+keeps going past a broken client and names the stage and cell that failed; faults (Ctrl-C, a full
+or read-only disk, a killed earlier run) leave no half-written run. Tests marked e2e execute the
+notebooks and export the PDF; the others stop the run before the notebooks."""
+import errno
 import json
+import os
 import shutil
+import subprocess
+import tempfile
 
 import nbformat
+import papermill as pm
+import psutil
 import pytest
 
-from auditkit.runner import NOTEBOOKS_DIR, run_batch, run_client
+from auditkit import runner
+from auditkit.cli import main
+from auditkit.runner import NOTEBOOKS_DIR, remove_leftovers, run_batch, run_client
 from helpers import write
-
-pytestmark = pytest.mark.e2e  # every test here executes notebooks and exports the PDF
 
 
 @pytest.fixture
@@ -27,6 +35,7 @@ def notebooks_with_a_failing_stage(tmp_path):
     return folder
 
 
+@pytest.mark.e2e
 def test_tiny_client_run_writes_report_results_and_latest(tiny_client, tmp_path):
     out = tmp_path / "outputs"
     res = run_client(tiny_client, out)
@@ -48,6 +57,7 @@ def test_tiny_client_run_writes_report_results_and_latest(tiny_client, tmp_path)
     assert not list(out.glob("tiny-trading/.*partial"))
 
 
+@pytest.mark.e2e
 def test_batch_keeps_going_and_names_stage_and_cell(tiny_client, tmp_path, notebooks_with_a_failing_stage):
     out = tmp_path / "outputs"
     first = run_client(tiny_client, out)  # an earlier good run must survive the failing one
@@ -129,6 +139,7 @@ def _texts(run_dir):
             yield path, path.read_text(encoding="utf-8")
 
 
+@pytest.mark.e2e
 def test_hostile_client_leaves_no_manager_name_no_formula_and_keeps_dollars_plain(hostile_client, tmp_path):
     import csv
     import stat
@@ -154,3 +165,89 @@ def test_hostile_client_leaves_no_manager_name_no_formula_and_keeps_dollars_plai
         assert "<f>" not in "".join(book.read(n).decode("utf-8") for n in book.namelist())  # no formula cell
     mode = stat.S_IMODE
     assert mode((run / "action_plan.xlsx").stat().st_mode) == mode((run / "report.html").stat().st_mode)
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftovers_of_a_killed_run_are_removed_and_a_running_ones_kept(tmp_path):
+    client_dir = tmp_path / "outputs" / "tiny-trading"
+    killed, running = client_dir / ".20240101-000000-dead.partial", client_dir / ".20240101-000001-live.partial"
+    for folder, pid in ((killed, _dead_pid()), (running, os.getpid())):
+        folder.mkdir(parents=True)
+        (folder / "owner").write_text(f"{pid} {psutil.Process(os.getpid()).create_time()}")
+    socket = os.path.join(tempfile.gettempdir(), f"auditkit-kernel-{_dead_pid()}-0123abcd-1")
+    mine = os.path.join(tempfile.gettempdir(), f"auditkit-kernel-{os.getpid()}-0123abcd-1")
+    for path in (socket, mine):
+        open(path, "w").close()
+    try:
+        assert remove_leftovers(client_dir) == [killed]
+        assert running.is_dir() and not os.path.exists(socket) and os.path.exists(mine)
+    finally:
+        os.unlink(mine)
+
+
+@pytest.mark.parametrize("where,code", [("write_cache", errno.ENOSPC), ("_make_partial", errno.EROFS),
+                                        ("merge_metrics", errno.ENOSPC)])
+def test_a_full_or_read_only_disk_fails_the_client_with_a_reason_and_no_partial(tiny_client, tmp_path, monkeypatch,
+                                                                                 where, code):
+    client_dir = tmp_path / "outputs" / "tiny-trading"
+    stale = client_dir / ".20240101-000000-dead.partial"
+    stale.mkdir(parents=True)
+    (stale / "owner").write_text(f"{_dead_pid()} 0")
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(runner, "_execute_stages", lambda *a, **k: [])
+    monkeypatch.setattr(runner, where, refuse)
+    res = run_client(tiny_client, tmp_path / "outputs")
+    assert not res.ok and f"cannot write the run to {client_dir}: {os.strerror(code)}" in res.failure
+    assert list(client_dir.iterdir()) == []  # the stale partial of a killed run and this run's are gone
+
+
+def test_a_batch_with_one_job_keeps_going_past_any_exception(tiny_client, tmp_path, monkeypatch):
+    broken = write(tmp_path / "params" / "broken.yaml", tiny_client.read_text().replace("../data", "../bad"))
+    write(tmp_path / "bad" / "orders.csv", "order_id,client_id,date,amount\nO1,C1,2024-01-01,x\n")
+    real_load = runner.load_inputs
+
+    def crash_first(params, **kw):
+        if params.data_dir.name == "data":
+            raise RuntimeError("boom")
+        return real_load(params, **kw)
+
+    monkeypatch.setattr(runner, "load_inputs", crash_first)
+    crashed, invalid = run_batch([tiny_client, broken], tmp_path / "outputs", jobs=1)
+    assert not crashed.ok and crashed.failure == "Tiny Trading: RuntimeError: boom"
+    assert not invalid.ok and invalid.problems == [
+        'error: orders.csv, row 2, column “amount”: not a number: “x” (for a decimal comma set tables.<table>.decimal: ",")']
+
+
+def test_a_failure_always_has_a_reason_and_keeps_the_failed_run(tiny_client, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "_execute_stages", lambda *a, **k: [])
+    monkeypatch.setattr(runner, "merge_metrics", lambda work: {}[""])  # a KeyError with an empty message
+    res = run_client(tiny_client, tmp_path / "outputs")
+    assert res.failure == "Tiny Trading: KeyError: ''" and res.run_dir.name.endswith(".failed")
+    assert (res.run_dir / "failure.txt").read_text().startswith(res.failure)
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt(),  # Ctrl-C in auditkit, or in the kernel's cell:
+                                       pm.PapermillExecutionError(3, 1, "", "KeyboardInterrupt", "", [])])
+def test_ctrl_c_stops_the_batch_after_removing_the_current_partial(tiny_client, tmp_path, monkeypatch, capsys,
+                                                                   interrupt):
+    second = write(tmp_path / "params" / "second.yaml", tiny_client.read_text().replace("Tiny Trading", "Second"))
+    started = []
+
+    def interrupted(notebooks, work, *args):
+        started.append(work)
+        assert work.is_dir()
+        raise interrupt
+
+    monkeypatch.setattr(runner, "_execute_stages", interrupted)
+    out = tmp_path / "outputs"
+    assert main(["run", str(tiny_client), str(second), "--jobs", "1", "--output", str(out)]) == 130
+    assert "interrupted: 0 of 2 client(s) finished" in capsys.readouterr().out
+    assert len(started) == 1 and list(out.rglob("*partial*")) == [] and not (out / "second").exists()
