@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import glob
 import os
+import re
 import secrets
 import signal
 import shutil
@@ -71,6 +71,7 @@ def new_run_id() -> str:
 
 
 KERNEL_FILES = "auditkit-kernel-{pid}-{token}"  # in the temporary folder: the sockets and the connection file
+KERNEL_FILE = re.compile(r"auditkit-kernel-(\d{1,9})-[0-9a-f]{16}(?:-\d+|\.json)")
 
 
 class PrivateSocketKernelManager(AsyncKernelManager):
@@ -105,10 +106,10 @@ def remove_leftovers(client_dir: Path) -> list[Path]:
         if partial.is_dir() and not _owner_alive(partial):
             shutil.rmtree(partial, ignore_errors=True)
             removed.append(partial)
-    for path in glob.glob(os.path.join(tempfile.gettempdir(), KERNEL_FILES.format(pid="*", token="*"))):
-        pid = Path(path).name.split("-")[2]
-        if pid.isdigit() and not psutil.pid_exists(int(pid)):
-            Path(path).unlink(missing_ok=True)
+    for path in Path(tempfile.gettempdir()).glob(KERNEL_FILES.format(pid="*", token="*")):
+        owner = KERNEL_FILE.fullmatch(path.name)
+        if owner and not psutil.pid_exists(int(owner[1])):
+            path.unlink(missing_ok=True)
     return removed
 
 
@@ -147,10 +148,13 @@ class KernelLane:
 
     def __init__(self):
         self.km: PrivateSocketKernelManager | None = None
+        self.killed = False  # by kill(): no retry, no next notebook
 
     def execute(self, notebook: Path, out: Path, parameters: dict) -> None:
         """Execute one notebook on this lane's kernel (started on first use; one retry when it fails to start)."""
         for attempt in range(KERNEL_START_RETRIES + 1):
+            if self.killed:
+                raise RuntimeError("the run was stopped: its kernel was killed")
             if self.km is None:
                 self.km = PrivateSocketKernelManager(kernel_name="python3")
             try:
@@ -163,8 +167,16 @@ class KernelLane:
                 raise
             except RuntimeError as exc:  # the kernel died or did not answer before the first cell
                 self.close()
-                if attempt == KERNEL_START_RETRIES or "kernel" not in str(exc).lower():
+                if self.killed or attempt == KERNEL_START_RETRIES or "kernel" not in str(exc).lower():
                     raise
+
+    def kill(self) -> None:
+        """Kill the kernel now, from any thread: the notebook it executes fails at once. (A kernel runs
+        in a session of its own, so Ctrl-C in a terminal does not reach it.)"""
+        self.killed = True
+        process = getattr(self.km and self.km.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
 
     def close(self) -> None:
         if self.km is not None and self.km.has_kernel:
@@ -198,13 +210,18 @@ def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: i
                 result.failure = result.failure or f"{client}: {_failure_of(exc, nb)}"
                 raise
 
+    pool = ThreadPoolExecutor(max_workers=len(lanes))
     try:
-        with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-            futures = [pool.submit(run_lane, lane, independent[i::len(lanes)]) for i, lane in enumerate(lanes)]
-            for future in futures:
-                future.result()
+        futures = [pool.submit(run_lane, lane, independent[i::len(lanes)]) for i, lane in enumerate(lanes)]
+        for future in futures:
+            future.result()
         run_lane(lanes[0], last)
+    except BaseException:  # a stage failed, or Ctrl-C: the other lanes stop now instead of running on
+        for lane in lanes:
+            lane.kill()
+        raise
     finally:
+        pool.shutdown(wait=True)
         for lane in lanes:
             lane.close()
     return [out for _, out in pairs]

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import nbformat
 import papermill as pm
@@ -179,8 +180,8 @@ def test_leftovers_of_a_killed_run_are_removed_and_a_running_ones_kept(tmp_path)
     for folder, pid in ((killed, _dead_pid()), (running, os.getpid())):
         folder.mkdir(parents=True)
         (folder / "owner").write_text(f"{pid} {psutil.Process(os.getpid()).create_time()}")
-    socket = os.path.join(tempfile.gettempdir(), f"auditkit-kernel-{_dead_pid()}-0123abcd-1")
-    mine = os.path.join(tempfile.gettempdir(), f"auditkit-kernel-{os.getpid()}-0123abcd-1")
+    socket = os.path.join(tempfile.gettempdir(), f"auditkit-kernel-{_dead_pid()}-0123456789abcdef-1")
+    mine = os.path.join(tempfile.gettempdir(), f"auditkit-kernel-{os.getpid()}-0123456789abcdef.json")
     for path in (socket, mine):
         open(path, "w").close()
     try:
@@ -251,3 +252,36 @@ def test_ctrl_c_stops_the_batch_after_removing_the_current_partial(tiny_client, 
     assert main(["run", str(tiny_client), str(second), "--jobs", "1", "--output", str(out)]) == 130
     assert "interrupted: 0 of 2 client(s) finished" in capsys.readouterr().out
     assert len(started) == 1 and list(out.rglob("*partial*")) == [] and not (out / "second").exists()
+
+
+@pytest.mark.e2e  # starts kernels
+def test_ctrl_c_stops_a_parallel_batch_and_every_run_cleans_up(tiny_client, tmp_path):
+    import signal
+    import sys
+    import time
+
+    notebooks = tmp_path / "slow"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('params_path = ""\nrun_dir = None', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import time\ntime.sleep(300)")]
+    nbformat.write(nb, notebooks / "01_data_collection.ipynb")
+    second = write(tmp_path / "params" / "second.yaml", tiny_client.read_text().replace("Tiny Trading", "Second"))
+    out = tmp_path / "outputs"
+    script = ("import sys\nfrom pathlib import Path\nfrom auditkit.runner import run_batch\n"
+              "try:\n    run_batch([Path(a) for a in sys.argv[1:3]], Path(sys.argv[3]), 2, notebooks_dir=Path(sys.argv[4]))\n"
+              "except KeyboardInterrupt:\n    print('interrupted')\n    sys.exit(130)\n")
+    batch = subprocess.Popen([sys.executable, "-c", script, str(tiny_client), str(second), str(out), str(notebooks)],
+                             stdout=subprocess.PIPE, text=True, start_new_session=True)  # its own group, as a terminal's
+    deadline = time.monotonic() + 240
+    while len(list(out.glob("*/.*.partial/notebooks/*.ipynb"))) < 2:  # both kernels are executing
+        assert time.monotonic() < deadline and batch.poll() is None
+        time.sleep(0.5)
+    time.sleep(2)
+    os.killpg(batch.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    stdout, _ = batch.communicate(timeout=120)
+    assert batch.returncode == 130 and "interrupted" in stdout
+    assert [p.name for p in out.glob("*/*") if p.name != "latest"] == []  # no .partial, no .failed
+    kernel_files = [runner.KERNEL_FILE.fullmatch(p.name) for p in Path(tempfile.gettempdir()).iterdir()]
+    assert all(psutil.pid_exists(int(m[1])) for m in kernel_files if m)  # the kernels' sockets are removed
