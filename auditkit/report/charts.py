@@ -8,6 +8,9 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
+# Every text is plain: a client's "$" (a name, a segment, a currency) never starts mathtext, which
+# would print it in italics or fail on "$$" (also for charts drawn without use_theme)
+matplotlib.rcParams["text.parse_math"] = False
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -24,14 +27,13 @@ ACCENT, GOOD, BAD, NORM = "#1f4e79", "#4f9d69", "#c0504d", "#7f7f7f"
 
 def use_theme(loc: Locale | None = None) -> None:
     """Seaborn theme for all report charts: white grid, DejaVu Sans (Cyrillic and Polish); SVG text stays
-    text (searchable in the PDF, and three times faster for WeasyPrint than glyph paths); every text is
-    plain: a client's "$" (a name, a segment, a currency) never starts matplotlib's mathtext."""
+    text (searchable in the PDF, and three times faster for WeasyPrint than glyph paths)."""
     sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans", rc={
         "figure.dpi": 110, "savefig.dpi": 110, "svg.fonttype": "none",
         "axes.titlesize": 11, "axes.titleweight": "bold", "axes.titlelocation": "left",
         "axes.labelsize": 9, "xtick.labelsize": 8.5, "ytick.labelsize": 8.5, "legend.fontsize": 8.5,
         "legend.frameon": False, "axes.spines.top": False, "axes.spines.right": False,
-        "figure.autolayout": False, "text.parse_math": False,
+        "figure.autolayout": False,
     })
 
 
