@@ -18,6 +18,7 @@ from auditkit.inputs.read import AuditData
 # Иванов -> Иванова, Ивановым; Kowalski -> Kowalskiego is beyond it and kept only in full names)
 NAME_ENDING = 3
 SHORTEST_WORD = 3  # shorter name parts and ids ("Li", "7") are not searched for in free text
+VOWELS = set("aeiouyąęóаеёиоуыэюя")
 
 
 def manager_codes(managers: pd.DataFrame) -> dict[str, str]:
@@ -36,15 +37,20 @@ def manager_codes(managers: pd.DataFrame) -> dict[str, str]:
 
 def _word_codes(codes: dict[str, str]) -> dict[str, str]:
     """lower-case word or phrase -> code: every id and full name, and each word of a name (a part
-    two managers share, e.g. a first name, -> both codes "M01/M04")."""
+    two managers share, e.g. a first name, -> both codes "M01/M04"); a name word ending in a vowel
+    also without it, for its declined forms (Petrova -> Petrovoj, Петрова -> Петровой)."""
     words: dict[str, set[str]] = {}
+    stems: dict[str, set[str]] = {}
     for key, code in codes.items():
         key = str(key).strip()
         if len(key) >= SHORTEST_WORD and re.search(r"[^\W\d_]", key):
             words.setdefault(key.lower(), set()).add(code)
-        for part in re.findall(r"[^\W\d_]+", key):
-            if len(part) >= SHORTEST_WORD and part.lower() != key.lower():
-                words.setdefault(part.lower(), set()).add(code)
+        for part in re.findall(r"[^\W\d_]+", key.lower()):
+            if len(part) >= SHORTEST_WORD and part != key.lower():
+                words.setdefault(part, set()).add(code)
+            if len(part) > 4 and part[-1] in VOWELS:
+                stems.setdefault(part[:-1], set()).add(code)
+    words.update({stem: c for stem, c in stems.items() if stem not in words})  # Ivanov stays Ivanov's
     return {w: "/".join(sorted(c)) for w, c in words.items()}
 
 

@@ -61,6 +61,8 @@ def neutralised(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` whose text cells, headers and index labels are neutral_text; numbers,
     dates and missing values unchanged."""
     out = df.rename(columns=neutral_text, index=neutral_text)
+    out.index.names = [neutral_text(n) for n in out.index.names]  # written as headers too
+    out.columns.names = [neutral_text(n) for n in out.columns.names]
     for i, dtype in enumerate(out.dtypes):
         if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)):
             out.isetitem(i, out.iloc[:, i].map(neutral_text, na_action="ignore"))
