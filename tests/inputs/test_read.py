@@ -339,6 +339,8 @@ def test_hostile_input_is_reported_by_file_row_and_column(tmp_path, case):
     found = [(p.file, p.code, p.column, p.rows) for p in data.problems]
     assert (file, code, column, rows) in found, lines
     assert not any("Traceback" in line for line in lines)
+    table = next(p.table for p in data.problems if p.code == code)
+    assert not any(line.startswith(f"table {table}: not found") for line in lines)  # unusable, not "missing"
 
 
 def test_dates_with_mixed_offsets_are_converted_to_the_clients_zone(tmp_path):
