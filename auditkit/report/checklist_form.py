@@ -192,6 +192,10 @@ def _write_sheet(frame: pd.DataFrame, path: Path, tmp: Path, source: TableSource
     sheet.append([str(c) for c in frame.columns])
     for row in frame.itertuples(index=False):
         sheet.append([None if pd.isna(v) else str(v) for v in row])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if cell.data_type == "f":  # a note typed as "=…" stays text, never a formula
+                cell.data_type = "s"
     book.save(tmp)
 
 
