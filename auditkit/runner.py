@@ -113,6 +113,12 @@ def remove_leftovers(client_dir: Path) -> list[Path]:
     return removed
 
 
+def _tidy(work: Path) -> None:
+    """Remove the run's working files (the input cache, the owner file) before it is renamed."""
+    shutil.rmtree(work / "cache", ignore_errors=True)
+    (work / OWNER_FILE).unlink(missing_ok=True)
+
+
 def _make_partial(client_dir: Path, run_id: str) -> Path:
     work = client_dir / f".{run_id}.partial"
     (work / "notebooks").mkdir(parents=True)
@@ -136,7 +142,7 @@ def _disk_problem(exc: BaseException) -> str | None:
 
 
 def _interrupted(exc: BaseException) -> bool:
-    """Ctrl-C: in this process, or in the kernel (which gets the same signal) while a cell ran."""
+    """Ctrl-C in this process, or a cell interrupted in its kernel (KeyboardInterrupt there)."""
     return isinstance(exc, KeyboardInterrupt) or (
         isinstance(exc, pm.PapermillExecutionError) and exc.ename == "KeyboardInterrupt")
 
@@ -289,7 +295,7 @@ def _run_client(result: RunResult, output, notebooks_dir: Path, notebook_jobs: i
             result.failure = f"{params.client}: report export: {type(exc).__name__}: {exc}"
             raise
         result.seconds["export"] = time.perf_counter() - t0
-        shutil.rmtree(work / "cache", ignore_errors=True)
+        _tidy(work)
         final = client_dir / run_id
         os.replace(work, final)
         _point_latest(client_dir, run_id, "latest" if kind == "full" else f"latest-{kind}")
@@ -315,7 +321,7 @@ def _after_failure(exc: BaseException, result: RunResult, work: Path, failed: Pa
     if disk is None:
         result.failure = result.failure or f"{client}: {type(exc).__name__}: {exc}"
         try:
-            shutil.rmtree(work / "cache", ignore_errors=True)
+            _tidy(work)
             os.replace(work, failed)
             (failed / "failure.txt").write_text(result.failure + "\n\n" + traceback.format_exc(), encoding="utf-8")
             result.run_dir = failed

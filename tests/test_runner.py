@@ -56,6 +56,7 @@ def test_tiny_client_run_writes_report_results_and_latest(tiny_client, tmp_path)
         assert leak not in html, leak
     assert "Tiny Trading" in html and "Data inventory" in html
     assert not list(out.glob("tiny-trading/.*partial"))
+    assert not (run / "cache").exists() and not (run / "owner").exists()  # the run's working files are gone
 
 
 @pytest.mark.e2e
