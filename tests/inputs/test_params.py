@@ -107,6 +107,8 @@ def test_params_error_is_an_auditkit_error():
     ("tables: {orders: {date_format: '%Q.%m'}}\n", "tables.orders.date_format:", "not a usable date format"),
     ("tables: {orders: {date_format: '%H:%M'}}\n", "tables.orders.date_format:", "no day or year directive"),
     ("tables: {orders: {encoding: klingon}}\n", "tables.orders.encoding:", "unknown encoding 'klingon'"),
+    ("period: {start: 0001-01-01, end: 2024-12-31}\n", "period:", "must lie within 1900–2100"),
+    ("period: {start: 2024-01-01, end: 2999-12-31}\n", "period:", "must lie within 1900–2100"),
     ("timezone: Mars/Olympus\n", "timezone:", "unknown time zone"),
     ("slug: ../../etc\n", "slug:", "not a plain folder name"),
     ("slug: /tmp/x\n", "slug:", "not a plain folder name"),
