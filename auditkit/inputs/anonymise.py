@@ -99,7 +99,7 @@ def anonymise_managers(data: AuditData) -> None:
             continue
         if "manager_id" in df.columns:
             df["manager_id"] = df["manager_id"].map(codes, na_action="ignore").astype("string")
-        for name, col in contracts()[table].columns.items() if table in contracts() else ():
+        for name, col in contracts()[table].columns.items():
             if col.free_text and name in df.columns:
                 df[name] = df[name].map(replace, na_action="ignore").astype(df[name].dtype)
     if managers is not None:
