@@ -333,7 +333,8 @@ def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup) -> pd.DataFrame:
         exc.file = lookup.file
         raise
     except UnicodeDecodeError as exc:
-        raise FileProblem("bad_encoding", lookup.file, encoding=lookup.encoding, position=exc.start) from None
+        raise FileProblem("bad_encoding", lookup.file, encoding=lookup.encoding, position=exc.start,
+                          detected=detect_encoding(path)) from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise FileProblem("unreadable", lookup.file, reason=str(exc).splitlines()[0][:200]) from None
     gone = [h for h in [there, *lookup.columns] if h not in other.columns]

@@ -390,8 +390,8 @@ def test_an_unknown_client_is_reported_beside_the_other_errors_of_every_table(tm
         "clients.csv": "client_id,name\nC1,A\nC1,B\n",
         "deals.csv": "deal_id,created_at,status\nD1,yesterday,won\n"}, "")
     found = {(p.file, p.code, p.rows) for p in _load(params).errors}
-    assert found == {("orders.csv", "not_a_date", (2,)), ("orders.csv", "not_a_number", (3,)),
-                     ("clients.csv", "duplicate_key", (3,)), ("deals.csv", "not_a_date", (2,)),
+    assert found == {("orders.csv", "date_placeholder", (2,)), ("orders.csv", "not_a_number", (3,)),
+                     ("clients.csv", "duplicate_key", (3,)), ("deals.csv", "date_placeholder", (2,)),
                      ("orders.csv", "unknown_reference", (2,))}
 
 
