@@ -18,6 +18,7 @@ from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
 from auditkit.i18n import Locale  # noqa: E402
 
 WIDTH_IN = 7.2  # A4 text width minus margins, inches
+HALF_IN = 3.55  # a chart shown beside another one (figure class ak-half), inches
 PALETTE = ["#1f4e79", "#e07b39", "#4f9d69", "#c0504d", "#8064a2", "#4bacc6", "#9c8e7e", "#d4a017"]
 ACCENT, GOOD, BAD, NORM = "#1f4e79", "#4f9d69", "#c0504d", "#7f7f7f"
 
@@ -34,7 +35,7 @@ def use_theme(loc: Locale | None = None) -> None:
     })
 
 
-def new(height: float = 3.0, ncols: int = 1, width: float = WIDTH_IN, **kw):
+def new(height: float = 2.5, ncols: int = 1, width: float = WIDTH_IN, **kw):
     fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained", **kw)
     return fig, axes
 
@@ -113,6 +114,10 @@ def _sparse_xticks(ax, labels: list[str], max_chars: int = 84) -> None:
     """Every k-th period label so that the labels fit the width side by side without overlapping."""
     width = max((len(s) for s in labels), default=1) + 2
     step = max(1, int(np.ceil(len(labels) * width / max_chars)))
+    if step > 1 and len(labels) <= 6:  # a few categories (stages): every one, wrapped at spaces
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(_wrap_words(labels, max(6, max_chars // len(labels) - 2)), rotation=0, ha="center")
+        return
     ax.set_xticks(range(0, len(labels), step))
     ax.set_xticklabels(labels[::step], rotation=0, ha="center")
 
@@ -142,9 +147,9 @@ def period_bars(values: pd.Series, loc: Locale, freq: str, title: str, ylabel: s
 
 def lines(frame: pd.DataFrame, loc: Locale, title: str, ylabel: str, fmt: str = "money",
           x_labels: list[str] | None = None, norm: float | None = None, norm_label: str | None = None,
-          height: float = 3.0):
+          height: float = 2.5, width: float = WIDTH_IN):
     """One line per column of `frame` over its index (already ordered); optional norm line."""
-    fig, ax = new(height)
+    fig, ax = new(height, width=width)
     x = np.arange(len(frame))
     for i, col in enumerate(frame.columns):
         ax.plot(x, frame[col].to_numpy(dtype=float), marker="o", markersize=3, linewidth=1.8,
@@ -154,22 +159,33 @@ def lines(frame: pd.DataFrame, loc: Locale, title: str, ylabel: str, fmt: str = 
     AXIS_FORMATS[fmt](ax, loc)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    _sparse_xticks(ax, x_labels if x_labels is not None else [str(i) for i in frame.index])
+    _sparse_xticks(ax, x_labels if x_labels is not None else [str(i) for i in frame.index], int(84 * width / WIDTH_IN))
     if len(frame.columns) > 1 or norm is not None:
         top_legend(ax, *ax.get_legend_handles_labels())
     return fig
 
 
 def hbars(values: pd.Series, loc: Locale, title: str, xlabel: str, fmt: str = "money",
-          norm: float | None = None, norm_label: str | None = None, highlight_below_norm: bool = True):
-    """Horizontal bars per category (managers, segments...), largest first; bars under the norm in red."""
+          norm: float | None = None, norm_label: str | None = None, highlight_below_norm: bool = True,
+          width: float = WIDTH_IN):
+    """Horizontal bars per category (managers, segments...), largest first, each with its value;
+    bars under the norm in red."""
     values = values.sort_values(ascending=True)
-    fig, ax = new(max(2.2, 0.28 * len(values) + 0.9))
+    fig, ax = new(max(1.6, 0.19 * len(values) + 0.7), width=width)
     colors = [BAD if (norm is not None and highlight_below_norm and v < norm) else ACCENT for v in values]
-    ax.barh([str(i) for i in values.index], values.to_numpy(dtype=float), color=colors, height=0.7)
+    numbers = values.to_numpy(dtype=float)
+    ax.barh([str(i) for i in values.index], numbers, color=colors, height=0.7)
+    for yi, v in enumerate(numbers):  # every bar carries its value, outside its end
+        if np.isfinite(v):
+            ax.annotate(value_label(v, loc, fmt if fmt in ("pct", "money") else "decimal"), (v, yi),
+                        textcoords="offset points", xytext=(3 if v >= 0 else -3, 0), va="center",
+                        ha="left" if v >= 0 else "right", fontsize=7.5)
+    finite = numbers[np.isfinite(numbers)]
+    lo, hi = min(0.0, *finite, norm or 0.0), max(0.0, *finite, norm or 0.0)
+    ax.set_xlim(lo - (hi - lo) * (0.1 if lo < 0 else 0), hi + (hi - lo) * 0.1 or 1)
     if norm is not None:
         ax.axvline(norm, color=NORM, linestyle="--", linewidth=1.2, label=norm_label)
-        ax.legend(loc="lower right")
+        top_legend(ax, *ax.get_legend_handles_labels())
     AXIS_FORMATS[fmt](ax, loc, axis="x")
     ax.set_xlabel(xlabel)
     ax.set_title(title)
@@ -194,7 +210,7 @@ def heatmap_on(ax, frame: pd.DataFrame, loc: Locale, title: str, fmt: str = "num
 
 def heatmap(frame: pd.DataFrame, loc: Locale, title: str, height: float | None = None, **kw):
     """A figure with one annotated heatmap (see heatmap_on for the options)."""
-    fig, ax = new(height or max(2.4, 0.36 * len(frame) + 1.2))
+    fig, ax = new(height or max(1.8, 0.19 * len(frame) + 0.8))
     heatmap_on(ax, frame, loc, title, **kw)
     return fig
 
@@ -202,7 +218,7 @@ def heatmap(frame: pd.DataFrame, loc: Locale, title: str, height: float | None =
 def lorenz(cum_share_clients: np.ndarray, cum_share_revenue: np.ndarray, loc: Locale, title: str,
            xlabel: str, ylabel: str, marks: dict[str, tuple[float, float]]):
     """Cumulative revenue share against cumulative share of clients (largest first), with marked points."""
-    fig, ax = new(3.0)
+    fig, ax = new(2.5)
     ax.plot(np.r_[0, cum_share_clients], np.r_[0, cum_share_revenue], color=ACCENT, linewidth=2)
     ax.plot([0, 1], [0, 1], color=NORM, linestyle=":", linewidth=1)
     for label, (x, y) in marks.items():
@@ -240,7 +256,7 @@ def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt
     columns (translated part names, e.g. response-time bands); shares 0..1 when fmt is "pct".
     Segments wider than `label_min` of the largest bar carry their value."""
     colors = colors or PALETTE
-    fig, ax = new(max(2.0, 0.34 * len(frame) + 1.3))
+    fig, ax = new(max(1.8, 0.27 * len(frame) + 1.1))
     y = np.arange(len(frame))[::-1]
     left = np.zeros(len(frame))
     total = float(frame.sum(axis=1).max() or 1)
@@ -271,7 +287,7 @@ def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: s
            cut: float | None = 0.8, cut_label: str | None = None):
     """Pareto chart: bars of `counts` (index = translated categories, largest first, ≤ ~12) and the
     cumulative share on a second axis, with an optional horizontal mark at `cut` (e.g. 80%)."""
-    fig, ax = new(3.2)
+    fig, ax = new(2.7)
     x = np.arange(len(counts))
     values = counts.to_numpy(dtype=float)
     ax.bar(x, values, color=ACCENT, width=0.7, label=ylabel)
@@ -303,7 +319,7 @@ def histogram(values: pd.Series, loc: Locale, title: str, xlabel: str, ylabel: s
               norm: float | None = None, norm_label: str | None = None, clip: float | None = None):
     """Distribution of a measure (days, hours...) as a seaborn histogram; values above `clip` are
     gathered in the last bin; an optional vertical norm line."""
-    fig, ax = new(2.8)
+    fig, ax = new(2.3)
     data = pd.Series(values, dtype="float64").dropna()
     if clip is not None:
         data = data.clip(upper=clip)
@@ -321,10 +337,10 @@ def histogram(values: pd.Series, loc: Locale, title: str, xlabel: str, ylabel: s
 
 def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: str = "pct",
                  norms: pd.Series | None = None, norm_label: str | None = None, highlight=None,
-                 highlight_label: str | None = None):
+                 highlight_label: str | None = None, width: float = WIDTH_IN):
     """Vertical bars in the given order (stages, funnel steps) with their values on top; optional
     per-bar norm marks and one highlighted bar (e.g. the bottleneck)."""
-    fig, ax = new(3.0)
+    fig, ax = new(2.5, width=width)
     x = np.arange(len(values))
     vals = values.to_numpy(dtype=float)
     colors = [BAD if (highlight is not None and k == highlight) else ACCENT for k in values.index]
@@ -341,7 +357,7 @@ def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: s
     top = np.nanmax(np.r_[vals, norms.to_numpy(dtype=float) if norms is not None else []]) if len(vals) else 1
     ax.set_ylim(0, (top if np.isfinite(top) and top > 0 else 1) * 1.15)
     ax.set_xticks(x)
-    ax.set_xticklabels(_wrap(values.index, max(8, int(84 / max(len(values), 1)) - 1)))
+    ax.set_xticklabels(_wrap(values.index, max(8, int(84 * width / WIDTH_IN / max(len(values), 1)) - 1)))
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(axis="x", visible=False)
@@ -376,7 +392,7 @@ def stacked_hbars_norm(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str
     (red dashed) and reference lines `marks` {label: (value, colour)} (dotted)."""
     frame = frame.fillna(0)
     frame = frame.loc[frame.sum(axis=1).sort_values(ascending=False).index]
-    fig, ax = new(max(2.4, 0.3 * len(frame) + 1.3))
+    fig, ax = new(max(1.9, 0.2 * len(frame) + 1.0))
     y = np.arange(len(frame))[::-1]
     left = np.zeros(len(frame))
     for i, col in enumerate(frame.columns):
@@ -407,7 +423,7 @@ def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str,
                      x_split: float, y_split: float, corners: dict[str, str] | None = None,
                      groups: dict[str, str] | None = None, x_fmt: str = "number", y_fmt: str = "number",
                      xlim: tuple[float, float] | None = None, ylim: tuple[float, float] | None = None,
-                     height: float = 3.8, label_width: int = 26):
+                     height: float = 2.7, label_width: int = 26):
     """A quadrant chart: one point per row of `points` (columns x, y, label, optionally group).
 
     Rows at the same spot share one point labelled with all their labels; dashed lines at `x_split`
@@ -461,7 +477,7 @@ def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str,
 # --- stage 6 (improvement plan) --------------------------------------------------------------------
 
 def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale, title: str,
-            year_one_label: str, year_three_label: str, wrap: int = 48):
+            year_one_label: str, year_three_label: str, wrap: int = 62):
     """Gantt bars of actions from start to deadline over three years, coloured by phase, with the
     1-year and 3-year horizons marked and month ticks every quarter of the first year, then every
     half year. `labels` are short action texts (wrapped to `wrap` characters, never cut)."""
@@ -469,7 +485,7 @@ def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale
     ends = pd.to_datetime(pd.Series(ends)).reset_index(drop=True)
     wrapped = _wrap_words(list(labels), wrap)
     lines = sum(max(1, s.count("\n") + 1) for s in wrapped)
-    fig, ax = new(max(2.6, 0.24 * lines + 0.22 * len(labels) + 1.3))
+    fig, ax = new(max(2.2, 0.12 * lines + 0.07 * len(labels) + 1.1))
     y = np.arange(len(labels))[::-1]
     colours = dict(zip(dict.fromkeys(phase_names), PALETTE))
     origin = starts.min()
@@ -647,7 +663,7 @@ def _signed_money(v: float, loc: Locale) -> str:
 
 
 def waterfall(start: float, steps: pd.Series, loc: Locale, title: str, ylabel: str, start_label: str,
-              end_label: str, ax=None, height: float = 3.3, colors: tuple[str, str, str] = (ACCENT, GOOD, BAD),
+              end_label: str, ax=None, height: float = 2.9, colors: tuple[str, str, str] = (ACCENT, GOOD, BAD),
               cut: bool | None = None):
     """Waterfall (bridge) chart from `start` through the signed `steps` to end = start + Σ steps.
 

@@ -1,5 +1,6 @@
-"""What a run writes besides the report: `results/<table id>.csv` for every table shown and
-`results/metrics/<stage>.json` for every number (merged into `results/metrics.json`)."""
+"""What a run writes besides the report: `results/<table id>.csv` for every table shown,
+`results/metrics/<stage>.json` for every number (merged into `results/metrics.json`) and
+`results/<report>_pages.json`, the page each chapter of the PDF starts on."""
 from __future__ import annotations
 
 import json
@@ -25,6 +26,13 @@ def write_csv(run_dir: Path, table_id: str, df: pd.DataFrame) -> Path:
     path = Path(run_dir) / "results" / f"{table_id}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=not isinstance(df.index, pd.RangeIndex))
+    return path
+
+
+def write_json(run_dir: Path, name: str, data: dict) -> Path:
+    path = Path(run_dir) / "results" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 
 

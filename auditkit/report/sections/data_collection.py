@@ -317,7 +317,7 @@ def abc_xyz(audit: Audit) -> None:
                     period=audit.t(f".text.freq_{n.dynamics_freq}"))
     counts = matrix.pivot(index="abc", columns="xyz", values="clients")
     revenue_share = matrix.pivot(index="abc", columns="xyz", values="revenue_share")
-    fig, axes = charts.new(2.6, ncols=2)
+    fig, axes = charts.new(2.1, ncols=2)
     for ax, grid, title, fmt in ((axes[0], counts, ".charts.abc_xyz.clients", "number"),
                                  (axes[1], revenue_share, ".charts.abc_xyz.revenue", "pct")):
         charts.heatmap_on(ax, grid, audit.loc, audit.t(title), fmt)

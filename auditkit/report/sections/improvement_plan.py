@@ -19,7 +19,7 @@ from auditkit.plan.goals import topics_of
 from auditkit.plan.recommendations import by_parameter, label
 from auditkit.plan.scorecard import BLOCKS, block_stage_scores
 from auditkit.report import charts
-from auditkit.report.context import Audit, esc, section
+from auditkit.report.context import Audit, esc, report_layout, section
 from auditkit.report.sections.growth import growth_summary
 from auditkit.report.sections.process import value_name
 from auditkit.stages import DATA_STAGES
@@ -329,9 +329,13 @@ def findings(audit: Audit, plan: Plan) -> None:
         return
     audit.paragraph(".text.findings_rule", n=len(f), parameters=len(ev))
     rows = []
+    shown_lines = report_layout()["finding_evidence_lines"]
     for r in f.itertuples():
         items = ev[ev["group"] == r.group]
-        lines = "".join(f"<li>{esc(evidence_line(audit, e))}</li>" for e in items.itertuples())
+        lines = "".join(f"<li>{esc(evidence_line(audit, e))}</li>" for e in items.head(shown_lines).itertuples())
+        if len(items) > shown_lines:  # the rest: in the full scorecard of the appendix
+            lines += (f'<li class="ak-more"><a href="#appendix-scorecard">'
+                      f'{esc(audit.t("report_body.more_evidence", n=len(items) - shown_lines))}</a></li>')
         sections = dict.fromkeys(s for s in items["section"] if s)
         links = ", ".join(f'<a href="#{esc(s)}">{esc(_section_title(audit, s))}</a>' for s in sections if _section_title(audit, s))
         see = f'<span class="ak-caption">{esc(audit.t(".columns.evidence"))}: {links}</span>' if links else ""
@@ -381,13 +385,15 @@ def action_plan(audit: Audit, plan: Plan) -> None:
     shown = primary.assign(
         phase_name=[audit.t(f".phase.{x}") for x in primary["phase"]],
         owner_name=[label(audit.loc, "owner", o) for o in primary["owner"]],
-        deadline_text=[audit.loc.date(d) for d in primary["deadline"]])
+        deadline_text=[audit.loc.date(d) for d in primary["deadline"]],
+        kpi_target=[audit.t("report_body.actions.kpi_target_cell", kpi=k, target=t)  # one column: the action gets the room
+                    for k, t in zip(primary["kpi"], primary["target"])])
     audit.paragraph(".text.action_rule", shown=len(primary), total=len(a))
     audit.table("action_plan", shown, {"rank": "number", "action": "text", "owner_name": "text", "phase_name": "text",
-                                       "deadline_text": "text", "kpi": "text", "target": "text"},
+                                       "deadline_text": "text", "kpi_target": "text"},
                 labels={"rank": "#", "action": audit.t(".columns.action"), "owner_name": audit.t(".columns.owner"),
                         "phase_name": audit.t(".columns.phase"), "deadline_text": audit.t(".columns.deadline"),
-                        "kpi": audit.t(".columns.kpi"), "target": audit.t(".columns.target")},
+                        "kpi_target": audit.t("report_body.actions.kpi_target")},
                 max_rows=BODY_ACTIONS, csv=a, css="ak-actions")
     if audit.run_dir is not None:
         from auditkit.report.action_plan import write_xlsx

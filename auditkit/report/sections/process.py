@@ -128,21 +128,24 @@ def acquisition(audit: Audit) -> None:
                    n_stages=len(untracked))
     steps = pd.Series({audit.t(f".text.funnel_{s}"): fr[s] for s in ("leads", "mql", "sql", "won")
                        if _f(fr[s]) is not None})
-    audit.figure(charts.ordered_bars(steps, audit.loc, audit.t(".charts.funnel.title"), audit.t(".charts.funnel.y"),
-                                     fmt="number"))
     by = m.acquisition(leads, deals, by="source", **_window(audit))
+    by_source = by is not None and len(by) >= 2 and by["overall"].notna().any()
+    width, css = (charts.HALF_IN, "ak-half") if by_source else (charts.WIDTH_IN, "")  # side by side
+    audit.figure(charts.ordered_bars(steps, audit.loc, audit.t(".charts.funnel.title"), audit.t(".charts.funnel.y"),
+                                     fmt="number", width=width), css=css)
     if by is None or len(by) < 2:
         return
     by = by.sort_values("leads", ascending=False)
     by["name"] = _group_names(audit, "source", by["source"])
     for rec in by.itertuples():
         audit.record(f"lead_to_won.{_ids([rec.source])[0]}", rec.overall)
-    if by["overall"].notna().any():
+    if by_source:
         shown = top_n(by, "source", "leads", sums=["won"], shares={"overall": ("won", "leads")})
         shown["name"] = _group_names(audit, "source", shown["source"])
         audit.figure(charts.hbars(shown.set_index("name")["overall"], audit.loc, audit.t(".charts.lead_to_won.title"),
                                   audit.t(".charts.lead_to_won.x"), fmt="pct", norm=n.lead_to_won,
-                                  norm_label=audit.t("charts.norm") if n.lead_to_won is not None else None))
+                                  norm_label=audit.t("charts.norm") if n.lead_to_won is not None else None,
+                                  width=width), css=css)
     cols = {"name": "text", "leads": "number"}
     for s, rate, before in (("mql", "mql_rate", None), ("sql", "sql_rate", "mql"), ("won", "sql_to_won", "sql")):
         if s not in untracked:
@@ -419,16 +422,18 @@ def stages(audit: Audit) -> None:
         if sa.bottleneck:
             pos = list(in_model["stage"]).index(sa.bottleneck)
             hi = labels[pos] if pos < len(labels) else None
+        # the conversion and the days in stage side by side
         audit.figure(charts.ordered_bars(conv, audit.loc, audit.t(".charts.stage_conversion.title"),
                                          audit.t(".charts.stage_conversion.y"), fmt="pct", norms=norms,
                                          norm_label=audit.t("charts.norm"), highlight=hi,
-                                         highlight_label=audit.t(".charts.stage_conversion.bottleneck")))
+                                         highlight_label=audit.t(".charts.stage_conversion.bottleneck"),
+                                         width=charts.HALF_IN), css="ak-half")
         days = pd.DataFrame({audit.t(".charts.stage_days.median"): in_model["median_days"].to_numpy(),
                              audit.t(".charts.stage_days.p90"): in_model["p90_days"].to_numpy()},
                             index=in_model["name"])
         audit.figure(charts.lines(days, audit.loc, audit.t(".charts.stage_days.title"),
                                   audit.t(".charts.stage_days.y"), fmt="number", x_labels=list(days.index),
-                                  height=2.6))
+                                  height=2.5, width=charts.HALF_IN), css="ak-half")
     cols = {"name": "text", "entered": "number", "reached_next": "number", "conversion": "pct",
             "dropped": "number", "skipped": "number", "median_days": "days", "p90_days": "days"}
     if not in_model["skipped"].fillna(0).any():
