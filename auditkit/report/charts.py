@@ -35,7 +35,7 @@ def use_theme(loc: Locale | None = None) -> None:
     })
 
 
-def new(height: float = 2.5, ncols: int = 1, width: float = WIDTH_IN, **kw):
+def new(height: float = 2.2, ncols: int = 1, width: float = WIDTH_IN, **kw):
     fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained", **kw)
     return fig, axes
 
@@ -123,9 +123,10 @@ def _sparse_xticks(ax, labels: list[str], max_chars: int = 84) -> None:
 
 
 def period_bars(values: pd.Series, loc: Locale, freq: str, title: str, ylabel: str, fmt: str = "money",
-                line: pd.Series | None = None, line_label: str | None = None, line_fmt: str = "number"):
+                line: pd.Series | None = None, line_label: str | None = None, line_fmt: str = "number",
+                width: float = WIDTH_IN):
     """Bars per period (e.g. revenue per month), optionally with a line on a second axis."""
-    fig, ax = new()
+    fig, ax = new(width=width)
     labels = _period_labels(values.index, loc, freq)
     x = np.arange(len(values))
     ax.bar(x, values.to_numpy(dtype=float), color=ACCENT, width=0.75, label=ylabel)
@@ -141,13 +142,13 @@ def period_bars(values: pd.Series, loc: Locale, freq: str, title: str, ylabel: s
         ax2.set_ylim(bottom=0)
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
         top_legend(ax, handles, [ylabel, line_label])
-    _sparse_xticks(ax, labels)
+    _sparse_xticks(ax, labels, int(84 * width / WIDTH_IN))
     return fig
 
 
 def lines(frame: pd.DataFrame, loc: Locale, title: str, ylabel: str, fmt: str = "money",
           x_labels: list[str] | None = None, norm: float | None = None, norm_label: str | None = None,
-          height: float = 2.5, width: float = WIDTH_IN):
+          height: float = 2.2, width: float = WIDTH_IN):
     """One line per column of `frame` over its index (already ordered); optional norm line."""
     fig, ax = new(height, width=width)
     x = np.arange(len(frame))
@@ -167,11 +168,11 @@ def lines(frame: pd.DataFrame, loc: Locale, title: str, ylabel: str, fmt: str = 
 
 def hbars(values: pd.Series, loc: Locale, title: str, xlabel: str, fmt: str = "money",
           norm: float | None = None, norm_label: str | None = None, highlight_below_norm: bool = True,
-          width: float = WIDTH_IN):
+          width: float = WIDTH_IN, height: float | None = None):
     """Horizontal bars per category (managers, segments...), largest first, each with its value;
     bars under the norm in red."""
     values = values.sort_values(ascending=True)
-    fig, ax = new(max(1.6, 0.19 * len(values) + 0.7), width=width)
+    fig, ax = new(height or max(1.6, 0.17 * len(values) + 0.7), width=width)
     colors = [BAD if (norm is not None and highlight_below_norm and v < norm) else ACCENT for v in values]
     numbers = values.to_numpy(dtype=float)
     ax.barh([str(i) for i in values.index], numbers, color=colors, height=0.7)
@@ -194,8 +195,9 @@ def hbars(values: pd.Series, loc: Locale, title: str, xlabel: str, fmt: str = "m
 
 
 def heatmap_on(ax, frame: pd.DataFrame, loc: Locale, title: str, fmt: str = "number", cmap: str = "Blues",
-               xlabel: str = "", ylabel: str = "", center=None, vmin=None, vmax=None) -> None:
-    """Draw an annotated heatmap on `ax`; annotations use the report's number format."""
+               xlabel: str = "", ylabel: str = "", center=None, vmin=None, vmax=None, xrotation: float = 0) -> None:
+    """Draw an annotated heatmap on `ax`; annotations use the report's number format; `xrotation`
+    turns the column labels (degrees, anchored at their right end) where they are wider than a column."""
     values = frame.astype(float)
     annot = values.map(lambda v: "" if pd.isna(v) else
                        (loc.pct(v, 0) if fmt == "pct" else loc.money_short(v) if fmt == "money" else loc.number(v)))
@@ -204,13 +206,15 @@ def heatmap_on(ax, frame: pd.DataFrame, loc: Locale, title: str, fmt: str = "num
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.tick_params(axis="x", rotation=0)
+    ax.tick_params(axis="x", rotation=xrotation)
+    if xrotation:
+        plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.tick_params(axis="y", rotation=0)
 
 
-def heatmap(frame: pd.DataFrame, loc: Locale, title: str, height: float | None = None, **kw):
+def heatmap(frame: pd.DataFrame, loc: Locale, title: str, height: float | None = None, width: float = WIDTH_IN, **kw):
     """A figure with one annotated heatmap (see heatmap_on for the options)."""
-    fig, ax = new(height or max(1.8, 0.19 * len(frame) + 0.8))
+    fig, ax = new(height or max(1.8, 0.17 * len(frame) + 0.8), width=width)
     heatmap_on(ax, frame, loc, title, **kw)
     return fig
 
@@ -218,7 +222,7 @@ def heatmap(frame: pd.DataFrame, loc: Locale, title: str, height: float | None =
 def lorenz(cum_share_clients: np.ndarray, cum_share_revenue: np.ndarray, loc: Locale, title: str,
            xlabel: str, ylabel: str, marks: dict[str, tuple[float, float]]):
     """Cumulative revenue share against cumulative share of clients (largest first), with marked points."""
-    fig, ax = new(2.5)
+    fig, ax = new(2.3)
     ax.plot(np.r_[0, cum_share_clients], np.r_[0, cum_share_revenue], color=ACCENT, linewidth=2)
     ax.plot([0, 1], [0, 1], color=NORM, linestyle=":", linewidth=1)
     for label, (x, y) in marks.items():
@@ -251,12 +255,13 @@ def _wrap(labels, width: int) -> list[str]:
 
 
 def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt: str = "pct",
-                  colors: list[str] | None = None, label_min: float = 0.07):
+                  colors: list[str] | None = None, label_min: float = 0.07, width: float = WIDTH_IN,
+                  height: float | None = None):
     """One horizontal bar per row of `frame` (kept in order, first row on top), stacked from its
     columns (translated part names, e.g. response-time bands); shares 0..1 when fmt is "pct".
     Segments wider than `label_min` of the largest bar carry their value."""
     colors = colors or PALETTE
-    fig, ax = new(max(1.8, 0.27 * len(frame) + 1.1))
+    fig, ax = new(height or max(1.7, 0.21 * len(frame) + 1.0), width=width)
     y = np.arange(len(frame))[::-1]
     left = np.zeros(len(frame))
     total = float(frame.sum(axis=1).max() or 1)
@@ -287,7 +292,7 @@ def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: s
            cut: float | None = 0.8, cut_label: str | None = None):
     """Pareto chart: bars of `counts` (index = translated categories, largest first, ≤ ~12) and the
     cumulative share on a second axis, with an optional horizontal mark at `cut` (e.g. 80%)."""
-    fig, ax = new(2.7)
+    fig, ax = new(2.4)
     x = np.arange(len(counts))
     values = counts.to_numpy(dtype=float)
     ax.bar(x, values, color=ACCENT, width=0.7, label=ylabel)
@@ -319,7 +324,7 @@ def histogram(values: pd.Series, loc: Locale, title: str, xlabel: str, ylabel: s
               norm: float | None = None, norm_label: str | None = None, clip: float | None = None):
     """Distribution of a measure (days, hours...) as a seaborn histogram; values above `clip` are
     gathered in the last bin; an optional vertical norm line."""
-    fig, ax = new(2.3)
+    fig, ax = new(2.0)
     data = pd.Series(values, dtype="float64").dropna()
     if clip is not None:
         data = data.clip(upper=clip)
@@ -340,7 +345,7 @@ def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: s
                  highlight_label: str | None = None, width: float = WIDTH_IN):
     """Vertical bars in the given order (stages, funnel steps) with their values on top; optional
     per-bar norm marks and one highlighted bar (e.g. the bottleneck)."""
-    fig, ax = new(2.5, width=width)
+    fig, ax = new(2.3, width=width)
     x = np.arange(len(values))
     vals = values.to_numpy(dtype=float)
     colors = [BAD if (highlight is not None and k == highlight) else ACCENT for k in values.index]
@@ -367,9 +372,9 @@ def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: s
 
 
 def stacked_period_bars(frame: pd.DataFrame, loc: Locale, freq: str, title: str, ylabel: str,
-                        fmt: str = "money"):
+                        fmt: str = "money", width: float = WIDTH_IN, height: float = 2.2):
     """Bars per period (index = period starts) stacked from the columns (translated part names)."""
-    fig, ax = new()
+    fig, ax = new(height, width=width)
     x = np.arange(len(frame))
     bottom = np.zeros(len(frame))
     for i, col in enumerate(frame.columns):
@@ -379,7 +384,7 @@ def stacked_period_bars(frame: pd.DataFrame, loc: Locale, freq: str, title: str,
     AXIS_FORMATS[fmt](ax, loc)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    _sparse_xticks(ax, _period_labels(frame.index, loc, freq))
+    _sparse_xticks(ax, _period_labels(frame.index, loc, freq), int(84 * width / WIDTH_IN))
     top_legend(ax, *ax.get_legend_handles_labels())
     return fig
 
@@ -392,7 +397,7 @@ def stacked_hbars_norm(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str
     (red dashed) and reference lines `marks` {label: (value, colour)} (dotted)."""
     frame = frame.fillna(0)
     frame = frame.loc[frame.sum(axis=1).sort_values(ascending=False).index]
-    fig, ax = new(max(1.9, 0.2 * len(frame) + 1.0))
+    fig, ax = new(max(1.9, 0.18 * len(frame) + 1.0))
     y = np.arange(len(frame))[::-1]
     left = np.zeros(len(frame))
     for i, col in enumerate(frame.columns):
@@ -423,7 +428,7 @@ def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str,
                      x_split: float, y_split: float, corners: dict[str, str] | None = None,
                      groups: dict[str, str] | None = None, x_fmt: str = "number", y_fmt: str = "number",
                      xlim: tuple[float, float] | None = None, ylim: tuple[float, float] | None = None,
-                     height: float = 2.7, label_width: int = 26):
+                     height: float = 2.15, label_width: int = 26):
     """A quadrant chart: one point per row of `points` (columns x, y, label, optionally group).
 
     Rows at the same spot share one point labelled with all their labels; dashed lines at `x_split`
@@ -485,7 +490,7 @@ def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale
     ends = pd.to_datetime(pd.Series(ends)).reset_index(drop=True)
     wrapped = _wrap_words(list(labels), wrap)
     lines = sum(max(1, s.count("\n") + 1) for s in wrapped)
-    fig, ax = new(max(2.2, 0.12 * lines + 0.07 * len(labels) + 1.1))
+    fig, ax = new(max(2.2, 0.11 * lines + 0.06 * len(labels) + 1.0))
     y = np.arange(len(labels))[::-1]
     colours = dict(zip(dict.fromkeys(phase_names), PALETTE))
     origin = starts.min()
@@ -557,6 +562,11 @@ def _place_labels(fig, ax, xs, ys, texts: list[str], fontsize: float = 7.5):
 
 
 # --- express assessment / scorecard -------------------------------------------------------------
+
+def wrap_words(text: str, width: int) -> str:
+    """A label wrapped at spaces into lines of about `width` characters (for a heatmap's axes)."""
+    return _wrap_words([text], width)[0]
+
 
 def _wrap_words(labels, width: int) -> list[str]:
     """Labels wrapped at spaces into lines of about `width` characters (words are never split)."""
@@ -663,7 +673,7 @@ def _signed_money(v: float, loc: Locale) -> str:
 
 
 def waterfall(start: float, steps: pd.Series, loc: Locale, title: str, ylabel: str, start_label: str,
-              end_label: str, ax=None, height: float = 2.9, colors: tuple[str, str, str] = (ACCENT, GOOD, BAD),
+              end_label: str, ax=None, height: float = 2.7, colors: tuple[str, str, str] = (ACCENT, GOOD, BAD),
               cut: bool | None = None):
     """Waterfall (bridge) chart from `start` through the signed `steps` to end = start + Σ steps.
 

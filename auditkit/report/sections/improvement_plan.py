@@ -274,12 +274,15 @@ def scorecard(audit: Audit, plan: Plan) -> None:
                         "n_parameters": audit.t(".columns.n_parameters")})
     stages = plan.stages[plan.stages["stage"].isin(DATA_STAGES)].copy()
     stages.index = [audit.t(f"improvement_plan.stage_name.{s}") for s in stages["stage"]]
+    # the deviation by stage and the score by block and stage side by side
     audit.figure(charts.hbars(stages["deviation"].fillna(0), audit.loc, audit.t(".charts.deviation.title"),
-                              audit.t(".charts.deviation.x"), fmt="number"))
+                              audit.t(".charts.deviation.x"), fmt="number", width=charts.HALF_IN, height=2.3),
+                 css="ak-half")
     grid = block_stage_scores(plan.scorecard).reindex(index=list(BLOCKS), columns=list(DATA_STAGES))
-    grid.index = [audit.t(f"improvement_plan.block.{b}") for b in grid.index]
+    grid.index = [charts.wrap_words(audit.t(f"improvement_plan.block.{b}"), 14) for b in grid.index]
     grid.columns = [audit.t(f"improvement_plan.stage_name.{s}") for s in grid.columns]
-    audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.heatmap.title"), cmap="RdYlGn", vmin=0, vmax=100))
+    audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.heatmap.title"), cmap="RdYlGn", vmin=0, vmax=100,
+                                width=charts.HALF_IN, height=2.6, xrotation=30), css="ak-half")
     sc = plan.scorecard
     full = sc.assign(
         block_name=[audit.t(f"improvement_plan.block.{b}") for b in sc["block"]],
@@ -333,12 +336,15 @@ def findings(audit: Audit, plan: Plan) -> None:
     for r in f.itertuples():
         items = ev[ev["group"] == r.group]
         lines = "".join(f"<li>{esc(evidence_line(audit, e))}</li>" for e in items.head(shown_lines).itertuples())
+        notes = []
         if len(items) > shown_lines:  # the rest: in the full scorecard of the appendix
-            lines += (f'<li class="ak-more"><a href="#appendix-scorecard">'
-                      f'{esc(audit.t("report_body.more_evidence", n=len(items) - shown_lines))}</a></li>')
+            notes.append(f'<a href="#appendix-scorecard">'
+                         f'{esc(audit.t("report_body.more_evidence", n=len(items) - shown_lines))}</a>')
         sections = dict.fromkeys(s for s in items["section"] if s)
         links = ", ".join(f'<a href="#{esc(s)}">{esc(_section_title(audit, s))}</a>' for s in sections if _section_title(audit, s))
-        see = f'<span class="ak-caption">{esc(audit.t(".columns.evidence"))}: {links}</span>' if links else ""
+        if links:
+            notes.append(f'{esc(audit.t(".columns.evidence"))}: {links}')
+        see = f'<span class="ak-caption">{"; ".join(notes)}</span>' if notes else ""
         rows.append(f"<tr><td class='num'>{r.rank}</td><td><strong>{esc(finding_title(audit, r))}</strong>"
                     f"<ul class='ak-evidence'>{lines}</ul>{see}</td>"
                     f"<td class='num'>{esc(_money_text(audit, r.money_low, r.money_high))}</td></tr>")
@@ -409,7 +415,7 @@ def roadmap(audit: Audit, plan: Plan) -> None:
     if a.empty:
         audit.note(".text.no_actions")
         return
-    labels = [f"{r.rank}. {headline(r.action, 70)}" for r in a.itertuples()]
+    labels = [f"{r.rank}. {headline(r.action, 56)}" for r in a.itertuples()]  # one line each: the chart stays short
     audit.figure(charts.roadmap(labels, a["start"], a["deadline"], [audit.t(f".phase.{p}") for p in a["phase"]],
                                 audit.loc, audit.t(".charts.roadmap.title"), audit.t(".charts.roadmap.year_one"),
                                 audit.t(".charts.roadmap.year_three")))

@@ -302,7 +302,7 @@ def _checklist(audit: Audit, table: str, threshold: float, scales: dict, prefix:
     grid.loc[audit.t(".text.team_row")] = means
     width = max(10, int(84 / max(len(grid.columns), 1)))
     grid.columns = [textwrap.fill(_item_label(audit, c), width, break_long_words=False) for c in grid.columns]
-    fig, ax = charts.new(max(2.0, 0.2 * len(grid) + 1.2))
+    fig, ax = charts.new(max(2.0, 0.16 * len(grid) + 1.1))
     charts.heatmap_on(ax, grid, audit.loc, audit.t(f".charts.{prefix}.title"), fmt="pct", cmap="RdYlGn",
                       vmin=0, vmax=1)
     ax.tick_params(axis="x", labelsize=7.5)

@@ -145,7 +145,7 @@ def acquisition(audit: Audit) -> None:
         audit.figure(charts.hbars(shown.set_index("name")["overall"], audit.loc, audit.t(".charts.lead_to_won.title"),
                                   audit.t(".charts.lead_to_won.x"), fmt="pct", norm=n.lead_to_won,
                                   norm_label=audit.t("charts.norm") if n.lead_to_won is not None else None,
-                                  width=width), css=css)
+                                  width=width, height=2.3), css=css)
     cols = {"name": "text", "leads": "number"}
     for s, rate, before in (("mql", "mql_rate", None), ("sql", "sql_rate", "mql"), ("won", "sql_to_won", "sql")):
         if s not in untracked:
@@ -433,7 +433,7 @@ def stages(audit: Audit) -> None:
                             index=in_model["name"])
         audit.figure(charts.lines(days, audit.loc, audit.t(".charts.stage_days.title"),
                                   audit.t(".charts.stage_days.y"), fmt="number", x_labels=list(days.index),
-                                  height=2.5, width=charts.HALF_IN), css="ak-half")
+                                  height=2.3, width=charts.HALF_IN), css="ak-half")
     cols = {"name": "text", "entered": "number", "reached_next": "number", "conversion": "pct",
             "dropped": "number", "skipped": "number", "median_days": "days", "p90_days": "days"}
     if not in_model["skipped"].fillna(0).any():
