@@ -96,6 +96,11 @@ def pct_axis(ax, loc: Locale, axis: str = "y", digits: int = 0) -> None:
     target.set_major_formatter(Ticks(loc, "pct", digits))
 
 
+def _set_title(ax, title: str, width: float) -> None:
+    """The chart's title, wrapped at spaces when the chart is narrower than the page (ak-half)."""
+    ax.set_title(_wrap_words([title], int(75 * width / WIDTH_IN))[0] if width < WIDTH_IN else title)
+
+
 def top_legend(ax, handles, labels) -> None:
     """The legend in one row above the plot, right-aligned, so it never covers the data."""
     ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=min(len(labels), 5),
@@ -114,9 +119,9 @@ def _sparse_xticks(ax, labels: list[str], max_chars: int = 84) -> None:
     """Every k-th period label so that the labels fit the width side by side without overlapping."""
     width = max((len(s) for s in labels), default=1) + 2
     step = max(1, int(np.ceil(len(labels) * width / max_chars)))
-    if step > 1 and len(labels) <= 6:  # a few categories (stages): every one, wrapped at spaces
+    if step > 1 and len(labels) <= 6:  # a few categories (stages): every one, wrapped at spaces to fit
         ax.set_xticks(range(len(labels)))
-        ax.set_xticklabels(_wrap_words(labels, max(6, max_chars // len(labels) - 2)), rotation=0, ha="center")
+        _fit_xticklabels(ax.figure, ax, list(labels), gap_px=4, min_size=6.5, turn=True)
         return
     ax.set_xticks(range(0, len(labels), step))
     ax.set_xticklabels(labels[::step], rotation=0, ha="center")
@@ -132,7 +137,7 @@ def period_bars(values: pd.Series, loc: Locale, freq: str, title: str, ylabel: s
     ax.bar(x, values.to_numpy(dtype=float), color=ACCENT, width=0.75, label=ylabel)
     AXIS_FORMATS[fmt](ax, loc)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    _set_title(ax, title, width)
     if line is not None:
         ax2 = ax.twinx()
         ax2.plot(x, line.to_numpy(dtype=float), color=PALETTE[1], marker="o", markersize=3, label=line_label)
@@ -142,7 +147,7 @@ def period_bars(values: pd.Series, loc: Locale, freq: str, title: str, ylabel: s
         ax2.set_ylim(bottom=0)
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
         top_legend(ax, handles, [ylabel, line_label])
-    _sparse_xticks(ax, labels, int(84 * width / WIDTH_IN))
+    _sparse_xticks(ax, labels, int((84 if line is None else 70) * width / WIDTH_IN))  # a second axis takes room
     return fig
 
 
@@ -159,7 +164,7 @@ def lines(frame: pd.DataFrame, loc: Locale, title: str, ylabel: str, fmt: str = 
         ax.axhline(norm, color=NORM, linestyle="--", linewidth=1.2, label=norm_label)
     AXIS_FORMATS[fmt](ax, loc)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    _set_title(ax, title, width)
     _sparse_xticks(ax, x_labels if x_labels is not None else [str(i) for i in frame.index], int(84 * width / WIDTH_IN))
     if len(frame.columns) > 1 or norm is not None:
         top_legend(ax, *ax.get_legend_handles_labels())
@@ -189,7 +194,7 @@ def hbars(values: pd.Series, loc: Locale, title: str, xlabel: str, fmt: str = "m
         top_legend(ax, *ax.get_legend_handles_labels())
     AXIS_FORMATS[fmt](ax, loc, axis="x")
     ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    _set_title(ax, title, width)
     ax.grid(axis="y", visible=False)
     return fig
 
@@ -216,6 +221,7 @@ def heatmap(frame: pd.DataFrame, loc: Locale, title: str, height: float | None =
     """A figure with one annotated heatmap (see heatmap_on for the options)."""
     fig, ax = new(height or max(1.8, 0.17 * len(frame) + 0.8), width=width)
     heatmap_on(ax, frame, loc, title, **kw)
+    _set_title(ax, title, width)
     return fig
 
 
@@ -282,7 +288,7 @@ def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt
     if fmt == "pct":
         ax.set_xlim(0, max(1.0, total))
     ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    _set_title(ax, title, width)
     ax.grid(axis="y", visible=False)
     top_legend(ax, *ax.get_legend_handles_labels())
     return fig
@@ -362,9 +368,9 @@ def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: s
     top = np.nanmax(np.r_[vals, norms.to_numpy(dtype=float) if norms is not None else []]) if len(vals) else 1
     ax.set_ylim(0, (top if np.isfinite(top) and top > 0 else 1) * 1.15)
     ax.set_xticks(x)
-    ax.set_xticklabels(_wrap(values.index, max(8, int(84 * width / WIDTH_IN / max(len(values), 1)) - 1)))
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    _set_title(ax, title, width)
+    _fit_xticklabels(fig, ax, [str(v) for v in values.index], gap_px=4, min_size=6)
     ax.grid(axis="x", visible=False)
     if norms is not None or highlight_label is not None:
         top_legend(ax, *ax.get_legend_handles_labels())
@@ -383,7 +389,7 @@ def stacked_period_bars(frame: pd.DataFrame, loc: Locale, freq: str, title: str,
         bottom += vals
     AXIS_FORMATS[fmt](ax, loc)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    _set_title(ax, title, width)
     _sparse_xticks(ax, _period_labels(frame.index, loc, freq), int(84 * width / WIDTH_IN))
     top_legend(ax, *ax.get_legend_handles_labels())
     return fig
@@ -768,10 +774,12 @@ def _break_marks(ax, xs, half_width: float) -> None:
                 clip_on=False, zorder=4)
 
 
-def _fit_xticklabels(fig, ax, names: list[str], fontsize: float = 8.5, gap_px: float = 10) -> None:
+def _fit_xticklabels(fig, ax, names: list[str], fontsize: float = 8.5, gap_px: float = 10, min_size: float = 7,
+                     turn: bool = False) -> None:
     """Category names under the bars, each wrapped at spaces into the fewest lines that keep it
-    inside its slot (the axes' width / the number of names, less `gap_px`); the font shrinks to 7 pt
-    when a single word is wider than its slot."""
+    inside its slot (the axes' width / the number of names, less `gap_px`); the font shrinks down to
+    `min_size` pt when a single word is wider than its slot; when that is not enough, the names turn
+    by 30° (`turn`) or stay as wrapped at the smallest size."""
     ax.set_xticklabels(names, fontsize=fontsize)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -788,8 +796,11 @@ def _fit_xticklabels(fig, ax, names: list[str], fontsize: float = 8.5, gap_px: f
             else:
                 fits = False
             texts.append(label.get_text())
-        if fits or size <= 7:
+        if fits or (size <= min_size and not turn):
             ax.set_xticklabels(texts, fontsize=size)
+            return
+        if size <= min_size:  # a word wider than its slot even at the smallest size: whole names, turned
+            ax.set_xticklabels(names, fontsize=size, rotation=30, ha="right", rotation_mode="anchor")
             return
         size -= 0.5
 

@@ -641,7 +641,19 @@ def relationship(audit: Audit) -> None:
     audit.note(".text.status_rule", new=audit.loc.number(n.new_client_days), sleeping=audit.loc.number(n.sleeping_days),
                lost=audit.loc.number(n.lost_days), date=audit.loc.date(audit.end))
     audit.save_csv("client_status", status)
-    _status_by_segment(audit, status, clients)
+    split_shown = split is not None and len(split) > 1
+    # the clients' status by segment and the revenue from new and existing clients side by side
+    width, css = (charts.HALF_IN, "ak-half") if split_shown and _has_segments(audit) else (charts.WIDTH_IN, "")
+    by_segment = _status_by_segment(audit, status, clients, width, css)
+    if split_shown:
+        frame = split.set_index("period")[["existing_revenue", "new_revenue"]]
+        frame.columns = [audit.t(".charts.new_vs_existing.existing"), audit.t(".charts.new_vs_existing.new")]
+        ylabel = audit.t(".charts.new_vs_existing.y", currency=audit.loc.currency_symbol)
+        audit.figure(charts.stacked_period_bars(frame, audit.loc, "Q", audit.t(".charts.new_vs_existing.title"),
+                                                ylabel, width=width, height=2.4), css=css)
+        audit.save_csv("revenue_new_vs_existing", split)
+    if by_segment is not None:
+        _churning_segment(audit, *by_segment)
     _record_segment_retention(audit, orders, clients)
     _record_avg_check(audit, orders)
     _cadence(audit)
@@ -651,13 +663,6 @@ def relationship(audit: Audit) -> None:
     elif xs and xs["clients"]:
         audit.note(".text.up_sell_only", clients=audit.loc.number(xs["clients"]),
                    check=audit.loc.pct(xs["check_growth_share"]))
-    if split is not None and len(split) > 1:
-        frame = split.set_index("period")[["existing_revenue", "new_revenue"]]
-        frame.columns = [audit.t(".charts.new_vs_existing.existing"), audit.t(".charts.new_vs_existing.new")]
-        ylabel = audit.t(".charts.new_vs_existing.y", currency=audit.loc.currency_symbol)
-        audit.figure(charts.stacked_period_bars(frame, audit.loc, "Q", audit.t(".charts.new_vs_existing.title"),
-                                                ylabel))
-        audit.save_csv("revenue_new_vs_existing", split)
 
 
 def _has_segments(audit: Audit) -> bool:
@@ -665,18 +670,27 @@ def _has_segments(audit: Audit) -> bool:
     return clients is not None and audit.data.has("clients", "segment") and clients["segment"].notna().any()
 
 
-def _status_by_segment(audit: Audit, status: pd.DataFrame, clients: pd.DataFrame | None) -> None:
+def _status_by_segment(audit: Audit, status: pd.DataFrame, clients: pd.DataFrame | None,
+                       width: float = charts.WIDTH_IN, css: str = "") -> tuple | None:
+    """The chart of the clients' status by segment; returns (the breakdown, segment names) for
+    `_churning_segment`, None without segments."""
     if not _has_segments(audit):
-        return
+        return None
     by = m.status_by_segment(status, clients)
     names = {k: _group_names(audit, "segment", [k])[0] for k in by.counts.index}
     frame = by.shares.iloc[:12].rename(index=names)
     frame.columns = [audit.t(f".values.status.{s}") for s in frame.columns]
     audit.figure(charts.stacked_hbars(frame, audit.loc, audit.t(".charts.status_segments.title"),
                                       audit.t(".charts.status_segments.x"),
-                                      colors=["#4bacc6", charts.GOOD, "#e6b566", charts.BAD]))
+                                      colors=["#4bacc6", charts.GOOD, "#e6b566", charts.BAD], width=width,
+                                      height=2.4 if css else None), css=css)
     for key, value in by.gone.iloc[:12].items():
         audit.record(f"clients_lost_or_sleeping.{_ids([key])[0]}", value)
+    return by, names
+
+
+def _churning_segment(audit: Audit, by, names: dict) -> None:
+    """The segment losing its clients, when one stands out (metrics.process.churning_segment)."""
     worst = m.churning_segment(by)
     if worst is not None:
         audit.paragraph(".text.churning_segment", css="ak-finding", segment=names[worst],
