@@ -177,7 +177,7 @@ def hbars(values: pd.Series, loc: Locale, title: str, xlabel: str, fmt: str = "m
     """Horizontal bars per category (managers, segments...), largest first, each with its value;
     bars under the norm in red."""
     values = values.sort_values(ascending=True)
-    fig, ax = new(height or max(1.6, 0.17 * len(values) + 0.7), width=width)
+    fig, ax = new(height or max(1.6, 0.16 * len(values) + 0.7), width=width)
     colors = [BAD if (norm is not None and highlight_below_norm and v < norm) else ACCENT for v in values]
     numbers = values.to_numpy(dtype=float)
     ax.barh([str(i) for i in values.index], numbers, color=colors, height=0.7)
@@ -267,7 +267,7 @@ def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt
     columns (translated part names, e.g. response-time bands); shares 0..1 when fmt is "pct".
     Segments wider than `label_min` of the largest bar carry their value."""
     colors = colors or PALETTE
-    fig, ax = new(height or max(1.7, 0.21 * len(frame) + 1.0), width=width)
+    fig, ax = new(height or max(1.7, 0.18 * len(frame) + 1.0), width=width)
     y = np.arange(len(frame))[::-1]
     left = np.zeros(len(frame))
     total = float(frame.sum(axis=1).max() or 1)
@@ -298,7 +298,7 @@ def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: s
            cut: float | None = 0.8, cut_label: str | None = None):
     """Pareto chart: bars of `counts` (index = translated categories, largest first, ≤ ~12) and the
     cumulative share on a second axis, with an optional horizontal mark at `cut` (e.g. 80%)."""
-    fig, ax = new(2.4)
+    fig, ax = new(2.1)
     x = np.arange(len(counts))
     values = counts.to_numpy(dtype=float)
     ax.bar(x, values, color=ACCENT, width=0.7, label=ylabel)
@@ -348,10 +348,10 @@ def histogram(values: pd.Series, loc: Locale, title: str, xlabel: str, ylabel: s
 
 def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: str = "pct",
                  norms: pd.Series | None = None, norm_label: str | None = None, highlight=None,
-                 highlight_label: str | None = None, width: float = WIDTH_IN):
+                 highlight_label: str | None = None, width: float = WIDTH_IN, height: float = 2.3):
     """Vertical bars in the given order (stages, funnel steps) with their values on top; optional
     per-bar norm marks and one highlighted bar (e.g. the bottleneck)."""
-    fig, ax = new(2.3, width=width)
+    fig, ax = new(height, width=width)
     x = np.arange(len(values))
     vals = values.to_numpy(dtype=float)
     colors = [BAD if (highlight is not None and k == highlight) else ACCENT for k in values.index]

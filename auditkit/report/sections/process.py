@@ -132,7 +132,7 @@ def acquisition(audit: Audit) -> None:
     by_source = by is not None and len(by) >= 2 and by["overall"].notna().any()
     width, css = (charts.HALF_IN, "ak-half") if by_source else (charts.WIDTH_IN, "")  # side by side
     audit.figure(charts.ordered_bars(steps, audit.loc, audit.t(".charts.funnel.title"), audit.t(".charts.funnel.y"),
-                                     fmt="number", width=width), css=css)
+                                     fmt="number", width=width, height=2.1 if css else 2.3), css=css)
     if by is None or len(by) < 2:
         return
     by = by.sort_values("leads", ascending=False)
@@ -145,7 +145,7 @@ def acquisition(audit: Audit) -> None:
         audit.figure(charts.hbars(shown.set_index("name")["overall"], audit.loc, audit.t(".charts.lead_to_won.title"),
                                   audit.t(".charts.lead_to_won.x"), fmt="pct", norm=n.lead_to_won,
                                   norm_label=audit.t("charts.norm") if n.lead_to_won is not None else None,
-                                  width=width, height=2.3), css=css)
+                                  width=width, height=2.1), css=css)
     cols = {"name": "text", "leads": "number"}
     for s, rate, before in (("mql", "mql_rate", None), ("sql", "sql_rate", "mql"), ("won", "sql_to_won", "sql")):
         if s not in untracked:
@@ -427,13 +427,13 @@ def stages(audit: Audit) -> None:
                                          audit.t(".charts.stage_conversion.y"), fmt="pct", norms=norms,
                                          norm_label=audit.t("charts.norm"), highlight=hi,
                                          highlight_label=audit.t(".charts.stage_conversion.bottleneck"),
-                                         width=charts.HALF_IN), css="ak-half")
+                                         width=charts.HALF_IN, height=2.1), css="ak-half")
         days = pd.DataFrame({audit.t(".charts.stage_days.median"): in_model["median_days"].to_numpy(),
                              audit.t(".charts.stage_days.p90"): in_model["p90_days"].to_numpy()},
                             index=in_model["name"])
         audit.figure(charts.lines(days, audit.loc, audit.t(".charts.stage_days.title"),
                                   audit.t(".charts.stage_days.y"), fmt="number", x_labels=list(days.index),
-                                  height=2.3, width=charts.HALF_IN), css="ak-half")
+                                  height=2.1, width=charts.HALF_IN), css="ak-half")
     cols = {"name": "text", "entered": "number", "reached_next": "number", "conversion": "pct",
             "dropped": "number", "skipped": "number", "median_days": "days", "p90_days": "days"}
     if not in_model["skipped"].fillna(0).any():
@@ -650,7 +650,7 @@ def relationship(audit: Audit) -> None:
         frame.columns = [audit.t(".charts.new_vs_existing.existing"), audit.t(".charts.new_vs_existing.new")]
         ylabel = audit.t(".charts.new_vs_existing.y", currency=audit.loc.currency_symbol)
         audit.figure(charts.stacked_period_bars(frame, audit.loc, "Q", audit.t(".charts.new_vs_existing.title"),
-                                                ylabel, width=width, height=2.4), css=css)
+                                                ylabel, width=width, height=2.0), css=css)
         audit.save_csv("revenue_new_vs_existing", split)
     if by_segment is not None:
         _churning_segment(audit, *by_segment)
@@ -683,7 +683,7 @@ def _status_by_segment(audit: Audit, status: pd.DataFrame, clients: pd.DataFrame
     audit.figure(charts.stacked_hbars(frame, audit.loc, audit.t(".charts.status_segments.title"),
                                       audit.t(".charts.status_segments.x"),
                                       colors=["#4bacc6", charts.GOOD, "#e6b566", charts.BAD], width=width,
-                                      height=2.4 if css else None), css=css)
+                                      height=2.0 if css else None), css=css)
     for key, value in by.gone.iloc[:12].items():
         audit.record(f"clients_lost_or_sleeping.{_ids([key])[0]}", value)
     return by, names
