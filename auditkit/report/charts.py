@@ -21,6 +21,8 @@ WIDTH_IN = 7.2  # A4 text width minus margins, inches
 HALF_IN = 3.55  # a chart shown beside another one (figure class ak-half), inches
 PALETTE = ["#1f4e79", "#e07b39", "#4f9d69", "#c0504d", "#8064a2", "#4bacc6", "#9c8e7e", "#d4a017"]
 ACCENT, GOOD, BAD, NORM = "#1f4e79", "#4f9d69", "#c0504d", "#7f7f7f"
+# behind a bar's value: grid, norm and cumulative lines pass under the number, never through it
+VALUE_BOX = {"boxstyle": "square,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85}
 
 
 def use_theme(loc: Locale | None = None) -> None:
@@ -87,7 +89,7 @@ def money_axis(ax, loc: Locale, axis: str = "y") -> None:
 def number_axis(ax, loc: Locale, axis: str = "y", integer: bool = True) -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
     if integer:
-        target.set_major_locator(MaxNLocator(integer=True))
+        target.set_major_locator(MaxNLocator(nbins=6, integer=True))
     target.set_major_formatter(Ticks(loc, "number", max_digits=0 if integer else 3))
 
 
@@ -185,16 +187,16 @@ def hbars(values: pd.Series, loc: Locale, title: str, xlabel: str, fmt: str = "m
         if np.isfinite(v):
             ax.annotate(value_label(v, loc, fmt if fmt in ("pct", "money") else "decimal"), (v, yi),
                         textcoords="offset points", xytext=(3 if v >= 0 else -3, 0), va="center",
-                        ha="left" if v >= 0 else "right", fontsize=7.5)
+                        ha="left" if v >= 0 else "right", fontsize=7.5, bbox=VALUE_BOX, zorder=4)
     finite = numbers[np.isfinite(numbers)]
     lo, hi = min(0.0, *finite, norm or 0.0), max(0.0, *finite, norm or 0.0)
     ax.set_xlim(lo - (hi - lo) * (0.1 if lo < 0 else 0), hi + (hi - lo) * 0.1 or 1)
+    _set_title(ax, title, width)  # before the legend, which lifts the title above its row
     if norm is not None:
         ax.axvline(norm, color=NORM, linestyle="--", linewidth=1.2, label=norm_label)
         top_legend(ax, *ax.get_legend_handles_labels())
     AXIS_FORMATS[fmt](ax, loc, axis="x")
     ax.set_xlabel(xlabel)
-    _set_title(ax, title, width)
     ax.grid(axis="y", visible=False)
     return fig
 
@@ -302,8 +304,6 @@ def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: s
     x = np.arange(len(counts))
     values = counts.to_numpy(dtype=float)
     ax.bar(x, values, color=ACCENT, width=0.7, label=ylabel)
-    for xi, v in zip(x, values):
-        ax.text(xi, v, value_label(v, loc, fmt), ha="center", va="bottom", fontsize=7.5)
     AXIS_FORMATS[fmt if fmt in AXIS_FORMATS else "number"](ax, loc)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, values.max() * 1.15 if len(values) and values.max() > 0 else 1)
@@ -316,6 +316,9 @@ def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: s
     pct_axis(ax2, loc)
     ax2.set_ylabel(cum_label)
     ax2.grid(False)
+    for xi, v in zip(x, values):  # drawn with the second axis, above its lines, at the bars' scale
+        ax2.text(xi, v, value_label(v, loc, fmt), transform=ax.transData, ha="center", va="bottom", fontsize=7.5,
+                 bbox=VALUE_BOX, zorder=5)
     ax.set_xticks(x)
     width = max(8, int(84 / max(len(counts), 1)) - 1)
     ax.set_xticklabels(_wrap(counts.index, width), fontsize=7.5 if len(counts) > 7 else 8.5)
@@ -358,7 +361,7 @@ def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: s
     ax.bar(x, np.nan_to_num(vals), color=colors, width=0.65)
     for xi, v in zip(x, vals):
         if not np.isnan(v):
-            ax.text(xi, v, value_label(v, loc, fmt), ha="center", va="bottom", fontsize=8)
+            ax.text(xi, v, value_label(v, loc, fmt), ha="center", va="bottom", fontsize=8, bbox=VALUE_BOX, zorder=4)
     if norms is not None:
         nv = norms.reindex(values.index).to_numpy(dtype=float)
         ax.scatter(x, nv, marker="_", s=900, color=NORM, linewidths=2, zorder=3, label=norm_label)
@@ -411,8 +414,8 @@ def stacked_hbars_norm(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str
         ax.barh(y, values, left=left, height=0.7, color=PALETTE[i % len(PALETTE)], label=str(col))
         left += values
     for yi, total in zip(y, left):
-        ax.text(total, yi, " " + value_label(total, loc, "decimal" if fmt == "number" else fmt), va="center",
-                fontsize=7.5)
+        ax.annotate(value_label(total, loc, "decimal" if fmt == "number" else fmt), (total, yi),
+                    textcoords="offset points", xytext=(3, 0), va="center", fontsize=7.5, bbox=VALUE_BOX, zorder=4)
     if norm is not None:
         ax.axvline(norm, color=BAD, linestyle="--", linewidth=1.2, label=norm_label)
     for label, (value, colour) in (marks or {}).items():
@@ -506,8 +509,8 @@ def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale
     for months, text in ((12, year_one_label), (36, year_three_label)):
         x = (origin + pd.DateOffset(months=months) - origin).days
         ax.axvline(x, color=NORM, linestyle="--", linewidth=1.1)
-        ax.annotate(f" {text}", (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7.5, color=NORM,
-                    ha="right" if months == 36 else "left", va="bottom")
+        ax.annotate(f" {text} ", (x, 0.0), xycoords=("data", "axes fraction"), fontsize=7.5, color=NORM,
+                    ha="right" if months == 36 else "left", va="bottom", bbox=VALUE_BOX)
     ax.set_yticks(y)
     ax.set_yticklabels(wrapped, fontsize=7.5)
     ticks = [origin + pd.DateOffset(months=m) for m in (0, 3, 6, 9, 12, 18, 24, 30, 36)]
