@@ -103,11 +103,14 @@ def _set_title(ax, title: str, width: float) -> None:
     ax.set_title(_wrap_words([title], int(75 * width / WIDTH_IN))[0] if width < WIDTH_IN else title)
 
 
-def top_legend(ax, handles, labels) -> None:
-    """The legend in one row above the plot, right-aligned, so it never covers the data."""
-    ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=min(len(labels), 5),
+def top_legend(ax, handles, labels, ncols: int = 5) -> None:
+    """The legend above the plot, right-aligned, so it never covers the data: one row of up to
+    `ncols` entries (a narrow chart passes fewer: more rows), the title above its rows."""
+    ncols = max(1, min(len(labels), ncols))
+    ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=ncols,
               borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
-    ax.set_title(ax.get_title(loc="left"), loc="left", pad=22)  # the title above the legend row
+    rows = -(-len(labels) // ncols)
+    ax.set_title(ax.get_title(loc="left"), loc="left", pad=22 + 12 * (rows - 1))
 
 
 AXIS_FORMATS = {"money": money_axis, "number": number_axis, "pct": pct_axis}
@@ -292,7 +295,7 @@ def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt
     ax.set_xlabel(xlabel)
     _set_title(ax, title, width)
     ax.grid(axis="y", visible=False)
-    top_legend(ax, *ax.get_legend_handles_labels())
+    top_legend(ax, *ax.get_legend_handles_labels(), ncols=5 if width >= WIDTH_IN else 2)
     return fig
 
 
