@@ -2,7 +2,7 @@
 
 Route (see shared/ENGINEERING-NOTES.md): nbconvert with auditkit's own template, which keeps only
 the HTML that auditkit displayed (no code, prompts, warnings or tracebacks) and loads no script
-from anywhere; WeasyPrint turns the same HTML into an A4 PDF.
+from anywhere; headless Chromium prints the same HTML on A4 pages (auditkit.report.pdf).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from auditkit.i18n import FALLBACK, Locale, catalogue
 from auditkit.inputs.read import AuditData
 from auditkit.inputs.params import AuditParams
 from auditkit.report.context import esc
+from auditkit.report.pdf import write_pdf
 from auditkit.inputs.validation import describe
 
 TEMPLATES = Path(str(resources.files("auditkit.report").joinpath("templates")))
@@ -157,12 +158,6 @@ def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kin
     return body.replace(marker, front, 1)
 
 
-def write_pdf(html_text: str, pdf_path: Path, base_dir: Path) -> None:
-    from weasyprint import HTML
-
-    HTML(string=html_text, base_url=str(base_dir)).write_pdf(str(pdf_path))
-
-
 def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], data: AuditData,
                   kind: str = "full") -> tuple[Path, Path]:
     """Write report.html and report.pdf (express.html / express.pdf for the express report) into the run folder."""
@@ -170,5 +165,5 @@ def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], dat
     stem = KINDS[kind]["stem"]
     html_path, pdf_path = run_dir / f"{stem}.html", run_dir / f"{stem}.pdf"
     html_path.write_text(html_text, encoding="utf-8")
-    write_pdf(html_text, pdf_path, run_dir)
+    write_pdf(html_text, pdf_path, run_dir, params.client)
     return html_path, pdf_path
