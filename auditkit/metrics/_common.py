@@ -15,6 +15,8 @@ Conventions:
 from __future__ import annotations
 
 import math
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -154,18 +156,67 @@ def order_totals(orders: pd.DataFrame) -> pd.DataFrame:
     cost (sum of line costs; NaN when any line has no cost), lines (int), returned_amount (sum of
     negative lines, ≤ 0), manager_id (first non-empty of its lines), counted (bool: amount > 0;
     False marks a return-only document).
+
+    Every stage nets the same order lines many times: the totals of the last NETTED_KEPT frames are
+    kept, and returned again while the frame's columns are unchanged (`_unchanged`); each caller
+    gets its own copy (copy-on-write: writing to it never reaches the kept totals).
     """
-    no_value = pd.Series(np.nan, index=orders.index)
+    columns = [c for c in ORDER_LINE_COLUMNS if c in orders.columns]
+    kept = _NETTED.get(id(orders))
+    if kept is not None and kept[0]() is orders and _unchanged(orders, columns, kept[1]):
+        _NETTED.move_to_end(id(orders))
+        return kept[2].copy(deep=False)
+    totals = _net(orders)
+    _NETTED[id(orders)] = (weakref.ref(orders, _forget(id(orders))), {c: orders[c] for c in columns}, totals)
+    while len(_NETTED) > NETTED_KEPT:
+        _NETTED.popitem(last=False)
+    return totals.copy(deep=False)
+
+
+ORDER_LINE_COLUMNS = ("order_id", "client_id", "date", "amount", "cost", "manager_id")
+NETTED_KEPT = 4
+# id(order lines) -> (a weak reference to them, their columns as netted, their totals)
+_NETTED: OrderedDict[int, tuple[weakref.ref, dict[str, pd.Series], pd.DataFrame]] = OrderedDict()
+
+
+def _forget(key: int):
+    """A weak reference's callback: drop the kept totals of order lines that no longer exist."""
+    def forget(ref: weakref.ref) -> None:
+        if key in _NETTED and _NETTED[key][0] is ref:
+            del _NETTED[key]
+    return forget
+
+
+def _buffer(column: pd.Series) -> tuple:
+    """Where a column's values are in memory (address, shape, dtype)."""
+    values = np.asarray(column.array)
+    return values.__array_interface__["data"][0], values.shape, values.dtype.str
+
+
+def _unchanged(orders: pd.DataFrame, columns: list[str], netted: dict[str, pd.Series]) -> bool:
+    """True when `orders` has the same order-line columns, on the same buffers, as when netted.
+    The netted columns are kept referenced, so pandas' copy-on-write gives any column written in
+    place since (or replaced) a new buffer, and a freed buffer's address cannot be reused."""
+    return columns == list(netted) and all(_buffer(orders[c]) == _buffer(netted[c]) for c in columns)
+
+
+def _net(orders: pd.DataFrame) -> pd.DataFrame:
+    """`order_totals` computed: the lines grouped by order id."""
     lines = pd.DataFrame({
-        "order_id": orders["order_id"],
         "client_id": orders["client_id"],
         "date": orders["date"],
         "amount": orders["amount"],
         "returned_amount": orders["amount"].clip(upper=0),
-        "cost": orders.get("cost", no_value).astype(float),
-        "manager_id": orders.get("manager_id", no_value.astype("string")),
+        "cost": orders["cost"].astype(float) if "cost" in orders else np.nan,
+        "manager_id": orders["manager_id"] if "manager_id" in orders else pd.Series(pd.NA, orders.index, "string"),
     })
-    grouped = lines.groupby("order_id", sort=False)
+    # the order ids are factorised once (codes in order of first appearance; a line without an id is
+    # left out), and every aggregation groups by the integer codes
+    codes, ids = pd.factorize(orders["order_id"])
+    known = codes >= 0
+    if not known.all():
+        lines, codes = lines[known], codes[known]
+    grouped = lines.groupby(codes, sort=True)
     out = grouped.agg(
         client_id=("client_id", "first"),
         date=("date", "min"),
@@ -175,6 +226,7 @@ def order_totals(orders: pd.DataFrame) -> pd.DataFrame:
         manager_id=("manager_id", "first"),
     )
     out.insert(3, "cost", grouped["cost"].sum(skipna=False))
+    out.index = pd.Index(ids.take(out.index.to_numpy()), name="order_id")
     out["lines"] = out["lines"].astype(np.int64)
     out["counted"] = out["amount"] > 0
     return out.reset_index()

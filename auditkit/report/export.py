@@ -2,7 +2,7 @@
 
 Route (see shared/ENGINEERING-NOTES.md): nbconvert with auditkit's own template, which keeps only
 the HTML that auditkit displayed (no code, prompts, warnings or tracebacks) and loads no script
-from anywhere; WeasyPrint turns the same HTML into an A4 PDF.
+from anywhere; headless Chromium prints the same HTML on A4 pages (auditkit.report.pdf).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from auditkit.inputs.read import AuditData
 from auditkit.inputs.params import AuditParams
 from auditkit.report import results
 from auditkit.report.context import esc
+from auditkit.report.pdf import write_pdf
 from auditkit.inputs.validation import describe
 
 TEMPLATES = Path(str(resources.files("auditkit.report").joinpath("templates")))
@@ -161,24 +162,6 @@ def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kin
     return body.replace(marker, front, 1)
 
 
-CHAPTER = re.compile(r'<h1 class="(?:ak-stage|ak-unnumbered)" id="(?P<id>[^"]+)"')
-
-
-def write_pdf(html_text: str, pdf_path: Path, base_dir: Path) -> dict:
-    """Write the PDF; return its layout: {"pages": number of pages, "chapters": {id of a chapter or
-    appendix heading (h1): the page it starts on, 1-based}}."""
-    from weasyprint import HTML
-
-    document = HTML(string=html_text, base_url=str(base_dir)).render()
-    document.write_pdf(str(pdf_path))
-    first: dict[str, int] = {}
-    for number, page in enumerate(document.pages, 1):
-        for anchor in page.anchors:
-            first.setdefault(anchor, number)
-    chapters = {m["id"]: first[m["id"]] for m in CHAPTER.finditer(html_text) if m["id"] in first}
-    return {"pages": len(document.pages), "chapters": chapters}
-
-
 def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], data: AuditData,
                   kind: str = "full") -> tuple[Path, Path]:
     """Write report.html and report.pdf (express.html / express.pdf for the express report) into the run folder."""
@@ -186,6 +169,6 @@ def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], dat
     stem = KINDS[kind]["stem"]
     html_path, pdf_path = run_dir / f"{stem}.html", run_dir / f"{stem}.pdf"
     html_path.write_text(html_text, encoding="utf-8")
-    layout = write_pdf(html_text, pdf_path, run_dir)
+    layout = write_pdf(html_text, pdf_path, run_dir, params.client)
     results.write_json(run_dir, f"{stem}_pages", layout)  # where each chapter starts: the body's length
     return html_path, pdf_path

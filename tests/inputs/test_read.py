@@ -254,6 +254,27 @@ def test_rows_without_a_breakdown_key_are_a_data_quality_warning(tiny_client):
     assert not _load(tiny_client).problems
 
 
+def test_integer_ids_that_went_through_a_float_lose_their_point_zero_and_others_keep_it(tiny_client):
+    write(tiny_client.parent.parent / "data" / "clients.csv", """
+        client_id,name
+        1234.0,Alpha
+        -7.0,Beta
+        A.0,Gamma
+        12.05,Delta
+    """)
+    data = _bad_orders(tiny_client, """
+        order_id,client_id,date,amount
+        101.0,1234.0,2024-01-10,100
+        O2.0,-7.0,2024-02-11,250
+        12.50,A.0,2024-03-01,10
+        ,12.05,2024-03-02,5
+    """)
+    orders = data.tables["orders"]
+    assert orders["order_id"].tolist()[:3] == ["101", "O2.0", "12.50"] and orders["order_id"].isna().tolist()[3]
+    assert orders["client_id"].tolist() == ["1234", "-7", "A.0", "12.05"]
+    assert orders["client_id"].dtype == "string"
+
+
 # Hostile inputs (issue 12): each case is a kind of bad export, named after the failure, with the
 # problem it must give: (file, code, column, rows) — never a traceback, never a silently wrong number.
 O = "order_id,client_id,date,amount\n"

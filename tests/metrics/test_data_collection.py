@@ -750,3 +750,28 @@ def test_concentration_curve_abc_summary_and_migration_summary():
     mig = pd.DataFrame({"previous": ["A", "A", "A", "B", "new"], "current": ["A", "C", "lost", "lost", "B"],
                         "clients": [3, 1, 2, 4, 5]})
     assert dc.migration_summary(mig) == {"a_clients_downgraded": 3, "clients_lost": 6}
+
+
+# ----------------------------------------------------------------------------- netting kept
+
+def test_order_totals_of_unchanged_lines_are_netted_once_and_of_changed_lines_again():
+    from auditkit.metrics import _common
+
+    lines = pd.DataFrame({"order_id": pd.array(["O1", "O1", "O2"], dtype="string"),
+                          "client_id": pd.array(["C1", "C1", "C2"], dtype="string"),
+                          "date": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-02-01"]),
+                          "amount": [100.0, -30.0, 50.0]})
+    first = _common.order_totals(lines)
+    assert first["amount"].tolist() == [70.0, 50.0]
+    first.loc[0, "amount"] = 999.0  # a caller's own copy: the kept totals do not change
+    assert _common.order_totals(lines)["amount"].tolist() == [70.0, 50.0]
+    assert _common._NETTED[id(lines)][2] is not first
+    lines.loc[2, "amount"] = 80.0  # written in place after netting
+    assert _common.order_totals(lines)["amount"].tolist() == [70.0, 80.0]
+    lines["date"] = pd.to_datetime(["2024-03-01", "2024-03-01", "2024-03-05"])  # a column replaced
+    assert _common.order_totals(lines)["date"].tolist() == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-05")]
+    lines["cost"] = [1.0, 2.0, 3.0]  # a column added
+    assert _common.order_totals(lines)["cost"].tolist() == [3.0, 3.0]
+    key = id(lines)
+    del lines, first
+    assert key not in _common._NETTED  # forgotten with the lines
