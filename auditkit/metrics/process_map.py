@@ -5,6 +5,8 @@ A deal's path is its stage_history entries up to the end day in time order, a st
 right after itself (an amount or close-date edit in Salesforce) counted once. Each step of a path
 is an edge; the path starts at ``START`` and ends at the deal's outcome at the end date: ``WON``,
 ``LOST`` (closed by the end day, from deals) or ``OPEN`` (still open, or unknown without deals).
+A stage that only closes deals ("won", "Closed Lost": `closing_stages`) is that outcome, not a box;
+a deal whose only entry is such a stage has no path.
 """
 from __future__ import annotations
 
@@ -47,16 +49,19 @@ def stage_edges(stage_history: pd.DataFrame | None, end, to_be: Sequence[str] = 
     h = durations[durations["stage"].notna()].reset_index(drop=True)
     repeat = ((h["deal_id"] == h["deal_id"].shift()) & (h["stage"] == h["stage"].shift())).fillna(False)
     h = h[~repeat.astype(bool)].reset_index(drop=True)
+    ends = h.drop_duplicates("deal_id", keep="last").set_index("deal_id")
+    closed = pd.Series(pd.NA, index=ends.index, dtype="string")  # won / lost at the end date, NA while open
+    if deals is not None:
+        closed = ends.index.to_series().map(deals.drop_duplicates("deal_id").set_index("deal_id")["status"])
+        closed = closed.astype("string").where(~ends["open"] & closed.isin(["won", "lost"]))
+    h = h[~h["stage"].isin(closing_stages(h, h["deal_id"].map(closed), to_be))].reset_index(drop=True)
     same_deal = (h["deal_id"] == h["deal_id"].shift(-1)).fillna(False).astype(bool)
     moves = pd.DataFrame({"deal_id": h["deal_id"], "source": h["stage"], "target": h["stage"].shift(-1)})[same_deal]
     moves = moves.assign(kind=_kind(moves["source"], moves["target"], list(to_be)))
     first = h.drop_duplicates("deal_id")
     entries = pd.DataFrame({"deal_id": first["deal_id"], "source": START, "target": first["stage"], "kind": "entry"})
     last = h.drop_duplicates("deal_id", keep="last")
-    outcome = pd.Series(OPEN, index=last.index)
-    if deals is not None:
-        status = last["deal_id"].map(deals.drop_duplicates("deal_id").set_index("deal_id")["status"])
-        outcome = outcome.mask(~last["open"] & (status == "won"), WON).mask(~last["open"] & (status == "lost"), LOST)
+    outcome = last["deal_id"].map(closed).map({"won": WON, "lost": LOST}).fillna(OPEN)
     exits = pd.DataFrame({"deal_id": last["deal_id"], "source": last["stage"], "target": outcome,
                           "kind": outcome.str[1:]})
     steps = pd.concat([entries, moves, exits], ignore_index=True)
@@ -70,6 +75,19 @@ def stage_edges(stage_history: pd.DataFrame | None, end, to_be: Sequence[str] = 
     edges["order"] = edges["kind"].map({k: i for i, k in enumerate(KINDS)})
     return edges.sort_values(["order", "deals", "source", "target"], ascending=[True, False, True, True],
                              kind="stable").drop(columns="order").reset_index(drop=True)
+
+
+def closing_stages(paths: pd.DataFrame, status: pd.Series, to_be: Sequence[str]) -> list[str]:
+    """Stages outside the to-be order that only close a deal ("won", "Closed Lost"): every entry
+    into them is its deal's last and all those deals have one status, won or lost (`status`:
+    the deal's status at the end date per row, NA while open). The map draws them as the outcome.
+    `paths`: deal_id, stage per entry in time order per deal."""
+    last = ~(paths["deal_id"] == paths["deal_id"].shift(-1)).fillna(False).astype(bool)
+    rows = pd.DataFrame({"stage": paths["stage"], "last": last, "status": status})
+    rows = rows[~rows["stage"].isin(list(to_be))]
+    by = rows.groupby("stage")
+    ok = by["last"].all() & (by["status"].nunique() == 1) & (by["status"].count() == by.size())
+    return sorted(ok[ok].index)
 
 
 def unvisited(edges: pd.DataFrame, to_be: Sequence[str]) -> list[str]:

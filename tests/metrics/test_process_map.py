@@ -39,26 +39,29 @@ def test_edges_against_a_hand_count():
         ("D5", "a", "2024-01-02"),                                                           # no deal row: open
         ("D6", "a", "2024-01-05"), ("D6", "b", "2024-01-06"),                              # won after the end: open
         ("D7", "a", "2024-02-03"),                                                           # after the end: ignored
+        ("D8", "a", "2024-01-02"), ("D8", "b", "2024-01-03"), ("D8", "Closed", "2024-01-04"),  # closing stage
     ])
     deals = _deals([("D1", "won", "2024-01-01", "2024-01-20"), ("D2", "lost", "2024-01-02", "2024-01-08"),
                     ("D3", "open", "2024-01-03", None), ("D4", "won", "2024-01-02", "2024-01-07"),
-                    ("D6", "won", "2024-01-05", "2024-02-15"), ("D7", "open", "2024-02-03", None)])
+                    ("D6", "won", "2024-01-05", "2024-02-15"), ("D7", "open", "2024-02-03", None),
+                    ("D8", "lost", "2024-01-02", "2024-01-04")])
     edges = pm.stage_edges(history, "2024-01-31", ["a", "b", "c", "d"], deals)
     assert _counts(edges) == {
-        (pm.START, "a"): ("entry", 5, 5), (pm.START, "b"): ("entry", 1, 1),
-        ("a", "b"): ("forward", 3, 4), ("b", "c"): ("forward", 2, 2), ("c", "d"): ("forward", 1, 1),
+        (pm.START, "a"): ("entry", 6, 6), (pm.START, "b"): ("entry", 1, 1),
+        ("a", "b"): ("forward", 4, 5), ("b", "c"): ("forward", 2, 2), ("c", "d"): ("forward", 1, 1),
         ("a", "c"): ("skip", 1, 1),
         ("b", "a"): ("back", 1, 1),
         ("b", "x"): ("outside", 1, 1), ("x", "d"): ("outside", 1, 1),
         ("d", pm.WON): ("won", 2, 2),
-        ("c", pm.LOST): ("lost", 1, 1),
+        ("c", pm.LOST): ("lost", 1, 1), ("b", pm.LOST): ("lost", 1, 1),
         ("c", pm.OPEN): ("open", 1, 1), ("a", pm.OPEN): ("open", 1, 1), ("b", pm.OPEN): ("open", 1, 1),
     }
     share = edges.set_index(["source", "target"])["share"]
-    assert share[("a", "b")] == pytest.approx(3 / 5)  # D1, D3, D6 of the five deals that left a
-    assert share[(pm.START, "a")] == pytest.approx(5 / 6)
+    assert share[("a", "b")] == pytest.approx(4 / 6)  # D1, D3, D6, D8 of the six deals that left a
+    assert share[(pm.START, "a")] == pytest.approx(6 / 7)
     assert list(edges["kind"]) == sorted(edges["kind"], key=pm.KINDS.index)
     assert pm.unvisited(edges, ["a", "b", "c", "d", "e"]) == ["e"]
+    assert "Closed" not in set(edges["source"]) | set(edges["target"])
 
 
 def test_without_deals_every_path_ends_open_and_no_history_is_none():
@@ -83,15 +86,13 @@ def test_salesforce_opportunity_history_edges(tmp_path):
     edges = pm.stage_edges(data.tables["stage_history"], "2024-12-31", to_be, data.tables["deals"])
     # read off the fixture: AbC01 Prospecting → Qualification → Proposal (twice: one visit) → Closed Won;
     # AbC02, AbC07 Prospecting → Closed Lost; AbC03 Prospecting → Qualification → Proposal (open);
-    # AbC05 Prospecting → Closed Won
+    # AbC05 Prospecting → Closed Won. "Closed Won" / "Closed Lost" only close deals: they are the outcomes.
     assert _counts(edges) == {
         (pm.START, "Prospecting"): ("entry", 5, 5),
         ("Prospecting", "Qualification"): ("forward", 2, 2),
         ("Qualification", "Proposal/Price Quote"): ("forward", 2, 2),
-        ("Prospecting", "Closed Lost"): ("outside", 2, 2),
-        ("Proposal/Price Quote", "Closed Won"): ("outside", 1, 1),
-        ("Prospecting", "Closed Won"): ("outside", 1, 1),
-        ("Closed Won", pm.WON): ("won", 2, 2),
-        ("Closed Lost", pm.LOST): ("lost", 2, 2),
+        ("Prospecting", pm.WON): ("won", 1, 1),
+        ("Proposal/Price Quote", pm.WON): ("won", 1, 1),
+        ("Prospecting", pm.LOST): ("lost", 2, 2),
         ("Proposal/Price Quote", pm.OPEN): ("open", 1, 1),
     }

@@ -5,9 +5,11 @@ import re
 
 import pandas as pd
 
-from auditkit.report import charts
+from auditkit.report import charts, html
+from auditkit.report import process_map as map_chart
 from auditkit.metrics import data_collection as dc
 from auditkit.metrics import process as m
+from auditkit.metrics import process_map as pm
 from auditkit.metrics._common import OTHER, number, top_n
 from auditkit.report.context import Audit, Kpi, section
 
@@ -423,12 +425,7 @@ def stages(audit: Audit) -> None:
                                          audit.t(".charts.stage_conversion.y"), fmt="pct", norms=norms,
                                          norm_label=audit.t("charts.norm"), highlight=hi,
                                          highlight_label=audit.t(".charts.stage_conversion.bottleneck")))
-        days = pd.DataFrame({audit.t(".charts.stage_days.median"): in_model["median_days"].to_numpy(),
-                             audit.t(".charts.stage_days.p90"): in_model["p90_days"].to_numpy()},
-                            index=in_model["name"])
-        audit.figure(charts.lines(days, audit.loc, audit.t(".charts.stage_days.title"),
-                                  audit.t(".charts.stage_days.y"), fmt="number", x_labels=list(days.index),
-                                  height=2.6))
+    _process_map(audit, history, deals, table, sa)
     cols = {"name": "text", "entered": "number", "reached_next": "number", "conversion": "pct",
             "dropped": "number", "skipped": "number", "median_days": "days", "p90_days": "days"}
     if not in_model["skipped"].fillna(0).any():
@@ -453,6 +450,78 @@ def stages(audit: Audit) -> None:
     if len(extra):
         audit.note(".text.stages_outside_model", stages=", ".join(audit.loc.quote(s) for s in extra["name"]),
                    n_stages=len(extra))
+
+
+MAP_MIN_SHARE = 0.01  # arrows carrying fewer deals than this share of all deals are left to the CSV
+MAP_DIFFERENCES = 3  # skips / loops back named per kind under the map
+
+
+def _process_map(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame | None, table: pd.DataFrame,
+                 sa: m.StageAnalysis) -> None:
+    """The as-is map of the stage history (metrics.process_map) under the to-be sequence, the bottleneck
+    in red; the differences from the to-be order named; every edge to results/process_map_edges.csv."""
+    edges = pm.stage_edges(history, audit.end, sa.to_be, deals)
+    if edges is None or edges.empty:
+        return
+    t = lambda key, **v: audit.t(f"consultancy.process_map.{key}", **v)  # noqa: E731
+    stages = table.set_index("stage")
+    names = {s: value_name(audit, "stage", s) for s in stages.index} | {
+        pm.START: t("start"), pm.WON: t("won"), pm.LOST: t("lost"), pm.OPEN: t("open")}
+    used = set(edges["source"]) | set(edges["target"])
+    entries = edges[edges["kind"] == "entry"]
+    exits = edges[edges["kind"].isin(["lost", "open"])].pivot_table(index="source", columns="kind", values="deals",
+                                                                   aggfunc="sum", fill_value=0)
+    nodes = [{"id": pm.START, "label": names[pm.START], "kind": "start", "drop": "", "drop_deals": 0}] \
+        if len(entries) > 1 else []
+    for s in (x for x in stages.index if x in used):
+        rec = stages.loc[s]
+        kind = "bottleneck" if s == sa.bottleneck else ("stage" if rec["in_to_be"] else "outside")
+        label = names[s] + "\n" + t("node", n=audit.loc.number(rec["entered"]),
+                                     days=audit.loc.value(rec["median_days"], "days"))
+        out = exits.loc[s] if s in exits.index else pd.Series(dtype="int64")
+        drop = [t(f"drop_{k}", n=audit.loc.number(out[k])) for k in ("lost", "open") if out.get(k, 0) > 0]
+        nodes.append({"id": s, "label": label + ("\n" + t("bottleneck") if kind == "bottleneck" else ""), "kind": kind,
+                      "drop": "\n".join(drop), "drop_deals": int(out.sum())})
+    if pm.WON in used:
+        nodes.append({"id": pm.WON, "label": names[pm.WON], "kind": "won", "drop": "", "drop_deals": 0})
+    total = int(entries["deals"].sum())
+    drawn = edges[(edges["deals"] >= max(1, MAP_MIN_SHARE * total)) & ~edges["kind"].isin(["lost", "open"])
+                  & ((edges["kind"] != "entry") | (len(entries) > 1))].copy()
+    drawn["label"] = [f"{audit.loc.number(d)}\n{audit.loc.pct(sh, 0)}" if k == "forward" else audit.loc.number(d)
+                      for d, sh, k in zip(drawn["deals"], drawn["share"], drawn["kind"])]
+    svgs = [map_chart.to_be_sequence([names[s] for s in sa.to_be], t("to_be_title")),
+            map_chart.as_is_map(pd.DataFrame(nodes), drawn)]
+    small = edges[(edges["deals"] < max(1, MAP_MIN_SHARE * total)) & ~edges["kind"].isin(["entry", "lost", "open"])]
+    caption = t("caption") + (" " + t("caption_small", n=len(small), share=audit.loc.pct(MAP_MIN_SHARE, 0))
+                              if len(small) else "")
+    audit.show(html.svg_figure(svgs, caption, "ak-map"))
+    audit.save_csv("process_map_edges", edges.assign(source_name=edges["source"].map(names).fillna(edges["source"]),
+                                                     target_name=edges["target"].map(names).fillna(edges["target"])))
+    audit.record("map_skip_deals", int(edges.loc[edges["kind"] == "skip", "deals"].sum()))  # deal moves, not distinct deals
+    audit.record("map_back_deals", int(edges.loc[edges["kind"] == "back", "deals"].sum()))
+    _map_differences(audit, edges, names, sa.to_be)
+
+
+def _map_differences(audit: Audit, edges: pd.DataFrame, names: dict, to_be: list) -> None:
+    """One sentence naming where the as-is process departs from the to-be order (largest first)."""
+    t = lambda key, **v: audit.t(f"consultancy.process_map.{key}", **v)  # noqa: E731
+    q = audit.loc.quote
+    parts = []
+    for kind in ("skip", "back", "outside"):
+        for rec in edges[edges["kind"] == kind].head(MAP_DIFFERENCES).itertuples():
+            parts.append(t(kind, n=audit.loc.number(rec.deals), source=q(names[rec.source]), target=q(names[rec.target])))
+    late = edges[(edges["kind"] == "entry") & (edges["target"] != (to_be[0] if to_be else None))
+                 & edges["target"].isin(to_be)]
+    for rec in late.head(MAP_DIFFERENCES).itertuples():
+        parts.append(t("late_entry", n=audit.loc.number(rec.deals), target=q(names[rec.target]),
+                       first=q(names.get(to_be[0], to_be[0]))))
+    missing = pm.unvisited(edges, to_be)
+    if missing:
+        parts.append(t("unvisited", stages=", ".join(q(names.get(s, s)) for s in missing), n_stages=len(missing)))
+    if parts:
+        audit.paragraph("consultancy.process_map.differences", css="ak-finding", items="; ".join(parts))
+    else:
+        audit.paragraph("consultancy.process_map.no_differences")
 
 
 def _record_bottleneck_base(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame, model: list,

@@ -171,6 +171,15 @@ def test_stage_analysis_by_hand(process_client, tmp_path):
     # days in proposal: D1 10 and D2 19 (to negotiation), D3 21 and D4 25 (to their close date)
     assert got["process.stage_median_days.proposal"] == pytest.approx(20.0)
     assert 'class="ak-text ak-finding"' in audit.shown
+    # the as-is map: D4 new → proposal is the one skip; D1, D2 end at contract as won; D3, D4 lost at proposal
+    edges = pd.read_csv(tmp_path / "run" / "results" / "process_map_edges.csv")
+    moves = {(s, t): (k, d) for s, t, k, d in edges[["source", "target", "kind", "deals"]].itertuples(index=False)}
+    assert moves[("new", "proposal")] == ("skip", 1)
+    assert moves[("new", "qualification")] == ("forward", 3)
+    assert moves[("contract", ":won")] == ("won", 2) and moves[("proposal", ":lost")] == ("lost", 2)
+    assert got["process.map_skip_deals"] == 1 and got["process.map_back_deals"] == 0
+    assert 'class="ak-figure ak-map"' in audit.shown
+    assert "1 deal went from “New” straight to “Proposal”" in audit.shown
 
 
 def test_after_sales_and_relationship_by_hand(process_client, tmp_path):
