@@ -9,8 +9,10 @@ from auditkit.report import charts, html
 from auditkit.report import process_map as map_chart
 from auditkit.metrics import data_collection as dc
 from auditkit.metrics import process as m
+from auditkit.metrics import marketing as mk
 from auditkit.metrics import process_map as pm
-from auditkit.metrics._common import OTHER, number, top_n
+from auditkit.plan import marketing as mk_plan
+from auditkit.metrics._common import OTHER, number, per_year, top_n
 from auditkit.report.context import Audit, Kpi, section
 
 STAGE = "process"
@@ -221,6 +223,57 @@ def cac(audit: Audit) -> None:
         audit.paragraph(".text.cac_no_clients", css="ak-finding",
                         channels=", ".join(audit.loc.quote(x) for x in no_clients["name"]),
                         cost=audit.loc.money(blended["cost_without_new_clients"]), n_channels=len(no_clients))
+
+
+@section("marketing", needs=("marketing_costs", "deals"))
+def marketing(audit: Audit) -> None:
+    """Marketing and sales together, per channel: spend and its share, cost per lead / MQL / new client,
+    lead quality (share of leads reaching SQL and won), the response leads get from sales, and what to do
+    with the channel (cut / fix the response / grow / keep: plan.marketing, data/marketing.yaml)."""
+    d = audit.data.tables
+    table = mk.marketing_by_channel(d["marketing_costs"], d["leads"], d["deals"], **_window(audit),
+                                    orders=d["orders"], clients=d["clients"])
+    if table is None:
+        audit.note(".text.no_deal_channel")
+        return
+    where = dict(orders=d["orders"], clients=d["clients"])
+    blended = m.blended_cac(d["marketing_costs"], d["deals"], **_window(audit), **where)
+    average = _f(m.average_won_deal(d["deals"], **_window(audit))["average_won_deal"])
+    funnel = m.funnel_rates(d["leads"], d["deals"], **_window(audit))
+    overall = _f(funnel["overall"]) if funnel else None
+    verdicts = mk_plan.channel_verdicts(table, _f(blended["cac"]), average, overall)
+    table["verdict"] = verdicts
+    table["name"] = _group_names(audit, "channel", table["channel"])
+    cut = mk_plan.cut_base(table, verdicts)
+    audit.record("weak_channel_spend_share", cut["share"])  # share of marketing cost, 0..1
+    audit.record("channels_to_cut", [str(c) for c in table.loc[verdicts == "cut", "channel"]])
+    audit.record("cut_channels_clients_per_cost", cut["clients_per_cost"])  # new clients per unit of money
+    audit.record("marketing_cost_per_year", per_year(float(table["cost"].sum()), audit.start, audit.end))
+    for rec in table.itertuples():
+        audit.record(f"channel_verdict.{_ids([rec.channel])[0]}", rec.verdict)
+    t = lambda key, **v: audit.t(f"consultancy.marketing.{key}", **v)  # noqa: E731
+    shown = table[table["cost"].notna() | (table["leads"].fillna(0) > 0)].assign(
+        verdict_text=[t(f"verdict.{v}") if isinstance(v, str) else "—" for v in table["verdict"]])
+    cols = {"name": "text", "cost_share": "pct", "cost_per_lead": "money", "cost_per_mql": "money", "cac": "money",
+            "sql_share": "pct", "won_share": "pct", "response_within_24h": "pct", "verdict_text": "text"}
+    cols = {c: f for c, f in cols.items() if c in ("name", "verdict_text") or shown[c].notna().any()}
+    audit.table("marketing_by_channel", shown, cols, labels={c: t(f"cols.{c}") for c in cols},
+                csv=table.drop(columns="name"), css="ak-compact")
+    parts = []
+    for verdict in ("cut", "fix_response", "grow"):
+        rows = table[table["verdict"] == verdict]
+        if len(rows):
+            parts.append(t(f"say.{verdict}", n_channels=len(rows),
+                           channels=", ".join(audit.loc.quote(n) for n in rows["name"]),
+                           share=audit.loc.pct(rows["cost_share"].sum(), 0),
+                           cac=", ".join(audit.loc.money(c) for c in rows["cac"] if _f(c) is not None) or "—",
+                           avg=audit.loc.money(average) if average else "—",
+                           blended=audit.loc.money(blended["cac"]) if _f(blended["cac"]) else "—",
+                           response=", ".join(audit.loc.pct(r, 0) for r in rows["response_within_24h"]
+                                              if _f(r) is not None) or "—"))
+    if parts:
+        audit.paragraph("consultancy.marketing.verdicts", css="ak-finding" if cut["cost"] else "",
+                        text=" ".join(parts))
 
 
 # ----------------------------------------------------------------------------- deal outcomes
@@ -495,8 +548,13 @@ def _process_map(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame | None
     caption = t("caption") + (" " + t("caption_small", n=len(small), share=audit.loc.pct(MAP_MIN_SHARE, 0))
                               if len(small) else "")
     audit.show(html.svg_figure(svgs, caption, "ak-map"))
-    audit.save_csv("process_map_edges", edges.assign(source_name=edges["source"].map(names).fillna(edges["source"]),
-                                                     target_name=edges["target"].map(names).fillna(edges["target"])))
+    named = edges.assign(source_name=edges["source"].map(names).fillna(edges["source"]),
+                         target_name=edges["target"].map(names).fillna(edges["target"]),
+                         kind_name=[t(f"kind.{k}") for k in edges["kind"]])
+    cols = {"source_name": "text", "target_name": "text", "kind_name": "text", "deals": "number", "moves": "number",
+            "share": "pct"}
+    audit.table("process_map_edges", named, cols, labels={c: t(f"cols.{c}") for c in cols}, max_rows=60,
+                csv=named.drop(columns="kind_name"))
     audit.record("map_skip_deals", int(edges.loc[edges["kind"] == "skip", "deals"].sum()))  # deal moves, not distinct deals
     audit.record("map_back_deals", int(edges.loc[edges["kind"] == "back", "deals"].sum()))
     _map_differences(audit, edges, names, sa.to_be)
