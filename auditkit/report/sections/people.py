@@ -547,7 +547,7 @@ def head_of_sales(audit: Audit) -> None:
                 labels={"label": audit.t("consultancy.head_of_sales.columns.item"),
                         "as_is": audit.t("report.kpi_head.as_is"),
                         "rating_text": audit.t("consultancy.head_of_sales.columns.rating")},
-                csv=shown[["item", "value", "rating", "as_is"]].assign(verdict=verdict), css="ak-compact")
+                csv=shown[["item", "value", "rating", "as_is"]].assign(verdict=verdict), css="ak-compact ak-keep")
     if verdict is None:
         audit.note("consultancy.head_of_sales.no_verdict", n=head_rules.rules()["min_evidence"])
         return

@@ -258,7 +258,7 @@ def marketing(audit: Audit) -> None:
             "sql_share": "pct", "won_share": "pct", "response_within_24h": "pct", "verdict_text": "text"}
     cols = {c: f for c, f in cols.items() if c in ("name", "verdict_text") or shown[c].notna().any()}
     audit.table("marketing_by_channel", shown, cols, labels={c: t(f"cols.{c}") for c in cols},
-                csv=table.drop(columns="name"), css="ak-compact")
+                csv=table.drop(columns="name"), css="ak-compact ak-keep")
     parts = []
     for verdict in ("cut", "fix_response", "grow"):
         rows = table[table["verdict"] == verdict]
