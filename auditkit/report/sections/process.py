@@ -246,6 +246,7 @@ def marketing(audit: Audit) -> None:
     table["name"] = _group_names(audit, "channel", table["channel"])
     cut = mk_plan.cut_base(table, verdicts)
     audit.record("weak_channel_spend_share", cut["share"])  # share of marketing cost, 0..1
+    audit.record("weak_channel_spend_share.norm", 0.0)  # by the rule itself: no money where a client costs more than it brings
     audit.record("channels_to_cut", [str(c) for c in table.loc[verdicts == "cut", "channel"]])
     audit.record("cut_channels_clients_per_cost", cut["clients_per_cost"])  # new clients per unit of money
     audit.record("marketing_cost_per_year", per_year(float(table["cost"].sum()), audit.start, audit.end))
