@@ -67,7 +67,8 @@ def as_is_map(nodes: pd.DataFrame, edges: pd.DataFrame, height_in: float = 3.0) 
         colour, style = EDGE_STYLE[rec.kind]
         straight = rec.kind in ("entry", "forward", "won")
         g.edge(ids[rec.source], ids[rec.target], label=_lines(rec.label), color=colour, fontcolor=colour, style=style,
-               penwidth=width(rec.deals), weight="10" if straight else "1", constraint="true" if straight else "false")
+               penwidth=width(rec.deals), weight="10" if straight else "1",
+               constraint="false" if rec.kind in ("skip", "back") else "true")
     return _svg(g)
 
 

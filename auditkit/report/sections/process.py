@@ -574,6 +574,9 @@ def _map_differences(audit: Audit, edges: pd.DataFrame, names: dict, to_be: list
     for rec in late.head(MAP_DIFFERENCES).itertuples():
         parts.append(t("late_entry", n=audit.loc.number(rec.deals), target=q(names[rec.target]),
                        first=q(names.get(to_be[0], to_be[0]))))
+    early = edges[(edges["kind"] == "won") & edges["source"].isin(to_be[:-1])]
+    for rec in early.head(MAP_DIFFERENCES).itertuples():
+        parts.append(t("early_win", n=audit.loc.number(rec.deals), source=q(names[rec.source])))
     missing = pm.unvisited(edges, to_be)
     if missing:
         parts.append(t("unvisited", stages=", ".join(q(names.get(s, s)) for s in missing), n_stages=len(missing)))
