@@ -309,7 +309,7 @@ def how_it_should_be(audit: Audit, plan: Plan) -> None:
     """"How it should be" (seed 000): per block the ideal system and, component by component, whether
     the client has it (plan.components, data/components.yaml) — one box per block in the body; what
     good looks like and the evidence of every rating in the appendix (components.csv)."""
-    t = lambda key, **v: audit.t(f"consultancy.components.{key}", **v)  # noqa: E731
+    t = audit.texts("consultancy.components")
     comp = component_status(plan.scorecard)
     card = plan.scorecard.set_index("id", drop=False)
     comp["name"] = [t(f"item.{c}.name") for c in comp["component"]]

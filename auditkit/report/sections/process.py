@@ -252,7 +252,7 @@ def marketing(audit: Audit) -> None:
     audit.record("marketing_cost_per_year", per_year(float(table["cost"].sum()), audit.start, audit.end))
     for rec in table.itertuples():
         audit.record(f"channel_verdict.{_ids([rec.channel])[0]}", rec.verdict)
-    t = lambda key, **v: audit.t(f"consultancy.marketing.{key}", **v)  # noqa: E731
+    t = audit.texts("consultancy.marketing")
     shown = table[table["cost"].notna() | (table["leads"].fillna(0) > 0)].assign(
         verdict_text=[t(f"verdict.{v}") if isinstance(v, str) else "—" for v in table["verdict"]])
     cols = {"name": "text", "cost_share": "pct", "cost_per_lead": "money", "cost_per_mql": "money", "cac": "money",
@@ -517,7 +517,7 @@ def _process_map(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame | None
     edges = pm.stage_edges(history, audit.end, sa.to_be, deals)
     if edges is None or edges.empty:
         return
-    t = lambda key, **v: audit.t(f"consultancy.process_map.{key}", **v)  # noqa: E731
+    t = audit.texts("consultancy.process_map")
     stages = table.set_index("stage")
     names = {s: value_name(audit, "stage", s) for s in stages.index} | {
         pm.START: t("start"), pm.WON: t("won"), pm.LOST: t("lost"), pm.OPEN: t("open")}
@@ -563,7 +563,7 @@ def _process_map(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame | None
 
 def _map_differences(audit: Audit, edges: pd.DataFrame, names: dict, to_be: list) -> None:
     """One sentence naming where the as-is process departs from the to-be order (largest first)."""
-    t = lambda key, **v: audit.t(f"consultancy.process_map.{key}", **v)  # noqa: E731
+    t = audit.texts("consultancy.process_map")
     q = audit.loc.quote
     parts = []
     for kind in ("skip", "back", "outside"):
