@@ -4,7 +4,7 @@ Each function is one section of the report: it shows the numbers of `auditkit.me
 as-is / norm / deviation table, findings, charts and tables, and records every number it shows.
 Managers appear by name (the managers table; codes M01… when the client asked for anonymity).
 Managers with no sales, deals or activities of their own in the window (typically the head of
-sales) are listed but not compared.
+sales) are listed but not compared; the head of sales gets a section of their own (`head_of_sales`).
 """
 from __future__ import annotations
 
