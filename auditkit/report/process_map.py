@@ -28,10 +28,10 @@ NODE_STYLE = {  # kind: node attributes
 
 def _graph(height_in: float) -> graphviz.Digraph:
     g = graphviz.Digraph(format="svg")
-    g.attr(rankdir="LR", size=f"{WIDTH_IN},{height_in}", ratio="compress", nodesep="0.25", ranksep="0.3",
+    g.attr(rankdir="LR", size=f"{WIDTH_IN},{height_in}", ratio="compress", nodesep="0.25", ranksep="0.2",
            fontname=FONT, bgcolor="transparent")
     g.attr("node", fontname=FONT, fontsize="10", margin="0.08,0.04")
-    g.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.6")
+    g.attr("edge", fontname=FONT, fontsize="8.5", arrowsize="0.6")
     return g
 
 
