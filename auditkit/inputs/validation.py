@@ -34,8 +34,10 @@ def validate(params_path: str | Path) -> tuple[list[str], bool, AuditData | None
     data = load_inputs(params)
     loc = Locale(params.language)
     lines = [describe(p, params.language) for p in data.problems]
+    unusable = {p.table for p in data.errors if not p.rows and not p.column}  # named above: not "missing"
     for table in data.missing:
-        lines.append(loc.t("validation.table_missing", table=table))
+        if table not in unusable:
+            lines.append(loc.t("validation.table_missing", table=table))
     for note in data.notes:
         lines.append(loc.t(f"notes.{note}"))
     reaudit, reaudit_ok = _reaudit(params, loc)
