@@ -86,6 +86,15 @@ def check_to_norm(v: float, n: float, orders_per_year: float) -> float:
     return _gap(v, n) * orders_per_year
 
 
+def reallocated_spend(v: float, n: float, spend_per_year: float, clients_per_cost_from: float, cac_to: float,
+                      average_won_deal: float) -> float:
+    """(v − n) × yearly marketing spend × (1 / CAC it moves to − new clients per unit of spend where it
+    was) × average won deal: the spend on the channels to cut (a share of all spend, lower is better)
+    moved to channels at the CAC (blended) brings that many more new clients, each worth a won deal."""
+    gained = max(0.0, 1 / cac_to - clients_per_cost_from) if cac_to > 0 else 0.0
+    return _gap(v, n, lower_is_better=True) * spend_per_year * gained * average_won_deal
+
+
 KINDS: dict[str, Callable[..., float]] = {
     "rate_times_volume": rate_times_volume,
     "retained_clients": retained_clients,
@@ -93,6 +102,7 @@ KINDS: dict[str, Callable[..., float]] = {
     "plan_gap": plan_gap,
     "faster_response": faster_response,
     "check_to_norm": check_to_norm,
+    "reallocated_spend": reallocated_spend,
 }
 
 

@@ -66,6 +66,10 @@ class Audit:
     def t(self, key: str, **values) -> str:
         return self.loc.t(self.key(key), **values)
 
+    def texts(self, prefix: str) -> Callable[..., str]:
+        """`t` bound to a catalogue prefix: `audit.texts("consultancy.marketing")("cols.cac")`."""
+        return lambda key, **values: self.t(f"{prefix}.{key}", **values)
+
     def fmt(self, value, fmt: str) -> str:
         """A value as text in one of the report's formats (see `Locale.value`), HTML-escaped."""
         return esc(self.loc.value(value, fmt))  # numbers need no escaping; client text does

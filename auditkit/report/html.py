@@ -128,9 +128,15 @@ def figure(fig, caption: str = "", css: str = "") -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
-    data = base64.b64encode(buf.getvalue().encode("utf-8")).decode("ascii")
+    return svg_figure([buf.getvalue()], caption, css)
+
+
+def svg_figure(svgs: list[str], caption: str = "", css: str = "") -> str:
+    """SVG drawings (text of each) embedded one under another in one figure, self-contained."""
+    images = "".join(f'<img alt="" src="data:image/svg+xml;base64,{base64.b64encode(s.encode("utf-8")).decode("ascii")}"/>'
+                     for s in svgs)
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return f'<figure class="ak-figure {css}"><img alt="" src="data:image/svg+xml;base64,{data}"/>{cap}</figure>'
+    return f'<figure class="ak-figure {css}">{images}{cap}</figure>'
 
 
 APPENDIX_ITEM = "ak-appendix-item"

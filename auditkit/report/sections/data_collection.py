@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditkit.report import charts
+from auditkit.report import charts, html
 from auditkit.inputs.inventory import column_missing, table_inventory
 from auditkit.metrics import data_collection as m
 from auditkit.metrics import ltv as ltv_model
 from auditkit.metrics import process
+from auditkit.metrics import segment_check as sc
 from auditkit.metrics._common import number
 from auditkit.report.context import Audit, esc, is_missing, Kpi, section
 
@@ -129,12 +130,44 @@ def segments(audit: Audit) -> None:
     audit.figure(charts.lines(pivot, audit.loc, audit.t(".charts.segments.title"),
                               audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
                               x_labels=[audit.loc.period(p, "Q") for p in pivot.index]))
+    checks = sc.average_check_by_segment(orders, clients, "segment", **_window(audit))
+    per_check = checks.set_index(pd.Index([_key(v) for v in checks["segment"]]))
+    keys = [_key(v) for v in base["segment"]]
+    for col in ("avg_check", "vs_average"):
+        base[col] = per_check[col].reindex(keys).to_numpy()
     audit.table("clients_by_segment", base, {"name": "text", "clients": "number", "buying_clients": "number",
-                                             "revenue": "money", "revenue_share": "pct"},
-                labels={"name": audit.t("columns.segment")}, csv=base.drop(columns="name"))
+                                             "revenue": "money", "revenue_share": "pct", "avg_check": "money",
+                                             "vs_average": "pct"},
+                labels={"name": audit.t("columns.segment"),
+                        "vs_average": audit.t("consultancy.segment_check.vs_average")}, csv=base.drop(columns="name"))
     audit.save_csv("dynamics_by_segment", by_seg)
+    audit.save_csv("average_check_by_segment", checks)
     for rec in base.itertuples():
         audit.record(f"segment_revenue_share.{_key(rec.segment)}", rec.revenue_share)
+    _segment_checks(audit, checks)
+
+
+def _segment_checks(audit: Audit, checks: pd.DataFrame) -> None:
+    """The spread of the average check between segments and the segment whose check fell most year
+    over year (the Stage 6 parameter dc_segment_avg_check)."""
+    for rec in checks.itertuples():
+        audit.record(f"segment_avg_check.{_key(rec.segment)}", rec.avg_check)  # money per order
+    summary = sc.segment_check_summary(checks)
+    if summary is None:
+        return
+    audit.record("avg_check_segment_spread", summary["spread"])  # times: highest / lowest segment check
+    audit.record("avg_check_segment_change_min", summary["weakest_change"])  # share, year over year
+    audit.record("avg_check_weakest_segment", summary["weakest"])
+    loc = audit.loc
+    text = audit.t("consultancy.segment_check.spread", times=loc.number(summary["spread"], 1),
+                   highest=loc.quote(str(summary["highest"])), highest_check=loc.money(summary["highest_check"]),
+                   lowest=loc.quote(str(summary["lowest"])), lowest_check=loc.money(summary["lowest_check"]))
+    if summary["weakest"] is not None:
+        key = "fell" if summary["weakest_change"] < 0 else "rose"
+        text += " " + audit.t(f"consultancy.segment_check.weakest_{key}", segment=loc.quote(str(summary["weakest"])),
+                              change=loc.pct(abs(summary["weakest_change"])))
+    css = "ak-finding" if summary["weakest"] is not None and summary["weakest_change"] < 0 else ""
+    audit.show(html.paragraph(esc(text), css))
 
 
 def _segment_names(audit: Audit, segments: pd.Series) -> list[str]:

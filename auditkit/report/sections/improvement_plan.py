@@ -15,10 +15,11 @@ import pandas as pd
 from auditkit.plan.actions import action_plan as plan_actions
 from auditkit.plan.assess import Assessment, assess as assess_plan
 from auditkit.plan.catalogue import by_id, groups
+from auditkit.plan.components import component_status, spec as component_spec
 from auditkit.plan.goals import topics_of
 from auditkit.plan.recommendations import by_parameter, label
 from auditkit.plan.scorecard import BLOCKS, block_stage_scores
-from auditkit.report import charts
+from auditkit.report import charts, html
 from auditkit.report.context import Audit, esc, report_layout, section
 from auditkit.report.sections.growth import growth_summary
 from auditkit.report.sections.process import value_name
@@ -305,6 +306,44 @@ def scorecard(audit: Audit, plan: Plan) -> None:
                 max_rows=len(full), csv=sc[["id", "block", "stage", "source", "value", "norm", "score", "weight",
                                             "coverage", "deviation", "priority", "group", "money_low", "money"]],
                 css="ak-compact")
+
+
+STATUS_MARK = {"met": "✔", "partly": "◐", "not_met": "✘", "not_assessed": "–"}
+
+
+@section("how_it_should_be")
+def how_it_should_be(audit: Audit, plan: Plan) -> None:
+    """"How it should be" (seed 000): per block the ideal system and, component by component, whether
+    the client has it (plan.components, data/components.yaml) — one box per block in the body; what
+    good looks like and the evidence of every rating in the appendix (components.csv)."""
+    t = audit.texts("consultancy.components")
+    comp = component_status(plan.scorecard)
+    card = plan.scorecard.set_index("id", drop=False)
+    comp["name"] = [t(f"item.{c}.name") for c in comp["component"]]
+    comp["good"] = [t(f"item.{c}.good") for c in comp["component"]]
+    comp["status_text"] = [f"{STATUS_MARK[x]} {t(f'status.{x}')}" for x in comp["status"]]
+    comp["block_name"] = [audit.t(f"improvement_plan.block.{b}") for b in comp["block"]]
+    comp["evidence_text"] = [audit.t("people.text.list_separator").join(evidence_line(audit, card.loc[i]) for i in short)
+                             or (t("all_met") if status == "met" else "—")
+                             for short, status in zip(comp["short"], comp["status"])]
+    for rec in comp.itertuples():
+        audit.record(f"component.{rec.component}", rec.status)
+    audit.paragraph("consultancy.components.intro", partly=audit.loc.number(component_spec()["partly_from"]))
+    heads = [t("cols.component"), t("cols.status")]
+    for block in BLOCKS:
+        rows = comp[comp["block"] == block]
+        title = esc(t("title_block", block=audit.t(f"improvement_plan.block.{block}")))
+        box = (f'<div class="ak-ideal"><p class="ak-text"><strong>{title}.</strong> {esc(t(f"block.{block}"))}</p>'
+               + html.table(rows, {"name": "text", "status_text": "text"}, heads, audit.loc, len(rows), "ak-compact")
+               + "</div>")
+        audit.show(box)
+    cols = {"block_name": "text", "name": "text", "good": "text", "status_text": "text", "evidence_text": "text"}
+    audit.table("components", comp, cols, labels={c: t(f"cols.{k}") for c, k in
+                                                   (("block_name", "block"), ("name", "component"), ("good", "good"),
+                                                    ("status_text", "status"), ("evidence_text", "evidence"))},
+                max_rows=len(comp), appendix=True, css="ak-compact",
+                csv=comp[["block", "component", "status", "score", "evidence", "assessed", "met"]].assign(
+                    short=[";".join(x) for x in comp["short"]]))
 
 
 @section("checklist", needs="checklist")

@@ -4,7 +4,7 @@ Each function is one section of the report: it shows the numbers of `auditkit.me
 as-is / norm / deviation table, findings, charts and tables, and records every number it shows.
 Managers appear by name (the managers table; codes M01… when the client asked for anonymity).
 Managers with no sales, deals or activities of their own in the window (typically the head of
-sales) are listed but not compared.
+sales) are listed but not compared; the head of sales gets a section of their own (`head_of_sales`).
 """
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import textwrap
 
 import pandas as pd
 
+from auditkit.plan import head_of_sales as head_rules
 from auditkit.report import charts
+from auditkit.metrics import head_of_sales as hs
 from auditkit.metrics import people as m
 from auditkit.metrics._common import number
 from auditkit.report.context import Audit, Kpi, is_missing, section
@@ -477,3 +479,84 @@ def structure(audit: Audit) -> None:
     fmts = {c: f for c, f in fmts.items() if c in per.columns}
     audit.table("team_structure", per, fmts, labels=column_labels(audit, fmts), max_rows=40,
                 csv=per.rename_axis("manager_id").reset_index())
+
+
+# ------------------------------------------------------------------------------ head of sales
+
+
+def _heads(audit: Audit) -> list:
+    """manager_id of the head(s) of sales: managers whose role names the head (data/head_of_sales.yaml)."""
+    managers = audit.data.tables.get("managers")
+    if managers is None or not m.available(managers, "role"):
+        return []
+    return list(managers.loc[[head_rules.is_head(r) for r in managers["role"]], "manager_id"])
+
+
+def _head_evidence(audit: Audit, heads: list) -> tuple[dict, dict]:
+    """(item → value for the verdict, item → the as-is text the report shows)."""
+    t, loc, d = audit.t, audit.loc, audit.data.tables
+    values: dict = {}
+    texts: dict = {}
+    card, staff = _compared(audit)
+    if staff is not None and "plan_fulfilment" in staff.columns:
+        values["team_fulfilment"] = number(team_row(audit, staff, card).get("plan_fulfilment"))
+        if values["team_fulfilment"] is not None:
+            texts["team_fulfilment"] = loc.pct(values["team_fulfilment"])
+        spread = hs.fulfilment_spread(staff["plan_fulfilment"])
+        if spread:
+            values["fulfilment_spread"] = spread["spread"]
+            texts["fulfilment_spread"] = t("consultancy.head_of_sales.spread_text",
+                                           spread=t("units.pp", n=loc.number(spread["spread"] * 100, 0)),
+                                           worst=name_of(audit, spread["worst"]), worst_value=loc.pct(spread["worst_value"], 0),
+                                           best=name_of(audit, spread["best"]), best_value=loc.pct(spread["best_value"], 0))
+    for rec in hs.management_parts(d.get("checklist"), head_rules.rules()["management"]).itertuples():
+        values[rec.part] = number(rec.score)
+        if rec.answered:
+            texts[rec.part] = t("consultancy.head_of_sales.part_text", yes=rec.yes, answered=rec.answered,
+                                score=loc.number(rec.score, 0))
+    n = audit.params.norms.people
+    for table, scales in (("mystery_shopper", n.mystery_item_scales), ("call_reviews", n.call_item_scales)):
+        own = hs.own_call_score(d.get(table), heads, scales) if heads else None
+        if own:
+            values["own_calls"] = own["score"]
+            texts["own_calls"] = t(f"consultancy.head_of_sales.own_{table}", score=loc.pct(own["score"], 0),
+                                   n=own["calls"])
+            break
+    else:
+        texts["own_calls"] = t("consultancy.head_of_sales.no_own_calls")
+    values["assessment"] = hs.assessment_mean(d.get("staff_assessment"), heads) if heads else None
+    if values["assessment"] is not None:
+        texts["assessment"] = t("consultancy.head_of_sales.assessment_text", score=loc.number(values["assessment"], 1))
+    return values, texts
+
+
+@section("head_of_sales")
+def head_of_sales(audit: Audit) -> None:
+    """The head of sales assessed apart from the managers: the team's plan fulfilment and its spread,
+    the management rhythm of the checklist (plans, plan/fact meetings, control, coaching), the head's
+    own control calls and staff assessment, and a verdict keep / develop / replace
+    (auditkit.plan.head_of_sales, rules in data/head_of_sales.yaml)."""
+    heads = _heads(audit)
+    who = joined(audit, [name_of(audit, h) for h in heads]) if heads else audit.t("consultancy.head_of_sales.unnamed")
+    values, texts = _head_evidence(audit, heads)
+    verdict, table = head_rules.verdict(values)
+    for rec in table.itertuples():
+        audit.record(f"head_of_sales.{rec.item}", number(rec.value))
+    audit.record("head_of_sales.verdict", verdict)
+    audit.paragraph("consultancy.head_of_sales.intro", name=who)
+    rating = lambda r: audit.t(f"consultancy.head_of_sales.rating.{r}") if isinstance(r, str) else "—"  # noqa: E731
+    shown = table.assign(label=[audit.t(f"consultancy.head_of_sales.item.{i}") for i in table["item"]],
+                         as_is=[texts.get(i, audit.t("consultancy.head_of_sales.not_measured")) for i in table["item"]],
+                         rating_text=[rating(r) for r in table["rating"]])
+    audit.table("head_of_sales", shown, {"label": "text", "as_is": "text", "rating_text": "text"},
+                labels={"label": audit.t("consultancy.head_of_sales.columns.item"),
+                        "as_is": audit.t("report.kpi_head.as_is"),
+                        "rating_text": audit.t("consultancy.head_of_sales.columns.rating")},
+                csv=shown[["item", "value", "rating", "as_is"]].assign(verdict=verdict), css="ak-compact ak-keep")
+    if verdict is None:
+        audit.note("consultancy.head_of_sales.no_verdict", n=head_rules.rules()["min_evidence"])
+        return
+    weak = shown[shown["rating"].isin(["weak", "bad"])].sort_values("rating")  # bad before weak
+    because = joined(audit, [f"{lbl} ({r})" for lbl, r in zip(weak["label"].str.lower(), weak["rating_text"])])
+    audit.paragraph(f"consultancy.head_of_sales.verdict.{verdict}", css="ak-finding" if verdict != "keep" else "",
+                    name=who, because=because or audit.t("consultancy.head_of_sales.all_good"))

@@ -5,10 +5,14 @@ import re
 
 import pandas as pd
 
-from auditkit.report import charts
+from auditkit.report import charts, html
+from auditkit.report import process_map as map_chart
 from auditkit.metrics import data_collection as dc
 from auditkit.metrics import process as m
-from auditkit.metrics._common import OTHER, number, top_n
+from auditkit.metrics import marketing as mk
+from auditkit.metrics import process_map as pm
+from auditkit.plan import marketing as mk_plan
+from auditkit.metrics._common import OTHER, number, per_year, top_n
 from auditkit.report.context import Audit, Kpi, section
 
 STAGE = "process"
@@ -224,6 +228,58 @@ def cac(audit: Audit) -> None:
                         cost=audit.loc.money(blended["cost_without_new_clients"]), n_channels=len(no_clients))
 
 
+@section("marketing", needs=("marketing_costs", "deals"))
+def marketing(audit: Audit) -> None:
+    """Marketing and sales together, per channel: spend and its share, cost per lead / MQL / new client,
+    lead quality (share of leads reaching SQL and won), the response leads get from sales, and what to do
+    with the channel (cut / fix the response / grow / keep: plan.marketing, data/marketing.yaml)."""
+    d = audit.data.tables
+    table = mk.marketing_by_channel(d["marketing_costs"], d["leads"], d["deals"], **_window(audit),
+                                    orders=d["orders"], clients=d["clients"])
+    if table is None:
+        audit.note(".text.no_deal_channel")
+        return
+    where = dict(orders=d["orders"], clients=d["clients"])
+    blended = m.blended_cac(d["marketing_costs"], d["deals"], **_window(audit), **where)
+    average = _f(m.average_won_deal(d["deals"], **_window(audit))["average_won_deal"])
+    funnel = m.funnel_rates(d["leads"], d["deals"], **_window(audit))
+    overall = _f(funnel["overall"]) if funnel else None
+    verdicts = mk_plan.channel_verdicts(table, _f(blended["cac"]), average, overall)
+    table["verdict"] = verdicts
+    table["name"] = _group_names(audit, "channel", table["channel"])
+    cut = mk_plan.cut_base(table, verdicts)
+    audit.record("weak_channel_spend_share", cut["share"])  # share of marketing cost, 0..1
+    audit.record("weak_channel_spend_share.norm", 0.0)  # by the rule itself: no money where a client costs more than it brings
+    audit.record("channels_to_cut", [str(c) for c in table.loc[verdicts == "cut", "channel"]])
+    audit.record("cut_channels_clients_per_cost", cut["clients_per_cost"])  # new clients per unit of money
+    audit.record("marketing_cost_per_year", per_year(float(table["cost"].sum()), audit.start, audit.end))
+    for rec in table.itertuples():
+        audit.record(f"channel_verdict.{_ids([rec.channel])[0]}", rec.verdict)
+    t = audit.texts("consultancy.marketing")
+    shown = table[table["cost"].notna() | (table["leads"].fillna(0) > 0)].assign(
+        verdict_text=[t(f"verdict.{v}") if isinstance(v, str) else "—" for v in table["verdict"]])
+    cols = {"name": "text", "cost_share": "pct", "cost_per_lead": "money", "cost_per_mql": "money", "cac": "money",
+            "sql_share": "pct", "won_share": "pct", "response_within_24h": "pct", "verdict_text": "text"}
+    cols = {c: f for c, f in cols.items() if c in ("name", "verdict_text") or shown[c].notna().any()}
+    audit.table("marketing_by_channel", shown, cols, labels={c: t(f"cols.{c}") for c in cols},
+                csv=table.drop(columns="name"), css="ak-compact ak-keep")
+    parts = []
+    for verdict in ("cut", "fix_response", "grow"):
+        rows = table[table["verdict"] == verdict]
+        if len(rows):
+            parts.append(t(f"say.{verdict}", n_channels=len(rows),
+                           channels=", ".join(audit.loc.quote(n) for n in rows["name"]),
+                           share=audit.loc.pct(rows["cost_share"].sum(), 0),
+                           cac=", ".join(audit.loc.money(c) for c in rows["cac"] if _f(c) is not None) or "—",
+                           avg=audit.loc.money(average) if average else "—",
+                           blended=audit.loc.money(blended["cac"]) if _f(blended["cac"]) else "—",
+                           response=", ".join(audit.loc.pct(r, 0) for r in rows["response_within_24h"]
+                                              if _f(r) is not None) or "—"))
+    if parts:
+        audit.paragraph("consultancy.marketing.verdicts", css="ak-finding" if cut["cost"] else "",
+                        text=" ".join(parts))
+
+
 # ----------------------------------------------------------------------------- deal outcomes
 
 
@@ -422,18 +478,12 @@ def stages(audit: Audit) -> None:
         if sa.bottleneck:
             pos = list(in_model["stage"]).index(sa.bottleneck)
             hi = labels[pos] if pos < len(labels) else None
-        # the conversion and the days in stage side by side
         audit.figure(charts.ordered_bars(conv, audit.loc, audit.t(".charts.stage_conversion.title"),
                                          audit.t(".charts.stage_conversion.y"), fmt="pct", norms=norms,
                                          norm_label=audit.t("charts.norm"), highlight=hi,
                                          highlight_label=audit.t(".charts.stage_conversion.bottleneck"),
-                                         width=charts.HALF_IN, height=2.1), css="ak-half")
-        days = pd.DataFrame({audit.t(".charts.stage_days.median"): in_model["median_days"].to_numpy(),
-                             audit.t(".charts.stage_days.p90"): in_model["p90_days"].to_numpy()},
-                            index=in_model["name"])
-        audit.figure(charts.lines(days, audit.loc, audit.t(".charts.stage_days.title"),
-                                  audit.t(".charts.stage_days.y"), fmt="number", x_labels=list(days.index),
-                                  height=2.1, width=charts.HALF_IN), css="ak-half")
+                                         height=2.1))
+    _process_map(audit, history, deals, table, sa)
     cols = {"name": "text", "entered": "number", "reached_next": "number", "conversion": "pct",
             "dropped": "number", "skipped": "number", "median_days": "days", "p90_days": "days"}
     if not in_model["skipped"].fillna(0).any():
@@ -458,6 +508,86 @@ def stages(audit: Audit) -> None:
     if len(extra):
         audit.note(".text.stages_outside_model", stages=", ".join(audit.loc.quote(s) for s in extra["name"]),
                    n_stages=len(extra))
+
+
+MAP_MIN_SHARE = 0.01  # arrows carrying fewer deals than this share of all deals are left to the CSV
+MAP_DIFFERENCES = 3  # skips / loops back named per kind under the map
+
+
+def _process_map(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame | None, table: pd.DataFrame,
+                 sa: m.StageAnalysis) -> None:
+    """The as-is map of the stage history (metrics.process_map) under the to-be sequence, the bottleneck
+    in red; the differences from the to-be order named; every edge to results/process_map_edges.csv."""
+    edges = pm.stage_edges(history, audit.end, sa.to_be, deals)
+    if edges is None or edges.empty:
+        return
+    t = audit.texts("consultancy.process_map")
+    stages = table.set_index("stage")
+    names = {s: value_name(audit, "stage", s) for s in stages.index} | {
+        pm.START: t("start"), pm.WON: t("won"), pm.LOST: t("lost"), pm.OPEN: t("open")}
+    used = set(edges["source"]) | set(edges["target"])
+    entries = edges[edges["kind"] == "entry"]
+    exits = edges[edges["kind"].isin(["lost", "open"])].pivot_table(index="source", columns="kind", values="deals",
+                                                                   aggfunc="sum", fill_value=0)
+    nodes = [{"id": pm.START, "label": names[pm.START], "kind": "start", "drop": "", "drop_deals": 0}] \
+        if len(entries) > 1 else []
+    for s in (x for x in stages.index if x in used):
+        rec = stages.loc[s]
+        kind = "bottleneck" if s == sa.bottleneck else ("stage" if rec["in_to_be"] else "outside")
+        label = names[s] + "\n" + t("node", n=audit.loc.number(rec["entered"]),
+                                     days=audit.loc.value(rec["median_days"], "days"))
+        out = exits.loc[s] if s in exits.index else pd.Series(dtype="int64")
+        drop = [t(f"drop_{k}", n=audit.loc.number(out[k])) for k in ("lost", "open") if out.get(k, 0) > 0]
+        nodes.append({"id": s, "label": label + ("\n" + t("bottleneck") if kind == "bottleneck" else ""), "kind": kind,
+                      "drop": "\n".join(drop), "drop_deals": int(out.sum())})
+    if pm.WON in used:
+        nodes.append({"id": pm.WON, "label": names[pm.WON], "kind": "won", "drop": "", "drop_deals": 0})
+    total = int(entries["deals"].sum())
+    drawn = edges[(edges["deals"] >= max(1, MAP_MIN_SHARE * total)) & ~edges["kind"].isin(["lost", "open"])
+                  & ((edges["kind"] != "entry") | (len(entries) > 1))].copy()
+    drawn["label"] = [f"{audit.loc.number(d)}\n{audit.loc.pct(sh, 0)}" if k == "forward" else audit.loc.number(d)
+                      for d, sh, k in zip(drawn["deals"], drawn["share"], drawn["kind"])]
+    svgs = [map_chart.to_be_sequence([names[s] for s in sa.to_be], t("to_be_title")),
+            map_chart.as_is_map(pd.DataFrame(nodes), drawn)]
+    small = edges[(edges["deals"] < max(1, MAP_MIN_SHARE * total)) & ~edges["kind"].isin(["entry", "lost", "open"])]
+    caption = t("caption") + (" " + t("caption_small", n=len(small), share=audit.loc.pct(MAP_MIN_SHARE, 0))
+                              if len(small) else "")
+    audit.show(html.svg_figure(svgs, caption, "ak-map"))
+    named = edges.assign(source_name=edges["source"].map(names).fillna(edges["source"]),
+                         target_name=edges["target"].map(names).fillna(edges["target"]),
+                         kind_name=[t(f"kind.{k}") for k in edges["kind"]])
+    cols = {"source_name": "text", "target_name": "text", "kind_name": "text", "deals": "number", "moves": "number",
+            "share": "pct"}
+    audit.table("process_map_edges", named, cols, labels={c: t(f"cols.{c}") for c in cols}, max_rows=60,
+                csv=named.drop(columns="kind_name"))
+    audit.record("map_skip_deals", int(edges.loc[edges["kind"] == "skip", "deals"].sum()))  # deal moves, not distinct deals
+    audit.record("map_back_deals", int(edges.loc[edges["kind"] == "back", "deals"].sum()))
+    _map_differences(audit, edges, names, sa.to_be)
+
+
+def _map_differences(audit: Audit, edges: pd.DataFrame, names: dict, to_be: list) -> None:
+    """One sentence naming where the as-is process departs from the to-be order (largest first)."""
+    t = audit.texts("consultancy.process_map")
+    q = audit.loc.quote
+    parts = []
+    for kind in ("skip", "back", "outside"):
+        for rec in edges[edges["kind"] == kind].head(MAP_DIFFERENCES).itertuples():
+            parts.append(t(kind, n=audit.loc.number(rec.deals), source=q(names[rec.source]), target=q(names[rec.target])))
+    late = edges[(edges["kind"] == "entry") & (edges["target"] != (to_be[0] if to_be else None))
+                 & edges["target"].isin(to_be)]
+    for rec in late.head(MAP_DIFFERENCES).itertuples():
+        parts.append(t("late_entry", n=audit.loc.number(rec.deals), target=q(names[rec.target]),
+                       first=q(names.get(to_be[0], to_be[0]))))
+    early = edges[(edges["kind"] == "won") & edges["source"].isin(to_be[:-1])]
+    for rec in early.head(MAP_DIFFERENCES).itertuples():
+        parts.append(t("early_win", n=audit.loc.number(rec.deals), source=q(names[rec.source])))
+    missing = pm.unvisited(edges, to_be)
+    if missing:
+        parts.append(t("unvisited", stages=", ".join(q(names.get(s, s)) for s in missing), n_stages=len(missing)))
+    if parts:
+        audit.paragraph("consultancy.process_map.differences", css="ak-finding", items="; ".join(parts))
+    else:
+        audit.paragraph("consultancy.process_map.no_differences")
 
 
 def _record_bottleneck_base(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame, model: list,

@@ -127,3 +127,19 @@ def test_a_table_sent_to_the_appendix_leaves_a_link_and_lands_under_its_section_
     assert table not in body and 'href="#appendix-scorecard"' in body and "<p>after</p>" in body
     assert 'id="appendix-scorecard"' in appendix and "Integral scorecard" in appendix and table in appendix
     assert move_to_appendix("<p>no tables</p>", Locale("en")) == ("<p>no tables</p>", "")
+
+
+def test_how_it_should_be_rates_each_component_from_its_evidence(tiny_client, tmp_path):
+    """Retention (dc_retention 75 with weight 3; the checklist question and the A-client cadence not
+    assessed) is partly met; a block whose evidence is all missing says so; every box is shown."""
+    audit = _audit(tiny_client, tmp_path / "run", METRICS)
+    shown = []
+    audit.show = shown.append
+    stage.how_it_should_be(audit, stage.assess(audit))
+    assert audit.metrics["improvement_plan.component.retention"] == "partly"
+    assert audit.metrics["improvement_plan.component.automation"] == "not_assessed"
+    html_text = "\n".join(shown)
+    assert html_text.count('class="ak-ideal"') == 4
+    table = pd.read_csv(tmp_path / "run" / "results" / "components.csv")
+    assert table.set_index("component").loc["retention", "short"] == "dc_retention"
+    assert "<td>Clients are kept</td><td>◐ partly</td>" in html_text

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from auditkit.plan import head_of_sales as head_rules
 from auditkit.runner import NOTEBOOKS_DIR, run_client
 from auditkit.report.sections import people as stage
 from helpers import run_sections as run_stage_sections
@@ -216,6 +217,24 @@ def test_demo_planted_problems_are_findings(tmp_path):
     assert 'ak-finding">Training needs — items below 70% team-wide: Objection handling' in audit.shown
     assert set(m["people.mystery_training_needs"][:2]) == {"objection_handling", "follow_up"}
     assert m["people.low_motivation"] >= 1
+
+
+def test_demo_head_of_sales_is_assessed_apart_with_a_verdict(tmp_path):
+    """The demo's head (M01, role "head") gets the evidence the rules read and the verdict they give."""
+    audit = run_sections(REPO / "params" / "demo.yaml", tmp_path, ["head_of_sales"])
+    m = audit.metrics
+    checklist = pd.read_csv(REPO / "data" / "demo" / "checklist.csv").set_index("parameter_id")["answer"]
+    score = {"yes": 100, "partly": 50, "no": 0}
+    coaching = [score[checklist[q]] for q in ("res_training_regular", "res_call_reviews", "res_competence_assessment")]
+    assert m["people.head_of_sales.coaching"] == pytest.approx(sum(coaching) / 3)
+    assert m["people.head_of_sales.assessment"] == pytest.approx((5 + 4 + 4 + 5) / 4)  # M01 in staff_assessment
+    assert m["people.head_of_sales.own_calls"] is None  # the demo's control calls are the managers' only
+    evidence = {k.rsplit(".", 1)[1]: v for k, v in m.items() if k.startswith("people.head_of_sales.") and
+                not k.endswith("verdict")}
+    assert m["people.head_of_sales.verdict"] == head_rules.verdict(evidence)[0] == "develop"
+    table = pd.read_csv(tmp_path / "results" / "head_of_sales.csv")
+    assert table.loc[table["item"] == "coaching", "rating"].item() == "bad"
+    assert "Verdict: develop Olga Smirnova" in audit.shown
 
 
 def _notebooks(tmp_path: Path, names=("03_people", "04_technology")) -> Path:

@@ -171,6 +171,15 @@ def test_stage_analysis_by_hand(process_client, tmp_path):
     # days in proposal: D1 10 and D2 19 (to negotiation), D3 21 and D4 25 (to their close date)
     assert got["process.stage_median_days.proposal"] == pytest.approx(20.0)
     assert 'class="ak-text ak-finding"' in audit.shown
+    # the as-is map: D4 new → proposal is the one skip; D1, D2 end at contract as won; D3, D4 lost at proposal
+    edges = pd.read_csv(tmp_path / "run" / "results" / "process_map_edges.csv")
+    moves = {(s, t): (k, d) for s, t, k, d in edges[["source", "target", "kind", "deals"]].itertuples(index=False)}
+    assert moves[("new", "proposal")] == ("skip", 1)
+    assert moves[("new", "qualification")] == ("forward", 3)
+    assert moves[("contract", ":won")] == ("won", 2) and moves[("proposal", ":lost")] == ("lost", 2)
+    assert got["process.map_skip_deals"] == 1 and got["process.map_back_deals"] == 0
+    assert 'class="ak-figure ak-map"' in audit.shown
+    assert "1 deal went from “New” straight to “Proposal”" in audit.shown
 
 
 def test_after_sales_and_relationship_by_hand(process_client, tmp_path):
@@ -263,3 +272,28 @@ def test_maven_win_rate_cycle_pipeline_from_the_real_export(tmp_path, shared_dat
     assert "carry no amount" in audit.shown
     assert got["process.velocity"] == pytest.approx(len(open_deals) * got["process.win_rate"]
                                                     * won["close_value"].mean() / days.median())
+
+
+def test_process_map_is_drawn_from_the_salesforce_opportunity_history(tmp_path):
+    """The Salesforce-shaped fixture: "Closed Won" / "Closed Lost" are the outcomes, the map is drawn
+    (an SVG from Graphviz) and the deal won straight from Prospecting is named as a difference."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("salesforce_opportunities_api.csv", "salesforce_opportunity_history.csv"):
+        (data / name).write_bytes((REPO / "tests" / "data" / "presets" / name).read_bytes())
+    params = write(tmp_path / "sf.yaml", """
+        client: Salesforce map
+        period: {start: 2024-01-01, end: 2024-12-31}
+        data_dir: data
+        norms:
+          process: {stages: [Prospecting, Qualification, Proposal/Price Quote]}
+        tables:
+          deals: {preset: salesforce_opportunities, file: salesforce_opportunities_api.csv}
+          stage_history: {preset: salesforce_opportunity_history, file: salesforce_opportunity_history.csv}
+    """)
+    audit = run(params, tmp_path / "run", ["stages"])
+    assert audit.shown.count('<img alt="" src="data:image/svg+xml;base64,') >= 3  # bars, to-be line, map
+    edges = pd.read_csv(tmp_path / "run" / "results" / "process_map_edges.csv")
+    assert set(edges["target_name"]) >= {"Won", "Lost", "Open at the end date"}
+    assert not {"Closed Won", "Closed Lost"} & (set(edges["source"]) | set(edges["target"]))
+    assert "1 deal was won straight from “Prospecting”" in audit.shown
