@@ -7,7 +7,18 @@ import pytest
 
 pytest.register_assert_rewrite("helpers")  # its asserts (run_sections) explain themselves as in a test
 
-from helpers import SHARED_DATA, write  # noqa: E402
+from helpers import REPO, SHARED_DATA, write  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """The run folder of one whole audit of the demo client (params/demo.yaml), shared by the e2e
+    tests that read its report and results."""
+    from auditkit.runner import run_client
+
+    res = run_client(REPO / "params" / "demo.yaml", tmp_path_factory.mktemp("demo"))
+    assert res.ok, res.failure
+    return res.run_dir
 
 
 @pytest.fixture(scope="session")

@@ -32,8 +32,6 @@ import csv  # noqa: E402
 import json  # noqa: E402
 
 from auditkit.plan.recommendations import by_parameter  # noqa: E402
-from auditkit.runner import run_client  # noqa: E402
-from helpers import REPO  # noqa: E402
 
 # the planted problems of the demo client (docs/demo_client.md) and the parameters that measure them
 PLANTED = {
@@ -48,13 +46,11 @@ PLANTED = {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    res = run_client(REPO / "params" / "demo.yaml", tmp_path_factory.mktemp("o"))
-    assert res.ok, res.failure
-    metrics = json.loads((res.run_dir / "results" / "metrics.json").read_text(encoding="utf-8"))
-    with open(res.run_dir / "results" / "findings.csv", encoding="utf-8", newline="") as handle:
+def demo(demo_run):
+    metrics = json.loads((demo_run / "results" / "metrics.json").read_text(encoding="utf-8"))
+    with open(demo_run / "results" / "findings.csv", encoding="utf-8", newline="") as handle:
         findings = list(csv.DictReader(handle))
-    return metrics, findings, (res.run_dir / "report.html").read_text(encoding="utf-8")
+    return metrics, findings, (demo_run / "report.html").read_text(encoding="utf-8")
 
 
 def _number(x) -> bool:

@@ -127,7 +127,9 @@ def segments(audit: Audit) -> None:
                               x_labels=[audit.loc.period(p, "Q") for p in pivot.index]))
     audit.table("clients_by_segment", base, {"name": "text", "clients": "number", "buying_clients": "number",
                                              "revenue": "money", "revenue_share": "pct"},
-                labels={"name": audit.t("columns.segment")}, csv=base.drop(columns="name"))
+                labels={"name": audit.t("columns.segment"), "clients": audit.t(".columns.clients_in_register"),
+                        "buying_clients": audit.t(".columns.clients_buying_in_period")},
+                csv=base.drop(columns="name").reset_index(drop=True))
     audit.save_csv("dynamics_by_segment", by_seg)
     for rec in base.itertuples():
         audit.record(f"segment_revenue_share.{_key(rec.segment)}", rec.revenue_share)
