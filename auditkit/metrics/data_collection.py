@@ -150,15 +150,27 @@ class _Grid:
         }, self.labels, by, self.window)
 
 
+def data_range(dates: pd.Series, start=None, end=None) -> tuple:
+    """The window [start, end] narrowed to the dates the data hold (first to last date, over all of
+    `dates`): the months before the data start or after they end are left out, not shown as months
+    without sales. No dates: the window as given."""
+    if not dates.notna().any():
+        return start, end
+    first, last = dates.min(), dates.max()
+    return (first if start is None else max(pd.Timestamp(start), first),
+            last if end is None else min(pd.Timestamp(end), last))
+
+
 def _grid(totals: pd.DataFrame, freq: str, start, end, group: pd.Series | None = None) -> _Grid:
-    """Dynamics of `totals` (order_totals) per group label of each order and period.
+    """Dynamics of `totals` (order_totals) per group label of each order and period, over the periods
+    of the window that the orders cover (`data_range`).
 
     A new client is counted in the period and group of its first counted order over the whole
     history in `totals`, and only when that order falls inside the window.
     """
     codes, labels = _codes(group, len(totals))
     totals = totals.assign(g=codes)
-    window = _Window.of(totals["date"], freq, start, end)
+    window = _Window.of(totals["date"], freq, *data_range(totals["date"], start, end))
     shape = (len(labels), window.n)
     inside = window.select(totals)
     counted = inside[inside["counted"]]
@@ -188,7 +200,9 @@ def _grid(totals: pd.DataFrame, freq: str, start, end, group: pd.Series | None =
 
 
 def dynamics(orders: pd.DataFrame, freq: str = "MS", start=None, end=None) -> pd.DataFrame:
-    """Sales dynamics per period of the window, every period present (empty ones as 0).
+    """Sales dynamics per period of the window, every period present (empty ones as 0) from the
+    period of the first order to that of the last one (`data_range`: a window wider than the data
+    gets no leading or trailing zero periods).
 
     Columns: period; revenue (net, returns included); orders (int, counted orders);
     active_clients (int, A(t): clients with ≥ 1 counted order in t); new_clients (int, first
@@ -264,9 +278,11 @@ def dynamics_summary(orders: pd.DataFrame, freq: str = "MS", start=None, end=Non
 
     Keys: revenue (net), orders (int, counted), avg_check = revenue / orders, active_clients_avg
     (mean of A(t) over the periods), new_clients (int: clients whose first counted order ever
-    falls in the window), censored (bool: the orders start inside the window's first period, so
-    every client's first order in the data falls there and is not an acquisition — new_clients
-    then leaves that period out), first_period, revenue_growth_yoy (`revenue_growth_yoy`, share).
+    falls in the window), censored (bool: the orders start inside the window, in its first period
+    or later, so every client's first order in the data falls in the first period shown and is not
+    an acquisition — new_clients then leaves that period out), first_period (the first period
+    shown), starts_late (bool: the data start in a period after the window's start, so the months
+    before are not shown), revenue_growth_yoy (`revenue_growth_yoy`, share).
     """
     dyn = dynamics(orders, freq, start, end)
     total_orders = int(dyn["orders"].sum())
@@ -282,6 +298,7 @@ def dynamics_summary(orders: pd.DataFrame, freq: str = "MS", start=None, end=Non
         "new_clients": int(new.sum()),
         "censored": censored,
         "first_period": first,
+        "starts_late": bool(len(dyn)) and start is not None and first > pd.Timestamp(start),
         "revenue_growth_yoy": revenue_growth_yoy(dyn),
     }
 

@@ -102,6 +102,20 @@ def test_dynamics_default_window_and_quarters(base):
     assert q["new_clients"].tolist() == [1, 2, 1]
 
 
+def test_dynamics_leave_out_the_months_of_the_window_before_and_after_the_data(base):
+    # the orders run from Dec 2023 (o0) to Apr 2024: a window from Jun 2023 to Sep 2024 shows those
+    # five months, not six leading and five trailing months of zero sales
+    d = dc.dynamics(base, start="2023-06-01", end="2024-09-30")
+    assert d["period"].tolist() == pd.date_range("2023-12-01", "2024-04-01", freq="MS").tolist()
+    assert d["revenue"].sum() == 280.0  # 40 + 130 + 100 + 10
+    total = dc.dynamics_summary(base, "MS", "2023-06-01", "2024-09-30")
+    assert total["starts_late"] and total["censored"] and total["first_period"] == ts("2023-12-01")
+    inside = dc.dynamics_summary(base, "MS", "2024-01-01", "2024-04-30")  # history before the window
+    assert not inside["starts_late"] and not inside["censored"]
+    assert dc.data_range(pd.Series([], dtype="datetime64[ns]"), "2024-01-01", "2024-03-31") == (
+        "2024-01-01", "2024-03-31")
+
+
 def test_dynamics_partial_and_missing_cost(base):
     partial = base.assign(cost=base["cost"].where(base["order_id"] != "o2"))
     d = dc.dynamics(partial, start="2024-01-01", end="2024-01-31")

@@ -87,7 +87,10 @@ def dynamics(audit: Audit) -> None:
         Kpi("active_clients_avg", total["active_clients_avg"], "decimal"),
         Kpi("new_clients", total["new_clients"], "number"),
     ])
-    if total["censored"]:
+    if total["starts_late"]:  # the months of the window before the data start are not drawn as zeros
+        audit.note(".text.data_start_late", period=audit.loc.period(total["first_period"], freq_code),
+                   start=audit.loc.date(audit.start))
+    elif total["censored"]:
         # no history before the window: every existing client's first order falls in the first period
         audit.note(".text.no_history_before", period=audit.loc.period(total["first_period"], freq_code))
     audit.figure(charts.period_bars(
