@@ -26,7 +26,7 @@ import pandas as pd
 
 from auditkit.metrics._common import DAY, DAYS_PER_MONTH, available as _available, client_manager
 from auditkit.metrics._common import day_bounds, in_window, order_totals, ratio, ratios as _ratio
-from auditkit.metrics._common import share, upto
+from auditkit.metrics._common import new_clients, share, upto
 
 LTV_CAC_NORM = 3.0
 ABC_CLASSES = ("A", "B", "C")
@@ -277,11 +277,11 @@ def dynamics_summary(orders: pd.DataFrame, freq: str = "MS", start=None, end=Non
     """The window's totals of `dynamics`.
 
     Keys: revenue (net), orders (int, counted), avg_check = revenue / orders, active_clients_avg
-    (mean of A(t) over the periods), new_clients (int: clients whose first counted order ever
-    falls in the window), censored (bool: the orders start inside the window, in its first period
-    or later, so every client's first order in the data falls in the first period shown and is not
-    an acquisition — new_clients then leaves that period out), first_period (the first period
-    shown), starts_late (bool: the data start in a period after the window's start, so the months
+    (mean of A(t) over the periods), new_clients (int, `_common.new_clients`: clients whose first
+    counted order ever falls in the window — when the orders start inside it, from the month after
+    the data's first month on), censored (bool: the orders start inside the window, in its first
+    period or later, so the clients who bought first in the data's first month are not counted as
+    acquisitions), first_period (the first period shown), starts_late (bool: the data start in a period after the window's start, so the months
     before are not shown), revenue_growth_yoy (`revenue_growth_yoy`, share).
     """
     dyn = dynamics(orders, freq, start, end)
@@ -289,13 +289,12 @@ def dynamics_summary(orders: pd.DataFrame, freq: str = "MS", start=None, end=Non
     revenue = float(dyn["revenue"].sum())
     first = dyn["period"].min() if len(dyn) else pd.NaT
     censored = bool(len(dyn)) and bool(orders["date"].min() >= first)
-    new = dyn["new_clients"].iloc[1:] if censored else dyn["new_clients"]
     return {
         "revenue": revenue,
         "orders": total_orders,
         "avg_check": ratio(revenue, total_orders),
         "active_clients_avg": float(dyn["active_clients"].mean()),
-        "new_clients": int(new.sum()),
+        "new_clients": len(new_clients(orders, start, end)),
         "censored": censored,
         "first_period": first,
         "starts_late": bool(len(dyn)) and start is not None and first > pd.Timestamp(start),

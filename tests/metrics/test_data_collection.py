@@ -116,6 +116,20 @@ def test_dynamics_leave_out_the_months_of_the_window_before_and_after_the_data(b
         "2024-01-01", "2024-03-31")
 
 
+def test_clients_of_the_datas_first_month_are_not_new_when_the_data_start_inside_the_window():
+    from auditkit.metrics._common import acquisition_start, new_clients
+
+    first = pd.Series(pd.to_datetime(["2024-03-05", "2024-03-30", "2024-04-02"]), index=["a", "b", "c"])
+    # the data start inside the window: the first month's clients (a, b) bought before the data start
+    assert acquisition_start(first, "2024-01-01") == ts("2024-04-01")
+    assert acquisition_start(first, "2024-03-05") == ts("2024-04-01")
+    assert acquisition_start(first, "2024-03-06") == "2024-03-06"  # history before the window: its start
+    orders = make_orders([("o1", "a", "2024-03-05", 10.0), ("o2", "b", "2024-03-30", 10.0),
+                          ("o3", "c", "2024-04-02", 10.0)])
+    assert new_clients(orders, "2024-01-01", "2024-12-31").index.tolist() == ["c"]
+    assert dc.dynamics_summary(orders, "MS", "2024-01-01", "2024-12-31")["new_clients"] == 1
+
+
 def test_dynamics_partial_and_missing_cost(base):
     partial = base.assign(cost=base["cost"].where(base["order_id"] != "o2"))
     d = dc.dynamics(partial, start="2024-01-01", end="2024-01-31")
