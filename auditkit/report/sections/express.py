@@ -351,7 +351,7 @@ def strengths(audit: Audit) -> None:
     if met.empty:
         audit.paragraph(".text.strengths_none")
         return
-    audit.paragraph(".text.strengths_intro", n=len(met), answered=int(a["assessed"].sum()))
+    _intro(audit, ".text.strengths_intro", n=len(met), answered=int(a["assessed"].sum()))
     texts = question_texts(audit.params.language)
     parts = []
     for block, rows in met.groupby("block", sort=False):
