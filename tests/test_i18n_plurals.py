@@ -126,6 +126,10 @@ def test_the_scanner_finds_wrong_forms_and_accepts_right_ones():
 def test_demo_sections_inflect_every_counted_noun(demo_text):
     language, text = demo_text
     assert len(text) > 20_000  # the sections ran
+    words = catalogue(language)
+    for key in ("improvement_plan.sections.findings.title", "improvement_plan.sections.roadmap.title",
+                "express.sections.strengths.title"):  # the plan, the summary and the express are scanned too
+        assert words[key] in text, key
     assert not wrong_inflections(text, language)
     assert not HACK.search(text), HACK.findall(text)
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from auditkit.metrics._common import DAY, DAYS_PER_MONTH, available as _available, client_manager
 from auditkit.metrics._common import day_bounds, in_window, order_totals, ratio, ratios as _ratio
-from auditkit.metrics._common import new_clients, share, upto
+from auditkit.metrics._common import acquisition_start, new_clients, share, upto
 
 LTV_CAC_NORM = 3.0
 ABC_CLASSES = ("A", "B", "C")
@@ -166,7 +166,8 @@ def _grid(totals: pd.DataFrame, freq: str, start, end, group: pd.Series | None =
     of the window that the orders cover (`data_range`).
 
     A new client is counted in the period and group of its first counted order over the whole
-    history in `totals`, and only when that order falls inside the window.
+    history in `totals`, and only when that order falls inside the window, from its
+    `acquisition_start` on (so the periods add up to `dynamics_summary`'s new clients).
     """
     codes, labels = _codes(group, len(totals))
     totals = totals.assign(g=codes)
@@ -180,7 +181,9 @@ def _grid(totals: pd.DataFrame, freq: str, start, end, group: pd.Series | None =
     cells = known["g"].to_numpy() * shape[1] + known["p"].to_numpy()  # flat (group, period)
     client_cells = np.unique(clients * size + cells) % size  # one per (client, group, period)
     firsts = totals[totals["counted"] & totals["client_id"].notna()].sort_values("date", kind="stable")
-    firsts = window.select(firsts.drop_duplicates("client_id"))
+    firsts = firsts.drop_duplicates("client_id")
+    acquired = acquisition_start(firsts["date"], start)  # the data's first month is no acquisition
+    firsts = window.select(firsts if acquired is None else firsts[firsts["date"] >= pd.Timestamp(acquired)])
     costed = inside[inside["cost"].notna()]
     if totals["cost"].notna().any():
         cost = _counts(costed["g"], costed["p"], shape, costed["cost"].to_numpy())

@@ -112,6 +112,7 @@ def test_dynamics_leave_out_the_months_of_the_window_before_and_after_the_data(b
     assert total["starts_late"] and total["censored"] and total["first_period"] == ts("2023-12-01")
     inside = dc.dynamics_summary(base, "MS", "2024-01-01", "2024-04-30")  # history before the window
     assert not inside["starts_late"] and not inside["censored"]
+    assert d["new_clients"].sum() == total["new_clients"] == 3  # c2, c3, c4; c1 (Dec 2023, the first month) is not new
     assert dc.data_range(pd.Series([], dtype="datetime64[ns]"), "2024-01-01", "2024-03-31") == (
         "2024-01-01", "2024-03-31")
 
@@ -665,7 +666,8 @@ def test_lines_without_a_client_count_in_revenue_but_not_as_a_client():
     })
     dyn = dc.dynamics(orders, "MS", "2024-01-01", "2024-02-29")
     assert dyn["revenue"].tolist() == [150.0, 30.0]  # 100 + 50 (no client) | 30
-    assert dyn["active_clients"].tolist() == [1, 1] and dyn["new_clients"].tolist() == [1, 0]
+    # C1 is active twice; not new: the data start in the window's first month (acquisition_start)
+    assert dyn["active_clients"].tolist() == [1, 1] and dyn["new_clients"].tolist() == [0, 0]
     ret = dc.retention(orders, "MS", start="2024-01-01", end="2024-02-29")
     assert ret["active_prev"].tolist() == [1] and ret["retained"].tolist() == [1]
     assert dc.xyz(orders, "2024-01-01", "2024-02-29")["client_id"].tolist() == ["C1"]
