@@ -501,9 +501,8 @@ def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale
     ax.grid(axis="y", visible=False)
     shown = [name for name in order if name in set(phase_names)]
     handles = [plt.Rectangle((0, 0), 1, 1, color=colours[name]) for name in shown]
-    ax.legend(handles, shown, loc="upper center", bbox_to_anchor=(0.5, -0.03 - 0.2 / fig.get_figheight()),
-              ncols=len(shown) if sum(map(len, shown)) < 64 else 2, handlelength=1.5, columnspacing=1.2,
-              frameon=False)
+    fig.legend(handles, shown, loc="outside lower center", ncols=len(shown) if sum(map(len, shown)) < 64 else 2,
+               handlelength=1.5, columnspacing=1.2, frameon=False)  # below the month ticks, whatever the height
     return fig
 
 

@@ -144,7 +144,7 @@ def test_roadmap_shows_whole_labels_on_level_evenly_spaced_month_ticks_and_both_
         ["2026", "2026", "2026", "2026", "2027", "2028", "2029"]
     horizons = [line.get_xdata()[0] for line in ax.get_lines()]
     assert horizons == [2.0, 3.0] and ticks[4] == pytest.approx(2.0) and ticks[-1] == pytest.approx(3.0)
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["90 days", "1 year", "3 years"]  # in the plan's order, only the phases shown
     assert fig.get_figheight() <= 9.0  # fits an A4 page under its heading
     fig.canvas.draw()
