@@ -31,12 +31,21 @@ def cmd_run(args) -> int:
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(paths)))
     bar = tqdm(total=len(paths), unit="client", desc="audit", disable=len(paths) == 1 or not sys.stderr.isatty())
 
+    finished = []
+
     def done(res):
+        finished.append(res)
         bar.update(1)
         bar.write(("ok     " if res.ok else "FAILED ") + f"{res.client or res.params_path}")
 
     kind = getattr(args, "kind", "full")
-    results = run_batch(paths, Path(args.output), jobs, on_done=done, kind=kind)
+    try:
+        results = run_batch(paths, Path(args.output), jobs, on_done=done, kind=kind)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"interrupted: {len(finished)} of {len(paths)} client(s) finished; the unfinished runs were removed, "
+              "earlier reports are unchanged")
+        return 130  # the shell's code for a command stopped by Ctrl-C
     bar.close()
     failed = [r for r in results if not r.ok]
     for r in failed:
