@@ -11,14 +11,15 @@ from helpers import REPO, SHARED_DATA, write  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory):
-    """The demo client's whole audit (English), run once per test session (the e2e tests that read
-    it are in the xdist group "demo", so that one worker runs them all); returns the RunResult."""
+def demo_run(tmp_path_factory) -> Path:
+    """The run folder of one whole audit of the demo client (params/demo.yaml), run once per test
+    session and shared by the e2e tests that read its report and results (they are in the xdist
+    group "demo", so that one worker runs them all)."""
     from auditkit.runner import run_client
 
-    result = run_client(REPO / "params" / "demo.yaml", tmp_path_factory.mktemp("demo"))
-    assert result.ok, result.failure
-    return result
+    res = run_client(REPO / "params" / "demo.yaml", tmp_path_factory.mktemp("demo"))
+    assert res.ok, res.failure
+    return res.run_dir
 
 
 @pytest.fixture(scope="session")

@@ -157,4 +157,6 @@ def test_no_negative_zero_and_a_symbol_sticks_to_short_money_as_to_money():
     assert (usd.money(1_153_214), usd.money_short(1_200_000), usd.money_short(-1_200_000)) == (
         "$1,153,214", "$1.2 mn", "−$1.2 mn")
     assert Locale("en", "RUB").money_short(1_200_000) == "RUB 1.2 mn"
+    assert usd.money_range(1_943_987, 4_307_876) == "$1.9–4.3 mn"  # the Maven "$ 1.9–4.3 mn"
+    assert Locale("en", "RUB").money_range(18e6, 36e6) == "RUB 18–36 mn"
     assert Locale("ru", "RUB").money_short(-1_200_000) == "−1,2 млн ₽"

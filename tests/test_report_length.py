@@ -14,7 +14,7 @@ BODY_PAGES_MAX = 30  # issue 11: the body in English
 @pytest.mark.e2e  # the demo client's whole audit
 @pytest.mark.xdist_group("demo")  # shares conftest.demo_run with the other demo tests
 def test_the_demo_report_body_fits_in_thirty_pages(demo_run):
-    layout = json.loads((demo_run.run_dir / "results" / "report_pages.json").read_text(encoding="utf-8"))
+    layout = json.loads((demo_run / "results" / "report_pages.json").read_text(encoding="utf-8"))
     chapters = layout["chapters"]
     summary, appendix = chapters["executive-summary"], chapters["appendix-data-quality"]
     assert list(chapters)[0] == "executive-summary"  # the body starts with the summary …

@@ -209,9 +209,7 @@ class Locale:
             return "—"
         if x < 0 and self.short(x) != self.short(0):
             return MINUS + self.money_short(-x)  # "−$1.2 mn", "−RUB 1.2 mn", "−1,2 млн ₽"
-        symbol = self.currency_symbol
-        text = self.t("units.money_scaled", value=self.short(x), currency=symbol)
-        return text if symbol.isalpha() else text.replace(symbol + " ", symbol)  # "$1.2 mn" as "$1,234"; "RUB 1.2 mn"
+        return self._stuck(self.t("units.money_scaled", value=self.short(x), currency=self.currency_symbol))
 
     def money_range(self, low, high, digits: int = 2) -> str:
         """A money range in one unit, each end to `digits` significant figures: 'RUB 18–36 mn',
@@ -232,7 +230,13 @@ class Locale:
         value = hi if lo == hi else f"{lo}–{hi}"
         if unit:
             value = self.t("units.scaled", value=value, unit=self.t(unit))
-        return self.t("units.money_scaled", value=value, currency=self.currency_symbol)
+        return self._stuck(self.t("units.money_scaled", value=value, currency=self.currency_symbol))
+
+    def _stuck(self, text: str) -> str:
+        """A currency sign written before the amount sticks to it as in `money` ("$1.9–4.3 mn"); a code
+        keeps its space ("RUB 18–36 mn")."""
+        symbol = self.currency_symbol
+        return text if symbol.isalpha() else text.replace(symbol + " ", symbol)
 
     @property
     def currency_symbol(self) -> str:

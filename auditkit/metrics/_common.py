@@ -257,11 +257,22 @@ def first_orders(orders: pd.DataFrame) -> pd.Series:
     return counted.groupby("client_id")["date"].min()
 
 
+def acquisition_start(first: pd.Series, start):
+    """The first day on which a client's first order counts as an acquisition: the window's start;
+    but when the orders start inside the window (no history before it), the first day of the month
+    after the data's first order, as the clients who bought in that first month were clients before
+    the data start. `first`: client → first counted order date (`first_orders`)."""
+    if start is None or not first.notna().any() or first.min() < pd.Timestamp(start).normalize():
+        return start
+    return first.min().to_period("M").end_time.normalize() + DAY
+
+
 def new_clients(orders: pd.DataFrame, start, end) -> pd.Series:
     """client_id → first-order date of the clients *new in the window*: whose first counted order
-    ever (over all of `orders`, not only the window) falls in [start, end]. Sorted by client_id."""
+    ever (over all of `orders`, not only the window) falls in [start, end], from the
+    `acquisition_start` on. Sorted by client_id."""
     first = first_orders(orders)
-    return first[in_window(first, start, end)].sort_index()
+    return first[in_window(first, acquisition_start(first, start), end)].sort_index()
 
 
 # --------------------------------------------------------------------------- deals

@@ -26,7 +26,7 @@ import pandas as pd
 
 from auditkit.metrics._common import DAY, DAYS_PER_MONTH, available as _available, client_manager
 from auditkit.metrics._common import day_bounds, in_window, order_totals, ratio, ratios as _ratio
-from auditkit.metrics._common import share, upto
+from auditkit.metrics._common import acquisition_start, new_clients, share, upto
 
 LTV_CAC_NORM = 3.0
 ABC_CLASSES = ("A", "B", "C")
@@ -150,15 +150,28 @@ class _Grid:
         }, self.labels, by, self.window)
 
 
+def data_range(dates: pd.Series, start=None, end=None) -> tuple:
+    """The window [start, end] narrowed to the dates the data hold (first to last date, over all of
+    `dates`): the months before the data start or after they end are left out, not shown as months
+    without sales. No dates: the window as given."""
+    if not dates.notna().any():
+        return start, end
+    first, last = dates.min(), dates.max()
+    return (first if start is None else max(pd.Timestamp(start), first),
+            last if end is None else min(pd.Timestamp(end), last))
+
+
 def _grid(totals: pd.DataFrame, freq: str, start, end, group: pd.Series | None = None) -> _Grid:
-    """Dynamics of `totals` (order_totals) per group label of each order and period.
+    """Dynamics of `totals` (order_totals) per group label of each order and period, over the periods
+    of the window that the orders cover (`data_range`).
 
     A new client is counted in the period and group of its first counted order over the whole
-    history in `totals`, and only when that order falls inside the window.
+    history in `totals`, and only when that order falls inside the window, from its
+    `acquisition_start` on (so the periods add up to `dynamics_summary`'s new clients).
     """
     codes, labels = _codes(group, len(totals))
     totals = totals.assign(g=codes)
-    window = _Window.of(totals["date"], freq, start, end)
+    window = _Window.of(totals["date"], freq, *data_range(totals["date"], start, end))
     shape = (len(labels), window.n)
     inside = window.select(totals)
     counted = inside[inside["counted"]]
@@ -168,7 +181,9 @@ def _grid(totals: pd.DataFrame, freq: str, start, end, group: pd.Series | None =
     cells = known["g"].to_numpy() * shape[1] + known["p"].to_numpy()  # flat (group, period)
     client_cells = np.unique(clients * size + cells) % size  # one per (client, group, period)
     firsts = totals[totals["counted"] & totals["client_id"].notna()].sort_values("date", kind="stable")
-    firsts = window.select(firsts.drop_duplicates("client_id"))
+    firsts = firsts.drop_duplicates("client_id")
+    acquired = acquisition_start(firsts["date"], start)  # the data's first month is no acquisition
+    firsts = window.select(firsts if acquired is None else firsts[firsts["date"] >= pd.Timestamp(acquired)])
     costed = inside[inside["cost"].notna()]
     if totals["cost"].notna().any():
         cost = _counts(costed["g"], costed["p"], shape, costed["cost"].to_numpy())
@@ -188,7 +203,9 @@ def _grid(totals: pd.DataFrame, freq: str, start, end, group: pd.Series | None =
 
 
 def dynamics(orders: pd.DataFrame, freq: str = "MS", start=None, end=None) -> pd.DataFrame:
-    """Sales dynamics per period of the window, every period present (empty ones as 0).
+    """Sales dynamics per period of the window, every period present (empty ones as 0) from the
+    period of the first order to that of the last one (`data_range`: a window wider than the data
+    gets no leading or trailing zero periods).
 
     Columns: period; revenue (net, returns included); orders (int, counted orders);
     active_clients (int, A(t): clients with ≥ 1 counted order in t); new_clients (int, first
@@ -263,25 +280,27 @@ def dynamics_summary(orders: pd.DataFrame, freq: str = "MS", start=None, end=Non
     """The window's totals of `dynamics`.
 
     Keys: revenue (net), orders (int, counted), avg_check = revenue / orders, active_clients_avg
-    (mean of A(t) over the periods), new_clients (int: clients whose first counted order ever
-    falls in the window), censored (bool: the orders start inside the window's first period, so
-    every client's first order in the data falls there and is not an acquisition — new_clients
-    then leaves that period out), first_period, revenue_growth_yoy (`revenue_growth_yoy`, share).
+    (mean of A(t) over the periods), new_clients (int, `_common.new_clients`: clients whose first
+    counted order ever falls in the window — when the orders start inside it, from the month after
+    the data's first month on), censored (bool: the orders start inside the window, in its first
+    period or later, so the clients who bought first in the data's first month are not counted as
+    acquisitions), first_period (the first period shown), starts_late (bool: the data start in a period after the window's start, so the months
+    before are not shown), revenue_growth_yoy (`revenue_growth_yoy`, share).
     """
     dyn = dynamics(orders, freq, start, end)
     total_orders = int(dyn["orders"].sum())
     revenue = float(dyn["revenue"].sum())
     first = dyn["period"].min() if len(dyn) else pd.NaT
     censored = bool(len(dyn)) and bool(orders["date"].min() >= first)
-    new = dyn["new_clients"].iloc[1:] if censored else dyn["new_clients"]
     return {
         "revenue": revenue,
         "orders": total_orders,
         "avg_check": ratio(revenue, total_orders),
         "active_clients_avg": float(dyn["active_clients"].mean()),
-        "new_clients": int(new.sum()),
+        "new_clients": len(new_clients(orders, start, end)),
         "censored": censored,
         "first_period": first,
+        "starts_late": bool(len(dyn)) and start is not None and first > pd.Timestamp(start),
         "revenue_growth_yoy": revenue_growth_yoy(dyn),
     }
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from auditkit.metrics._common import (
     CLOSED,
+    acquisition_start,
     DAY,
     DAYS_PER_MONTH,
     available,
@@ -159,13 +160,13 @@ def _sales_orders(
 def _sales_metrics(sales, plans, start, end, key) -> pd.DataFrame:
     """revenue (net amount of the orders dated in the window), revenue_plan (sum of the
     per-manager revenue targets of the months overlapping the window), new_clients (clients whose
-    first ever counting order — net amount > 0 — falls in the window, credited to that order's
-    manager). Orders without a manager are a row of their own (NA)."""
+    first ever counting order — net amount > 0 — falls in the window, from its `acquisition_start`,
+    credited to that order's manager). Orders without a manager are a row of their own (NA)."""
     sold = sales[in_window(sales["date"], start, end)]
     out = {"revenue": sold["amount"].groupby(key(sold["manager_id"]), dropna=False).sum()}
     counting = sales[sales["counted"] & sales["client_id"].notna()]
     first = counting.sort_values(["client_id", "date", "order_id"]).drop_duplicates("client_id")
-    first = first[in_window(first["date"], start, end)]
+    first = first[in_window(first["date"], acquisition_start(first["date"], start), end)]
     out["new_clients"] = first.groupby(key(first["manager_id"]), dropna=False).size()
     if available(plans, "manager_id"):
         month_start = pd.Timestamp(start).to_period("M").start_time

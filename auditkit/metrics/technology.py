@@ -39,6 +39,9 @@ _SHARES = {
     "share_stale": ("stale_open_deals", "open_deals", ()),
     "share_overdue": ("overdue_open_deals", "open_deals", ("expected_close",)),
 }
+# the shares of deals that carry a field (more is better): a field the data never keep scores 0
+KEPT_SHARES = ("share_with_amount", "share_with_lead_source", "share_closed_with_date", "share_lost_with_reason",
+               "share_with_stage_history")
 
 
 def _filled(values: pd.Series) -> pd.Series:
@@ -55,6 +58,13 @@ class CrmDiscipline:
     overall: pd.Series  # counts (float64 here), shares 0..1, activities_per_day
     has_stage_history: bool
     stage_history_share: float  # share of the window's deals with any stage_history row
+    never_kept: frozenset[str] = frozenset()  # KEPT_SHARES the data cannot tell (column or table absent) over deals
+
+    def kept_share(self, name: str) -> float:
+        """The overall share `name` as the scorecard scores it: 0.0 for a field the data never keep
+        (its column or the stage history absent) while there are deals to carry it — 0% of the deals
+        carry it in the data given; otherwise the measured share (NaN for an empty population)."""
+        return 0.0 if name in self.never_kept else float(self.overall[name])
 
 
 def _deal_flags(deals, start, end, activities, stage_history, stale_days) -> tuple[pd.DataFrame, set[str]]:
@@ -156,6 +166,8 @@ def crm_discipline(
         overall=overall.rename("overall"),
         has_stage_history=stage_history is not None and not stage_history.empty,
         stage_history_share=float(overall["share_with_stage_history"]),
+        never_kept=frozenset(name for name in KEPT_SHARES
+                             if pd.isna(overall[name]) and overall[_SHARES[name][1]] > 0),
     )
 
 

@@ -29,3 +29,11 @@ def topics_of(goal: str) -> list[str]:
     text = goal.lower()
     return [topic for topic, words in topic_words().items()
             if any(re.search(r"(?<!\w)" + re.escape(w), text) for w in words)]
+
+
+def express_goals(goals: list[str]) -> list[str]:
+    """The goals the express assessment answers: those about none of the topics it does not deliver
+    (data/goals.yaml `express_not_delivered`: revenue growth, the money at stake and the action plan)."""
+    raw = yaml.safe_load(resources.files("auditkit").joinpath("data/goals.yaml").read_text("utf-8"))
+    excluded = set(raw.get("express_not_delivered", []))
+    return [goal for goal in goals if not excluded & set(topics_of(goal))]

@@ -497,37 +497,48 @@ def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str,
 # --- stage 6 (improvement plan) --------------------------------------------------------------------
 
 def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale, title: str,
-            year_one_label: str, year_three_label: str, wrap: int = 62):
-    """Gantt bars of actions from start to deadline over three years, coloured by phase, with the
-    1-year and 3-year horizons marked and month ticks every quarter of the first year, then every
-    half year. `labels` are short action texts (wrapped to `wrap` characters, never cut)."""
+            year_one_label: str, year_three_label: str, phases: list[str] | None = None, wrap: int = 62):
+    """Gantt bars of actions from start to deadline over three years, coloured by phase (legend in
+    the order `phases`, default as they appear), the 1-year and 3-year horizons marked. The first
+    year takes two thirds of the width (most actions start and end in it), years two and three the
+    last third, so the month ticks (quarterly, then yearly; month over year) are evenly spaced and stay level.
+    `labels` are short action texts, wrapped at spaces to `wrap` characters, never cut."""
     starts = pd.to_datetime(pd.Series(starts)).reset_index(drop=True)
     ends = pd.to_datetime(pd.Series(ends)).reset_index(drop=True)
-    wrapped = _wrap_words(list(labels), wrap)
-    lines = sum(max(1, s.count("\n") + 1) for s in wrapped)
-    fig, ax = new(max(2.2, 0.11 * lines + 0.06 * len(labels) + 1.0))
-    y = np.arange(len(labels))[::-1]
-    colours = dict(zip(dict.fromkeys(phase_names), PALETTE))
     origin = starts.min()
-    horizon = (origin + pd.DateOffset(months=36) - origin).days
+    year_one = (origin + pd.DateOffset(months=12) - origin).days
+    year_three = (origin + pd.DateOffset(months=36) - origin).days
+
+    def x(day):  # days from the origin -> axis position: the first year 0..2, years two and three 2..3
+        day = np.asarray(day, dtype=float)
+        return np.where(day <= year_one, 2 * day / year_one, 2 + (day - year_one) / (year_three - year_one))
+
+    wrapped = _wrap_words(list(labels), wrap)
+    lines = sum(s.count("\n") + 1 for s in wrapped)
+    fig, ax = new(min(9.0, max(2.4, 0.13 * lines + 0.2 * len(labels) + 1.4)))
+    y = np.arange(len(labels))[::-1]
+    order = list(dict.fromkeys(phases or phase_names))
+    colours = {name: c for name, c in zip(order, (GOOD, PALETTE[1], ACCENT, PALETTE[4], *PALETTE[5:]))}
     for yi, s, e, h in zip(y, starts, ends, phase_names):
-        ax.barh(yi, max((e - s).days, 12), left=(s - origin).days, color=colours[h], height=0.6, label=h)
-    for months, text in ((12, year_one_label), (36, year_three_label)):
-        x = (origin + pd.DateOffset(months=months) - origin).days
-        ax.axvline(x, color=NORM, linestyle="--", linewidth=1.1)
-        ax.annotate(f" {text} ", (x, 0.0), xycoords=("data", "axes fraction"), fontsize=7.5, color=NORM,
-                    ha="right" if months == 36 else "left", va="bottom", bbox=VALUE_BOX)
+        left, right = x([(s - origin).days, (e - origin).days])
+        ax.barh(yi, max(right - left, 0.03), left=left, color=colours[h], height=0.55)
+    for position, text in ((2.0, year_one_label), (3.0, year_three_label)):
+        ax.axvline(position, color=NORM, linestyle="--", linewidth=1.1)
+        ax.annotate(text, (position, 1.0), xycoords=("data", "axes fraction"), xytext=(-3, 3),
+                    textcoords="offset points", fontsize=7.5, color=NORM, ha="right", va="bottom")
     ax.set_yticks(y)
     ax.set_yticklabels(wrapped, fontsize=7.5)
-    ticks = [origin + pd.DateOffset(months=m) for m in (0, 3, 6, 9, 12, 18, 24, 30, 36)]
-    ax.set_xticks([(t - origin).days for t in ticks])
-    ax.set_xticklabels([loc.month(t) for t in ticks], rotation=45, ha="right", fontsize=7)
-    ax.set_xlim(0, horizon + 10)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    ticks = [origin + pd.DateOffset(months=m) for m in (0, 3, 6, 9, 12, 24, 36)]
+    ax.set_xticks(x([(t - origin).days for t in ticks]))
+    ax.set_xticklabels([loc.month(t).replace(" ", "\n", 1) for t in ticks], fontsize=7)  # 'Apr\n2026'
+    ax.set_xlim(0, 3.02)
     ax.set_title(title, pad=14)
     ax.grid(axis="y", visible=False)
-    handles, names = ax.get_legend_handles_labels()
-    unique = dict(zip(names, handles))
-    top_legend(ax, list(unique.values()), list(unique.keys()))
+    shown = [name for name in order if name in set(phase_names)]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[name]) for name in shown]
+    fig.legend(handles, shown, loc="outside lower center", ncols=len(shown) if sum(map(len, shown)) < 64 else 2,
+               handlelength=1.5, columnspacing=1.2, frameon=False)  # below the month ticks, whatever the height
     return fig
 
 

@@ -295,10 +295,10 @@ class ChecklistForm:
         for i, block in enumerate(self.blocks):
             ids = [q["id"] for q in self.questions if q["block"] == block]
             done = sum(qid in answers for qid in ids)
-            self.accordion.set_title(i, f"{self.t(f'blocks.{block}')} — {done}/{len(ids)}")
+            self.accordion.set_title(i, f"{self.loc.t(f'improvement_plan.block.{block}')} — {done}/{len(ids)}")
         frame = pd.DataFrame({"parameter_id": list(answers), "answer": [a.answer for a in answers.values()]})
         blocks = sc.block_scores(sc.evaluate(sc.checklist_parameters(self.questions), {}, frame))
-        parts = [f"{_html(self.t(f'blocks.{r.block}'))}: <b>{'—' if pd.isna(r.score) else self.loc.number(r.score)}</b>"
+        parts = [f"{_html(self.loc.t(f'improvement_plan.block.{r.block}'))}: <b>{'—' if pd.isna(r.score) else self.loc.number(r.score)}</b>"
                  for r in blocks.itertuples()]
         self.scores.value = f"{_html(self.t('form.scores'))}: " + " · ".join(parts)
 

@@ -16,6 +16,7 @@ from nbconvert import HTMLExporter
 from auditkit.i18n import FALLBACK, Locale, catalogue
 from auditkit.inputs.read import AuditData
 from auditkit.inputs.params import AuditParams
+from auditkit.plan.goals import express_goals
 from auditkit.report import results
 from auditkit.report.context import esc
 from auditkit.report.pdf import write_pdf
@@ -100,14 +101,18 @@ def move_to_appendix(body: str, loc: Locale) -> tuple[str, str]:
 
 
 def cover_html(params: AuditParams, loc: Locale, kind: str = "full") -> str:
-    rows = [("report.cover.period", f"{loc.date(params.period.start)} — {loc.date(params.period.end)}"),
-            ("report.cover.consultant", params.consultant or "—"),
-            ("report.cover.date", loc.date(params.report_date))]
+    """The cover: client, period, consultant, date and goals; the express cover only what the express
+    delivers (no audit period: it is an interview; no goal about revenue or the money at stake)."""
+    rows = [("report.cover.period", f"{loc.date(params.period.start)} — {loc.date(params.period.end)}")] \
+        if kind == "full" else []
+    rows += [("report.cover.consultant", params.consultant or "—"),
+             ("report.cover.date", loc.date(params.report_date))]
     dl = "".join(f"<dt>{esc(loc.t(k))}</dt><dd>{esc(v)}</dd>" for k, v in rows)
+    shown = params.goals if kind == "full" else express_goals(params.goals)
     goals = ""
-    if params.goals:
+    if shown:
         goals = f"<h2>{esc(loc.t('report.cover.goals'))}</h2><ul>" + "".join(
-            f"<li>{esc(g)}</li>" for g in params.goals) + "</ul>"
+            f"<li>{esc(g)}</li>" for g in shown) + "</ul>"
     return (f'<section class="ak-cover"><p class="ak-kind">{esc(loc.t(KINDS[kind]["cover"]))}</p>'
             f'<h1 class="ak-client">{esc(params.client)}</h1><dl>{dl}</dl>{goals}</section>')
 

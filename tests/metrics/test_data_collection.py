@@ -102,6 +102,35 @@ def test_dynamics_default_window_and_quarters(base):
     assert q["new_clients"].tolist() == [1, 2, 1]
 
 
+def test_dynamics_leave_out_the_months_of_the_window_before_and_after_the_data(base):
+    # the orders run from Dec 2023 (o0) to Apr 2024: a window from Jun 2023 to Sep 2024 shows those
+    # five months, not six leading and five trailing months of zero sales
+    d = dc.dynamics(base, start="2023-06-01", end="2024-09-30")
+    assert d["period"].tolist() == pd.date_range("2023-12-01", "2024-04-01", freq="MS").tolist()
+    assert d["revenue"].sum() == 280.0  # 40 + 130 + 100 + 10
+    total = dc.dynamics_summary(base, "MS", "2023-06-01", "2024-09-30")
+    assert total["starts_late"] and total["censored"] and total["first_period"] == ts("2023-12-01")
+    inside = dc.dynamics_summary(base, "MS", "2024-01-01", "2024-04-30")  # history before the window
+    assert not inside["starts_late"] and not inside["censored"]
+    assert d["new_clients"].sum() == total["new_clients"] == 3  # c2, c3, c4; c1 (Dec 2023, the first month) is not new
+    assert dc.data_range(pd.Series([], dtype="datetime64[ns]"), "2024-01-01", "2024-03-31") == (
+        "2024-01-01", "2024-03-31")
+
+
+def test_clients_of_the_datas_first_month_are_not_new_when_the_data_start_inside_the_window():
+    from auditkit.metrics._common import acquisition_start, new_clients
+
+    first = pd.Series(pd.to_datetime(["2024-03-05", "2024-03-30", "2024-04-02"]), index=["a", "b", "c"])
+    # the data start inside the window: the first month's clients (a, b) bought before the data start
+    assert acquisition_start(first, "2024-01-01") == ts("2024-04-01")
+    assert acquisition_start(first, "2024-03-05") == ts("2024-04-01")
+    assert acquisition_start(first, "2024-03-06") == "2024-03-06"  # history before the window: its start
+    orders = make_orders([("o1", "a", "2024-03-05", 10.0), ("o2", "b", "2024-03-30", 10.0),
+                          ("o3", "c", "2024-04-02", 10.0)])
+    assert new_clients(orders, "2024-01-01", "2024-12-31").index.tolist() == ["c"]
+    assert dc.dynamics_summary(orders, "MS", "2024-01-01", "2024-12-31")["new_clients"] == 1
+
+
 def test_dynamics_partial_and_missing_cost(base):
     partial = base.assign(cost=base["cost"].where(base["order_id"] != "o2"))
     d = dc.dynamics(partial, start="2024-01-01", end="2024-01-31")
@@ -637,7 +666,8 @@ def test_lines_without_a_client_count_in_revenue_but_not_as_a_client():
     })
     dyn = dc.dynamics(orders, "MS", "2024-01-01", "2024-02-29")
     assert dyn["revenue"].tolist() == [150.0, 30.0]  # 100 + 50 (no client) | 30
-    assert dyn["active_clients"].tolist() == [1, 1] and dyn["new_clients"].tolist() == [1, 0]
+    # C1 is active twice; not new: the data start in the window's first month (acquisition_start)
+    assert dyn["active_clients"].tolist() == [1, 1] and dyn["new_clients"].tolist() == [0, 0]
     ret = dc.retention(orders, "MS", start="2024-01-01", end="2024-02-29")
     assert ret["active_prev"].tolist() == [1] and ret["retained"].tolist() == [1]
     assert dc.xyz(orders, "2024-01-01", "2024-02-29")["client_id"].tolist() == ["C1"]

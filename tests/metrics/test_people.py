@@ -245,8 +245,10 @@ def test_scorecard_deals_only_stand_in_for_orders(deals):
     # d9 (50) has no manager: its own row (NA), so the rows add up to the 1550 won
     assert list(card.index[:2]) == ["m1", "m2"] and pd.isna(card.index[2])
     assert card["revenue"].tolist() == [1500.0, 0.0, 50.0]
-    # first won deal of c1 is d1 (Jan 11); c2's only won deal d7 has no date; d9 has no client
-    assert card["new_clients"].tolist() == [1, 0, 0]
+    # first won deal of c1 is d1 (Jan 11), but the data start inside the window, in January: a client
+    # of the data's first month was a client before (acquisition_start), so c1 is not new; c2's only won
+    # deal d7 has no date; d9 has no client
+    assert card["new_clients"].tolist() == [0, 0, 0]
     assert "plan_fulfilment" not in card.columns and "activities" not in card.columns
 
 

@@ -134,12 +134,18 @@ def test_crm_discipline_missing_inputs(deals, activities):
     res = T.crm_discipline(bare, START, END, activities=activities)
     assert np.isnan(res.overall[["share_with_lead_source", "share_overdue", "share_lost_with_reason"]]).all()
     assert res.overall["share_with_amount"] == pytest.approx(5 / 7)
+    # for the scorecard a field never kept over deals that should carry it is kept on 0% of them (lost
+    # reasons: lost deals exist; stage history: no table); the overdue share (lower is better) stays unknown
+    assert res.never_kept == {"share_with_lead_source", "share_lost_with_reason", "share_with_stage_history"}
+    assert res.kept_share("share_lost_with_reason") == 0.0 and res.kept_share("share_with_stage_history") == 0.0
+    assert res.kept_share("share_with_amount") == pytest.approx(5 / 7)
     # activities that cannot be linked to deals still give activities per day
     unlinked = activities.assign(deal_id=pd.Series(pd.NA, index=activities.index, dtype="str"))
     res = T.crm_discipline(deals, START, END, activities=unlinked)
     assert np.isnan(res.overall["share_with_activity"]) and res.overall["activities"] == 4
     empty = T.crm_discipline(deals.iloc[0:0], START, END, activities=activities.iloc[0:0])
     assert empty.per_manager.empty and empty.overall["deals"] == 0 and np.isnan(empty.overall["share_with_amount"])
+    assert not empty.never_kept and np.isnan(empty.kept_share("share_with_stage_history"))  # no deals: nothing to say
 
 
 def test_crm_discipline_maven(shared_data):

@@ -47,11 +47,10 @@ PLANTED = {
 
 @pytest.fixture(scope="module")
 def demo(demo_run):
-    res = demo_run
-    metrics = json.loads((res.run_dir / "results" / "metrics.json").read_text(encoding="utf-8"))
-    with open(res.run_dir / "results" / "findings.csv", encoding="utf-8", newline="") as handle:
+    metrics = json.loads((demo_run / "results" / "metrics.json").read_text(encoding="utf-8"))
+    with open(demo_run / "results" / "findings.csv", encoding="utf-8", newline="") as handle:
         findings = list(csv.DictReader(handle))
-    return metrics, findings, (res.run_dir / "report.html").read_text(encoding="utf-8")
+    return metrics, findings, (demo_run / "report.html").read_text(encoding="utf-8")
 
 
 def _number(x) -> bool:

@@ -88,7 +88,10 @@ def dynamics(audit: Audit) -> None:
         Kpi("active_clients_avg", total["active_clients_avg"], "decimal"),
         Kpi("new_clients", total["new_clients"], "number"),
     ])
-    if total["censored"]:
+    if total["starts_late"]:  # the months of the window before the data start are not drawn as zeros
+        audit.note(".text.data_start_late", period=audit.loc.period(total["first_period"], freq_code),
+                   start=audit.loc.date(audit.start))
+    elif total["censored"]:
         # no history before the window: every existing client's first order falls in the first period
         audit.note(".text.no_history_before", period=audit.loc.period(total["first_period"], freq_code))
     seasonality = dyn["period"].dt.year.nunique() > 1 and freq_code == "M"
@@ -138,8 +141,10 @@ def segments(audit: Audit) -> None:
     audit.table("clients_by_segment", base, {"name": "text", "clients": "number", "buying_clients": "number",
                                              "revenue": "money", "revenue_share": "pct", "avg_check": "money",
                                              "vs_average": "pct"},
-                labels={"name": audit.t("columns.segment"),
-                        "vs_average": audit.t("consultancy.segment_check.vs_average")}, csv=base.drop(columns="name"))
+                labels={"name": audit.t("columns.segment"), "clients": audit.t(".columns.clients_in_register"),
+                        "buying_clients": audit.t(".columns.clients_buying_in_period"),
+                        "vs_average": audit.t("consultancy.segment_check.vs_average")},
+                csv=base.drop(columns="name").reset_index(drop=True))
     audit.save_csv("dynamics_by_segment", by_seg)
     audit.save_csv("average_check_by_segment", checks)
     for rec in base.itertuples():

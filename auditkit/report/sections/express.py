@@ -3,10 +3,11 @@
 The client's `checklist` table (parameter_id, answer yes/partly/no or 0–2, note) is scored with the
 generic scorecard engine (`auditkit.plan.scorecard`): every question of `data/checklist.yaml` is a
 parameter with norm 100. The report shows the overall and block scores with their coverage, the
-top problems (findings ranked by weight × deviation) and the quick wins (findings whose catalogued
-recommendation takes at most a month, `data/recommendations/checklist.yaml`).
+top problems (findings ranked by weight × deviation), every quick win (findings whose catalogued
+recommendation takes at most a month, `data/recommendations/checklist.yaml`), the strengths (questions
+answered "yes") and the consultant's notes on the questions where the consultant wrote one.
 
-The pure functions (`assess`, `overall`, `block_table`, `select_quick_wins`, `later_counts`) are
+The pure functions (`assess`, `overall`, `block_table`, `select_quick_wins`, `later_counts`, `met_questions`) are
 used by the sections and by the checklist form; the section functions take an open `Audit`.
 """
 from __future__ import annotations
@@ -26,8 +27,7 @@ from auditkit.inputs.cache import cached_inputs
 from auditkit.report.context import Audit, esc, Kpi, section
 
 STAGE = "express"
-TOP_PROBLEMS = 8  # findings shown in the report (all of them are in express_findings.csv)
-MAX_QUICK_WINS = 8  # quick wins shown (all of them are in express_quick_wins.csv)
+TOP_PROBLEMS = 8  # findings shown in the report (all of them are in express_findings.csv); every quick win is shown
 LEVELS = ((80.0, "level_system"), (60.0, "level_gaps"), (40.0, "level_manual"), (-np.inf, "level_none"))
 LOW_COVERAGE = 0.8  # below this answered share of the weight the overall result is called indicative
 BLOCK_LOW_COVERAGE = 0.5
@@ -131,6 +131,14 @@ def select_quick_wins(found: pd.DataFrame, recommendations: dict | None = None) 
     return picked
 
 
+def met_questions(assessed: pd.DataFrame) -> pd.DataFrame:
+    """The questions answered "yes" (the norm is met), per block in the blocks' order, the heaviest first."""
+    met = assessed[assessed["assessed"] & (assessed["answer"] == "yes")]
+    block_order = {b: i for i, b in enumerate(sc.BLOCKS)}
+    return met.assign(_block=met["block"].map(block_order)).sort_values(
+        ["_block", "weight", "order"], ascending=[True, False, True], kind="stable").drop(columns="_block")
+
+
 def later_counts(found: pd.DataFrame, recommendations: dict | None = None) -> dict[str, int]:
     """How many findings need a longer action: horizon -> number of findings (quickest horizon of each)."""
     by_param = rc.by_parameter(recommendations)
@@ -144,7 +152,8 @@ def later_counts(found: pd.DataFrame, recommendations: dict | None = None) -> di
 
 # --------------------------------------------------------------------------- helpers for sections
 def _block_label(audit: Audit, block: str) -> str:
-    return audit.t(f".blocks.{block}")
+    """The block's name as the full report's scorecard names it."""
+    return audit.t(f"improvement_plan.block.{block}")
 
 
 def _labels(audit: Audit, cols) -> dict[str, str]:
@@ -281,8 +290,10 @@ def problems(audit: Audit) -> None:
         audit.record(f"top_problem.{rec.rank}", rec.id)
     csv = shown[["rank", "id", "block", "stage", "topic", "weight", "answer", "score", "deviation", "priority",
                  "note", "question"]]
-    audit.table("express_findings", shown,
-                {"rank": "number", "question": "text", "answer_label": "text", "note": "text", "priority": "number"},
+    columns = {"rank": "number", "question": "text", "answer_label": "text", "note": "text", "priority": "number"}
+    if shown.head(TOP_PROBLEMS)["note"].isna().all():  # no note on these questions: no column of dashes
+        del columns["note"]
+    audit.table("express_findings", shown, columns,
                 labels={**_labels(audit, ["rank", "question", "note", "priority"]),
                         "answer_label": audit.t(".columns.answer")},
                 max_rows=TOP_PROBLEMS, csv=csv)
@@ -319,7 +330,7 @@ def quick_wins(audit: Audit) -> None:
                     {"n": "number", "action_owner": "text", "kpi_target": "text"},
                     labels={"n": audit.t(".columns.rank"), "action_owner": audit.t(".columns.action"),
                             "kpi_target": audit.t(".columns.kpi_target")},
-                    max_rows=MAX_QUICK_WINS, csv=csv)
+                    max_rows=len(shown), csv=csv)
     later = later_counts(found)
     rest = sum(v for k, v in later.items() if k != "quick_win")
     for horizon, count in later.items():
@@ -327,6 +338,49 @@ def quick_wins(audit: Audit) -> None:
     if rest:
         parts = [audit.t(f".text.later_{h}", n=later[h]) for h in rc.HORIZONS[1:] if later[h]]
         audit.paragraph(".text.later", n=rest, parts=", ".join(parts))
+
+
+@section("strengths")
+def strengths(audit: Audit) -> None:
+    """What works: the questions answered "yes", per block, the heaviest first."""
+    a = _assessed(audit)
+    if a is None:
+        return
+    met = met_questions(a)
+    audit.record("strengths", len(met))
+    if met.empty:
+        audit.paragraph(".text.strengths_none")
+        return
+    _intro(audit, ".text.strengths_intro", n=len(met), answered=int(a["assessed"].sum()))
+    texts = question_texts(audit.params.language)
+    parts = []
+    for block, rows in met.groupby("block", sort=False):
+        items = "".join(f"<li>{esc(texts[q])}</li>" for q in rows["id"])
+        parts.append(f'<h3 class="ak-subhead">{esc(_block_label(audit, block))}</h3><ul>{items}</ul>')
+    audit.show("".join(parts))
+    audit.save_csv("express_strengths", met[["id", "block", "weight", "note"]].assign(
+        question=met["id"].map(texts)))
+
+
+@section("notes")
+def notes(audit: Audit) -> None:
+    """The consultant's notes on the questions where the consultant wrote one, with the answer, by block."""
+    a = _assessed(audit)
+    if a is None:
+        return
+    noted = a[a["note"].notna()]
+    audit.record("notes", len(noted))
+    if noted.empty:
+        audit.paragraph(".text.notes_none")
+        return
+    texts, answers = question_texts(audit.params.language), answer_labels(audit.params.language)
+    shown = noted.assign(block_name=[_block_label(audit, b) for b in noted["block"]],
+                         question=noted["id"].map(texts), answer_label=noted["answer"].map(answers))
+    audit.table("express_notes", shown,
+                {"block_name": "text", "question": "text", "answer_label": "text", "note": "text"},
+                labels={"block_name": audit.t(".columns.block"), **_labels(audit, ["question", "note"]),
+                        "answer_label": audit.t(".columns.answer")},
+                max_rows=len(shown), csv=shown[["id", "block", "answer", "note", "question"]])
 
 
 @section("method")

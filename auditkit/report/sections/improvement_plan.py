@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from auditkit.plan.actions import action_plan as plan_actions
+from auditkit.plan.actions import PHASES, action_plan as plan_actions
 from auditkit.plan.assess import Assessment, assess as assess_plan
 from auditkit.plan.catalogue import by_id, groups
 from auditkit.plan.components import component_status, spec as component_spec
@@ -246,11 +246,16 @@ def _lower_first(text: str) -> str:
 
 
 def headline(action: str, limit: int = 110) -> str:
-    """The first clause of an action text (up to ':' or the end of the first sentence), at most `limit` characters."""
-    text = re.split(r"(?<=[.!?])\s|:\s", action.strip(), maxsplit=1)[0].rstrip(".")
+    """The first clause of an action text (up to ':', ';', a dash or the end of the first sentence), without
+    remarks in parentheses; past `limit` characters, up to its last comma before the limit, else cut at a word ('…')."""
+    text = re.sub(r"\s*\([^()]*\)", "", action.strip())
+    text = re.split(r"(?<=\D[.!?])\s|[:;]\s|\s[—–]\s", text, maxsplit=1)[0].rstrip(".")  # not after "3." (pl ordinals)
     if text.count("(") > text.count(")"):  # the clause ended inside a parenthesis: leave it out
         text = text[: text.rfind("(")].rstrip(" ,;—-")
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    if len(text) <= limit:
+        return text
+    clause = text[:limit].rsplit(", ", 1)[0] if ", " in text[:limit] else ""
+    return clause if len(clause) >= 30 else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _radar(audit: Audit, plan: Plan, height: float):
@@ -458,7 +463,8 @@ def roadmap(audit: Audit, plan: Plan) -> None:
     if a.empty:
         audit.note(".text.no_actions")
         return
-    labels = [f"{r.rank}. {headline(r.action, 56)}" for r in a.itertuples()]  # one line each: the chart stays short
+    labels = [f"{r.rank}. {headline(r.action, 80)}" for r in a.itertuples()]  # at most two lines each: the chart stays short
     audit.figure(charts.roadmap(labels, a["start"], a["deadline"], [audit.t(f".phase.{p}") for p in a["phase"]],
                                 audit.loc, audit.t(".charts.roadmap.title"), audit.t(".charts.roadmap.year_one"),
-                                audit.t(".charts.roadmap.year_three")))
+                                audit.t(".charts.roadmap.year_three"),
+                                phases=[audit.t(f".phase.{p}") for _, p in PHASES]))

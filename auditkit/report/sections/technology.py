@@ -62,7 +62,8 @@ def completeness(audit: Audit) -> None:
     norm = audit.params.norms.technology.field_completeness
     o = crm.overall
     audit.kpis([Kpi("deals", int(o["deals"]), "number")] +
-               [Kpi(share, _value(o[share]), "pct", norm, "higher") for share in COMPLETENESS])
+               [Kpi(share, _value(crm.kept_share(share) if share in mt.KEPT_SHARES else o[share]), "pct", norm,
+                    "higher") for share in COMPLETENESS])
     audit.save_csv("crm_discipline_overall", o.to_frame().T)
     unknown = [s for s in COMPLETENESS if math.isnan(o[s])]
     not_exported = [audit.t(f".columns.{s}") for s in unknown if s != "share_with_activity"]
@@ -183,9 +184,10 @@ def stage_history(audit: Audit) -> None:
     crm = _crm(audit)
     if not exists:
         audit.missing(["stage_history"], "tables_why.stage_history")
-    elif crm is not None:
+    if crm is not None:  # without a stage history, 0% of the deals carry one: scored, not left out
         norm = audit.params.norms.technology.field_completeness
-        audit.kpis([Kpi("share_with_stage_history", _value(crm.stage_history_share), "pct", norm, "higher")])
+        audit.kpis([Kpi("share_with_stage_history", _value(crm.kept_share("share_with_stage_history")), "pct",
+                        norm, "higher")])
     seen, source = mt.deals_per_stage(sh, audit.data.tables.get("deals"))
     model = list(audit.params.norms.process.stages)
     if seen is None:

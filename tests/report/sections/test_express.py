@@ -182,6 +182,18 @@ def test_cli_express_on_the_demo_writes_html_and_pdf(tmp_path, capsys):
         assert (run / "results" / f"{name}.csv").is_file(), name
     wins = pd.read_csv(run / "results" / "express_quick_wins.csv")
     assert wins["priority"].is_monotonic_decreasing and len(wins) == metrics["express.quick_wins"]
+    # the cover promises only what the express delivers: no audit period, no goal about revenue or money
+    cover = html[html.index('class="ak-cover"'):html.index("</section>")]
+    assert "Audit period" not in cover and "money at stake" not in cover and "growth" not in cover
+    assert "workload, skills and CRM discipline" in cover
+    # every quick win is shown (no "all rows are in the CSV"), the strengths, and every consultant's note
+    assert "express_quick_wins.csv" not in html and html.count("Responsible:") == len(wins) > 8
+    assert "What works" in html and metrics["express.strengths"] == (checklist["answer"] == "yes").sum()
+    notes = checklist.dropna(subset=["note"])
+    assert metrics["express.notes"] == len(notes) > 0
+    assert all(note.replace("'", "&#x27;") in html or note in html for note in notes["note"])
+    # block names as the full report's scorecard writes them
+    assert "Resources (people and technology)" in html and "Planning &amp; forecasting" not in html
 
 
 @pytest.mark.e2e  # the express notebook in a kernel, and the PDF

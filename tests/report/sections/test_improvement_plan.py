@@ -3,6 +3,7 @@ scores, norm overrides, money at stake, the action plan workbook."""
 import json
 from unittest import mock
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -111,6 +112,48 @@ def test_summary_headline_is_the_first_clause_and_short():
     assert stage.headline("Call the leads never contacted (for event leads: scan cards)") == "Call the leads never contacted"
     long = stage.headline("word " * 60)
     assert len(long) <= 110 and long.endswith("…")
+    # remarks in parentheses go, a dash or a semicolon ends the clause, "3." (a Polish ordinal) does not
+    assert stage.headline("Run a training cycle (typically objection handling) — a script; a role-play") == \
+        "Run a training cycle"
+    assert stage.headline("Tworzyć zadania na 3. i 14. dzień: telefon.") == "Tworzyć zadania na 3. i 14. dzień"
+    # past the limit: up to the last comma before it, not cut inside a phrase
+    assert stage.headline("Hold an interview with every manager of low motivation, agree a plan, and give "
+                          "the key clients a second contact in the company", 80) == \
+        "Hold an interview with every manager of low motivation, agree a plan"
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "pl"])
+def test_roadmap_shows_whole_labels_on_level_evenly_spaced_month_ticks_and_both_horizons(language):
+    from auditkit.i18n import Locale
+    from auditkit.report import charts
+
+    loc = Locale(language, "RUB")
+    labels = [f"{i}. " + "действие с длинным названием " * (i % 4 + 1) for i in range(1, 16)]
+    starts = pd.to_datetime(["2026-01-15"] * 8 + ["2026-04-15"] * 7)
+    ends = starts + pd.DateOffset(months=3)
+    ends = ends.where(np.arange(15) != 6, pd.Timestamp("2029-01-15"))
+    phases = ["90 days"] * 6 + ["3 years"] + ["1 year"] * 8
+    fig = charts.roadmap(labels, starts, ends, phases, loc, "Roadmap", "one year", "three years",
+                         phases=["30 days", "90 days", "1 year", "3 years"])
+    ax = fig.axes[0]
+    assert [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()] == [s.strip() for s in labels]
+    ticks = ax.get_xticks()
+    assert np.allclose(np.diff(ticks), np.diff(ticks)[0], atol=0.02)  # evenly spaced: 3 months, then a year apart
+    assert all(t.get_rotation() == 0 for t in ax.get_xticklabels())
+    assert [t.get_text().split("\n")[1] for t in ax.get_xticklabels()] == \
+        ["2026", "2026", "2026", "2026", "2027", "2028", "2029"]
+    horizons = [line.get_xdata()[0] for line in ax.get_lines()]
+    assert horizons == [2.0, 3.0] and ticks[4] == pytest.approx(2.0) and ticks[-1] == pytest.approx(3.0)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["90 days", "1 year", "3 years"]  # in the plan's order, only the phases shown
+    assert fig.get_figheight() <= 9.0  # fits an A4 page under its heading
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()]
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))  # month ticks never run into each other
+    figure = fig.bbox
+    assert all(figure.x0 <= b.x0 and b.x1 <= figure.x1 for b in
+               (t.get_window_extent(renderer) for t in ax.get_yticklabels()))  # no label cut at the edge
 
 
 def test_a_table_sent_to_the_appendix_leaves_a_link_and_lands_under_its_section_title():
