@@ -515,7 +515,7 @@ def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale
 
     wrapped = _wrap_words(list(labels), wrap)
     lines = sum(s.count("\n") + 1 for s in wrapped)
-    fig, ax = new(min(9.0, max(2.4, 0.13 * lines + 0.2 * len(labels) + 1.4)))
+    fig, ax = new(min(7.0, max(2.4, 0.11 * lines + 0.1 * len(labels) + 1.1)))  # ~5 mm a one-line action
     y = np.arange(len(labels))[::-1]
     order = list(dict.fromkeys(phases or phase_names))
     colours = {name: c for name, c in zip(order, (GOOD, PALETTE[1], ACCENT, PALETTE[4], *PALETTE[5:]))}

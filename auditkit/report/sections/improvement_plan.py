@@ -173,14 +173,15 @@ def executive_summary(audit: Audit, plan: Plan, progress: str | None = None) -> 
         audit.paragraph(".summary.one_off", money=audit.loc.money_range(*a.money_one_off))
     _conclusions(audit, plan, growth_summary(audit, why=False))
     _answers(audit, plan, growth_summary(audit))
-    audit.figure(_radar(audit, plan, height=2.2), css="ak-compact")
     top = plan.findings.head(SUMMARY_FINDINGS)
-    audit.table("summary_top_findings", top.assign(
-        title=[finding_title(audit, f) for f in top.itertuples()],
-        effect=[_money_text(audit, lo, hi) for lo, hi in zip(top["money_low"], top["money_high"])]),
-        {"rank": "number", "title": "text", "effect": "text"},
-        labels={"rank": "#", "title": audit.t(".columns.finding"), "effect": audit.t(".columns.money_at_stake")},
-        css="ak-compact")
+    top = top.assign(title=[finding_title(audit, f) for f in top.itertuples()],
+                     effect=[_money_text(audit, lo, hi) for lo, hi in zip(top["money_low"], top["money_high"])])
+    audit.save_csv("summary_top_findings", top)
+    table = html.table(top, {"rank": "number", "title": "text", "effect": "text"},
+                       ["#", audit.t(".columns.finding"), audit.t(".columns.money_at_stake")], audit.loc,
+                       len(top), "ak-compact")
+    radar = html.figure(_radar(audit, plan, height=2.2))
+    audit.show(f'<div class="ak-side-by-side">{radar}{table}</div>')  # the radar with the top findings beside it
     primary = plan.actions.loc[plan.actions["primary"]]
     first = primary.sort_values(["start_month", "rank"], kind="mergesort").head(FIRST_ACTIONS)
     audit.paragraph(".summary.first_actions")
@@ -335,13 +336,14 @@ def how_it_should_be(audit: Audit, plan: Plan) -> None:
         audit.record(f"component.{rec.component}", rec.status)
     audit.paragraph("consultancy.components.intro", partly=audit.loc.number(component_spec()["partly_from"]))
     heads = [t("cols.component"), t("cols.status")]
+    boxes = []
     for block in BLOCKS:
         rows = comp[comp["block"] == block]
         title = esc(t("title_block", block=audit.t(f"improvement_plan.block.{block}")))
-        box = (f'<div class="ak-ideal"><p class="ak-text"><strong>{title}.</strong> {esc(t(f"block.{block}"))}</p>'
-               + html.table(rows, {"name": "text", "status_text": "text"}, heads, audit.loc, len(rows), "ak-compact")
-               + "</div>")
-        audit.show(box)
+        boxes.append(f'<div class="ak-ideal"><p class="ak-text"><strong>{title}.</strong> {esc(t(f"block.{block}"))}</p>'
+                     + html.table(rows, {"name": "text", "status_text": "text"}, heads, audit.loc, len(rows), "ak-compact")
+                     + "</div>")
+    audit.show(f'<div class="ak-ideal-grid">{"".join(boxes)}</div>')  # two blocks a row
     cols = {"block_name": "text", "name": "text", "good": "text", "status_text": "text", "evidence_text": "text"}
     audit.table("components", comp, cols, labels={c: t(f"cols.{k}") for c, k in
                                                    (("block_name", "block"), ("name", "component"), ("good", "good"),
@@ -463,7 +465,7 @@ def roadmap(audit: Audit, plan: Plan) -> None:
     if a.empty:
         audit.note(".text.no_actions")
         return
-    labels = [f"{r.rank}. {headline(r.action, 80)}" for r in a.itertuples()]  # at most two lines each: the chart stays short
+    labels = [f"{r.rank}. {headline(r.action, 60)}" for r in a.itertuples()]  # one line each: the chart stays short
     audit.figure(charts.roadmap(labels, a["start"], a["deadline"], [audit.t(f".phase.{p}") for p in a["phase"]],
                                 audit.loc, audit.t(".charts.roadmap.title"), audit.t(".charts.roadmap.year_one"),
                                 audit.t(".charts.roadmap.year_three"),
