@@ -402,7 +402,9 @@ def test_salesforce_users_accounts_and_activities_beside_the_opportunities(tmp_p
     data = _load(tmp_path, SALESFORCE)
     assert not data.errors
     managers, clients, activities = (data.tables[t] for t in ("managers", "clients", "activities"))
-    assert dict(zip(managers["manager_id"], managers["name"]))["0055g00000Ow002AAA"] == "Ben Miller"
+    # a hand-written parameter file: the users' and accounts' ids in the other exports read as names
+    assert managers["manager_id"].tolist() == managers["name"].tolist()
+    assert "Ben Miller" in set(managers["manager_id"])
     assert managers["role"].tolist() == ["Sales EMEA", "Sales EMEA", "Sales Manager"]  # the role, else the title
     assert clients["region"].tolist() == ["Munich", "United Kingdom", "Lyon"]  # city, else country
     assert clients["segment"].iloc[0] == "Customer - Direct" and clients["name"].iloc[2] == "Cobalt SA"
@@ -411,9 +413,27 @@ def test_salesforce_users_accounts_and_activities_beside_the_opportunities(tmp_p
     assert activities["date"].tolist() == [TS("2024-01-09 13:12"), TS("2024-01-12 18:30"), TS("2024-01-25"),
                                            TS("2024-01-22 16:00")]
     assert activities["duration_min"].iloc[3] == 90 and activities["outcome"].iloc[0] == "Connected"
-    # owners and accounts of the opportunities are the users' and accounts' ids: names come from them
-    owners = set(data.tables["deals"]["manager_id"])
-    assert owners <= set(managers["manager_id"])
+    deals = data.tables["deals"]
+    assert (deals["client_id"].iloc[0], deals["manager_id"].iloc[1]) == ("Acme GmbH", "Ben Miller")
+    assert activities["client_id"].iloc[0] == "Acme GmbH" and activities["manager_id"].iloc[0] == "Anna Schmidt"
+    assert clients["client_id"].iloc[0] == "Acme GmbH" and clients["manager_id"].iloc[1] == "Ben Miller"
+    assert set(deals["manager_id"]) <= set(managers["manager_id"])
+    assert not [p for p in data.problems if p.code == "unknown_reference"]
+
+
+def test_ids_stay_ids_when_the_export_they_point_to_is_not_given(tmp_path):
+    data = _load(tmp_path, {"deals": SALESFORCE["deals"], "activities": SALESFORCE["activities"]})
+    assert not data.errors
+    assert data.tables["deals"]["client_id"].iloc[0] == "0015g00000Xy001AAA"
+    assert data.tables["activities"]["manager_id"].iloc[0] == "0055g00000Ow001AAA"
+
+
+def test_the_clients_own_lookup_of_an_export_wins_over_the_presets_ids(tmp_path):
+    own = {**SALESFORCE["deals"], "lookup": [{"file": "salesforce_accounts.csv", "key": {"AccountId": "Id"},
+                                              "columns": {"BillingCountry": "Account country"}}],
+           "columns": {"Account country": "client_id"}}
+    data = _load(tmp_path, {**SALESFORCE, "deals": own})
+    assert data.tables["deals"]["client_id"].iloc[0] == "Germany"
 
 
 def test_pipedrive_activities(tmp_path):
