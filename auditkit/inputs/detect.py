@@ -60,6 +60,7 @@ def match(preset_name: str, headers: list[str]) -> Match | None:
     covered = {t for h in found if h in preset.get("columns", {}) for t in _targets(preset["columns"][h])}
     covered |= {h.lower() for h in headers if h.lower() in own}
     reshape = preset.get("reshape", {})
+    covered |= set(reshape.get("constant", {}))  # a column every row of the export has by definition
     flags = reshape.get("flags")
     flag_headers = [h for key in ("won", "closed", "active") for h in (flags or {}).get(key, [])]
     if flags and any(h in present for h in flag_headers):

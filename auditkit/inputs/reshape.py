@@ -1,7 +1,7 @@
 """Reshape steps: turn a vendor's export layout into one the loader maps, before header mapping.
 
 Steps run on the raw text frame right after reading, in this order: footer, superseded, unpivot,
-blank, coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
+constant, blank, coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
 through the source's `columns`, like the loader does) except where it says "header". Steps other
 than `unpivot` keep every data row where it is, so problems still name the file's rows; after
 `unpivot`, rows are those of the long table. Presets (auditkit/data/presets/) and a client's
@@ -106,6 +106,8 @@ class Reshape(_Step):
       it and the title/empty rows just before it are dropped (report footers such as Salesforce's).
     superseded: header -> headers dropped when that header is in the file (HubSpot's deal currency
       once the amount in the company's currency is exported: those amounts are all in one currency).
+    constant: contract column -> the value of every row when the file has no header for that column
+      (a HubSpot calls export has no type column: each of its rows is a call).
     blank: contract column -> the values that mean "none" there (e.g. "0" for no company in a
       Bitrix24 COMPANY_ID), emptied in every header mapped to the column.
     coalesce: contract columns whose mapped headers are combined per row: the first header present
@@ -121,6 +123,7 @@ class Reshape(_Step):
     footer: str | None = None
     superseded: dict[str, list[str]] = {}
     unpivot: Unpivot | None = None
+    constant: dict[str, str] = {}
     blank: dict[str, list[str]] = {}
     coalesce: list[str] = []
     flags: Flags | None = None
@@ -286,6 +289,9 @@ def reshape(raw: pd.DataFrame, source: TableSource) -> pd.DataFrame:
             raw = raw.drop(columns=[h for h in dropped if h in raw.columns])
     if spec.unpivot:
         raw = _unpivot(raw, source, spec.unpivot)
+    for name, value in spec.constant.items():
+        if not _headers(raw, source, name):
+            raw[name] = value
     for name, values in spec.blank.items():
         for header in _headers(raw, source, name):
             raw[header] = raw[header].mask(raw[header].isin(values))

@@ -458,6 +458,8 @@ def test_pipedrive_activities(tmp_path):
     ("bitrix24_companies.csv", "clients", "bitrix24_companies"), ("salesforce_leads.csv", "leads", "salesforce_leads"),
     ("bitrix24_leads.csv", "leads", "bitrix24_leads"), ("bitrix24_activities.csv", "activities", "bitrix24_activities"),
     ("hubspot_contacts.csv", "leads", "hubspot_contacts"), ("amocrm_companies.csv", "clients", "amocrm_companies"),
+    ("hubspot_calls.csv", "activities", "hubspot_calls"), ("hubspot_meetings.csv", "activities", "hubspot_meetings"),
+    ("hubspot_tasks.csv", "activities", "hubspot_tasks"),
 ])
 def test_new_presets_are_detected_and_only_for_their_table(sample, table, preset):
     from auditkit.inputs.detect import matches_by_table
@@ -488,6 +490,32 @@ def test_new_client_from_a_salesforce_folder(tmp_path):
         "Acme GmbH", "Borealis Ltd", "Cobalt SA"]
     assert not [p for p in data.problems if p.code == "unknown_reference" and p.table in ("deals", "activities")
                 and p.column in ("AccountId", "AccountId name")]
+
+
+def test_hubspot_calls_meetings_and_tasks_take_their_type_from_the_preset(tmp_path):
+    tables = {"deals": {"preset": "hubspot_deals", "file": "hubspot_deals.csv"},
+              "clients": {"preset": "hubspot_companies", "file": "hubspot_companies.csv"}}
+    for sample, types, dates, outcomes in [
+        ("hubspot_calls.csv", ["call"] * 3, ["2024-01-09 10:12", "2024-01-11 14:30", "2024-01-15 09:05"],
+         ["Connected", "No answer", "Left voicemail"]),
+        ("hubspot_meetings.csv", ["meeting"] * 2, ["2024-01-22 14:30", "2024-01-18 10:00"], ["Completed", "Canceled"]),
+        ("hubspot_tasks.csv", ["email", "call", "task"], ["2024-01-12 15:30", "2024-02-15 10:00", "2024-02-20 09:00"],
+         ["Completed", "Not started", "In progress"]),
+    ]:
+        data = _load(tmp_path / sample, {**tables, "activities": {"preset": sample.removesuffix(".csv"), "file": sample}})
+        assert not data.errors, sample
+        assert not [p for p in data.problems if p.code == "unknown_reference" and p.table == "activities"], sample
+        activities = data.tables["activities"]
+        assert activities["type"].tolist() == types, sample
+        assert activities["date"].tolist() == [TS(d) for d in dates], sample  # completed, else due; start, else logged
+        assert activities["outcome"].tolist() == outcomes, sample
+        assert activities["deal_id"].iloc[0] == "15234567801" and activities["client_id"].iloc[0] == "Acme GmbH"
+
+
+def test_a_type_column_the_client_maps_wins_over_the_presets_constant(tmp_path):
+    data = _load(tmp_path, {"activities": {"preset": "hubspot_calls", "file": "hubspot_calls.csv",
+                                           "columns": {"Call direction": "type"}}})
+    assert data.tables["activities"]["type"].tolist() == ["Outbound", "Outbound", "Inbound"]
 
 
 @pytest.mark.parametrize("preset,sample,table,column,expected", [
