@@ -459,7 +459,7 @@ def test_pipedrive_activities(tmp_path):
     ("bitrix24_leads.csv", "leads", "bitrix24_leads"), ("bitrix24_activities.csv", "activities", "bitrix24_activities"),
     ("hubspot_contacts.csv", "leads", "hubspot_contacts"), ("amocrm_companies.csv", "clients", "amocrm_companies"),
     ("hubspot_calls.csv", "activities", "hubspot_calls"), ("hubspot_meetings.csv", "activities", "hubspot_meetings"),
-    ("hubspot_tasks.csv", "activities", "hubspot_tasks"),
+    ("hubspot_tasks.csv", "activities", "hubspot_tasks"), ("pipedrive_leads.csv", "leads", "pipedrive_leads"),
 ])
 def test_new_presets_are_detected_and_only_for_their_table(sample, table, preset):
     from auditkit.inputs.detect import matches_by_table
@@ -541,6 +541,11 @@ def test_a_type_column_the_client_maps_wins_over_the_presets_constant(tmp_path):
     ("hubspot_contacts", "hubspot_contacts.csv", "leads", "source", ["Organic Search", "Referrals", "Paid Social"]),
     ("amocrm_companies", "amocrm_companies.csv", "clients", "client_id", ["ООО «Ромашка»", "АО «Вектор»"]),
     ("amocrm_companies", "amocrm_companies.csv", "clients", "created_at", [TS("2022-03-12 10:00"), TS("2021-06-01")]),
+    ("pipedrive_leads", "pipedrive_leads.csv", "leads", "source", ["Organic search", "Manually created", "Import"]),
+    ("pipedrive_leads", "pipedrive_leads.csv", "leads", "created_at",
+     [TS("2024-01-05 08:12:44"), TS("2024-01-06 10:00:02"), TS("2024-01-09 16:45:30")]),
+    ("pipedrive_leads", "pipedrive_leads.csv", "leads", "lead_id", [f"2f4c1a20-8a3b-11ee-9c1d-6b1e2a7f0a0{i}"
+                                                                    for i in (1, 2, 3)]),
 ])
 def test_presets_of_clients_leads_and_activities(tmp_path, preset, sample, table, column, expected):
     data = _load(tmp_path, {table: {"preset": preset, "file": sample}})
