@@ -561,3 +561,29 @@ def test_a_date_outside_the_presets_formats_names_them_not_date_format(tmp_path)
     assert (error.code, error.rows, error.column) == ("not_a_date_preset", (3,), "Дата создания сделки")
     assert describe(error).endswith("not a date in the formats of this export (%d.%m.%Y %H:%M:%S, %d.%m.%Y %H:%M, "
                                     "%d.%m.%Y): “16.13.2024 11:05”; correct the cell or clear it")
+
+
+@pytest.mark.parametrize("files,expected", [
+    (("hubspot_deals.csv", "hubspot_companies.csv", "hubspot_contacts.csv", "hubspot_tasks.csv"),
+     {"deals": "hubspot_deals", "stage_history": "hubspot_stage_history", "clients": "hubspot_companies",
+      "leads": "hubspot_contacts", "activities": "hubspot_tasks"}),
+    (("hubspot_deals.csv", "hubspot_calls.csv"), {"deals": "hubspot_deals", "stage_history": "hubspot_stage_history",
+                                                   "activities": "hubspot_calls"}),
+    (("hubspot_deals.csv", "hubspot_meetings.csv"), {"deals": "hubspot_deals", "stage_history": "hubspot_stage_history",
+                                                      "activities": "hubspot_meetings"}),
+    (("pipedrive_deals.csv", "pipedrive_organizations.csv", "pipedrive_activities.csv", "pipedrive_leads.csv"),
+     {"deals": "pipedrive_deals", "clients": "pipedrive_organizations", "activities": "pipedrive_activities",
+      "leads": "pipedrive_leads"}),
+])
+def test_new_client_from_a_folder_with_the_new_exports_validates(tmp_path, files, expected):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+    from auditkit.inputs.validation import validate
+
+    path = new_client_from("Acme", _exports(tmp_path, *files), tmp_path / "params")
+    tables = yaml.safe_load(path.read_text("utf-8"))["tables"]
+    assert {t: s["preset"] for t, s in tables.items()} == expected
+    lines, ok, data = validate(path)
+    assert ok, lines
+    assert data.tables["activities"]["type"].notna().all()
