@@ -62,7 +62,7 @@ def inspect_folder(folder: Path) -> Inspection:
         if not matches:
             found.not_recognised.append(path.name)
         for table, match in matches.items():
-            if table in found.chosen and found.chosen[table][1].score >= match.score:
+            if table in found.chosen and found.chosen[table][1].rank >= match.rank:
                 found.shadowed.append((path.name, found.chosen[table][0], match))
                 continue
             if table in found.chosen:

@@ -324,7 +324,7 @@ def test_amocrm_cp1251_semicolon_export(tmp_path):
         TS("2024-02-20 16:40"), TS("2024-03-01 17:05"), TS("2024-02-02"))
     assert _by_id(deals, "created_at")["24871301"] == TS("2024-01-15 10:32:15")
     client = _by_id(deals, "client_id")
-    assert client["24871301"] == "ООО «Ромашка»" and pd.isna(client["24871310"])
+    assert client["24871301"] == "ООО «Ромашка»" and client["24871310"] == "Гость"  # no company: the main contact
     assert _by_id(deals, "lost_reason")["24871307"] == "Выбрали конкурента"
 
 
