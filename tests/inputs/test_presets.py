@@ -361,7 +361,8 @@ def test_bitrix24_api_export_uses_stage_semantics(tmp_path):
     assert deals["status"].tolist() == ["won", "lost", "open", "open", "won", "open", "lost", "open"]
     assert deals["stage"].iloc[2] == "C1:UC_K2X7QF"
     assert deals["amount"].tolist()[:5] == [150000.0, 85000.0, 1240000.0, 0.0, 47500.5]
-    assert pd.isna(deals["client_id"].iloc[3]) and deals["client_id"].iloc[0] == "12"  # COMPANY_ID 0 = none
+    # COMPANY_ID 0 = none: the deal's contact (CONTACT_ID) is the client
+    assert deals["client_id"].iloc[3] == "51" and deals["client_id"].iloc[0] == "12"
     assert deals["created_at"].iloc[0] == TS("2024-01-15 10:32:15")  # local time, offset dropped
 
 

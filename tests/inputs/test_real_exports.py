@@ -461,6 +461,7 @@ def test_pipedrive_activities(tmp_path):
     ("hubspot_calls.csv", "activities", "hubspot_calls"), ("hubspot_meetings.csv", "activities", "hubspot_meetings"),
     ("hubspot_tasks.csv", "activities", "hubspot_tasks"), ("pipedrive_leads.csv", "leads", "pipedrive_leads"),
     ("pipedrive_persons.csv", "clients", "pipedrive_persons"), ("amocrm_contacts.csv", "clients", "amocrm_contacts"),
+    ("bitrix24_contacts.csv", "clients", "bitrix24_contacts"),
 ])
 def test_new_presets_are_detected_and_only_for_their_table(sample, table, preset):
     from auditkit.inputs.detect import matches_by_table
@@ -543,6 +544,9 @@ def test_a_type_column_the_client_maps_wins_over_the_presets_constant(tmp_path):
     ("amocrm_companies", "amocrm_companies.csv", "clients", "client_id", ["ООО «Ромашка»", "АО «Вектор»"]),
     ("amocrm_companies", "amocrm_companies.csv", "clients", "created_at", [TS("2022-03-12 10:00"), TS("2021-06-01")]),
     ("pipedrive_leads", "pipedrive_leads.csv", "leads", "source", ["Organic search", "Manually created", "Import"]),
+    ("bitrix24_contacts", "bitrix24_contacts.csv", "clients", "client_id", ["Сергей Петров", "Ольга Смирнова"]),
+    ("bitrix24_contacts", "bitrix24_contacts.csv", "clients", "created_at", [TS("2024-01-12 10:05"), TS("2024-02-02")]),
+    ("bitrix24_contacts", "bitrix24_contacts.csv", "clients", "segment", ["Клиенты", "Клиенты"]),
     ("pipedrive_persons", "pipedrive_persons.csv", "clients", "client_id", ["Jonas Weber", "Emma Jones"]),
     ("pipedrive_persons", "pipedrive_persons.csv", "clients", "region", ["München", "United Kingdom"]),
     ("pipedrive_persons", "pipedrive_persons.csv", "clients", "created_at",
@@ -588,6 +592,9 @@ def test_a_date_outside_the_presets_formats_names_them_not_date_format(tmp_path)
     (("amocrm_leads_real.csv", "amocrm_companies.csv", "amocrm_contacts.csv"),
      {"deals": "amocrm_leads", "clients": "amocrm_companies"}),
     (("amocrm_leads_real.csv", "amocrm_contacts.csv"), {"deals": "amocrm_leads", "clients": "amocrm_contacts"}),
+    (("bitrix24_deals_ru.csv", "bitrix24_companies.csv", "bitrix24_contacts.csv"),
+     {"deals": "bitrix24_deals", "clients": "bitrix24_companies"}),
+    (("bitrix24_deals_ru.csv", "bitrix24_contacts.csv"), {"deals": "bitrix24_deals", "clients": "bitrix24_contacts"}),
 ])
 def test_new_client_from_a_folder_with_the_new_exports_validates(tmp_path, files, expected):
     import yaml
