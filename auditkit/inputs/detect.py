@@ -5,7 +5,8 @@ A preset fits a file when the headers it maps (and the wide columns it turns int
 required column of its table, and one of them is read by no preset of another table (or, when the
 preset names its `signature` headers, one of those is in the file); its score is the number of its headers found, not counting headers
 that are contract column names anyway (a file in the contract's own layout fits no preset). The
-best fitting preset with at least MIN_HEADERS found wins.
+best fitting preset with at least MIN_HEADERS found wins; a preset marked `fallback` (people as
+clients: Pipedrive persons, amoCRM contacts) only when no other preset of its table fits.
 """
 from __future__ import annotations
 
@@ -26,10 +27,16 @@ class Match:
     preset: str
     table: str
     headers: tuple[str, ...]
+    fallback: bool = False
 
     @property
     def score(self) -> int:
         return len(self.headers)
+
+    @property
+    def rank(self) -> tuple[bool, int]:
+        """Order of preference among the matches of one table: not a fallback first, then the score."""
+        return not self.fallback, self.score
 
 
 def _targets(names) -> list[str]:
@@ -60,6 +67,7 @@ def match(preset_name: str, headers: list[str]) -> Match | None:
     covered = {t for h in found if h in preset.get("columns", {}) for t in _targets(preset["columns"][h])}
     covered |= {h.lower() for h in headers if h.lower() in own}
     reshape = preset.get("reshape", {})
+    covered |= set(reshape.get("constant", {}))  # a column every row of the export has by definition
     flags = reshape.get("flags")
     flag_headers = [h for key in ("won", "closed", "active") for h in (flags or {}).get(key, [])]
     if flags and any(h in present for h in flag_headers):
@@ -80,13 +88,15 @@ def match(preset_name: str, headers: list[str]) -> Match | None:
     fits = distinctive and all(c in covered for c in contract.required) and (
         not contract.one_of_required or any(all(c in covered for c in alt) for alt in contract.one_of_required))
     scored = tuple(h for h in dict.fromkeys(found) if h.lower() not in own)
-    return Match(preset_name, preset["table"], scored) if fits and len(scored) >= MIN_HEADERS else None
+    if not fits or len(scored) < MIN_HEADERS:
+        return None
+    return Match(preset_name, preset["table"], scored, bool(preset.get("fallback")))
 
 
 def best_preset(headers: list[str], table: str | None = None) -> Match | None:
     """The best fitting preset (of `table`, when given) for a file with these headers."""
     found = [m for name in preset_names() if (m := match(name, headers)) and (table is None or m.table == table)]
-    return max(found, key=lambda m: m.score, default=None)
+    return max(found, key=lambda m: m.rank, default=None)
 
 
 def matches_by_table(headers: list[str]) -> dict[str, Match]:
@@ -95,7 +105,7 @@ def matches_by_table(headers: list[str]) -> dict[str, Match]:
     best: dict[str, Match] = {}
     for name in preset_names():
         m = match(name, headers)
-        if m and (m.table not in best or m.score > best[m.table].score):
+        if m and (m.table not in best or m.rank > best[m.table].rank):
             best[m.table] = m
     return best
 

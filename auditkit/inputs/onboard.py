@@ -62,7 +62,7 @@ def inspect_folder(folder: Path) -> Inspection:
         if not matches:
             found.not_recognised.append(path.name)
         for table, match in matches.items():
-            if table in found.chosen and found.chosen[table][1].score >= match.score:
+            if table in found.chosen and found.chosen[table][1].rank >= match.rank:
                 found.shadowed.append((path.name, found.chosen[table][0], match))
                 continue
             if table in found.chosen:
@@ -93,38 +93,13 @@ def _block(value, indent: str) -> list[str]:
     return [indent + line for line in text.splitlines()]
 
 
-def resolved_ids(found: Inspection, folder: Path) -> dict[str, dict]:
-    """table -> the settings that read ids of another export as names: for each `ids` entry of a
-    table's preset whose target table was found with its `preset` (e.g. an opportunity's AccountId
-    -> the account's Name from the accounts export beside it), a lookup of the name and the
-    columns that read it, and, for the target table, its name as the key (so both sides agree)."""
-    extra: dict[str, dict] = {}
-    for table, (file, match) in found.chosen.items():
-        for entry in load_preset(match.preset).get("ids", []):
-            target = found.chosen.get(entry["table"])
-            if target is None or target[1].preset != entry["preset"]:
-                continue
-            named = f"{entry['header']} name"
-            if entry["header"] not in read_headers(folder / file):
-                continue
-            mine = extra.setdefault(table, {"lookup": [], "columns": {}})
-            mine["lookup"].append({"file": target[0], "key": {entry["header"]: entry["key"]},
-                                   "columns": {entry["name"]: named}})
-            mine["columns"][named] = entry["column"]
-            extra.setdefault(entry["table"], {"lookup": [], "columns": {}})["columns"][entry["name"]] = \
-                entry["target_column"]
-    return {t: {k: v for k, v in settings.items() if v} for t, settings in extra.items()}
-
-
-def _table_lines(table: str, file: str, match: Match, data: AuditData, extra: dict) -> list[str]:
-    """The `tables:` entry of one table: its preset and file, the ids read as names (`extra`), the
-    stages read without a mapping as `values` to check, the stages nobody can read as commented
-    lines to fill."""
+def _table_lines(table: str, file: str, match: Match, data: AuditData) -> list[str]:
+    """The `tables:` entry of one table: its preset and file, the stages read without a mapping as
+    `values` to check, the stages nobody can read as commented lines to fill. (Ids of another export
+    given beside it are read as names by the reader: AuditParams.source.)"""
     texts, preset = _texts(), load_preset(match.preset)
     lines = _comment(texts["file"].format(file=file, system=preset["system"], preset=match.preset, n=match.score), "  ")
     lines += [f"  {table}:", f"    preset: {match.preset}", f"    file: {_quoted(file)}"]
-    if extra:
-        lines += _comment(texts["ids"], "    ") + _block(extra, "    ")
     problems = [p for p in data.problems if p.table == table]
     inferred = {v: s for p in problems if p.code == "status_inferred" for v, _, s in p.args["values"]}
     unknown = [(v, n, "won") for p in problems if p.code == "unknown_value" for v, n in p.args["seen"]]
@@ -148,8 +123,7 @@ def parameter_text(client: str, slug: str, folder: Path, params_path: Path) -> s
     """The parameter file of a client whose exports are in `folder` (see the module docstring)."""
     texts, found = _texts(), inspect_folder(folder)
     data_dir = Path(os.path.relpath(folder.resolve(), params_path.parent.resolve())).as_posix()
-    extra = resolved_ids(found, folder)
-    tables = {t: TableSource(preset=m.preset, file=f, **extra.get(t, {})) for t, (f, m) in found.chosen.items()}
+    tables = {t: TableSource(preset=m.preset, file=f) for t, (f, m) in found.chosen.items()}
     probe = AuditParams(client=client, period={"start": "2000-01-01", "end": "2000-01-01"}, data_dir=folder,
                         tables=tables)
     data = load_inputs(probe)
@@ -175,7 +149,7 @@ def parameter_text(client: str, slug: str, folder: Path, params_path: Path) -> s
                 example="{" + ", ".join(f"{c}: …" for c, _ in counts if c != probe.currency) + "}"))
     block = ["tables:"]
     for table, (file, match) in found.chosen.items():
-        block += _table_lines(table, file, match, data, extra.get(table, {}))
+        block += _table_lines(table, file, match, data)
     if found.not_recognised:
         block += _comment(texts["not_recognised"].format(files=", ".join(found.not_recognised)), "  ")
     for file, reason in found.unreadable:

@@ -96,6 +96,7 @@ class Lookup(_Strict):
     columns: dict[str, str] = Field(description="header in the other file -> header it gets here")
     encoding: str = Field("auto", description="the other file's encoding; auto detects it (charset-normalizer)")
     sep: str | None = Field(None, description="the other file's CSV separator; sniffed when empty")
+    if_present: bool = Field(False, description="skip the lookup when this file has no key header (else an error)")
 
     @field_validator("encoding")
     @classmethod
@@ -373,8 +374,39 @@ class AuditParams(_Strict):
         return self.audit_date or dt.date.today()
 
     def source(self, table: str) -> TableSource:
-        """How to read `table`: its override merged over its preset, with defaults filled."""
-        return resolve(self.tables.get(table) or TableSource())
+        """How to read `table`: its override merged over its preset, with defaults filled, and the ids
+        of other exports it holds read as their names (see `_ids_as_names`)."""
+        own = self.tables.get(table) or TableSource()
+        extra = self._ids_as_names(table, own)
+        if extra:
+            update = {"columns": {**extra["columns"], **own.columns}, "lookup": [*own.lookup, *extra["lookup"]]}
+            own = own.model_copy(update={k: v for k, v in update.items() if v})
+        return resolve(own)
+
+    def _ids_as_names(self, table: str, own: TableSource) -> dict:
+        """{"lookup": [...], "columns": {...}} that read ids of another export as names: for each `ids`
+        entry of a preset (e.g. an opportunity's AccountId -> the account's Name) whose target table is
+        given here with the entry's preset and a file, this table looks the name up in that file (when
+        it has the id header), and the target table reads its name column as its key, so both agree."""
+        found: dict = {"lookup": [], "columns": {}}
+        if own.preset and own.file:
+            for entry in load_preset(own.preset).get("ids", []):
+                target = self.tables.get(entry["table"])
+                if target is None or target.preset != entry["preset"] or not target.file:
+                    continue
+                if any(lookup.file == target.file for lookup in own.lookup):
+                    continue  # the client's own lookup of that file wins
+                named = f"{entry['header']} name"
+                found["lookup"].append(Lookup(file=target.file, key={entry["header"]: entry["key"]},
+                                              columns={entry["name"]: named}, if_present=True))
+                found["columns"][named] = entry["column"]
+        for other, source in self.tables.items():
+            if other == table or not source.preset or not source.file or not own.preset or not own.file:
+                continue
+            for entry in load_preset(source.preset).get("ids", []):
+                if entry["table"] == table and entry["preset"] == own.preset:
+                    found["columns"][entry["name"]] = entry["target_column"]
+        return found
 
 
 @functools.cache

@@ -321,6 +321,8 @@ def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup) -> pd.DataFrame:
     """Add the lookup's columns from its file to `raw` by key (first match; rows keep their numbers).
     Problems of the lookup file are FileProblems naming that file."""
     here, there = next(iter(lookup.key.items())) if isinstance(lookup.key, dict) else (lookup.key, lookup.key)
+    if lookup.if_present and here not in raw.columns:
+        return raw
     path = folder / lookup.file
     if not path.is_file():
         raise FileProblem("lookup_not_found", lookup.file)

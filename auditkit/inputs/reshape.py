@@ -1,7 +1,7 @@
 """Reshape steps: turn a vendor's export layout into one the loader maps, before header mapping.
 
 Steps run on the raw text frame right after reading, in this order: footer, superseded, unpivot,
-blank, coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
+constant, join, blank, coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
 through the source's `columns`, like the loader does) except where it says "header". Steps other
 than `unpivot` keep every data row where it is, so problems still name the file's rows; after
 `unpivot`, rows are those of the long table. Presets (auditkit/data/presets/) and a client's
@@ -106,6 +106,11 @@ class Reshape(_Step):
       it and the title/empty rows just before it are dropped (report footers such as Salesforce's).
     superseded: header -> headers dropped when that header is in the file (HubSpot's deal currency
       once the amount in the company's currency is exported: those amounts are all in one currency).
+    constant: contract column -> the value of every row when the file has no header for that column
+      (a HubSpot calls export has no type column: each of its rows is a call).
+    join: new header -> headers whose non-empty cells are joined with a space, per row, into it
+      (header names; made only when one of them is in the file): a person's full name from
+      Bitrix24's first and last name columns.
     blank: contract column -> the values that mean "none" there (e.g. "0" for no company in a
       Bitrix24 COMPANY_ID), emptied in every header mapped to the column.
     coalesce: contract columns whose mapped headers are combined per row: the first header present
@@ -121,6 +126,8 @@ class Reshape(_Step):
     footer: str | None = None
     superseded: dict[str, list[str]] = {}
     unpivot: Unpivot | None = None
+    constant: dict[str, str] = {}
+    join: dict[str, list[str]] = {}
     blank: dict[str, list[str]] = {}
     coalesce: list[str] = []
     flags: Flags | None = None
@@ -151,6 +158,12 @@ def _headers(raw: pd.DataFrame, source: TableSource, name: str) -> list[str]:
     mapped = [h for h, names in source.columns.items()
               if h in raw.columns and name in ([names] if isinstance(names, str) else names)]
     return mapped or [h for h in raw.columns if h.lower() == name.lower()][:1]
+
+
+def _joined(cells: pd.DataFrame) -> pd.Series:
+    """Non-empty cells of each row joined with a space; NaN where all are empty."""
+    text = cells.apply(lambda row: " ".join(str(v) for v in row if pd.notna(v)), axis=1)
+    return text.mask(text == "")
 
 
 def _first(raw: pd.DataFrame, headers: list[str]) -> str | None:
@@ -286,6 +299,12 @@ def reshape(raw: pd.DataFrame, source: TableSource) -> pd.DataFrame:
             raw = raw.drop(columns=[h for h in dropped if h in raw.columns])
     if spec.unpivot:
         raw = _unpivot(raw, source, spec.unpivot)
+    for name, value in spec.constant.items():
+        if not _headers(raw, source, name):
+            raw[name] = value
+    for new, parts in spec.join.items():
+        if any(h in raw.columns for h in parts) and new not in raw.columns:
+            raw[new] = _joined(raw[[h for h in parts if h in raw.columns]])
     for name, values in spec.blank.items():
         for header in _headers(raw, source, name):
             raw[header] = raw[header].mask(raw[header].isin(values))

@@ -324,7 +324,7 @@ def test_amocrm_cp1251_semicolon_export(tmp_path):
         TS("2024-02-20 16:40"), TS("2024-03-01 17:05"), TS("2024-02-02"))
     assert _by_id(deals, "created_at")["24871301"] == TS("2024-01-15 10:32:15")
     client = _by_id(deals, "client_id")
-    assert client["24871301"] == "ООО «Ромашка»" and pd.isna(client["24871310"])
+    assert client["24871301"] == "ООО «Ромашка»" and client["24871310"] == "Гость"  # no company: the main contact
     assert _by_id(deals, "lost_reason")["24871307"] == "Выбрали конкурента"
 
 
@@ -361,7 +361,8 @@ def test_bitrix24_api_export_uses_stage_semantics(tmp_path):
     assert deals["status"].tolist() == ["won", "lost", "open", "open", "won", "open", "lost", "open"]
     assert deals["stage"].iloc[2] == "C1:UC_K2X7QF"
     assert deals["amount"].tolist()[:5] == [150000.0, 85000.0, 1240000.0, 0.0, 47500.5]
-    assert pd.isna(deals["client_id"].iloc[3]) and deals["client_id"].iloc[0] == "12"  # COMPANY_ID 0 = none
+    # COMPANY_ID 0 = none: the deal's contact (CONTACT_ID) is the client
+    assert deals["client_id"].iloc[3] == "51" and deals["client_id"].iloc[0] == "12"
     assert deals["created_at"].iloc[0] == TS("2024-01-15 10:32:15")  # local time, offset dropped
 
 

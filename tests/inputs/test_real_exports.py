@@ -402,7 +402,9 @@ def test_salesforce_users_accounts_and_activities_beside_the_opportunities(tmp_p
     data = _load(tmp_path, SALESFORCE)
     assert not data.errors
     managers, clients, activities = (data.tables[t] for t in ("managers", "clients", "activities"))
-    assert dict(zip(managers["manager_id"], managers["name"]))["0055g00000Ow002AAA"] == "Ben Miller"
+    # a hand-written parameter file: the users' and accounts' ids in the other exports read as names
+    assert managers["manager_id"].tolist() == managers["name"].tolist()
+    assert "Ben Miller" in set(managers["manager_id"])
     assert managers["role"].tolist() == ["Sales EMEA", "Sales EMEA", "Sales Manager"]  # the role, else the title
     assert clients["region"].tolist() == ["Munich", "United Kingdom", "Lyon"]  # city, else country
     assert clients["segment"].iloc[0] == "Customer - Direct" and clients["name"].iloc[2] == "Cobalt SA"
@@ -411,9 +413,27 @@ def test_salesforce_users_accounts_and_activities_beside_the_opportunities(tmp_p
     assert activities["date"].tolist() == [TS("2024-01-09 13:12"), TS("2024-01-12 18:30"), TS("2024-01-25"),
                                            TS("2024-01-22 16:00")]
     assert activities["duration_min"].iloc[3] == 90 and activities["outcome"].iloc[0] == "Connected"
-    # owners and accounts of the opportunities are the users' and accounts' ids: names come from them
-    owners = set(data.tables["deals"]["manager_id"])
-    assert owners <= set(managers["manager_id"])
+    deals = data.tables["deals"]
+    assert (deals["client_id"].iloc[0], deals["manager_id"].iloc[1]) == ("Acme GmbH", "Ben Miller")
+    assert activities["client_id"].iloc[0] == "Acme GmbH" and activities["manager_id"].iloc[0] == "Anna Schmidt"
+    assert clients["client_id"].iloc[0] == "Acme GmbH" and clients["manager_id"].iloc[1] == "Ben Miller"
+    assert set(deals["manager_id"]) <= set(managers["manager_id"])
+    assert not [p for p in data.problems if p.code == "unknown_reference"]
+
+
+def test_ids_stay_ids_when_the_export_they_point_to_is_not_given(tmp_path):
+    data = _load(tmp_path, {"deals": SALESFORCE["deals"], "activities": SALESFORCE["activities"]})
+    assert not data.errors
+    assert data.tables["deals"]["client_id"].iloc[0] == "0015g00000Xy001AAA"
+    assert data.tables["activities"]["manager_id"].iloc[0] == "0055g00000Ow001AAA"
+
+
+def test_the_clients_own_lookup_of_an_export_wins_over_the_presets_ids(tmp_path):
+    own = {**SALESFORCE["deals"], "lookup": [{"file": "salesforce_accounts.csv", "key": {"AccountId": "Id"},
+                                              "columns": {"BillingCountry": "Account country"}}],
+           "columns": {"Account country": "client_id"}}
+    data = _load(tmp_path, {**SALESFORCE, "deals": own})
+    assert data.tables["deals"]["client_id"].iloc[0] == "Germany"
 
 
 def test_pipedrive_activities(tmp_path):
@@ -438,6 +458,10 @@ def test_pipedrive_activities(tmp_path):
     ("bitrix24_companies.csv", "clients", "bitrix24_companies"), ("salesforce_leads.csv", "leads", "salesforce_leads"),
     ("bitrix24_leads.csv", "leads", "bitrix24_leads"), ("bitrix24_activities.csv", "activities", "bitrix24_activities"),
     ("hubspot_contacts.csv", "leads", "hubspot_contacts"), ("amocrm_companies.csv", "clients", "amocrm_companies"),
+    ("hubspot_calls.csv", "activities", "hubspot_calls"), ("hubspot_meetings.csv", "activities", "hubspot_meetings"),
+    ("hubspot_tasks.csv", "activities", "hubspot_tasks"), ("pipedrive_leads.csv", "leads", "pipedrive_leads"),
+    ("pipedrive_persons.csv", "clients", "pipedrive_persons"), ("amocrm_contacts.csv", "clients", "amocrm_contacts"),
+    ("bitrix24_contacts.csv", "clients", "bitrix24_contacts"),
 ])
 def test_new_presets_are_detected_and_only_for_their_table(sample, table, preset):
     from auditkit.inputs.detect import matches_by_table
@@ -470,6 +494,32 @@ def test_new_client_from_a_salesforce_folder(tmp_path):
                 and p.column in ("AccountId", "AccountId name")]
 
 
+def test_hubspot_calls_meetings_and_tasks_take_their_type_from_the_preset(tmp_path):
+    tables = {"deals": {"preset": "hubspot_deals", "file": "hubspot_deals.csv"},
+              "clients": {"preset": "hubspot_companies", "file": "hubspot_companies.csv"}}
+    for sample, types, dates, outcomes in [
+        ("hubspot_calls.csv", ["call"] * 3, ["2024-01-09 10:12", "2024-01-11 14:30", "2024-01-15 09:05"],
+         ["Connected", "No answer", "Left voicemail"]),
+        ("hubspot_meetings.csv", ["meeting"] * 2, ["2024-01-22 14:30", "2024-01-18 10:00"], ["Completed", "Canceled"]),
+        ("hubspot_tasks.csv", ["email", "call", "task"], ["2024-01-12 15:30", "2024-02-15 10:00", "2024-02-20 09:00"],
+         ["Completed", "Not started", "In progress"]),
+    ]:
+        data = _load(tmp_path / sample, {**tables, "activities": {"preset": sample.removesuffix(".csv"), "file": sample}})
+        assert not data.errors, sample
+        assert not [p for p in data.problems if p.code == "unknown_reference" and p.table == "activities"], sample
+        activities = data.tables["activities"]
+        assert activities["type"].tolist() == types, sample
+        assert activities["date"].tolist() == [TS(d) for d in dates], sample  # completed, else due; start, else logged
+        assert activities["outcome"].tolist() == outcomes, sample
+        assert activities["deal_id"].iloc[0] == "15234567801" and activities["client_id"].iloc[0] == "Acme GmbH"
+
+
+def test_a_type_column_the_client_maps_wins_over_the_presets_constant(tmp_path):
+    data = _load(tmp_path, {"activities": {"preset": "hubspot_calls", "file": "hubspot_calls.csv",
+                                           "columns": {"Call direction": "type"}}})
+    assert data.tables["activities"]["type"].tolist() == ["Outbound", "Outbound", "Inbound"]
+
+
 @pytest.mark.parametrize("preset,sample,table,column,expected", [
     ("hubspot_companies", "hubspot_companies.csv", "clients", "region", ["Munich", "United Kingdom", "Lyon"]),
     ("hubspot_companies", "hubspot_companies.csv", "clients", "segment", ["Customer", "Opportunity", "Partner"]),
@@ -493,6 +543,21 @@ def test_new_client_from_a_salesforce_folder(tmp_path):
     ("hubspot_contacts", "hubspot_contacts.csv", "leads", "source", ["Organic Search", "Referrals", "Paid Social"]),
     ("amocrm_companies", "amocrm_companies.csv", "clients", "client_id", ["ООО «Ромашка»", "АО «Вектор»"]),
     ("amocrm_companies", "amocrm_companies.csv", "clients", "created_at", [TS("2022-03-12 10:00"), TS("2021-06-01")]),
+    ("pipedrive_leads", "pipedrive_leads.csv", "leads", "source", ["Organic search", "Manually created", "Import"]),
+    ("bitrix24_contacts", "bitrix24_contacts.csv", "clients", "client_id", ["Сергей Петров", "Ольга Смирнова"]),
+    ("bitrix24_contacts", "bitrix24_contacts.csv", "clients", "created_at", [TS("2024-01-12 10:05"), TS("2024-02-02")]),
+    ("bitrix24_contacts", "bitrix24_contacts.csv", "clients", "segment", ["Клиенты", "Клиенты"]),
+    ("pipedrive_persons", "pipedrive_persons.csv", "clients", "client_id", ["Jonas Weber", "Emma Jones"]),
+    ("pipedrive_persons", "pipedrive_persons.csv", "clients", "region", ["München", "United Kingdom"]),
+    ("pipedrive_persons", "pipedrive_persons.csv", "clients", "created_at",
+     [TS("2023-05-02 10:04:51"), TS("2024-01-06 10:00:02")]),
+    ("amocrm_contacts", "amocrm_contacts.csv", "clients", "client_id", ["Иван Петров", "Мария Смирнова"]),
+    ("amocrm_contacts", "amocrm_contacts.csv", "clients", "created_at", [TS("2024-01-14 12:30"), TS("2024-02-02 09:05")]),
+    ("amocrm_contacts", "amocrm_contacts.csv", "clients", "acquisition_channel", ["Яндекс.Директ", "Рекомендация"]),
+    ("pipedrive_leads", "pipedrive_leads.csv", "leads", "created_at",
+     [TS("2024-01-05 08:12:44"), TS("2024-01-06 10:00:02"), TS("2024-01-09 16:45:30")]),
+    ("pipedrive_leads", "pipedrive_leads.csv", "leads", "lead_id", [f"2f4c1a20-8a3b-11ee-9c1d-6b1e2a7f0a0{i}"
+                                                                    for i in (1, 2, 3)]),
 ])
 def test_presets_of_clients_leads_and_activities(tmp_path, preset, sample, table, column, expected):
     data = _load(tmp_path, {table: {"preset": preset, "file": sample}})
@@ -508,3 +573,38 @@ def test_a_date_outside_the_presets_formats_names_them_not_date_format(tmp_path)
     assert (error.code, error.rows, error.column) == ("not_a_date_preset", (3,), "Дата создания сделки")
     assert describe(error).endswith("not a date in the formats of this export (%d.%m.%Y %H:%M:%S, %d.%m.%Y %H:%M, "
                                     "%d.%m.%Y): “16.13.2024 11:05”; correct the cell or clear it")
+
+
+@pytest.mark.parametrize("files,expected", [
+    (("hubspot_deals.csv", "hubspot_companies.csv", "hubspot_contacts.csv", "hubspot_tasks.csv"),
+     {"deals": "hubspot_deals", "stage_history": "hubspot_stage_history", "clients": "hubspot_companies",
+      "leads": "hubspot_contacts", "activities": "hubspot_tasks"}),
+    (("hubspot_deals.csv", "hubspot_calls.csv"), {"deals": "hubspot_deals", "stage_history": "hubspot_stage_history",
+                                                   "activities": "hubspot_calls"}),
+    (("hubspot_deals.csv", "hubspot_meetings.csv"), {"deals": "hubspot_deals", "stage_history": "hubspot_stage_history",
+                                                      "activities": "hubspot_meetings"}),
+    (("pipedrive_deals.csv", "pipedrive_organizations.csv", "pipedrive_activities.csv", "pipedrive_leads.csv",
+      "pipedrive_persons.csv"),  # organizations win over persons as the clients
+     {"deals": "pipedrive_deals", "clients": "pipedrive_organizations", "activities": "pipedrive_activities",
+      "leads": "pipedrive_leads"}),
+    (("pipedrive_deals.csv", "pipedrive_persons.csv", "pipedrive_activities.csv"),
+     {"deals": "pipedrive_deals", "clients": "pipedrive_persons", "activities": "pipedrive_activities"}),
+    (("amocrm_leads_real.csv", "amocrm_companies.csv", "amocrm_contacts.csv"),
+     {"deals": "amocrm_leads", "clients": "amocrm_companies"}),
+    (("amocrm_leads_real.csv", "amocrm_contacts.csv"), {"deals": "amocrm_leads", "clients": "amocrm_contacts"}),
+    (("bitrix24_deals_ru.csv", "bitrix24_companies.csv", "bitrix24_contacts.csv"),
+     {"deals": "bitrix24_deals", "clients": "bitrix24_companies"}),
+    (("bitrix24_deals_ru.csv", "bitrix24_contacts.csv"), {"deals": "bitrix24_deals", "clients": "bitrix24_contacts"}),
+])
+def test_new_client_from_a_folder_with_the_new_exports_validates(tmp_path, files, expected):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+    from auditkit.inputs.validation import validate
+
+    path = new_client_from("Acme", _exports(tmp_path, *files), tmp_path / "params")
+    tables = yaml.safe_load(path.read_text("utf-8"))["tables"]
+    assert {t: s["preset"] for t, s in tables.items()} == expected
+    lines, ok, data = validate(path)
+    assert ok, lines
+    assert "activities" not in expected or data.tables["activities"]["type"].notna().all()

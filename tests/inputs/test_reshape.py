@@ -54,3 +54,17 @@ def test_unpivot_and_dates_edge_cases():
     assert _reshaped(_raw(id=["1"], other=["x"]), reshape=spec).columns.tolist() == ["id", "other"]  # nothing matches
     empty = _reshaped(_raw(id=[], **{"In A": []}), columns={"id": "deal_id"}, reshape=spec)
     assert empty.columns.tolist() == ["id", "stage", "entered_at"] and empty.empty
+
+
+def test_join_makes_a_full_name_from_the_parts_present():
+    raw = _raw(**{"Имя": ["Сергей", None, None], "Фамилия": ["Петров", "Смирнова", None]})
+    out = _reshaped(raw, reshape={"join": {"Имя Фамилия": ["Имя", "Отчество", "Фамилия"]}})
+    assert out["Имя Фамилия"].tolist()[:2] == ["Сергей Петров", "Смирнова"] and pd.isna(out["Имя Фамилия"].iloc[2])
+    assert "X" not in _reshaped(raw, reshape={"join": {"X": ["NAME", "LAST_NAME"]}}).columns
+
+
+def test_constant_fills_a_column_the_file_does_not_have():
+    raw = _raw(a=["1", "2"])
+    assert _reshaped(raw, reshape={"constant": {"type": "call"}})["type"].tolist() == ["call", "call"]
+    mapped = _reshaped(raw, columns={"a": "type"}, reshape={"constant": {"type": "call"}})
+    assert "type" not in mapped.columns and mapped["a"].tolist() == ["1", "2"]
