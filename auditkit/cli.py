@@ -23,21 +23,18 @@ def _expand(patterns: list[str]) -> list[Path]:
 
 
 def cmd_run(args) -> int:
-    from tqdm import tqdm
-
-    from auditkit.runner import run_batch
+    from auditkit.batch.engine import run_batch
+    from auditkit.batch.progress import BatchProgress, summary_table
 
     paths = _expand(args.params)
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(paths)))
-    bar = tqdm(total=len(paths), unit="client", desc="audit", disable=len(paths) == 1 or not sys.stderr.isatty())
-
-    def done(res):
-        bar.update(1)
-        bar.write(("ok     " if res.ok else "FAILED ") + f"{res.client or res.params_path}")
-
     kind = getattr(args, "kind", "full")
-    results = run_batch(paths, Path(args.output), jobs, on_done=done, kind=kind)
-    bar.close()
+    progress = BatchProgress(len(paths), quiet=args.quiet, desc="express" if kind == "express" else "audit")
+    try:
+        results = run_batch(paths, Path(args.output), jobs, on_done=progress, kind=kind, force=args.force,
+                            scheduler=args.scheduler)
+    finally:
+        progress.close()
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"FAILED: {r.failure}")
@@ -45,6 +42,8 @@ def cmd_run(args) -> int:
             print(f"  {line}")
         if r.run_dir:
             print(f"  partial run kept in {r.run_dir}")
+    if len(results) > 1:
+        print(summary_table(results))
     what = "express assessment(s)" if kind == "express" else "audit(s)"
     print(f"{len(results) - len(failed)} of {len(results)} {what} complete")
     for r in results:
@@ -52,6 +51,18 @@ def cmd_run(args) -> int:
             print(f"{r.client}: {r.report_html}")
             print(f"{r.client}: {r.report_pdf}")
     return 1 if failed else 0
+
+
+def cmd_status(args) -> int:
+    from auditkit.batch.state import client_state
+
+    for path in _expand(args.params):
+        state = client_state(path, Path(args.output), args.kind)
+        name = state.client or str(path)
+        print(f"{state.status:<10} {name}  ({path})")
+        for line in state.details:
+            print(f"           {line}")
+    return 0
 
 
 def cmd_validate(args) -> int:
@@ -98,6 +109,16 @@ def cmd_new_client(args) -> int:
     return 0
 
 
+def _batch_options(parser: argparse.ArgumentParser) -> None:
+    """Options of a resumable batch (auditkit.batch)."""
+    parser.add_argument("--force", action="store_true", help="run every client, also those whose latest run is "
+                                                             "up to date")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the clients on a Dask cluster: its scheduler's address (tcp://HOST:8786) or "
+                             "`local` for a LocalCluster of --jobs workers; every worker must see the same paths")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no line per client")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auditkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,13 +126,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob, e.g. 'params/*.yaml'")
     run.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
     run.add_argument("--jobs", type=int, default=None, help="clients run in parallel (default: number of cores)")
+    _batch_options(run)
     run.set_defaults(func=cmd_run, kind="full")
     express = sub.add_parser("express", help="build the express assessment (express.html, express.pdf) from the "
                                              "checklist of one or more clients")
     express.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob")
     express.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
     express.add_argument("--jobs", type=int, default=None, help="clients run in parallel (default: number of cores)")
+    _batch_options(express)
     express.set_defaults(func=cmd_run, kind="express")
+    status = sub.add_parser("status", help="list each client of a batch: up to date, stale (which input changed), "
+                                           "failed (why) or never run")
+    status.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob, e.g. 'params/*.yaml'")
+    status.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
+    status.add_argument("--express", dest="kind", action="store_const", const="express", default="full",
+                        help="the express assessments instead of the full audits")
+    status.set_defaults(func=cmd_status)
     val = sub.add_parser("validate", help="check parameter files and input tables; exit 1 on errors")
     val.add_argument("params", nargs="+")
     val.set_defaults(func=cmd_validate)

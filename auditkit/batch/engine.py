@@ -1,0 +1,73 @@
+"""Run a batch of clients, resumably: a client whose latest complete run is up to date is not run
+again (unless `force`); the others run on the local process pool (default) or on a Dask cluster
+(`scheduler`: "local" or a tcp:// address, see auditkit.batch.cluster)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditkit.batch.state import UP_TO_DATE, clear_failure, client_state, record_failure
+from auditkit.errors import ParamsError
+from auditkit.inputs.params import load_params
+from auditkit.report.export import KINDS
+from auditkit.runner import NOTEBOOKS_DIR, RunResult, run_batch as run_on_pool, run_client
+
+
+def up_to_date_result(state) -> RunResult:
+    """The result a batch reports for a client it did not run: its latest complete run."""
+    stem = next(spec["stem"] for spec in KINDS.values() if (state.latest / f"{spec['stem']}.html").is_file())
+    return RunResult(state.params_path, state.client, ok=True, run_dir=state.latest, up_to_date=True,
+                     report_html=state.latest / f"{stem}.html", report_pdf=state.latest / f"{stem}.pdf")
+
+
+def remember(output: Path, result: RunResult) -> None:
+    """Keep a failure that left no run folder for `auditkit status`; forget it after a complete run."""
+    try:
+        slug = load_params(result.params_path).client_slug
+    except ParamsError:
+        slug = Path(result.params_path).stem
+    if result.ok:
+        clear_failure(output, slug)
+    elif result.run_dir is None:
+        record_failure(output, slug, result.failure, result.problems)
+
+
+def run_if_stale(params_path: Path, output: Path, notebooks_dir: Path = NOTEBOOKS_DIR, notebook_jobs: int | None = None,
+                 kind: str = "full", force: bool = False) -> RunResult:
+    """Run one client unless its latest complete run is up to date (then return that run). Idempotent:
+    a batch submitted again (to a cluster) does not redo the clients it has finished."""
+    state = client_state(params_path, output, kind, notebooks_dir)
+    if state.status == UP_TO_DATE and not force:
+        return up_to_date_result(state)
+    result = run_client(params_path, output, notebooks_dir, notebook_jobs, kind)
+    remember(output, result)
+    return result
+
+
+def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: Path = NOTEBOOKS_DIR,
+              on_done=None, kind: str = "full", force: bool = False, scheduler: str | None = None) -> list[RunResult]:
+    """Run the clients that are not up to date (all with `force`); results in the order given.
+    `on_done(result)` is called as each client finishes (also for the ones found up to date)."""
+    results: dict[Path, RunResult] = {}
+    todo = []
+    for path in params_paths:
+        state = client_state(path, output, kind, notebooks_dir)
+        if state.status == UP_TO_DATE and not force:
+            results[path] = up_to_date_result(state)
+            if on_done:
+                on_done(results[path])
+        else:
+            todo.append(path)
+
+    def finished(result: RunResult) -> None:
+        remember(output, result)
+        results[result.params_path] = result
+        if on_done:
+            on_done(result)
+
+    if scheduler:
+        from auditkit.batch.cluster import run_on_cluster
+
+        run_on_cluster(todo, output, scheduler, notebooks_dir, finished, kind, force, workers=jobs)
+    elif todo:
+        run_on_pool(todo, output, jobs, notebooks_dir, on_done=finished, kind=kind)
+    return [results[p] for p in params_paths]
