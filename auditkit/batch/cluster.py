@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditkit.batch.engine import run_if_stale
+from auditkit.batch.resume import run_if_stale
 from auditkit.runner import NOTEBOOKS_DIR, RunResult
 
 LOCAL = "local"
