@@ -65,6 +65,22 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_reproduce(args) -> int:
+    from auditkit.batch.reproduce import reproduce
+
+    found = reproduce(Path(args.run_dir), Path(args.keep) if args.keep else None)
+    for note in found.notes:
+        print(note)
+    if not found.ok:
+        print(f"auditkit: cannot reproduce: {found.failure}")
+        return 2
+    for line in found.differences:
+        print(f"differs: {line}")
+    print(f"{len(found.differences)} of {found.compared} numbers differ" if found.differences
+          else f"no difference: all {found.compared} numbers of results/metrics.json are the same")
+    return 1 if found.differences else 0
+
+
 def cmd_validate(args) -> int:
     from auditkit.inputs.validation import validate
 
@@ -142,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--express", dest="kind", action="store_const", const="express", default="full",
                         help="the express assessments instead of the full audits")
     status.set_defaults(func=cmd_status)
+    rep = sub.add_parser("reproduce", help="re-run a recorded run from its parameter file and inputs and report "
+                                           "every number that differs")
+    rep.add_argument("run_dir", help="the run's folder, e.g. outputs/demo/20260115-093000-1a2b")
+    rep.add_argument("--keep", default=None, metavar="DIR", help="keep the fresh run in this output folder")
+    rep.set_defaults(func=cmd_reproduce)
     val = sub.add_parser("validate", help="check parameter files and input tables; exit 1 on errors")
     val.add_argument("params", nargs="+")
     val.set_defaults(func=cmd_validate)

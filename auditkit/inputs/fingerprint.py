@@ -58,20 +58,25 @@ def fingerprint(params_path: Path, params: AuditParams, notebooks: list[Path]) -
             "notebooks": {nb.name: sha256(nb) for nb in notebooks}}
 
 
-def changes(old: dict | None, new: dict) -> list[str]:
-    """What differs between a recorded fingerprint and the current one, as short phrases naming the
-    files ("orders.csv changed", "new input leads.csv", "parameter file changed"); [] when equal."""
+GROUPS = ("params", "inputs", "notebooks", "auditkit")
+
+
+def changes(old: dict | None, new: dict, groups: tuple[str, ...] = GROUPS) -> list[str]:
+    """What differs between a recorded fingerprint and the current one in `groups`, as short phrases
+    naming the files ("orders.csv changed", "new input leads.csv", "parameter file changed"); [] when equal."""
     if not old:
-        return ["no fingerprint recorded"]
+        return ["its latest run recorded no fingerprint (made before runs recorded one)"]
     found = []
-    if old.get("params") != new["params"]:
+    if "params" in groups and old.get("params") != new["params"]:
         found.append("parameter file changed")
     for group, label in (("inputs", "input"), ("notebooks", "notebook")):
+        if group not in groups:
+            continue
         before, now = old.get(group) or {}, new[group]
         found += [f"{name} changed" for name in sorted(set(before) & set(now)) if before[name] != now[name]]
         found += [f"new {label} {name}" for name in sorted(set(now) - set(before))]
         found += [f"{label} {name} removed" for name in sorted(set(before) - set(now))]
-    if old.get("auditkit") != new["auditkit"]:
+    if "auditkit" in groups and old.get("auditkit") != new["auditkit"]:
         found.append(f"auditkit {old.get('auditkit')} → {new['auditkit']}")
     return found
 
