@@ -81,6 +81,21 @@ def cmd_reproduce(args) -> int:
     return 1 if found.differences else 0
 
 
+def cmd_portfolio(args) -> int:
+    from auditkit.inputs.portfolio import portfolio_clients
+    from auditkit.report.portfolio import write_portfolio
+
+    clients = portfolio_clients(Path(args.output_dir), args.industry)
+    if not clients:
+        where = f" of the industry {args.industry!r}" if args.industry else ""
+        print(f"auditkit: no complete audit{where} in {args.output_dir}: run the clients first (auditkit run)")
+        return 1
+    html_path, pdf_path = write_portfolio(clients, Path(args.to or args.output_dir), args.language, args.industry)
+    print(f"portfolio of {len(clients)} client(s): {html_path}")
+    print(f"portfolio of {len(clients)} client(s): {pdf_path}")
+    return 0
+
+
 def cmd_validate(args) -> int:
     from auditkit.inputs.validation import validate
 
@@ -163,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("run_dir", help="the run's folder, e.g. outputs/demo/20260115-093000-1a2b")
     rep.add_argument("--keep", default=None, metavar="DIR", help="keep the fresh run in this output folder")
     rep.set_defaults(func=cmd_reproduce)
+    port = sub.add_parser("portfolio", help="portfolio.html and portfolio.pdf from the latest complete audit of every "
+                                            "client: scores, key metrics, their distribution, the common findings")
+    port.add_argument("output_dir", help="the output folder of the audits, e.g. outputs/")
+    port.add_argument("--industry", default=None, help="only the clients of this industry (`industry:` in their "
+                                                       "parameters)")
+    port.add_argument("--language", choices=("en", "ru", "pl"), default="en", help="the portfolio report's language")
+    port.add_argument("--to", default=None, metavar="DIR", help="folder to write into (default: the output folder)")
+    port.set_defaults(func=cmd_portfolio)
     val = sub.add_parser("validate", help="check parameter files and input tables; exit 1 on errors")
     val.add_argument("params", nargs="+")
     val.set_defaults(func=cmd_validate)

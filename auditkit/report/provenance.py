@@ -62,7 +62,7 @@ def provenance_html(run_dir: Path, params: AuditParams, data: AuditData, loc: Lo
                               [("auditkit", stamp["auditkit"]), *versions.items()])
     norms = _flat("", params.norms.model_dump(mode="json"))
     norms += [(f"scorecard_norms.{k}", _text(v)) for k, v in params.scorecard_norms.items()]
-    norm_items = "".join(f"<li><code>{esc(k)}</code> {esc(v)}</li>" for k, v in norms)
+    norm_items = "".join(f"<li><code>{esc(k)}</code>: {esc(v)}</li>" for k, v in norms)
     notebooks = ", ".join(esc(name) for name in stamp["notebooks"])
     return (f'<section class="ak-appendix ak-provenance"><h1 class="ak-unnumbered" id="{ANCHOR}">'
             f'{esc(loc.t("provenance.title"))}</h1>'
