@@ -5,11 +5,13 @@ It names the clients: it is the consultancy's own document, never a client's."""
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from auditkit.i18n import Locale
 from auditkit.inputs.portfolio import PortfolioClient
@@ -36,7 +38,8 @@ def distribution_figure(table: pd.DataFrame, loc: Locale):
     """Small multiples: one horizontal box with every client as a dot, per score and key metric."""
     columns = ["overall"] + [m for m in key_metrics() if table[m].notna().any()]
     rows = -(-len(columns) // GRID_COLUMNS)
-    fig, axes = plt.subplots(rows, GRID_COLUMNS, figsize=(charts.WIDTH_IN, 1.25 * rows), layout="constrained")
+    fig, axes = plt.subplots(rows, GRID_COLUMNS, figsize=(charts.WIDTH_IN, 1.4 * rows), layout="constrained",
+                             squeeze=False)
     jitter = np.random.default_rng(0)
     for ax, col in zip(axes.flat, columns):
         values = pd.to_numeric(table[col], errors="coerce").dropna().to_numpy(float)
@@ -46,9 +49,15 @@ def distribution_figure(table: pd.DataFrame, loc: Locale):
         ax.scatter(values, 1 + jitter.uniform(-0.15, 0.15, len(values)), s=14, color=charts.PALETTE[1], zorder=3)
         fmt = "number" if col == "overall" else metric_fmt(col)
         title = loc.t("portfolio.columns.overall") if col == "overall" else metric_name(loc, col)
-        ax.set_title(title, fontsize=8.5, loc="left")
+        ax.set_title(textwrap.fill(title, 30), fontsize=8, loc="left")
         ax.set_yticks([])
+        low, high = values.min(), values.max()
+        pad = max(high - low, 0.2 * max(abs(low), abs(high)), 1e-9) * 0.15
+        if high - low < 0.05 * max(abs(low), abs(high), 1e-9):  # one client, or all alike: a readable span
+            pad = 0.2 * max(abs(low), abs(high), 1e-9)
+        ax.set_xlim(low - pad, high + pad)
         ax.xaxis.set_major_formatter(charts.Ticks(loc, "pct" if fmt == "pct" else "number", 0, 2))
+        ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.tick_params(axis="x", labelsize=7.5)
         ax.grid(axis="y", visible=False)
     for ax in list(axes.flat)[len(columns):]:
