@@ -9,6 +9,8 @@ Parts:
   byhand    the same notebooks run the way a user would: `papermill` per notebook, then `jupyter nbconvert`
   million   stage 1 on a generated client with 1,000,000 order lines: time and peak memory
   scale     stage 2 and 5 metrics on 200,000 deals, 1,000,000 stage-history rows, 1,000,000 activities
+  batch     a batch of four clients (the demo and the three real-export examples): clients per minute on the
+            local process pool and on a Dask LocalCluster with 1 and 2 workers; re-checking it when up to date
 Targets (issue): demo within 1.5x of the floor; stage 1 on a million lines within 20 s and 2 GB.
 """
 from __future__ import annotations
@@ -182,8 +184,44 @@ print(json.dumps({"stage2_s": t2, "stage5_s": t5, "peak_rss_mb": resource.getrus
 """
 
 
+BATCH = """
+import json, sys, time
+from pathlib import Path
+from auditkit.batch.engine import run_batch
+paths = [Path(p) for p in sys.argv[3].split(",")]
+if sys.argv[2] == "recheck":  # every client is up to date: no kernel may start
+    from auditkit import runner
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a kernel was started for an up-to-date client")
+    runner.KernelLane.execute = no_kernel
+    scheduler, jobs = None, 2
+else:
+    scheduler, jobs = (None, int(sys.argv[2][4:])) if sys.argv[2].startswith("pool") else ("local", int(sys.argv[2][5:]))
+t = time.perf_counter()
+results = run_batch(paths, Path(sys.argv[1]), jobs, scheduler=scheduler)
+took = time.perf_counter() - t
+assert all(r.ok for r in results), [r.failure for r in results if not r.ok]
+print(json.dumps({"s": took, "clients": len(results), "up_to_date": sum(r.up_to_date for r in results)}))
+"""
+BATCH_CLIENTS = ["params/demo.yaml", "params/examples/maven_crm.yaml", "params/examples/olist_funnel.yaml",
+                 "params/examples/online_retail.yaml"]
+
+
+def batch(work: Path) -> dict:
+    """Batch throughput (clients per minute) of the same four clients: the local process pool with 1 and
+    2 jobs, a Dask LocalCluster with 1 and 2 workers; then the time to re-check the batch when every
+    client is up to date (fingerprints only: a started kernel fails it)."""
+    clients = ",".join(BATCH_CLIENTS)
+    figures = {}
+    for engine in ("pool1", "pool2", "local1", "local2"):
+        run = _child(BATCH, str(work / engine), engine, clients)
+        figures[f"{engine}_clients_per_min"] = run["clients"] / run["s"] * 60
+    figures["recheck_s"] = _child(BATCH, str(work / "local2"), "recheck", clients)["s"]
+    return figures
+
+
 def main(parts: list[str]) -> None:
-    parts = parts or ["demo", "floor", "byhand", "million", "scale"]
+    parts = parts or ["demo", "floor", "byhand", "million", "scale", "batch"]
     work = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
     try:
@@ -212,6 +250,12 @@ def main(parts: list[str]) -> None:
             s = _child(SCALE)
             print(f"stages 2 and 5 on 200k deals / 1M stage rows / 1M activities: stage 2 {s['stage2_s']:.1f} s, "
                   f"stage 5 {s['stage5_s']:.1f} s, peak {s['peak_rss_mb']:.0f} MB")
+        if "batch" in parts:
+            b = batch(work / "batch")
+            print(f"batch of {len(BATCH_CLIENTS)} clients, clients per minute: local pool 1 job "
+                  f"{b['pool1_clients_per_min']:.1f}, 2 jobs {b['pool2_clients_per_min']:.1f}; Dask LocalCluster "
+                  f"1 worker {b['local1_clients_per_min']:.1f}, 2 workers {b['local2_clients_per_min']:.1f}; "
+                  f"re-checking the batch when up to date: {b['recheck_s']:.2f} s (no kernel started)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
