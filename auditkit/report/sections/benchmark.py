@@ -22,7 +22,8 @@ def portfolio_benchmark(audit: Audit, scorecard: pd.DataFrame) -> None:
     peers = choose_peers(portfolio_clients(client_dir.parent, exclude=client_dir), audit.params.industry)
     values = dict(zip(scorecard["id"], pd.to_numeric(scorecard["value"], errors="coerce")))
     table = client_percentiles(values, peers)
-    audit.show(f'<h2 class="ak-section" id="benchmark-portfolio">{esc(audit.t("benchmark.title"))}</h2>')
+    # a subhead: the summary's headings are not numbered and stay out of the table of contents
+    audit.show(f'<h3 class="ak-subhead" id="benchmark-portfolio">{esc(audit.t("benchmark.title"))}</h3>')
     shown = table[table["percentile"].notna()]
     if shown.empty:
         audit.show(html.paragraph(esc(audit.t("benchmark.too_few", n=len(peers.clients), min=settings()["min_peers"])),
