@@ -2,13 +2,12 @@
 audited clients, and nothing by which another client could be recognised."""
 import base64
 import json
-import os
 import re
 
 import pytest
 
 from auditkit.runner import run_client
-from helpers import write
+from helpers import fake_audit, write
 
 EMBEDDED_SVG = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 
@@ -21,25 +20,11 @@ def readable(text: str) -> str:
 FAKES = {"Fakeworks Alpha": 0.8765, "Fakeworks Beta": 0.4321, "Fakeworks Gamma": 0.6543}  # top-20% revenue shares
 
 
-def fake_run(out, name, top20):
-    """A complete earlier audit of another client: what the portfolio reads of it."""
-    slug = name.lower().replace(" ", "-")
-    run = out / slug / "20250101-000000-abcd"
-    (run / "results").mkdir(parents=True)
-    (run / "provenance").mkdir()
-    (run / "results" / "metrics.json").write_text(json.dumps({"improvement_plan.overall_score": 50.0}))
-    (run / "results" / "audit.json").write_text(json.dumps({"client": name}))
-    (run / "results" / "scorecard.csv").write_text(f"id,value\ndc_top20_share,{top20}\npr_win_rate,0.3\n")
-    (run / "results" / "findings.csv").write_text("rank,group\n1,retention\n")
-    (run / "provenance" / "params.yaml").write_text(f"client: {name}\nindustry: Packaging\n")
-    os.symlink(run.name, out / slug / "latest")
-
-
 @pytest.mark.e2e  # two audits of tiny clients
 def test_two_clients_benchmarked_against_the_portfolio_see_no_other_client(tiny_client, tmp_path):
     out = tmp_path / "out"
     for name, top20 in FAKES.items():
-        fake_run(out, name, top20)
+        fake_audit(out, name, {"dc_top20_share": top20, "pr_win_rate": 0.3}, ["retention"], "Packaging")
     first = tiny_client.parent / "first.yaml"
     first.write_text(tiny_client.read_text() + "benchmark: portfolio\nindustry: Packaging\n")
     write(tmp_path / "zeta" / "clients.csv", "client_id,name,segment\nZ7,Quokka Holdings,Retail\nZ8,Wombat Stores,Retail\n")
