@@ -39,7 +39,10 @@ def notebooks_of(kind: str, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
 def latest_run(client_dir: Path, kind: str = "full") -> Path | None:
     """The latest complete run of a client (what `latest` / `latest-express` points at)."""
     link = client_dir / ("latest" if kind == "full" else f"latest-{kind}")
-    return link.resolve() if link.is_dir() else None
+    if not link.is_dir():
+        return None
+    run = link.resolve()
+    return client_dir / run.name if run.parent == client_dir.resolve() else run  # as the batch names runs
 
 
 def _failure_path(output: Path, slug: str) -> Path:
