@@ -82,7 +82,7 @@ def metric_table(clients: list[PortfolioClient], blocks: tuple[str, ...]) -> pd.
 
 def common_findings(clients: list[PortfolioClient], top: int | None = None) -> pd.DataFrame:
     """The root causes found at the most clients: group, clients (count), share of all clients."""
-    counts = Counter(g for c in clients for g in set(c.findings))
+    counts = Counter(g for c in clients for g in dict.fromkeys(c.findings))  # ties: in the order first found
     frame = pd.DataFrame(counts.most_common(top or settings()["common_findings"]), columns=["group", "clients"])
     frame["share"] = frame["clients"] / len(clients) if clients else np.nan
     return frame

@@ -65,10 +65,6 @@ def distribution_figure(table: pd.DataFrame, loc: Locale):
     return fig
 
 
-def _value(loc: Locale, fmt: str):
-    return lambda v: "—" if html.is_missing(v) else loc.value(v, fmt)
-
-
 def portfolio_html(clients: list[PortfolioClient], loc: Locale, industry: str | None = None,
                    made: dt.date | None = None) -> str:
     """The portfolio report as one self-contained HTML document."""
@@ -84,8 +80,8 @@ def portfolio_html(clients: list[PortfolioClient], loc: Locale, industry: str | 
              f'</dl></section>')
     parts = [cover, f'<h1 class="ak-unnumbered" id="portfolio-scores">{esc(loc.t("portfolio.scores_title"))}</h1>',
              html.paragraph(esc(loc.t("portfolio.intro", n=n, industry=where)))]
-    score_cols = {"client": "text", "industry": "text", "overall": _value(loc, "number")}
-    score_cols.update({f"block.{b}": _value(loc, "number") for b in BLOCKS})
+    score_cols = {"client": "text", "industry": "text", "overall": "number"}
+    score_cols.update({f"block.{b}": "number" for b in BLOCKS})
     heads = [loc.t("portfolio.columns.client"), loc.t("portfolio.columns.industry"),
              loc.t("portfolio.columns.overall")] + [loc.t(f"improvement_plan.block.{b}") for b in BLOCKS]
     parts.append(html.table(table, score_cols, heads, loc, max_rows=len(table)))
@@ -93,19 +89,20 @@ def portfolio_html(clients: list[PortfolioClient], loc: Locale, industry: str | 
     metrics = key_metrics()
     for start in range(0, len(metrics), METRICS_PER_TABLE):
         chunk = metrics[start:start + METRICS_PER_TABLE]
-        formats = {"client": "text", **{m: _value(loc, metric_fmt(m)) for m in chunk}}
+        formats = {"client": "text", **{m: metric_fmt(m) for m in chunk}}
         parts.append(html.table(table, formats, [loc.t("portfolio.columns.client")] + [metric_name(loc, m) for m in chunk],
-                                loc, max_rows=len(table), css="ak-portfolio-metrics"))
+                                loc, max_rows=len(table), css="ak-portfolio-keep"))
     parts.append(f'<h1 class="ak-unnumbered" id="portfolio-distribution">{esc(loc.t("portfolio.distribution_title"))}</h1>')
     parts.append(html.figure(distribution_figure(table, loc), loc.t("portfolio.distribution_caption")))
     common = common_findings(clients)
     if len(common):
         titles = groups()
         common = common.assign(finding=[titles[g].text(loc.language) if g in titles else g for g in common["group"]])
-        parts.append(f'<h2 class="ak-section" id="portfolio-findings">{esc(loc.t("portfolio.findings_title"))}</h2>')
-        parts.append(html.paragraph(esc(loc.t("portfolio.findings_intro"))))
-        parts.append(html.table(common, {"finding": "text", "clients": "number", "share": _value(loc, "pct")},
-                                [loc.t(f"portfolio.columns.{c}") for c in ("finding", "clients", "share")], loc))
+        table_html = html.table(common, {"finding": "text", "clients": "number", "share": "pct"},
+                                [loc.t(f"portfolio.columns.{c}") for c in ("finding", "clients", "share")], loc)
+        parts.append(f'<section class="ak-portfolio-keep"><h2 class="ak-section" id="portfolio-findings">'
+                     f'{esc(loc.t("portfolio.findings_title"))}</h2>'
+                     f'{html.paragraph(esc(loc.t("portfolio.findings_intro")))}{table_html}</section>')
     css = (TEMPLATES / "auditkit_report" / "report.css").read_text(encoding="utf-8")
     return (f'<!DOCTYPE html>\n<html lang="{loc.language}"><head><meta charset="utf-8"/>'
             f'<title>{esc(loc.t("portfolio.doc_title", n=n))}</title><style>{css}</style></head>'

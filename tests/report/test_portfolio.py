@@ -19,9 +19,9 @@ def portfolio(tmp_path):
 def test_the_portfolio_names_clients_with_their_scores_metrics_and_common_findings(portfolio):
     text = portfolio_html(portfolio, Locale("en"))
     assert "Portfolio of audits: 3 clients" in text
-    for shown in ("Alpha Pack", "Beta Foods", "Gamma Tools", "<td>44</td>", "<td>70</td>", "<td>20.0%</td>",
-                  "<td>45.0%</td>", "<td>40 d</td>", "<td>+12</td>", "Deals are lost or stall in the funnel",
-                  "<td>66.7%</td>", "Distribution across clients", "data:image/svg+xml;base64,"):
+    for shown in ("Alpha Pack", "Beta Foods", "Gamma Tools", '"num">44<', '"num">70<', '"num">20.0%<',
+                  '"num">45.0%<', '"num">40 d<', '"num">+12<', "Deals are lost or stall in the funnel",
+                  '"num">66.7%<', "Distribution across clients", "data:image/svg+xml;base64,"):
         assert shown in text, shown
     assert "Portfel audytów: 3 klientów" in portfolio_html(portfolio, Locale("pl"))
 
