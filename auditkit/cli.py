@@ -33,8 +33,12 @@ def cmd_run(args) -> int:
     try:
         results = run_batch(paths, Path(args.output), jobs, on_done=progress, kind=kind, force=args.force,
                             scheduler=args.scheduler)
-    finally:
+    except KeyboardInterrupt:
         progress.close()
+        print(f"interrupted: {progress.done + progress.failed} of {len(paths)} client(s) finished; the unfinished "
+              "runs were removed, earlier reports are unchanged")
+        return 130  # the shell's code for a command stopped by Ctrl-C
+    progress.close()
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"FAILED: {r.failure}")
