@@ -23,30 +23,22 @@ def _expand(patterns: list[str]) -> list[Path]:
 
 
 def cmd_run(args) -> int:
-    from tqdm import tqdm
-
-    from auditkit.runner import run_batch
+    from auditkit.batch.engine import run_batch
+    from auditkit.batch.progress import BatchProgress, summary_table
 
     paths = _expand(args.params)
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(paths)))
-    bar = tqdm(total=len(paths), unit="client", desc="audit", disable=len(paths) == 1 or not sys.stderr.isatty())
-
-    finished = []
-
-    def done(res):
-        finished.append(res)
-        bar.update(1)
-        bar.write(("ok     " if res.ok else "FAILED ") + f"{res.client or res.params_path}")
-
     kind = getattr(args, "kind", "full")
+    progress = BatchProgress(len(paths), quiet=args.quiet, desc="express" if kind == "express" else "audit")
     try:
-        results = run_batch(paths, Path(args.output), jobs, on_done=done, kind=kind)
+        results = run_batch(paths, Path(args.output), jobs, on_done=progress, kind=kind, force=args.force,
+                            scheduler=args.scheduler)
     except KeyboardInterrupt:
-        bar.close()
-        print(f"interrupted: {len(finished)} of {len(paths)} client(s) finished; the unfinished runs were removed, "
-              "earlier reports are unchanged")
+        progress.close()
+        print(f"interrupted: {progress.done + progress.failed} of {len(paths)} client(s) finished; the unfinished "
+              "runs were removed, earlier reports are unchanged")
         return 130  # the shell's code for a command stopped by Ctrl-C
-    bar.close()
+    progress.close()
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"FAILED: {r.failure}")
@@ -54,6 +46,8 @@ def cmd_run(args) -> int:
             print(f"  {line}")
         if r.run_dir:
             print(f"  partial run kept in {r.run_dir}")
+    if len(results) > 1:
+        print(summary_table(results))
     what = "express assessment(s)" if kind == "express" else "audit(s)"
     print(f"{len(results) - len(failed)} of {len(results)} {what} complete")
     for r in results:
@@ -61,6 +55,49 @@ def cmd_run(args) -> int:
             print(f"{r.client}: {r.report_html}")
             print(f"{r.client}: {r.report_pdf}")
     return 1 if failed else 0
+
+
+def cmd_status(args) -> int:
+    from auditkit.batch.state import client_state
+
+    for path in _expand(args.params):
+        state = client_state(path, Path(args.output), args.kind)
+        name = state.client or str(path)
+        print(f"{state.status:<10} {name}  ({path})")
+        for line in state.details:
+            print(f"           {line}")
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from auditkit.batch.reproduce import reproduce
+
+    found = reproduce(Path(args.run_dir), Path(args.keep) if args.keep else None)
+    for note in found.notes:
+        print(note)
+    if not found.ok:
+        print(f"auditkit: cannot reproduce: {found.failure}")
+        return 2
+    for line in found.differences:
+        print(f"differs: {line}")
+    print(f"{len(found.differences)} of {found.compared} numbers differ" if found.differences
+          else f"no difference: all {found.compared} numbers of results/metrics.json are the same")
+    return 1 if found.differences else 0
+
+
+def cmd_portfolio(args) -> int:
+    from auditkit.inputs.portfolio import portfolio_clients
+    from auditkit.report.portfolio import write_portfolio
+
+    clients = portfolio_clients(Path(args.output_dir), args.industry)
+    if not clients:
+        where = f" of the industry {args.industry!r}" if args.industry else ""
+        print(f"auditkit: no complete audit{where} in {args.output_dir}: run the clients first (auditkit run)")
+        return 1
+    html_path, pdf_path = write_portfolio(clients, Path(args.to or args.output_dir), args.language, args.industry)
+    print(f"portfolio of {len(clients)} client(s): {html_path}")
+    print(f"portfolio of {len(clients)} client(s): {pdf_path}")
+    return 0
 
 
 def cmd_validate(args) -> int:
@@ -109,6 +146,16 @@ def cmd_new_client(args) -> int:
     return 0
 
 
+def _batch_options(parser: argparse.ArgumentParser) -> None:
+    """Options of a resumable batch (auditkit.batch)."""
+    parser.add_argument("--force", action="store_true", help="run every client, also those whose latest run is "
+                                                             "up to date")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the clients on a Dask cluster: its scheduler's address (tcp://HOST:8786) or "
+                             "`local` for a LocalCluster of --jobs workers; every worker must see the same paths")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no line per client")
+
+
 def _new_client_from(args) -> int:
     from auditkit.inputs.onboard import new_client_from
 
@@ -130,13 +177,35 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob, e.g. 'params/*.yaml'")
     run.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
     run.add_argument("--jobs", type=int, default=None, help="clients run in parallel (default: number of cores)")
+    _batch_options(run)
     run.set_defaults(func=cmd_run, kind="full")
     express = sub.add_parser("express", help="build the express assessment (express.html, express.pdf) from the "
                                              "checklist of one or more clients")
     express.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob")
     express.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
     express.add_argument("--jobs", type=int, default=None, help="clients run in parallel (default: number of cores)")
+    _batch_options(express)
     express.set_defaults(func=cmd_run, kind="express")
+    status = sub.add_parser("status", help="list each client of a batch: up to date, stale (which input changed), "
+                                           "failed (why) or never run")
+    status.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob, e.g. 'params/*.yaml'")
+    status.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
+    status.add_argument("--express", dest="kind", action="store_const", const="express", default="full",
+                        help="the express assessments instead of the full audits")
+    status.set_defaults(func=cmd_status)
+    rep = sub.add_parser("reproduce", help="re-run a recorded run from its parameter file and inputs and report "
+                                           "every number that differs")
+    rep.add_argument("run_dir", help="the run's folder, e.g. outputs/demo/20260115-093000-1a2b")
+    rep.add_argument("--keep", default=None, metavar="DIR", help="keep the fresh run in this output folder")
+    rep.set_defaults(func=cmd_reproduce)
+    port = sub.add_parser("portfolio", help="portfolio.html and portfolio.pdf from the latest complete audit of every "
+                                            "client: scores, key metrics, their distribution, the common findings")
+    port.add_argument("output_dir", help="the output folder of the audits, e.g. outputs/")
+    port.add_argument("--industry", default=None, help="only the clients of this industry (`industry:` in their "
+                                                       "parameters)")
+    port.add_argument("--language", choices=("en", "ru", "pl"), default="en", help="the portfolio report's language")
+    port.add_argument("--to", default=None, metavar="DIR", help="folder to write into (default: the output folder)")
+    port.set_defaults(func=cmd_portfolio)
     val = sub.add_parser("validate", help="check parameter files and input tables; exit 1 on errors")
     val.add_argument("params", nargs="+")
     val.set_defaults(func=cmd_validate)

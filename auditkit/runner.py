@@ -33,6 +33,7 @@ from auditkit.errors import ParamsError
 from auditkit.inputs.anonymise import anonymise_managers
 from auditkit.inputs.cache import write_cache
 from auditkit.inputs.params import load_params
+from auditkit.inputs.provenance import write_provenance
 from auditkit.inputs.read import load_inputs
 from auditkit.inputs.validation import describe
 from auditkit.report.export import KINDS, export_report
@@ -58,6 +59,7 @@ class RunResult:
     failure: str = ""  # one line: where and why
     problems: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    up_to_date: bool = False  # a batch found its latest complete run current and did not run it (auditkit.batch)
 
 
 def stage_notebooks(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -282,9 +284,10 @@ def _run_client(result: RunResult, output, notebooks_dir: Path, notebook_jobs: i
         remove_leftovers(client_dir)
         work = _make_partial(client_dir, run_id)
         write_cache(data, work)
+        notebooks = stage_notebooks(notebooks_dir) if kind == "full" else [notebooks_dir / EXPRESS_NOTEBOOK]
+        write_provenance(work, run_id, params_path, params, notebooks)
         parameters = {"params_path": str(params_path.resolve()), "run_dir": str(work.resolve())}
         t0 = time.perf_counter()
-        notebooks = stage_notebooks(notebooks_dir) if kind == "full" else [notebooks_dir / EXPRESS_NOTEBOOK]
         executed = _execute_stages(notebooks, work, parameters, notebook_jobs, result, params.client)
         result.seconds["notebooks"] = time.perf_counter() - t0
         merge_metrics(work)

@@ -11,6 +11,8 @@ Parts:
   stage1    stage 1 on generated clients with 1,000,000 and 4,000,000 order lines: time and peak memory
   scale     stage 2 and 5 metrics at 1x and 4x of 200,000 deals, 1,000,000 stage-history rows, 1,000,000 activities
   rerun     an analyst's re-run of one section after changing a norm, tables already loaded
+  batch     a batch of four clients (the demo and the three real-export examples): clients per minute on the
+            local process pool and on a Dask LocalCluster with 1 and 2 workers; re-checking it when up to date
 Every part runs in a fresh interpreter; "cpu" is the user + system time of that process and its
 children (kernels included). On a shared machine compare cpu rather than wall, and read the load
 average printed before and after.
@@ -264,8 +266,44 @@ print(json.dumps({"rerun_s": time.perf_counter() - t, "rerun_cpu_s": time.proces
 """
 
 
+BATCH = """
+import json, sys, time
+from pathlib import Path
+from auditkit.batch.engine import run_batch
+paths = [Path(p) for p in sys.argv[3].split(",")]
+if sys.argv[2] == "recheck":  # every client is up to date: no kernel may start
+    from auditkit import runner
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a kernel was started for an up-to-date client")
+    runner.KernelLane.execute = no_kernel
+    scheduler, jobs = None, 2
+else:
+    scheduler, jobs = (None, int(sys.argv[2][4:])) if sys.argv[2].startswith("pool") else ("local", int(sys.argv[2][5:]))
+t = time.perf_counter()
+results = run_batch(paths, Path(sys.argv[1]), jobs, scheduler=scheduler)
+took = time.perf_counter() - t
+assert all(r.ok for r in results), [r.failure for r in results if not r.ok]
+print(json.dumps({"s": took, "clients": len(results), "up_to_date": sum(r.up_to_date for r in results)}))
+"""
+BATCH_CLIENTS = ["params/demo.yaml", "params/examples/maven_crm.yaml", "params/examples/olist_funnel.yaml",
+                 "params/examples/online_retail.yaml"]
+
+
+def batch(work: Path) -> dict:
+    """Batch throughput (clients per minute) of the same four clients: the local process pool with 1 and
+    2 jobs, a Dask LocalCluster with 1 and 2 workers; then the time to re-check the batch when every
+    client is up to date (fingerprints only: a started kernel fails it)."""
+    clients = ",".join(BATCH_CLIENTS)
+    figures = {}
+    for engine in ("pool1", "pool2", "local1", "local2"):
+        run = _child(BATCH, str(work / engine), engine, clients)
+        figures[f"{engine}_clients_per_min"] = run["clients"] / run["s"] * 60
+    figures["recheck_s"] = _child(BATCH, str(work / "local2"), "recheck", clients)["s"]
+    return figures
+
+
 def main(parts: list[str]) -> None:
-    parts = parts or ["demo", "floor", "byhand", "stage1", "scale", "rerun"]
+    parts = parts or ["demo", "floor", "byhand", "stage1", "scale", "rerun", "batch"]
     work = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; {_load()}", flush=True)
     try:
@@ -304,6 +342,12 @@ def main(parts: list[str]) -> None:
             r = _child(RERUN)
             print(f"analyst's re-run of the retention section after a norm change (tables loaded): "
                   f"{r['rerun_s']:.2f} s wall, {r['rerun_cpu_s']:.2f} s cpu (target < 2 s)", flush=True)
+        if "batch" in parts:
+            b = batch(work / "batch")
+            print(f"batch of {len(BATCH_CLIENTS)} clients, clients per minute: local pool 1 job "
+                  f"{b['pool1_clients_per_min']:.1f}, 2 jobs {b['pool2_clients_per_min']:.1f}; Dask LocalCluster "
+                  f"1 worker {b['local1_clients_per_min']:.1f}, 2 workers {b['local2_clients_per_min']:.1f}; "
+                  f"re-checking the batch when up to date: {b['recheck_s']:.2f} s (no kernel started)", flush=True)
         print(_load())
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -3,6 +3,8 @@ paths to the repo, its test fixture files and the shared real data sets, writing
 running report sections outside a kernel, and tables shaped as the metrics receive them."""
 from __future__ import annotations
 
+import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -80,3 +82,22 @@ def make_orders(rows, columns=("order_id", "client_id", "date", "amount")):
 def make_clients(mapping, column="segment"):
     return pd.DataFrame({"client_id": list(mapping),
                          column: list(mapping.values())}).astype("string")
+
+
+def fake_audit(out: Path, name: str, scorecard: dict[str, float], findings=(), industry: str | None = None,
+               overall: float = 50.0, blocks: dict[str, float] | None = None) -> Path:
+    """A complete earlier audit of a client as the portfolio reads it (results and the parameter file
+    as run), pointed at by `<slug>/latest`; returns the run folder. No kernel is started."""
+    slug = name.lower().replace(" ", "-")
+    run = out / slug / "20250101-000000-abcd"
+    (run / "results").mkdir(parents=True)
+    (run / "provenance").mkdir()
+    metrics = {"improvement_plan.overall_score": overall}
+    metrics.update({f"improvement_plan.block.{b}.score": v for b, v in (blocks or {}).items()})
+    (run / "results" / "metrics.json").write_text(json.dumps(metrics))
+    (run / "results" / "audit.json").write_text(json.dumps({"client": name}))
+    (run / "results" / "scorecard.csv").write_text("id,value\n" + "".join(f"{k},{v}\n" for k, v in scorecard.items()))
+    (run / "results" / "findings.csv").write_text("rank,group\n" + "".join(f"{i},{g}\n" for i, g in enumerate(findings, 1)))
+    (run / "provenance" / "params.yaml").write_text(f"client: {name}\n" + (f"industry: {industry}\n" if industry else ""))
+    os.symlink(run.name, out / slug / "latest")
+    return run

@@ -16,7 +16,7 @@ STEPS = (
     ("auditkit.metrics",),
     ("auditkit.plan",),
     ("auditkit.report",),
-    ("auditkit.runner",),
+    ("auditkit.runner", "auditkit.batch"),
     ("auditkit.cli",),
 )
 

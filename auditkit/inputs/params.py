@@ -316,6 +316,10 @@ class AuditParams(_Strict):
     tables: dict[str, TableSource] = Field(default_factory=dict)
     baseline: str | None = Field(None, description="re-audit: the earlier run compared with, a run folder relative "
                                  "to this file or `previous` (see auditkit/inputs/baseline.py)")
+    industry: str | None = Field(None, description="the client's industry: the portfolio groups and benchmarks "
+                                 "clients by it (auditkit portfolio --industry)")
+    benchmark: Literal["portfolio"] | None = Field(None, description="portfolio: show beside each key metric its "
+                                                   "percentile among the consultancy's other audited clients")
     allow_outside_data_dir: bool = Field(False, description="let table and lookup files lie outside data_dir "
                                                              "(absolute paths, `..`, symlinks leading out)")
     source_path: Path | None = Field(None, exclude=True)

@@ -20,6 +20,7 @@ from auditkit.plan.goals import express_goals
 from auditkit.report import results
 from auditkit.report.context import esc
 from auditkit.report.pdf import write_pdf
+from auditkit.report.provenance import provenance_html
 from auditkit.inputs.validation import describe
 
 TEMPLATES = Path(str(resources.files("auditkit.report").joinpath("templates")))
@@ -149,8 +150,10 @@ def appendix_html(params: AuditParams, data: AuditData, loc: Locale, tables: str
     return '<section class="ak-appendix">' + "".join(parts) + "</section>"
 
 
-def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kind: str = "full") -> str:
-    """The complete self-contained report HTML (`kind`: full or express, see KINDS)."""
+def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kind: str = "full",
+                run_dir: Path | None = None) -> str:
+    """The complete self-contained report HTML (`kind`: full or express, see KINDS); with the run
+    folder, the appendix "How this report was made" from its provenance (full reports)."""
     loc = Locale(params.language, params.currency)
     spec = KINDS[kind]
     exporter = HTMLExporter(template_name="auditkit_report", extra_template_basedirs=[str(TEMPLATES)],
@@ -161,7 +164,8 @@ def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kin
         "lang": params.language, "title": loc.t(spec["title"], client=params.client), "css": css,
         "front": marker, "back": back}})
     body, tables = move_to_appendix(body, loc)
-    body = body.replace(back, appendix_html(params, data, loc, tables) if spec["appendix"] else tables, 1)
+    made = provenance_html(run_dir, params, data, loc) if spec["appendix"] and run_dir is not None else ""
+    body = body.replace(back, (appendix_html(params, data, loc, tables) if spec["appendix"] else tables) + made, 1)
     body, toc = number_headings(body)
     front = cover_html(params, loc, kind) + (toc_html(toc, loc) if spec["toc"] else "")
     return body.replace(marker, front, 1)
@@ -170,7 +174,7 @@ def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kin
 def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], data: AuditData,
                   kind: str = "full") -> tuple[Path, Path]:
     """Write report.html and report.pdf (express.html / express.pdf for the express report) into the run folder."""
-    html_text = render_html(params, notebooks, data, kind)
+    html_text = render_html(params, notebooks, data, kind, run_dir)
     stem = KINDS[kind]["stem"]
     html_path, pdf_path = run_dir / f"{stem}.html", run_dir / f"{stem}.pdf"
     html_path.write_text(html_text, encoding="utf-8")

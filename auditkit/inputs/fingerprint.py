@@ -1,0 +1,89 @@
+"""A run's fingerprint: what its result depends on, as SHA-256 hashes.
+
+The fingerprint of a client is the hash of its parameter file, of every input file (the regular
+files of `data_dir`, plus table and lookup files outside it), of the stage notebooks and the
+version of auditkit. Two runs with equal fingerprints compute the same report, so a batch skips a
+client whose latest complete run has the fingerprint it would have now ("up to date"), and
+`changes` says which of these differ when it is stale.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+from pathlib import Path
+
+from auditkit.inputs.params import AuditParams
+
+FINGERPRINT_FILE = "fingerprint.json"  # in a run's provenance/ folder
+CHUNK = 1 << 20
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def auditkit_version() -> str:
+    try:
+        return importlib.metadata.version("auditkit")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def input_files(params: AuditParams) -> dict[str, Path]:
+    """The files a run may read, by the name the report shows: every regular, not hidden file of
+    `data_dir` (by its name there) and the table and lookup files named outside it (by their path)."""
+    files = {p.name: p for p in sorted(params.data_dir.iterdir()) if p.is_file() and not p.name.startswith(".")}
+    for source in params.tables.values():
+        for name in [source.file] + [lk.file for lk in source.lookup]:
+            if not name:
+                continue
+            path = (params.data_dir / name)
+            if path.is_file() and path.resolve().parent != params.data_dir.resolve():
+                files[str(name)] = path
+    return files
+
+
+def fingerprint(params_path: Path, params: AuditParams, notebooks: list[Path]) -> dict:
+    """What a run of these parameters depends on: {"auditkit", "params", "inputs", "notebooks"},
+    each file as its hex SHA-256 (inputs and notebooks keyed by name)."""
+    return {"auditkit": auditkit_version(),
+            "params": sha256(Path(params_path)),
+            "inputs": {name: sha256(path) for name, path in input_files(params).items()},
+            "notebooks": {nb.name: sha256(nb) for nb in notebooks}}
+
+
+GROUPS = ("params", "inputs", "notebooks", "auditkit")
+
+
+def changes(old: dict | None, new: dict, groups: tuple[str, ...] = GROUPS) -> list[str]:
+    """What differs between a recorded fingerprint and the current one in `groups`, as short phrases
+    naming the files ("orders.csv changed", "new input leads.csv", "parameter file changed"); [] when equal."""
+    if not old:
+        return ["its latest run recorded no fingerprint (made before runs recorded one)"]
+    found = []
+    if "params" in groups and old.get("params") != new["params"]:
+        found.append("parameter file changed")
+    for group, label in (("inputs", "input"), ("notebooks", "notebook")):
+        if group not in groups:
+            continue
+        before, now = old.get(group) or {}, new[group]
+        found += [f"{name} changed" for name in sorted(set(before) & set(now)) if before[name] != now[name]]
+        found += [f"new {label} {name}" for name in sorted(set(now) - set(before))]
+        found += [f"{label} {name} removed" for name in sorted(set(before) - set(now))]
+    if "auditkit" in groups and old.get("auditkit") != new["auditkit"]:
+        found.append(f"auditkit {old.get('auditkit')} → {new['auditkit']}")
+    return found
+
+
+def read_fingerprint(run_dir: Path) -> dict | None:
+    """The fingerprint a run recorded (None for a run made before fingerprints, or unreadable)."""
+    try:
+        return json.loads((Path(run_dir) / "provenance" / FINGERPRINT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
