@@ -3,8 +3,10 @@
 A filter applies to a table through the first of: the table's own column (`segment`, `manager_id`,
 `channel`, where the client's export provided it), its `client_id` (the client's segment, manager or
 acquisition channel in `clients`), its `deal_id` (the deal's segment, manager or channel in
-`deals`). A row whose value cannot be told (empty, or a key not found) is left out. A table that
-carries the dimension in none of these ways is kept whole (e.g. marketing costs for a segment).
+`deals`; not for leads, whose deal exists only when they converted: narrowing them to leads with
+a deal would make every lead look converted). A row whose value cannot be told (empty, or a key
+not found) is left out. A table that carries the dimension in none of these ways is kept whole
+(e.g. marketing costs or leads for a segment).
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ def _dimension(data: AuditData, table: str, df: pd.DataFrame, name: str) -> pd.S
     by_client = _lookup(data, "clients", "client_id", of_client) if table != "clients" else None
     if by_client is not None and "client_id" in df.columns:
         return df["client_id"].map(by_client)
-    if table != "deals" and "deal_id" in df.columns:
+    if table not in ("deals", "leads") and "deal_id" in df.columns:
         deals = data.tables.get("deals")
         by_deal = _lookup(data, "deals", "deal_id", own)
         if by_deal is None and deals is not None and by_client is not None and "client_id" in deals.columns:

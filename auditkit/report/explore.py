@@ -1,7 +1,7 @@
 """The explore panel of a stage notebook (JupyterLab only): drop-downs for the period, segment,
 manager and channel and sliders for the stage's norms (auditkit/data/explore.yaml); a change
-draws the stage's sections again in the panel, each in its own output area, for the narrowed and
-re-normed copy of the audit (`Audit.where`, `Audit.with_norms`). The panel's cell is tagged
+draws the stage's sections (all, or the one picked) again in the panel, each in its own output
+area, for the narrowed and re-normed copy of the audit (`Audit.where`, `Audit.with_norms`). The panel's cell is tagged
 `widget`, so it never reaches a client report; in a run by `auditkit run` it shows nothing.
 """
 from __future__ import annotations
@@ -18,6 +18,9 @@ from IPython.display import display
 from auditkit.inputs.subset import choices
 from auditkit.report.context import Audit, explored
 from auditkit.report.session import stage_sections
+
+
+ALL = ""  # the drop-downs' value for "all" (no filter)
 
 
 @functools.cache
@@ -60,15 +63,16 @@ def norm_sliders(audit: Audit) -> dict[str, w.Widget]:
 
 
 def filter_dropdowns(audit: Audit) -> dict[str, w.Dropdown]:
-    """period, segment, manager, channel -> a drop-down of the values in the client's data ("All" first)."""
+    """period, segment, manager, channel -> a drop-down of the values in the client's data ("All" first,
+    value ALL: a drop-down cannot select None)."""
     every = audit.t("explore.all")
     start, end = audit.params.period.start.year, audit.params.period.end.year
-    options = {"period": [(audit.t("explore.whole_period"), None)] + [(str(y), y) for y in range(start, end + 1)]}
+    options = {"period": [(audit.t("explore.whole_period"), ALL)] + [(str(y), str(y)) for y in range(start, end + 1)]}
     found = choices(audit.data)
-    options["segment"] = [(every, None)] + [(str(v), v) for v in found["segment"]]
-    options["manager"] = [(every, None)] + [(audit.manager_name(v), v) for v in found["manager"]]
-    options["channel"] = [(every, None)] + [(str(v), v) for v in found["channel"]]
-    return {name: w.Dropdown(options=opts, value=None, description=audit.t(f"explore.filter.{name}"),
+    options["segment"] = [(every, ALL)] + [(str(v), v) for v in found["segment"]]
+    options["manager"] = [(every, ALL)] + [(audit.manager_name(v), v) for v in found["manager"]]
+    options["channel"] = [(every, ALL)] + [(str(v), v) for v in found["channel"]]
+    return {name: w.Dropdown(options=opts, value=ALL, description=audit.t(f"explore.filter.{name}"),
                              layout=w.Layout(width="28em"))
             for name, opts in options.items() if len(opts) > 1 and (name == "period" or len(opts) > 2)}
 
@@ -81,31 +85,40 @@ class Explorer:
         self.sections = stage_sections(audit.stage)
         self.filters = filter_dropdowns(audit)
         self.norms = norm_sliders(audit)
+        titles = [(self._title(run), i) for i, run in enumerate(self.sections)]
+        self.shown = w.Dropdown(options=[(audit.t("explore.all_sections"), ALL), *titles], value=ALL,
+                                description=audit.t("explore.section"), layout=w.Layout(width="28em"))
         self.status = w.HTML(audit.t("explore.hint"))
         self.outputs = [w.Output() for _ in self.sections]
         self.holding = False  # True while the reset button moves the sliders: one drawing, not one per slider
-        for control in [*self.filters.values(), *self.norms.values()]:
+        for control in [*self.filters.values(), self.shown, *self.norms.values()]:
             control.observe(lambda _change: None if self.holding else self.render(), names="value")
         reset = w.Button(description=audit.t("explore.reset"))
         reset.on_click(lambda _button: self.reset())
-        self.panel = w.VBox([w.HBox([w.VBox(list(self.filters.values())), w.VBox([*self.norms.values(), reset])]),
+        self.panel = w.VBox([w.HBox([w.VBox([*self.filters.values(), self.shown]), w.VBox([*self.norms.values(), reset])]),
                              self.status, *self.outputs])
+        self.panel.add_class("auditkit-explore")
+
+    def _title(self, run) -> str:
+        key = f"{self.audit.stage}.sections.{run.section}.title"
+        return self.audit.t(key) if self.audit.loc.has(key) else run.section.replace("_", " ").capitalize()
 
     def explored(self) -> Audit:
         """The audit as the controls set it."""
         defaults = {n: getattr(getattr(self.audit.params.norms, self.audit.stage), n) for n in self.norms}
         changed = {n: s.value for n, s in self.norms.items() if s.value != defaults[n]}
-        return explored(self.audit, changed or None, **{n: d.value for n, d in self.filters.items()})
+        return explored(self.audit, changed or None, **{n: d.value or None for n, d in self.filters.items()})
 
     def render(self) -> float:
-        """Draw every section again for the controls' values; returns the seconds it took."""
+        """Draw the chosen section (or every section) again for the controls' values; returns the seconds it took."""
         t0 = time.perf_counter()
         self.status.value = self.audit.t("explore.rendering")
         audit = self.explored()
-        for run, out in zip(self.sections, self.outputs):
+        for i, (run, out) in enumerate(zip(self.sections, self.outputs)):
             out.clear_output(wait=True)
-            with out:
-                run(audit)
+            if self.shown.value in (ALL, i):
+                with out:
+                    run(audit)
         seconds = time.perf_counter() - t0
         self.status.value = self.audit.t("explore.took", seconds=self.audit.loc.number(seconds, 1))
         return seconds
