@@ -112,22 +112,30 @@ def _failure_of(exc: Exception, notebook: Path) -> str:
 
 
 def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: int, result: RunResult,
-                    client: str) -> list[Path]:
+                    client: str, on_stage=None) -> list[Path]:
     """Execute the stage notebooks on `jobs` kernel lanes: the data stages side by side (they only
     read the cached inputs), then the improvement plan (it reads what they wrote). Returns the
-    executed paths in stage order; on a failure records which stage and cell in `result` and raises."""
+    executed paths in stage order; on a failure records which stage and cell in `result` and raises.
+    `on_stage(stage, done, total)` is called as each stage starts and when the last one is done."""
     pairs = [(nb, work / "notebooks" / nb.name) for nb in notebooks]
+    finished = []
+
+    def report(nb: Path | None) -> None:
+        if on_stage:
+            on_stage(nb.stem.split("_", 1)[-1] if nb else "done", len(finished), len(pairs))
     last = [pair for pair in pairs if pair[0].stem.endswith("improvement_plan")]
     independent = [pair for pair in pairs if pair not in last]
     lanes = [KernelLane() for _ in range(max(1, min(jobs, len(independent))))]
 
     def run_lane(lane: KernelLane, assigned) -> None:
         for nb, out in assigned:
+            report(nb)
             try:
                 lane.execute(nb, out, parameters)
             except Exception as exc:  # noqa: BLE001 - any failure of a stage fails this client only
                 result.failure = result.failure or f"{client}: {_failure_of(exc, nb)}"
                 raise
+            finished.append(nb)
 
     try:
         with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
@@ -135,6 +143,7 @@ def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: i
             for future in futures:
                 future.result()
         run_lane(lanes[0], last)
+        report(None)
     finally:
         for lane in lanes:
             lane.close()
@@ -143,12 +152,13 @@ def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: i
 
 def run_client(params_path: str | Path, output: str | Path = "outputs",
                notebooks_dir: Path = NOTEBOOKS_DIR, notebook_jobs: int | None = None,
-               kind: str = "full") -> RunResult:
+               kind: str = "full", on_stage=None) -> RunResult:
     """Run the full audit of one client. Never raises for a client's problem: see RunResult.
 
     `notebook_jobs`: stage notebooks executed at the same time (default: the machine's cores).
     `kind="express"`: the express assessment instead — the express report notebook alone, from the
-    checklist (the only table it needs), written as express.html / express.pdf."""
+    checklist (the only table it needs), written as express.html / express.pdf.
+    `on_stage(stage, done, total)`: progress of the stage notebooks (see `_execute_stages`)."""
     notebook_jobs = notebook_jobs or os.cpu_count() or 1
 
     params_path = Path(params_path)
@@ -180,7 +190,7 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
     try:
         t0 = time.perf_counter()
         notebooks = stage_notebooks(notebooks_dir) if kind == "full" else [notebooks_dir / EXPRESS_NOTEBOOK]
-        executed = _execute_stages(notebooks, work, parameters, notebook_jobs, result, params.client)
+        executed = _execute_stages(notebooks, work, parameters, notebook_jobs, result, params.client, on_stage)
         result.seconds["notebooks"] = time.perf_counter() - t0
         merge_metrics(work)
         t0 = time.perf_counter()
@@ -215,12 +225,13 @@ def _point_latest(client_dir: Path, run_id: str, name: str = "latest") -> None:
 
 
 def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: Path = NOTEBOOKS_DIR,
-              on_done=None, kind: str = "full") -> list[RunResult]:
-    """Run several clients in parallel processes; one failing client does not stop the others."""
+              on_done=None, kind: str = "full", on_stage=None) -> list[RunResult]:
+    """Run several clients in parallel processes; one failing client does not stop the others.
+    `on_stage`: stage progress of clients run in this process (one at a time)."""
     if jobs <= 1 or len(params_paths) == 1:
         results = []
         for p in params_paths:
-            results.append(run_client(p, output, notebooks_dir, kind=kind))
+            results.append(run_client(p, output, notebooks_dir, kind=kind, on_stage=on_stage))
             if on_done:
                 on_done(results[-1])
         return results

@@ -303,6 +303,8 @@ class AuditParams(_Strict):
                                  "to this file or `previous` (see auditkit/inputs/baseline.py)")
     allow_outside_data_dir: bool = Field(False, description="let table and lookup files lie outside data_dir "
                                                              "(absolute paths, `..`, symlinks leading out)")
+    draft: bool = Field(False, description="true in a file written by `auditkit new-client`: a batch glob skips it; "
+                        "`auditkit validate` removes the mark once the parameters and tables pass")
     source_path: Path | None = Field(None, exclude=True)
 
     @field_validator("slug")
