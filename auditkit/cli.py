@@ -86,14 +86,23 @@ def cmd_run(args) -> int:
     quiet = args.quiet or not sys.stderr.isatty()
     bar = tqdm(total=len(paths), unit="client", desc="audit", disable=len(paths) == 1 or quiet)
 
+    finished = []
+
     def done(res):
+        finished.append(res)
         bar.update(1)
         if not args.quiet:
             bar.write(("ok     " if res.ok else "FAILED ") + f"{res.client or res.params_path}")
 
     kind = getattr(args, "kind", "full")
     on_stage = _stage_progress(args.quiet) if len(paths) == 1 else None
-    results = run_batch(paths, Path(args.output), jobs, on_done=done, kind=kind, on_stage=on_stage)
+    try:
+        results = run_batch(paths, Path(args.output), jobs, on_done=done, kind=kind, on_stage=on_stage)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"interrupted: {len(finished)} of {len(paths)} client(s) finished; the unfinished runs were removed, "
+              "earlier reports are unchanged")
+        return 130  # the shell's code for a command stopped by Ctrl-C
     bar.close()
     failed = [r for r in results if not r.ok]
     for r in failed:

@@ -2,13 +2,19 @@
 
 A run is built in a hidden `.<run-id>.partial` folder and renamed to `<run-id>` only when the
 report is complete, so a failed or interrupted run never overwrites an earlier one. A failed run's
-folder is kept as `<run-id>.failed` with the partially executed notebook.
+folder is kept as `<run-id>.failed` with the partially executed notebook. An interrupted run (Ctrl-C)
+and a run that cannot write (a read-only or full disk) remove their `.partial` folder; one left by a
+killed process (kill -9, a power cut) is removed by the next run of the client, and so are the kernel
+socket files such a process leaves in the temporary folder.
 """
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import re
 import secrets
+import signal
 import shutil
 import tempfile
 import time
@@ -19,10 +25,12 @@ from importlib import resources
 from pathlib import Path
 
 import papermill as pm
+import psutil
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from auditkit.errors import ParamsError
+from auditkit.inputs.anonymise import anonymise_managers
 from auditkit.inputs.cache import write_cache
 from auditkit.inputs.params import load_params
 from auditkit.inputs.read import load_inputs
@@ -62,13 +70,81 @@ def new_run_id() -> str:
     return dt.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
 
 
+KERNEL_FILES = "auditkit-kernel-{pid}-{token}"  # in the temporary folder: the sockets and the connection file
+KERNEL_FILE = re.compile(r"auditkit-kernel-(\d{1,9})-[0-9a-f]{16}(?:-\d+|\.json)")
+
+
 class PrivateSocketKernelManager(AsyncKernelManager):
     """A kernel talking over Unix sockets with a unique name: parallel runs have no TCP ports to
-    clash over (papermill #511); the sockets are removed when the kernel shuts down."""
+    clash over (papermill #511); the sockets are removed when the kernel shuts down. Their names and
+    the connection file's carry the process id, so that those of a killed process can be found."""
 
     def __init__(self, **kwargs):
-        name = os.path.join(tempfile.gettempdir(), f"auditkit-kernel-{secrets.token_hex(8)}")
-        super().__init__(transport="ipc", ip=name, **kwargs)
+        name = os.path.join(tempfile.gettempdir(), KERNEL_FILES.format(pid=os.getpid(), token=secrets.token_hex(8)))
+        super().__init__(transport="ipc", ip=name, connection_file=f"{name}.json", **kwargs)
+
+
+OWNER_FILE = "owner"  # in a .partial folder: "<pid> <process start time>" of the process building it
+
+
+def _owner_alive(partial: Path) -> bool:
+    """True while the process that made this `.partial` folder runs (the same pid and start time)."""
+    try:
+        pid, started = (partial / OWNER_FILE).read_text().split()
+        return abs(psutil.Process(int(pid)).create_time() - float(started)) < 1
+    except FileNotFoundError:  # the owner file is written right after the folder: a moment's grace
+        return time.time() - partial.stat().st_mtime < 60
+    except (ValueError, OSError, psutil.Error):
+        return False
+
+
+def remove_leftovers(client_dir: Path) -> list[Path]:
+    """Remove what killed runs left: the client's `.partial` folders whose process is gone and the
+    kernel socket and connection files of gone processes. Returns the folders removed."""
+    removed = []
+    for partial in client_dir.glob(".*.partial"):
+        if partial.is_dir() and not _owner_alive(partial):
+            shutil.rmtree(partial, ignore_errors=True)
+            removed.append(partial)
+    for path in Path(tempfile.gettempdir()).glob(KERNEL_FILES.format(pid="*", token="*")):
+        owner = KERNEL_FILE.fullmatch(path.name)
+        if owner and not psutil.pid_exists(int(owner[1])):
+            path.unlink(missing_ok=True)
+    return removed
+
+
+def _tidy(work: Path) -> None:
+    """Remove the run's working files (the input cache, the owner file) before it is renamed."""
+    shutil.rmtree(work / "cache", ignore_errors=True)
+    (work / OWNER_FILE).unlink(missing_ok=True)
+
+
+def _make_partial(client_dir: Path, run_id: str) -> Path:
+    work = client_dir / f".{run_id}.partial"
+    (work / "notebooks").mkdir(parents=True)
+    (work / OWNER_FILE).write_text(f"{os.getpid()} {psutil.Process().create_time()}")
+    return work
+
+
+# errno of a disk that cannot take the run: full, over quota, read-only, not ours to write
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _disk_problem(exc: BaseException) -> str | None:
+    """The reason when `exc` is the disk refusing a write (also inside a notebook), else None."""
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRORS:
+        return os.strerror(exc.errno)
+    if isinstance(exc, pm.PapermillExecutionError):
+        for code in DISK_ERRORS:
+            if f"[Errno {code}]" in str(exc.evalue):
+                return os.strerror(code)
+    return None
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C in this process, or a cell interrupted in its kernel (KeyboardInterrupt there)."""
+    return isinstance(exc, KeyboardInterrupt) or (
+        isinstance(exc, pm.PapermillExecutionError) and exc.ename == "KeyboardInterrupt")
 
 
 class KernelLane:
@@ -78,10 +154,13 @@ class KernelLane:
 
     def __init__(self):
         self.km: PrivateSocketKernelManager | None = None
+        self.killed = False  # by kill(): no retry, no next notebook
 
     def execute(self, notebook: Path, out: Path, parameters: dict) -> None:
         """Execute one notebook on this lane's kernel (started on first use; one retry when it fails to start)."""
         for attempt in range(KERNEL_START_RETRIES + 1):
+            if self.killed:
+                raise RuntimeError("the run was stopped: its kernel was killed")
             if self.km is None:
                 self.km = PrivateSocketKernelManager(kernel_name="python3")
             try:
@@ -94,8 +173,16 @@ class KernelLane:
                 raise
             except RuntimeError as exc:  # the kernel died or did not answer before the first cell
                 self.close()
-                if attempt == KERNEL_START_RETRIES or "kernel" not in str(exc).lower():
+                if self.killed or attempt == KERNEL_START_RETRIES or "kernel" not in str(exc).lower():
                     raise
+
+    def kill(self) -> None:
+        """Kill the kernel now, from any thread: the notebook it executes fails at once. (A kernel runs
+        in a session of its own, so Ctrl-C in a terminal does not reach it.)"""
+        self.killed = True
+        process = getattr(self.km and self.km.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
 
     def close(self) -> None:
         if self.km is not None and self.km.has_kernel:
@@ -137,14 +224,19 @@ def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: i
                 raise
             finished.append(nb)
 
+    pool = ThreadPoolExecutor(max_workers=len(lanes))
     try:
-        with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-            futures = [pool.submit(run_lane, lane, independent[i::len(lanes)]) for i, lane in enumerate(lanes)]
-            for future in futures:
-                future.result()
+        futures = [pool.submit(run_lane, lane, independent[i::len(lanes)]) for i, lane in enumerate(lanes)]
+        for future in futures:
+            future.result()
         run_lane(lanes[0], last)
         report(None)
+    except BaseException:  # a stage failed, or Ctrl-C: the other lanes stop now instead of running on
+        for lane in lanes:
+            lane.kill()
+        raise
     finally:
+        pool.shutdown(wait=True)
         for lane in lanes:
             lane.close()
     return [out for _, out in pairs]
@@ -153,21 +245,31 @@ def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: i
 def run_client(params_path: str | Path, output: str | Path = "outputs",
                notebooks_dir: Path = NOTEBOOKS_DIR, notebook_jobs: int | None = None,
                kind: str = "full", on_stage=None) -> RunResult:
-    """Run the full audit of one client. Never raises for a client's problem: see RunResult.
+    """Run the full audit of one client. Never raises for a client's problem, whatever the
+    exception: see RunResult (its `failure` always says why). Ctrl-C (KeyboardInterrupt) is raised
+    on, after the run's `.partial` folder is removed.
 
     `notebook_jobs`: stage notebooks executed at the same time (default: the machine's cores).
     `kind="express"`: the express assessment instead — the express report notebook alone, from the
     checklist (the only table it needs), written as express.html / express.pdf.
     `on_stage(stage, done, total)`: progress of the stage notebooks (see `_execute_stages`)."""
-    notebook_jobs = notebook_jobs or os.cpu_count() or 1
+    result = RunResult(Path(params_path))
+    try:
+        _run_client(result, output, notebooks_dir, notebook_jobs or os.cpu_count() or 1, kind, on_stage)
+    except Exception as exc:  # noqa: BLE001 - an unforeseen failure fails this client only, with its reason
+        result.ok = False
+        result.failure = result.failure or f"{result.client or params_path}: {type(exc).__name__}: {exc}"
+    return result
 
-    params_path = Path(params_path)
-    result = RunResult(params_path)
+
+def _run_client(result: RunResult, output, notebooks_dir: Path, notebook_jobs: int, kind: str,
+                on_stage=None) -> None:
+    params_path = result.params_path
     try:
         params = load_params(params_path)
     except ParamsError as exc:
         result.failure, result.problems = f"{params_path}: parameters", exc.problems
-        return result
+        return
     result.client = params.client
     data = load_inputs(params, express=kind == "express")
     if kind == "express":
@@ -175,19 +277,23 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
             result.failure = f"{params_path}: the express assessment needs the checklist table"
             result.problems = [f"checklist: no checklist.csv / .xlsx in {params.data_dir} (answer it with "
                                "notebooks/express_checklist.ipynb)"]
-            return result
+            return
     if data.errors:
         result.failure = f"{params_path}: {len(data.errors)} input error(s)"
         result.problems = [describe(p, params.language) for p in data.errors]
-        return result
+        return
+    if params.anonymise_managers:
+        anonymise_managers(data)  # before the cache: the notebooks, results and appendix see codes only
 
     client_dir = Path(output) / params.client_slug
     run_id = new_run_id()
     work = client_dir / f".{run_id}.partial"
-    (work / "notebooks").mkdir(parents=True)
-    write_cache(data, work)
-    parameters = {"params_path": str(params_path.resolve()), "run_dir": str(work.resolve())}
     try:
+        client_dir.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(client_dir)
+        work = _make_partial(client_dir, run_id)
+        write_cache(data, work)
+        parameters = {"params_path": str(params_path.resolve()), "run_dir": str(work.resolve())}
         t0 = time.perf_counter()
         notebooks = stage_notebooks(notebooks_dir) if kind == "full" else [notebooks_dir / EXPRESS_NOTEBOOK]
         executed = _execute_stages(notebooks, work, parameters, notebook_jobs, result, params.client, on_stage)
@@ -200,21 +306,43 @@ def run_client(params_path: str | Path, output: str | Path = "outputs",
             result.failure = f"{params.client}: report export: {type(exc).__name__}: {exc}"
             raise
         result.seconds["export"] = time.perf_counter() - t0
-    except BaseException:
-        failed = client_dir / f"{run_id}.failed"
-        shutil.rmtree(work / "cache", ignore_errors=True)
-        os.replace(work, failed)
-        (failed / "failure.txt").write_text(result.failure + "\n\n" + traceback.format_exc(), encoding="utf-8")
-        result.run_dir = failed
-        return result
-    shutil.rmtree(work / "cache", ignore_errors=True)
-    final = client_dir / run_id
-    os.replace(work, final)
-    _point_latest(client_dir, run_id, "latest" if kind == "full" else f"latest-{kind}")
+        _tidy(work)
+        final = client_dir / run_id
+        os.replace(work, final)
+        _point_latest(client_dir, run_id, "latest" if kind == "full" else f"latest-{kind}")
+    except BaseException as exc:
+        _after_failure(exc, result, work, client_dir / f"{run_id}.failed", client_dir, params.client)
+        return
     result.ok, result.run_dir = True, final
     stem = KINDS[kind]["stem"]
     result.report_html, result.report_pdf = final / f"{stem}.html", final / f"{stem}.pdf"
-    return result
+
+
+def _after_failure(exc: BaseException, result: RunResult, work: Path, failed: Path, client_dir: Path,
+                   client: str) -> None:
+    """Clean up after a run that did not complete: an interrupted run or one the disk refused is
+    removed (re-raising Ctrl-C); any other is kept as `<run-id>.failed` with failure.txt."""
+    if _interrupted(exc):
+        shutil.rmtree(work, ignore_errors=True)
+        result.failure = f"{client}: interrupted (Ctrl-C); the unfinished run was removed"
+        if isinstance(exc, KeyboardInterrupt):
+            raise  # called in the handler of exc: re-raises it
+        raise KeyboardInterrupt from exc
+    disk = _disk_problem(exc)
+    if disk is None:
+        result.failure = result.failure or f"{client}: {type(exc).__name__}: {exc}"
+        try:
+            _tidy(work)
+            os.replace(work, failed)
+            (failed / "failure.txt").write_text(result.failure + "\n\n" + traceback.format_exc(), encoding="utf-8")
+            result.run_dir = failed
+            return
+        except OSError as write_exc:  # the disk filled up while the failure was written down
+            disk = _disk_problem(write_exc) or str(write_exc)
+            work = failed if failed.exists() else work
+    shutil.rmtree(work, ignore_errors=True)
+    result.failure = (f"{client}: cannot write the run to {client_dir}: {disk}; free some space or make the folder "
+                      "writable, or choose another with --output (the unfinished run was removed)")
 
 
 def _point_latest(client_dir: Path, run_id: str, name: str = "latest") -> None:
@@ -224,9 +352,25 @@ def _point_latest(client_dir: Path, run_id: str, name: str = "latest") -> None:
     os.replace(tmp, client_dir / name)
 
 
+def _run_in_worker(*args) -> RunResult:
+    """run_client in a batch's worker process: Ctrl-C stops the run it is doing (cleaned up) and is
+    ignored while the worker waits, so that the batch stops without a traceback per worker."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return run_client(*args)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: Path = NOTEBOOKS_DIR,
               on_done=None, kind: str = "full", on_stage=None) -> list[RunResult]:
-    """Run several clients in parallel processes; one failing client does not stop the others.
+    """Run several clients in parallel processes; one failing client does not stop the others,
+    whatever its exception (with jobs=1 too). Ctrl-C stops the batch: the runs under way remove
+    their `.partial` folders, the clients not started are not run, and KeyboardInterrupt is raised.
     `on_stage`: stage progress of clients run in this process (one at a time)."""
     if jobs <= 1 or len(params_paths) == 1:
         results = []
@@ -236,16 +380,21 @@ def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: 
                 on_done(results[-1])
         return results
     results = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+    try:
         per_client = max(1, (os.cpu_count() or 1) // jobs)
-        futures = {pool.submit(run_client, p, output, notebooks_dir, per_client, kind): p for p in params_paths}
+        futures = {pool.submit(_run_in_worker, p, output, notebooks_dir, per_client, kind): p for p in params_paths}
         for fut in as_completed(futures):
             try:
                 res = fut.result()
+            except KeyboardInterrupt:
+                raise
             except Exception as exc:  # noqa: BLE001 - a crashed worker is that client's failure
                 res = RunResult(futures[fut], failure=f"{futures[fut]}: {type(exc).__name__}: {exc}")
             results.append(res)
             if on_done:
                 on_done(res)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: the runs under way clean up first
     order = {p: i for i, p in enumerate(params_paths)}
     return sorted(results, key=lambda r: order[r.params_path])

@@ -20,6 +20,7 @@ class Column:
     max: float | None = None
     description: str = ""
     breakdown: bool = False  # measures are broken down by it: empty cells are a row of their own
+    free_text: bool = False  # typed by people: may name a manager (anonymise_managers replaces them)
 
 
 @dataclass(frozen=True)

@@ -228,9 +228,10 @@ def fill_status(plan_xlsx: Path, out: Path) -> Path:
     the run's results/action_plan.csv (same order as the workbook)."""
     book = pd.read_excel(plan_xlsx, dtype=object, engine="openpyxl")
     plan = pd.read_csv(Path(plan_xlsx).parent / "results" / "action_plan.csv")
-    from auditkit.i18n import Locale
+    from auditkit.i18n import LANGUAGES, Locale
 
-    loc = Locale("en")
+    loc = next((Locale(lang) for lang in LANGUAGES  # the workbook's language, as its status header says
+                if Locale(lang).t("improvement_plan.xlsx.status") in book.columns), Locale("en"))
     headers = {c: loc.t(f"improvement_plan.xlsx.{c}") for c in ("status", "progress", "comment")}
     for i, (group, primary) in enumerate(zip(plan["group"], plan["primary"])):
         code, progress, comment = STATUS.get(group, ("not_started", 0, "")) if primary else ("", None, "")

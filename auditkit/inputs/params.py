@@ -43,8 +43,13 @@ class Period(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self):
+        from auditkit.inputs.coerce import DATE_RANGE
+
         if self.end < self.start:
             raise ValueError(f"period.end ({self.end}) is before period.start ({self.start})")
+        first, last = (d.date() for d in DATE_RANGE)
+        if self.start < first or self.end > last:  # input dates beyond it are errors too
+            raise ValueError(f"the period must lie within {first.year}–{last.year} (a typo in the year?)")
         return self
 
 

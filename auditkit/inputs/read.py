@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ class AuditData:
     provided: dict[str, list[str]]
     problems: list[Problem]
     notes: list[str]
+    anonymised: bool = False  # managers are codes (auditkit/inputs/anonymise.py)
 
     @property
     def errors(self) -> list[Problem]:
@@ -245,7 +247,12 @@ def _uncalculated(path: Path, sheet, header_row: list[str]) -> dict[str, list[in
 
 def _read_excel(path: Path, sheet) -> tuple[pd.DataFrame, dict[str, list[int]]]:
     engine = _excel_engine(path)
-    raw = pd.read_excel(path, sheet_name=sheet, dtype=str, engine=engine)
+    try:
+        raw = pd.read_excel(path, sheet_name=sheet, dtype=str, engine=engine)
+    except ValueError:  # a sheet that is not there: its own message
+        raise
+    except Exception:  # noqa: BLE001 - the readers raise their own errors on a damaged workbook (CalamineError, KeyError…)
+        raise FileProblem("corrupt_workbook") from None
     uncalculated = {}
     if engine == "openpyxl" and raw.isna().to_numpy().any():
         uncalculated = _uncalculated(path, sheet, [str(c).strip() for c in raw.columns])
@@ -316,9 +323,18 @@ def _headers_shown(raw: pd.DataFrame) -> str:
     (one column, or a header line longer than a header), so that an error never shows the content
     of a file that is not a table (a key, a password file)."""
     headers = [str(h) for h in raw.columns]
-    if len(headers) < 2 or any(len(h) > 60 or not h.isprintable() for h in headers):
+    if len(headers) < 2 or not all(_looks_like_header(h) for h in headers):
         return "(no table headers: it does not look like a table)"
     return ", ".join(h[:40] for h in headers[:30])
+
+
+# Not in a column header, but in a key, a password or a settings file: "KEY=value", "postgres://…",
+# a long run of letters and digits without a space (a token or a hash)
+NOT_A_HEADER = re.compile(r"=|://|(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{24,}")
+
+
+def _looks_like_header(header: str) -> bool:
+    return len(header) <= 60 and header.isprintable() and not NOT_A_HEADER.search(header)
 
 
 def _map_headers(raw: pd.DataFrame, contract: Contract, source: TableSource) -> dict[str, str]:
@@ -402,8 +418,9 @@ def _translate_values(text: pd.Series, mapping: dict[str, str]) -> pd.Series:
 
 
 def _example(text: pd.Series, mask) -> str:
+    """The first masked cell, as the message quotes it: at most 40 characters, control characters as �."""
     hit = text[np.asarray(mask)]
-    return "" if hit.empty else str(hit.iloc[0])[:40]
+    return "" if hit.empty else "".join(c if c.isprintable() else "\ufffd" for c in str(hit.iloc[0])[:40])
 
 
 def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Collector):

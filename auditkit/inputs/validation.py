@@ -5,8 +5,9 @@ import re
 from pathlib import Path
 
 from auditkit.i18n import Locale
-from auditkit.inputs.read import AuditData, Problem, load_inputs
+from auditkit.inputs import baseline as bl
 from auditkit.inputs.params import AuditParams, ParamsError, load_params
+from auditkit.inputs.read import AuditData, Problem, load_inputs
 from auditkit.inputs.scaffold import TEMPLATE_NAME
 
 
@@ -56,8 +57,39 @@ def validate(params_path: str | Path) -> tuple[list[str], bool, AuditData | None
         template = params.data_dir / TEMPLATE_NAME
         return [loc.t("validation.template_not_filled", template=str(template), folder=str(params.data_dir))], False, data
     lines = [describe(p, params.language) for p in data.problems]
+    unusable = {p.table for p in data.errors if not p.rows and not p.column}  # named above: not "missing"
     for table in data.missing:
-        lines.append(loc.t("validation.table_missing", table=table))
+        if table not in unusable:
+            lines.append(loc.t("validation.table_missing", table=table))
     for note in data.notes:
         lines.append(loc.t(f"notes.{note}"))
-    return lines, not data.errors, data
+    reaudit, reaudit_ok = _reaudit(params, loc)
+    return lines + reaudit, not data.errors and reaudit_ok, data
+
+
+def _reaudit(params: AuditParams, loc: Locale) -> tuple[list[str], bool]:
+    """A re-audit's own inputs, checked as `auditkit run` will read them: the earlier run that
+    `baseline:` names (`previous` is looked for under ./outputs/<slug>, as a run without --output
+    writes it) and the client's action_plan_status.xlsx in the data folder."""
+    lines, ok = [], True
+    if params.baseline:
+        try:
+            run = bl.resolve_baseline(params)
+        except ParamsError as exc:
+            lines += [f"{loc.t('validation.error')}: {p}" for p in exc.problems]
+            ok = False
+        else:
+            period = bl.read_baseline(run).period
+            lines.append(loc.t("validation.baseline", run=str(run), period=(
+                f"{loc.date(period[0])} — {loc.date(period[1])}" if period else "—")))
+    path = bl.status_path(params)
+    if path is not None:
+        status, problems = bl.read_status(path, params.language)
+        lines += [describe(p, params.language) for p in problems]
+        ok = ok and not any(p.severity == "error" for p in problems)
+        if status is not None:
+            lines.append(loc.t("validation.status_read", file=path.name, n=len(status),
+                               done=int((status["status"] == "done").sum())))
+        if not params.baseline:
+            lines.append(f"{loc.t('validation.warning')}: {loc.t('validation.status_without_baseline', file=path.name)}")
+    return lines, ok

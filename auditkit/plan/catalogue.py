@@ -13,7 +13,7 @@ import yaml
 from auditkit.inputs.checklist import load_checklist
 from auditkit.plan.scorecard import Parameter
 
-EXTRA_KEYS = ("text", "fmt", "section", "money", "detail", "detail_kind", "name")
+EXTRA_KEYS = ("text", "fmt", "section", "money", "detail", "detail_kind", "name", "revision")
 DETAIL_KINDS = ("stage", "segment", "lead_source", "manager", "call_item", "table")
 
 
@@ -29,6 +29,8 @@ class Entry:
     detail: str | None = None  # a metric id whose text value (segment, source, manager…) the label names
     detail_kind: str | None = None  # how that value is named: one of DETAIL_KINDS
     name: dict[str, str] | None = None  # the measure's short name where no stage text names it
+    revision: int = 1  # the definition's revision: raised when the metric's formula changes, so that a
+    # re-audit never compares values computed by two different definitions (auditkit.plan.progress)
 
     def __post_init__(self):
         if self.detail_kind not in (*DETAIL_KINDS, None):

@@ -10,7 +10,10 @@ measurable change); a change that cannot be tested is "not_tested" and gets no v
   (per year × the audit's years, or one period's clients: "z_test_base", the report says so);
 - a median with both audits' raw values at hand: a bootstrap interval of the difference
   ("bootstrap"), else not tested;
-- a checklist answer: the answer itself changed (an interview answer is not a sample).
+- a checklist answer: the answer itself changed (an interview answer is not a sample);
+- a parameter whose definition changed between the two audits (its catalogue `revision` differs
+  from the one the baseline recorded) is "not_comparable": two values of two formulas are never
+  compared, so it gets no verdict and realises no money.
 
 The money realised by a finding is the same formula as its money at stake (auditkit.plan.money),
 priced from the earlier value to the new one (at most to the norm) with the new period's base
@@ -57,7 +60,7 @@ RATE_BASES: dict[str, tuple[tuple[str, ...], str]] = {
     "pr_segment_retention": (("process.segment_retention_min_base",), "per_period"),
 }
 MEDIANS = ("pr_cycle",)  # medians whose raw values a section may pass as `samples`
-VERDICTS = ("improved", "worse", "no_change", "not_tested")
+VERDICTS = ("improved", "worse", "no_change", "not_tested", "not_comparable")
 
 
 def two_proportion_z(x1: float, n1: float, x2: float, n2: float) -> tuple[float, float]:
@@ -128,10 +131,12 @@ class Window:
 
 def compare_parameters(then: pd.DataFrame, now: pd.DataFrame, then_w: Window, now_w: Window,
                        samples: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
-                       alpha: float = ALPHA) -> pd.DataFrame:
+                       alpha: float = ALPHA, redefined: Sequence[str] = ()) -> pd.DataFrame:
     """One row per scorecard parameter assessed in both audits (scorecards as results/scorecard.csv
     writes them: id, block, stage, source, value, norm, score…): value and norm then → now, change,
-    the test, its p-value or interval, and the verdict."""
+    the test, its p-value or interval, and the verdict. `redefined`: parameters whose definition
+    changed between the audits (see `redefined_parameters`): method "definition_changed", verdict
+    "not_comparable"."""
     samples = samples or {}
     t = then.set_index("id")
     rows = []
@@ -156,6 +161,10 @@ def compare_parameters(then: pd.DataFrame, now: pd.DataFrame, then_w: Window, no
                "n_then": math.nan, "n_now": math.nan}
         better = _better(r.id, v1, v2, n2_norm)
         significant = None
+        if r.id in redefined:
+            row.update(method="definition_changed", verdict="not_comparable")
+            rows.append(row)
+            continue
         if str(r.source).startswith("checklist:"):
             row["method"] = "answer"
             significant = v1 != v2
@@ -335,13 +344,29 @@ def _flatten(tree, prefix: str = "") -> dict:
     return out
 
 
+def definition_revisions() -> dict[str, int]:
+    """The revision of each measured parameter's definition (data/scorecard.yaml `revision`), as a
+    run records it in results/audit.json under "definitions"."""
+    return {e.id: e.revision for e in by_id().values() if e.parameter.source_kind == "metric"}
+
+
+def redefined_parameters(then_info: Mapping, now_info: Mapping) -> list[str]:
+    """The parameters whose definition revision differs between the baseline and this audit (a
+    baseline that recorded no revisions predates them: none can be named)."""
+    then, now = then_info.get("definitions") or {}, now_info.get("definitions") or {}
+    return sorted(pid for pid in set(then) & set(now) if then[pid] != now[pid])
+
+
 def definition_changes(then_info: Mapping, now_info: Mapping) -> list[tuple[str, object, object]]:
     """What differs between the two audits' definitions: (what, then, now) for the auditkit version,
-    each norm of the parameters and each client scorecard norm. Empty when the earlier run did not
-    record them (then nothing can be said) or nothing differs."""
+    each norm of the parameters, each client scorecard norm and each parameter's definition
+    revision ("definitions.<parameter id>"). Empty when the earlier run did not record them (then
+    nothing can be said) or nothing differs."""
     out = []
     if then_info.get("auditkit_version") != now_info.get("auditkit_version") and then_info.get("auditkit_version"):
         out.append(("auditkit_version", then_info.get("auditkit_version"), now_info.get("auditkit_version")))
+    for pid in redefined_parameters(then_info, now_info):
+        out.append((f"definitions.{pid}", then_info["definitions"][pid], now_info["definitions"][pid]))
     for key in ("norms", "scorecard_norms"):
         if key not in then_info:
             continue

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditkit.plan.recommendations import label
+from auditkit.report.results import neutralised, umask
 
 COLUMNS = ("rank", "finding", "action", "kind", "owner", "phase", "effort", "start", "deadline", "kpi", "target",
            "money", "status", "progress", "comment")
@@ -35,10 +36,13 @@ def write_xlsx(actions: pd.DataFrame, path: Path, audit) -> Path:
         "kpi": actions["kpi"], "target": actions["target"], "money": actions["money_high"],
         "status": "", "progress": None, "comment": "",
     })[list(COLUMNS)]
+    frame = neutralised(frame)  # client text (a finding names a segment) never runs as a formula
     fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
     os.close(fd)
     try:
-        with pd.ExcelWriter(tmp, engine="xlsxwriter") as xl:
+        # strings stay strings: xlsxwriter would otherwise write "=…" as a formula and "http…" as a link
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": options}) as xl:
             sheet_name = audit.t("improvement_plan.xlsx.sheet")[:31]
             frame.to_excel(xl, sheet_name=sheet_name, index=False, header=headers)
             book, sheet = xl.book, xl.sheets[sheet_name]
@@ -63,6 +67,7 @@ def write_xlsx(actions: pd.DataFrame, path: Path, audit) -> Path:
             sheet.set_paper(9)  # A4
             sheet.repeat_rows(0)
             sheet.fit_to_pages(1, 0)  # one page wide, as many long as needed
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it private (0600); the other outputs follow the umask
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

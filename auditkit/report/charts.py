@@ -8,6 +8,9 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
+# Every text is plain: a client's "$" (a name, a segment, a currency) never starts mathtext, which
+# would print it in italics or fail on "$$" (also for charts drawn without use_theme)
+matplotlib.rcParams["text.parse_math"] = False
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -634,11 +637,6 @@ def radar_gaps(labels: list[str], values, loc: Locale, title: str, as_is_label: 
 
 # --- revenue bridge ---------------------------------------------------------------------------------
 
-def _plain(text: str) -> str:
-    """Text shown as written: a '$' escaped, so that two of them never start matplotlib's mathtext."""
-    return str(text).replace("$", r"\$")
-
-
 def _signed_money(v: float, loc: Locale) -> str:
     """'+RUB 40 mn', '−RUB 25 mn' (a true minus sign), '0'."""
     if v is None or pd.isna(v):
@@ -656,7 +654,6 @@ def waterfall(start: float, steps: pd.Series, loc: Locale, title: str, ylabel: s
     colors[2], joined by dotted connectors. Every bar carries its value (loc.money_short; steps
     signed) above an up bar and below a down bar; the axis grows to hold the labels, and the labels
     shrink (8 → 6.5 pt) until no two collide. Each name is wrapped at spaces to fit its bar's slot.
-    All texts are plain (a '$' is never mathtext).
     `cut`: start the value axis above zero so that the steps fill most of the height, the start
     and end bars carrying a white break mark; None (default) cuts when the steps would otherwise
     use less than 40 % of the height.
@@ -682,16 +679,16 @@ def waterfall(start: float, steps: pd.Series, loc: Locale, title: str, ylabel: s
     texts = []
     for xi, b, h, up, v, k in zip(x, bottoms, heights, above, values, range(n)):
         label = loc.money_short(v) if k in (0, n - 1) else _signed_money(v, loc)
-        texts.append(ax.annotate(_plain(label), (xi, b + h if up else b), textcoords="offset points",
+        texts.append(ax.annotate(label, (xi, b + h if up else b), textcoords="offset points",
                                  xytext=(0, 3 if up else -4), ha="center", va="bottom" if up else "top",
                                  fontsize=8, fontweight="bold" if k in (0, n - 1) else "normal", zorder=3))
     ax.set_xticks(x)
     ax.set_xlim(-0.6, n - 0.4)
     money_axis(ax, loc)
-    ax.set_ylabel(_plain(ylabel))
-    ax.set_title(_plain(title))
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(axis="x", visible=False)
-    _fit_xticklabels(fig, ax, [_plain(s) for s in (start_label, *steps.index, end_label)])
+    _fit_xticklabels(fig, ax, [str(s) for s in (start_label, *steps.index, end_label)])
     lo, hi = min(0.0, float(np.min(levels))), max(float(np.max(levels)), 0.0)
     span = float(np.ptp(levels))
     if cut is None:

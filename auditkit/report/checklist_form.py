@@ -34,6 +34,7 @@ from auditkit.i18n import Locale
 from auditkit.inputs.read import _map_headers, _sniff_sep, find_file
 from auditkit.inputs.params import AuditParams, TableSource, load_params
 from auditkit.report.context import find_params
+from auditkit.report.results import umask
 
 COLUMNS = ("parameter_id", "answer", "note")
 
@@ -170,17 +171,11 @@ def write_atomic(frame: pd.DataFrame, path: Path, source: TableSource | None = N
             frame.to_csv(tmp, sep=sep, encoding=encoding, index=False, lineterminator="\n")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _write_sheet(frame: pd.DataFrame, path: Path, tmp: Path, source: TableSource) -> None:
@@ -198,6 +193,10 @@ def _write_sheet(frame: pd.DataFrame, path: Path, tmp: Path, source: TableSource
     sheet.append([str(c) for c in frame.columns])
     for row in frame.itertuples(index=False):
         sheet.append([None if pd.isna(v) else str(v) for v in row])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if cell.data_type == "f":  # a note typed as "=…" stays text, never a formula
+                cell.data_type = "s"
     book.save(tmp)
 
 

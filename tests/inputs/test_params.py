@@ -98,3 +98,57 @@ def test_a_far_name_gets_no_suggestion():
 
 def test_params_error_is_an_auditkit_error():
     assert issubclass(ParamsError, AuditkitError)
+
+
+# Hostile parameter values (issue 12): a ParamsError naming the key, never a traceback
+@pytest.mark.parametrize("line,key,says", [
+    ("audit_date: 2024-13-45\n", "audit_date:", "month value is outside"),
+    ("audit_date: yesterday\n", "audit_date:", "valid date"),
+    ("tables: {orders: {date_format: '%Q.%m'}}\n", "tables.orders.date_format:", "not a usable date format"),
+    ("tables: {orders: {date_format: '%H:%M'}}\n", "tables.orders.date_format:", "no day or year directive"),
+    ("tables: {orders: {encoding: klingon}}\n", "tables.orders.encoding:", "unknown encoding 'klingon'"),
+    ("period: {start: 0001-01-01, end: 2024-12-31}\n", "period:", "must lie within 1900–2100"),
+    ("period: {start: 2024-01-01, end: 2999-12-31}\n", "period:", "must lie within 1900–2100"),
+    ("timezone: Mars/Olympus\n", "timezone:", "unknown time zone"),
+    ("slug: ../../etc\n", "slug:", "not a plain folder name"),
+    ("slug: /tmp/x\n", "slug:", "not a plain folder name"),
+    ("tables: {orders: {file: /etc/passwd}}\n", "tables.orders.file:", "an absolute path"),
+    ("tables: {orders: {file: ../p.yaml}}\n", "tables.orders.file:", "a path with '..'"),
+    ("tables: {deals: {lookup: [{file: ../x.csv, key: k, columns: {a: b}}]}}\n", "tables.deals.lookup.0.file:",
+     "a path with '..'"),
+])
+def test_a_bad_parameter_value_names_its_key(tmp_path, line, key, says):
+    (problem,) = _problems(tmp_path, BASE + line)
+    assert problem.startswith(key) and says in problem
+
+
+def test_a_table_file_may_lie_outside_data_dir_when_the_file_says_so(tmp_path):
+    (tmp_path / "d").mkdir()
+    path = write(tmp_path / "p.yaml", BASE + "tables: {orders: {file: ../orders.csv}}\nallow_outside_data_dir: true\n")
+    assert load_params(path).source("orders").file == "../orders.csv"
+
+
+def test_a_symlink_leading_out_of_data_dir_is_refused(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "orders.csv").symlink_to("/etc/passwd")
+    problems = _problems(tmp_path, BASE + "tables: {orders: {file: orders.csv}}\n")
+    assert problems == [f"tables.orders.file: 'orders.csv' is a link leading out of data_dir (to /etc/passwd); table "
+                        f"files must lie in data_dir ({tmp_path / 'd'}): copy the file there, or set "
+                        "allow_outside_data_dir: true"]
+
+
+@pytest.mark.parametrize("content,says", [
+    ("client: Ромашка\n".encode("cp1251") + BASE.encode(), "not UTF-8 text"),
+    (("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 3000)) + "  " * 3000 + "x: 1\n").encode(),
+     "nested too deeply"),
+    (("k: " + "[" * 3000 + "]" * 3000 + "\n").encode(), "nested too deeply"),
+    (b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n"
+     b"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n", "unknown key"),
+    (b"client: !!python/object/apply:os.system ['echo pwned']\n", "not valid YAML"),
+])
+def test_a_hostile_parameter_file_is_refused_without_a_traceback(tmp_path, content, says):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "bad.yaml").write_bytes(content)
+    with pytest.raises(ParamsError) as err:
+        load_params(tmp_path / "bad.yaml")
+    assert says in str(err.value)

@@ -252,3 +252,150 @@ def test_rows_without_a_breakdown_key_are_a_data_quality_warning(tiny_client):
     # a column left empty in every row is not provided: no breakdown by it, no warning
     write(tiny_client.parent.parent / "data" / "clients.csv", "client_id,name,segment\nC1,A,\nC2,B,\nC3,C,\n")
     assert not _load(tiny_client).problems
+
+
+# Hostile inputs (issue 12): each case is a kind of bad export, named after the failure, with the
+# problem it must give: (file, code, column, rows) — never a traceback, never a silently wrong number.
+O = "order_id,client_id,date,amount\n"
+HOSTILE = {
+    "orders_date_year_2999": (
+        {"orders.csv": O + "O1,C1,2999-01-01,1\nO2,C1,9999-12-31,1\nO3,C1,2262-04-12,1\nO4,C1,-0001-01-01,1\n"},
+        "", ("orders.csv", "date_out_of_range", "date", (2, 3, 4, 5))),
+    "orders_date_1c_empty_0001": (
+        {"orders.csv": O + "O1,C1,0001-01-01,1\nO2,C1,2024-01-01,1\n"},
+        "", ("orders.csv", "empty_date_1c", "date", (2,))),
+    "orders_date_zone_on_some_rows": (
+        {"orders.csv": O + "O1,C1,2024-01-01T23:30:00+00:00,1\nO2,C1,2024-01-01 10:00,1\n"},
+        "", ("orders.csv", "some_with_zone", "date", (2,))),
+    "orders_decimal_comma_given_points": (
+        {"orders.csv": "order_id;client_id;date;amount\nO1;C1;2024-01-01;4311.5\nO2;C1;2024-01-01;1.234,5\n"},
+        "tables: {orders: {decimal: ','}}\n", ("orders.csv", "wrong_decimal", "amount", (2,))),
+    "orders_amount_inf": (
+        {"orders.csv": O + "O1,C1,2024-01-01,inf\nO2,C1,2024-01-01,-Infinity\nO3,C1,2024-01-01,1\n"},
+        "", ("orders.csv", "not_finite", "amount", (2, 3))),
+    "orders_amount_1e308": (
+        {"orders.csv": O + "O1,C1,2024-01-01,1e308\nO2,C1,2024-01-01,2000000000000\n"},
+        "", ("orders.csv", "too_large", "amount", (2, 3))),
+    "deals_probability_0_1_and_0_100": (
+        {"deals.csv": "deal_id,created_at,status,probability\nD1,2024-01-01,open,0.5\nD2,2024-01-01,open,50\n"},
+        "", ("deals.csv", "mixed_scale", "probability", (2,))),
+    "orders_unit_price_blank_without_amount": (
+        {"orders.csv": "order_id,client_id,date,quantity,unit_price\nO1,C1,2024-01-01,2,\nO2,C1,2024-01-01,1,3\n"},
+        "", ("orders.csv", "amount_not_computable", "unit_price", (2,))),
+    "deals_closed_before_created": (
+        {"deals.csv": "deal_id,created_at,status,closed_at\nD1,2024-02-01,won,2024-01-01\n"},
+        "", ("deals.csv", "closed_before_created", "closed_at", (2,))),
+    "orders_csv_dangling_symlink": (
+        {"orders.csv": "->/nonexistent/orders.csv"}, "", ("orders.csv", "broken_link", None, ())),
+    "orders_csv_is_a_folder": ({"orders.csv": "dir"}, "", ("orders.csv", "is_a_folder", None, ())),
+    "orders_csv_links_out_of_data_dir": (
+        {"orders.csv": "->../outside.csv"}, "", ("orders.csv", "outside_data_dir", None, ())),
+    "clients_utf8_read_as_cp1251": (
+        {"clients.csv": "client_id,name\nC1,Ромашка\n"}, "tables: {clients: {encoding: cp1251}}\n",
+        ("clients.csv", "looks_utf8", None, ())),
+    "orders_xlsx_corrupt_zip": ({"orders.csv": None, "orders.xlsx": b"PK\x03\x04" + b"broken" * 50}, "",
+                                ("orders.xlsx", "corrupt_workbook", None, ())),
+    "orders_xlsx_html_renamed": ({"orders.csv": None, "orders.xlsx": b"<html><table><tr><td>1</td></tr></table>"},
+                                 "", ("orders.xlsx", "not_a_workbook", None, ())),
+    "orders_xlsx_password_protected": (  # an encrypted xlsx is an OLE2 compound file with an EncryptedPackage stream
+        {"orders.csv": None, "orders.xlsx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200)
+         + "EncryptedPackage".encode("utf-16-le") + bytes(200)}, "", ("orders.xlsx", "password_protected", None, ())),
+    "orders_xls_damaged": ({"orders.csv": None, "orders.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)}, "",
+                           ("orders.xls", "corrupt_workbook", None, ())),
+    "clients_lookup_in_the_wrong_encoding": (
+        {"regions.csv": "key,region\nC1,Москва\n".encode("cp1251")},
+        "tables: {clients: {lookup: [{file: regions.csv, key: {client_id: key}, columns: {region: region}, "
+        "encoding: utf-8}]}}\n", ("regions.csv", "bad_encoding", None, ())),
+    "clients_lookup_file_missing": (
+        {}, "tables: {clients: {lookup: [{file: regions.csv, key: {client_id: key}, columns: {region: region}}]}}\n",
+        ("regions.csv", "lookup_not_found", None, ())),
+}
+
+
+def _hostile_client(tmp_path, files, extra):
+    data = tmp_path / "data"
+    files = {"clients.csv": "client_id,name,segment\nC1,Alpha,Retail\n", "orders.csv": O + "O1,C1,2024-01-10,100\n",
+             **files}
+    for name, content in files.items():
+        path = data / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str) and content.startswith("->"):
+            (tmp_path / "outside.csv").write_text(O + "O1,C1,2024-01-10,100\n")
+            path.symlink_to(content[2:])
+        elif content == "dir":
+            path.mkdir()
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        elif content is not None:
+            path.write_text(content, encoding="utf-8")
+    return write(tmp_path / "params.yaml", "client: Hostile\nperiod: {start: 2024-01-01, end: 2024-06-30}\n"
+                                            "data_dir: data\n" + extra)
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_input_is_reported_by_file_row_and_column(tmp_path, case):
+    files, extra, (file, code, column, rows) = HOSTILE[case]
+    lines, _, data = validate(_hostile_client(tmp_path, files, extra))
+    found = [(p.file, p.code, p.column, p.rows) for p in data.problems]
+    assert (file, code, column, rows) in found, lines
+    assert not any("Traceback" in line for line in lines)
+    table = next(p.table for p in data.problems if p.code == code)
+    assert not any(line.startswith(f"table {table}: not found") for line in lines)  # unusable, not "missing"
+
+
+def test_dates_with_mixed_offsets_are_converted_to_the_clients_zone(tmp_path):
+    params = _hostile_client(tmp_path, {"orders.csv": O + "O1,C1,2024-01-01T23:30:00+00:00,1\n"
+                                                          "O2,C1,2024-01-02T01:30:00+03:00,1\n"}, "timezone: Europe/Warsaw\n")
+    orders = _load(params).tables["orders"]
+    # 23:30 UTC and 01:30 at UTC+3 (22:30 UTC) are 00:30 and 23:30 in Warsaw (UTC+1 in winter)
+    assert orders["date"].tolist() == [pd.Timestamp("2024-01-02 00:30"), pd.Timestamp("2024-01-01 23:30")]
+
+
+def test_formulas_without_a_cached_value_are_named_not_read_as_empty(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()  # openpyxl writes formulas without computing them, like many report generators
+    book.active.append(["order_id", "client_id", "date", "amount"])
+    book.active.append(["O1", "C1", "2024-01-10", 100])
+    book.active.append(["O2", "C1", "2024-01-11", "=B2*2"])
+    (tmp_path / "data").mkdir()
+    book.save(tmp_path / "data" / "orders.xlsx")
+    data = _load(_hostile_client(tmp_path, {"orders.csv": None}, ""))
+    assert [(p.code, p.column, p.rows) for p in data.errors] == [("formula_without_value", "amount", (3,))]
+
+
+@pytest.mark.parametrize("secret", [
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB\n-----END OPENSSH PRIVATE KEY-----\n",
+    "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",
+    "SECRET_KEY=abc123supersecret,DB_URL=postgres://user:pw@host/db\nA=1,B=2\n",
+    "token,ghp_16C7e42F292c6912E7710c838347Ae178B4a\nx,y\n",
+])
+def test_an_error_never_echoes_a_file_that_is_not_a_table(tmp_path, secret):
+    params = _hostile_client(tmp_path, {"orders.csv": secret}, "")
+    lines, ok, _ = validate(params)
+    words = {w for w in secret.replace(",", " ").replace(":", " ").split() if len(w) > 3}
+    assert not ok and not [w for w in words for line in lines if w in line]
+
+
+def test_header_only_orders_and_deals_are_not_given_and_named(tmp_path):
+    params = _hostile_client(tmp_path, {"orders.csv": O, "deals.csv": "deal_id,created_at,status\n"}, "")
+    data = _load(params)
+    assert [(p.file, p.code) for p in data.problems] == [("orders.csv", "no_rows"), ("deals.csv", "no_rows"),
+                                                         ("orders.csv", "no_orders_or_deals")]
+
+
+def test_an_unknown_client_is_reported_beside_the_other_errors_of_every_table(tmp_path):
+    params = _hostile_client(tmp_path, {
+        "orders.csv": O + "O1,C9,not a date,1\nO2,C1,2024-01-01,x\n",
+        "clients.csv": "client_id,name\nC1,A\nC1,B\n",
+        "deals.csv": "deal_id,created_at,status\nD1,yesterday,won\n"}, "")
+    found = {(p.file, p.code, p.rows) for p in _load(params).errors}
+    assert found == {("orders.csv", "not_a_date", (2,)), ("orders.csv", "not_a_number", (3,)),
+                     ("clients.csv", "duplicate_key", (3,)), ("deals.csv", "not_a_date", (2,)),
+                     ("orders.csv", "unknown_reference", (2,))}
+
+
+def test_a_control_character_in_a_cell_is_not_echoed(tmp_path):
+    params = _hostile_client(tmp_path, {"orders.csv": O + "O1,C1,2024-01-01,1\x00\x1b[31m\n"}, "")
+    (problem,) = _load(params).errors
+    assert problem.args["example"] == "1\ufffd\ufffd[31m"

@@ -10,7 +10,7 @@ from auditkit.errors import ParamsError
 from auditkit.inputs import baseline as bl
 from auditkit.inputs.params import load_params
 from auditkit.inputs.read import load_inputs
-from auditkit.inputs.validation import describe
+from auditkit.inputs.validation import describe, validate
 from auditkit.plan import progress as pg
 from auditkit.report.context import Audit
 from auditkit.report.export import merge_notebooks
@@ -96,6 +96,33 @@ def test_definition_changes_list_version_and_norms():
     assert pg.definition_changes(then, now) == [("auditkit_version", "0.1", "0.2"),
                                                 ("norms.process.win_rate", 0.25, 0.30),
                                                 ("scorecard_norms.pr_cycle", None, 30)]
+
+
+def test_a_parameter_whose_definition_changed_is_not_comparable_and_realises_no_money():
+    then_info = {"definitions": {"pr_win_rate": 1, "te_share_stale": 1}}
+    now_info = {"definitions": {"pr_win_rate": 2, "te_share_stale": 1, "pr_cycle": 1}}
+    assert pg.redefined_parameters(then_info, now_info) == ["pr_win_rate"]
+    assert ("definitions.pr_win_rate", 1, 2) in pg.definition_changes(then_info, now_info)
+    then = _scorecard(pr_win_rate=(0.20, 0.25), te_share_stale=(0.40, 0.10))
+    now = _scorecard(pr_win_rate=(0.30, 0.25), te_share_stale=(0.20, 0.10))
+    w = pg.Window({"process.won_deals": 60, "process.lost_deals": 140, "technology.open_deals": 200}, 365.25)
+    r = pg.compare_parameters(then, now, w, w, redefined=pg.redefined_parameters(then_info, now_info)).set_index("id")
+    # 0.20 → 0.30 of 200 deals is far beyond noise, but two formulas' values are never compared
+    assert r.loc["pr_win_rate", "verdict"] == "not_comparable" and r.loc["pr_win_rate", "method"] == "definition_changed"
+    assert r.loc["te_share_stale", "verdict"] == "improved"
+    findings = pd.DataFrame([{"rank": 1, "group": "funnel", "money_low": 5.0, "money_high": 10.0,
+                              "parameters": "['pr_win_rate']", "title": "Funnel"}])
+    metrics = {"process.closed_deals_per_year": 1000, "process.average_won_deal": 100}
+    assert np.isnan(pg.money_realised(findings, r.reset_index(), metrics).iloc[0]["realised_high"])
+    actions = pd.DataFrame({"rank": [1], "action": ["Do A"], "primary": [True], "parameter": ["pr_win_rate"],
+                            "status": ["done"]})
+    assert pg.action_effects(actions, r.reset_index()).iloc[0]["effect"] == "done_no_effect"
+
+
+def test_a_baseline_without_recorded_revisions_names_no_redefined_parameter():
+    assert pg.redefined_parameters({}, {"definitions": pg.definition_revisions()}) == []
+    revisions = pg.definition_revisions()
+    assert revisions["pr_win_rate"] >= 1 and not any(k.startswith("q") and k[1:].isdigit() for k in revisions)
 
 
 # ------------------------------------------------------------------------------ baseline folders
@@ -254,7 +281,7 @@ def test_the_chapter_renders_on_a_small_case(tiny_client, tmp_path):
     assert p.money.set_index("group").loc["funnel", "realised_high"] == pytest.approx(0.05 * 200 * 1000)
     assert "data:image/svg+xml" in html  # the dumbbell chart
     headline = stage_progress.progress_headline(audit, plan)
-    assert headline.startswith("Since the previous audit") and "1 parameters improved" in headline
+    assert headline.startswith("Since the previous audit") and "1 parameter improved" in headline and "1 of 2 actions of the previous plan is reported done" in headline
     saved = json.loads((run_dir / "results" / "audit.json").read_text())
     assert saved["period"]["start"] == "2024-01-01" and saved["norms"]["process"]["win_rate"] == 0.25
 
@@ -284,3 +311,33 @@ def test_a_weakest_part_that_changed_is_flagged_and_priced_with_the_earlier_base
                               "parameters": "['co_lead_source_contacted']"}])
     m = pg.money_realised(findings, r, w2.metrics, None, w1.metrics).iloc[0]
     assert m["realised_high"] == pytest.approx(0.30 * 500 * 10.0)  # the earlier source's base
+
+
+# ------------------------------------------------------------------------------ validate
+def test_validate_names_a_missing_previous_baseline(tiny_client, tmp_path, monkeypatch):
+    write(tiny_client, tiny_client.read_text() + "baseline: previous\n")
+    monkeypatch.chdir(tmp_path)
+    lines, ok, _ = validate(tiny_client)
+    assert not ok and any("baseline: previous" in line and line.startswith("error") for line in lines)
+
+
+def test_validate_reads_the_baseline_and_the_status_file_naming_row_and_column(tiny_client, tmp_path, monkeypatch):
+    write(tiny_client, tiny_client.read_text() + "baseline: previous\n")
+    params = load_params(tiny_client)
+    _run(tmp_path / "outputs" / params.client_slug / "r1", ("2023-01-01", "2023-12-31"))
+    monkeypatch.chdir(tmp_path)
+    _status_xlsx(params.data_dir / "action_plan_status.xlsx",
+                 [[1, "F", "Do A", "done", 100, ""], [2, "F", "Do B", "finished", 50, ""]])
+    lines, ok, _ = validate(tiny_client)
+    text = "\n".join(lines)
+    assert not ok
+    assert "r1" in text and "31 Dec 2023" in text
+    assert "action_plan_status.xlsx, row 3, column “Status”" in text and "finished" in text
+    assert "2 actions of the earlier plan read, 1 done" in text
+
+
+def test_validate_warns_about_a_status_file_without_a_baseline(tiny_client):
+    params = load_params(tiny_client)
+    _status_xlsx(params.data_dir / "action_plan_status.xlsx", [[1, "F", "Do A", "done", 100, ""]])
+    lines, ok, _ = validate(tiny_client)
+    assert ok and any(line.startswith("warning") and "baseline: previous" in line for line in lines)

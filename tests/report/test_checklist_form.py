@@ -112,6 +112,16 @@ def test_xlsx_checklist_keeps_its_other_sheets(tmp_path):
     assert sheets["Checklist"]["parameter_id"].tolist() == ["plan_method_defined", "proc_after_sales"]
 
 
+def test_a_note_typed_as_a_formula_is_saved_to_xlsx_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "checklist.xlsx"
+    frame([("plan_method_defined", "yes", "ok")]).to_excel(path, index=False)
+    cf.save_answers(path, {"proc_after_sales": cf.Update("partly", "=HYPERLINK(\"http://x\")")})
+    note = load_workbook(path).worksheets[0]["C3"]
+    assert (note.value, note.data_type) == ("=HYPERLINK(\"http://x\")", "s")
+
+
 # --------------------------------------------------------------------------- the checklist form: widgets
 @pytest.fixture
 def form_client(tmp_path):

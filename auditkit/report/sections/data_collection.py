@@ -121,7 +121,7 @@ def segments(audit: Audit) -> None:
     base["name"] = _segment_names(audit, base["segment"])
     by_seg = m.dynamics_by(orders, clients, "segment", "QS", **_window(audit))
     pivot = by_seg.assign(name=_segment_names(audit, by_seg["segment"])).pivot(
-        index="period", columns="name", values="revenue")[base["name"].tolist()]
+        index="period", columns="name", values="revenue").reindex(columns=base["name"].tolist(), fill_value=0)
     audit.figure(charts.lines(pivot, audit.loc, audit.t(".charts.segments.title"),
                               audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
                               x_labels=[audit.loc.period(p, "Q") for p in pivot.index]))

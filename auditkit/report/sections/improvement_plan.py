@@ -160,11 +160,15 @@ def _section_title(audit: Audit, anchor: str | None) -> str:
 
 
 # ----------------------------------------------------------------------------------------- shown
-def executive_summary(audit: Audit, plan: Plan) -> None:
+def executive_summary(audit: Audit, plan: Plan, progress: str | None = None) -> None:
     """At the front, at most two pages: the score and how much of it the data covered, the money at
-    stake, the block radar, the top findings with their money range, the first actions for 30 days."""
+    stake, the block radar, the top findings with their money range, the first actions for 30 days.
+    A re-audit leads with `progress`, the one-sentence result of the comparison with the earlier
+    audit (auditkit.report.sections.progress.progress_headline)."""
     a = plan.assessment
     audit.show(f'<h1 class="ak-unnumbered" id="executive-summary">{esc(audit.t(".summary.title"))}</h1>')
+    if progress:
+        audit.paragraph(".summary.progress", text=progress, css="ak-finding")
     audit.record("overall_score", a.overall_score)
     audit.record("coverage", a.coverage)
     low, high = a.money_yearly

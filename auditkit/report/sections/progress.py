@@ -68,6 +68,7 @@ def record_run(audit: Audit) -> dict:
     """results/audit.json of this run: what a later re-audit compares with."""
     info = bl.audit_info(audit.params, version())
     info["samples"] = {"pr_cycle": cycle_days(audit)}
+    info["definitions"] = pg.definition_revisions()
     if audit.run_dir is not None:
         bl.write_audit_info(audit.run_dir, info)
     return info
@@ -94,7 +95,8 @@ def compare(audit: Audit, plan: Plan) -> Progress | None:
                if then_samples.get(pid) and now_info["samples"].get(pid)}
     now_metrics = derived_metrics(stage_metrics(audit)[0])
     parameters = pg.compare_parameters(base.scorecard, plan.scorecard, pg.Window(base.metrics, then_days),
-                                       pg.Window(now_metrics, _days(audit.start, audit.end)), samples)
+                                       pg.Window(now_metrics, _days(audit.start, audit.end)), samples,
+                                       redefined=pg.redefined_parameters(base.info, now_info))
     blocks = pg.compare_blocks(base.metrics, plan.blocks, plan.assessment.overall_score, plan.assessment.coverage)
     status, problems, given = None, [], False
     path = bl.status_path(audit.params)
@@ -206,7 +208,12 @@ def _definitions(audit: Audit, p: Progress) -> None:
         return
     items = []
     for what, then, now in p.definitions:
-        name = _t(audit, "version") if what == "auditkit_version" else what.removeprefix("norms.")
+        if what == "auditkit_version":
+            name = _t(audit, "version")
+        elif what.startswith("definitions."):
+            name = _t(audit, "redefined", name=_name(audit, what.removeprefix("definitions.")))
+        else:
+            name = what.removeprefix("norms.")
         items.append(f"<li>{esc(name)}: {esc(str(then) if then is not None else '—')} → "
                      f"{esc(str(now) if now is not None else '—')}</li>")
     audit.paragraph(f"{KEY}.definitions", css="ak-finding")
@@ -232,7 +239,7 @@ def _blocks(audit: Audit, p: Progress) -> None:
         css="ak-compact")
 
 
-ORDER = {"improved": 0, "worse": 1, "no_change": 2, "not_tested": 3}
+ORDER = {"improved": 0, "worse": 1, "no_change": 2, "not_tested": 3, "not_comparable": 4}
 
 
 def _parameters(audit: Audit, p: Progress) -> None:
@@ -265,14 +272,19 @@ def _parameters(audit: Audit, p: Progress) -> None:
         norm_text=norm, change_text=[_change_text(audit, c, f) for c, f in zip(q["change"], fmts)],
         method_text=[_t(audit, f"method.{m}") for m in q["method"]],
         verdict_text=[_verdict_text(audit, r) for r in q.itertuples()])
-    audit.table("progress_parameters", shown, {
-        "name": "text", "then_text": "text", "now_text": "text", "norm_text": "text", "change_text": "text",
-        "method_text": "text", "verdict_text": "text"},
-        labels={"name": audit.t("improvement_plan.columns.parameter"), "then_text": _t(audit, "col.then"),
-                "now_text": _t(audit, "col.now"), "norm_text": audit.t("report.kpi_head.norm"),
-                "change_text": _t(audit, "col.change"), "method_text": _t(audit, "col.method"),
-                "verdict_text": _t(audit, "col.verdict")},
-        max_rows=len(shown), csv=full.drop(columns="order"), css="ak-compact")
+    formats = {"name": "text", "then_text": "text", "now_text": "text", "norm_text": "text", "change_text": "text",
+               "method_text": "text", "verdict_text": "text"}
+    labels = {"name": audit.t("improvement_plan.columns.parameter"), "then_text": _t(audit, "col.then"),
+              "now_text": _t(audit, "col.now"), "norm_text": audit.t("report.kpi_head.norm"),
+              "change_text": _t(audit, "col.change"), "method_text": _t(audit, "col.method"),
+              "verdict_text": _t(audit, "col.verdict")}
+    # the body shows what moved beyond noise (and what cannot be compared); the rest is in the appendix
+    moved = shown["verdict"].isin(("improved", "worse", "not_comparable"))
+    audit.table("progress_parameters", shown[moved], formats, labels, max_rows=len(shown),
+                csv=full.drop(columns="order"), css="ak-compact")
+    if (~moved).any():
+        audit.table("progress_parameters_unmoved", shown[~moved], formats, labels, max_rows=len(shown),
+                    css="ak-compact", appendix=True)
     if same_answer.any():
         audit.note(f"{KEY}.answers_unchanged", n=int(same_answer.sum()))
     if base_note:
