@@ -80,7 +80,7 @@ def lab(tmp_path: Path):
 
 
 @pytest.fixture
-def page(lab, tmp_path: Path):
+def page(lab, request):
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=WAIT_MS)
@@ -92,7 +92,7 @@ def page(lab, tmp_path: Path):
             context.set_default_timeout(WAIT_MS)
             page = context.new_page()
             yield page
-            page.screenshot(path=screenshots() / "lab-last.png")  # where the test ended (or failed)
+            page.screenshot(path=screenshots() / f"{request.node.name}-end.png")  # where the test ended (or failed)
         finally:
             browser.close()
 

@@ -68,7 +68,7 @@ class WhatIf:
         row, after = self._row(pid), assess_with(self.audit, self.plan, pid, self.value.value)
 
         def money(pair) -> str:
-            return f"{loc.money(pair[0])} – {loc.money(pair[1])}"
+            return loc.money_range(*pair)  # two significant figures, as the report shows money at stake
 
         def score(value) -> str:
             return "—" if value is None or pd.isna(value) else loc.number(value, 0)
