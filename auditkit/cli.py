@@ -163,6 +163,8 @@ def cmd_demo_data(args) -> int:
 def cmd_new_client(args) -> int:
     from auditkit.inputs.scaffold import TEMPLATE_NAME, new_client
 
+    if args.source:
+        return _new_client_from(args)
     try:
         params_path, data_dir = new_client(args.name, args.params_dir, args.data_dir)
     except FileExistsError as exc:
@@ -174,6 +176,20 @@ def cmd_new_client(args) -> int:
     print(f"  2. fill {data_dir / TEMPLATE_NAME} by hand, or drop the client's exports into {data_dir}")
     print("     as <table>.csv / <table>.xlsx (a file wins over the template's sheet)")
     print(f"  3. {_command()} validate {params_path}  (the file is a draft, skipped by a batch, until it passes)")
+    return 0
+
+
+def _new_client_from(args) -> int:
+    from auditkit.inputs.onboard import new_client_from
+
+    try:
+        params_path = new_client_from(args.name, args.source, args.params_dir)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise SystemExit(f"auditkit: {exc}") from None
+    print(f"parameters:  {params_path} (tables, period and currency read from the exports in {args.source})")
+    print("next steps:")
+    print(f"  1. read the comments in {params_path}: what was recognised, what is left to set")
+    print(f"  2. auditkit validate {params_path}")
     return 0
 
 
@@ -205,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--params-dir", default="params", help="folder of the parameter file (default: params)")
     new.add_argument("--data-dir", default="data",
                      help="folder in which the client's data folder <slug>/ is made (default: data)")
+    new.add_argument("--from", dest="source", default=None, metavar="DIR",
+                     help="a folder of the client's exports (CSV / XLSX): recognise each, and write the parameter "
+                          "file with their presets, period and currency; the folder becomes data_dir")
     new.set_defaults(func=cmd_new_client)
     text = "write the demo client's input tables"
     demo = sub.add_parser("demo-data", help=text, description=text)

@@ -7,7 +7,18 @@ import pytest
 
 pytest.register_assert_rewrite("helpers")  # its asserts (run_sections) explain themselves as in a test
 
-from helpers import SHARED_DATA, write  # noqa: E402
+from helpers import REPO, SHARED_DATA, write  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The demo client's whole audit (English), run once per test session (the e2e tests that read
+    it are in the xdist group "demo", so that one worker runs them all); returns the RunResult."""
+    from auditkit.runner import run_client
+
+    result = run_client(REPO / "params" / "demo.yaml", tmp_path_factory.mktemp("demo"))
+    assert result.ok, result.failure
+    return result
 
 
 @pytest.fixture(scope="session")

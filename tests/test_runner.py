@@ -228,7 +228,7 @@ def test_a_batch_with_one_job_keeps_going_past_any_exception(tiny_client, tmp_pa
     crashed, invalid = run_batch([tiny_client, broken], tmp_path / "outputs", jobs=1)
     assert not crashed.ok and crashed.failure == "Tiny Trading: RuntimeError: boom"
     assert not invalid.ok and invalid.problems == [
-        'error: orders.csv, row 2, column “amount”: not a number: “x” (for a decimal comma set tables.<table>.decimal: ",")']
+        'error: orders.csv, row 2, column “amount”: not a number: “x” (for a decimal comma set tables.orders.decimal: ",")']
 
 
 def test_a_failure_always_has_a_reason_and_keeps_the_failed_run(tiny_client, tmp_path, monkeypatch):

@@ -117,14 +117,19 @@ class TableSource(_Strict):
     columns: dict[str, str | list[str]] = Field(
         default_factory=dict, description="export header -> contract column (or several)")
     values: dict[str, dict[str, str]] = Field(
-        default_factory=dict, description="contract column -> {export value: contract value}; '*' = any other value")
+        default_factory=dict, description="contract column -> {export value: contract value}; '*' = any other value. "
+        "Applied after the preset's logic, so they win: e.g. status: {\"Closed: abandoned\": lost}")
     lookup: list[Lookup] = Field(default_factory=list, description="columns taken from other files by a key")
+    currency_column: list[str] = Field(
+        default_factory=list, description="header(s) of the column with each row's currency (ISO code or name; the "
+        "first present is read): amounts in other currencies than the report's are converted with fx")
     allow_empty: list[str] = Field(
         default_factory=list, description="required contract columns whose empty cells are a warning: the rows are "
         "kept (e.g. order lines without a client count in revenue, not in client metrics)")
     reshape: dict = Field(
         default_factory=dict, description="layout steps applied before mapping (footer, unpivot, blank, coalesce, "
-                                          "flags, dates, numbers, sign); see auditkit/inputs/reshape.py")
+                                          "flags, dates, numbers, sign); see auditkit/inputs/reshape.py. They replace "
+                                          "the preset's steps of the same name, except blank, which adds to them")
 
     @field_validator("reshape")
     @classmethod
@@ -303,6 +308,10 @@ class AuditParams(_Strict):
         default_factory=dict, description="scorecard parameter id -> the client's own norm")
     focus_stages: list[DataStage] = Field(
         default_factory=list, description="stages the goals are about: their findings rank 1.5x higher")
+    fx: dict[str, float] = Field(
+        default_factory=dict, description="exchange rates: currency -> units of the report's currency per unit, "
+        "e.g. {USD: 0.92} when currency is EUR; amounts of deals and orders in other currencies are converted with "
+        "them (several currencies without rates are an error)")
     tables: dict[str, TableSource] = Field(default_factory=dict)
     baseline: str | None = Field(None, description="re-audit: the earlier run compared with, a run folder relative "
                                  "to this file or `previous` (see auditkit/inputs/baseline.py)")
@@ -327,6 +336,14 @@ class AuditParams(_Strict):
             raise ValueError(f"unknown time zone {zone!r}{did_you_mean(zone, _zones())}; use an IANA name, "
                              "e.g. Europe/Moscow, Europe/Warsaw, UTC")
         return zone
+
+    @field_validator("fx")
+    @classmethod
+    def _rates(cls, fx):
+        bad = [f"{code}: {rate}" for code, rate in fx.items() if not re.fullmatch(r"[A-Z]{3}", code) or not rate > 0]
+        if bad:
+            raise ValueError(f"each rate must be a 3-letter ISO code with a positive number, e.g. USD: 0.92; not {bad}")
+        return fx
 
     @field_validator("tables")
     @classmethod
@@ -406,7 +423,8 @@ def resolve(source: TableSource) -> TableSource:
         elif key == "values" and base:
             merged[key] = {**base, **{col: {**base.get(col, {}), **m} for col, m in value.items()}}
         elif key == "reshape" and base:
-            merged[key] = {**base, **value}
+            blank = {**base.get("blank", {}), **value.get("blank", {})} if value.get("blank") else None
+            merged[key] = {**base, **value, **({"blank": blank} if blank else {})}
         else:
             merged[key] = value
     merged.setdefault("encoding", "utf-8-sig")

@@ -14,8 +14,9 @@ import yaml
 
 from auditkit.errors import did_you_mean
 
-PRESET_KEYS = {"columns", "values", "encoding", "sep", "date_format", "decimal", "sheet", "reshape"}
-DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes"}
+PRESET_KEYS = {"columns", "values", "encoding", "sep", "date_format", "decimal", "sheet", "reshape", "currency_column"}
+DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes", "wide_columns",
+                    "signature", "ids"}
 
 
 def _preset_dir():

@@ -18,9 +18,15 @@ import pandas as pd
 
 from auditkit.inputs.coerce import FALSE_WORDS, TRUE_WORDS, parse_dates, parse_numbers, parse_periods
 from auditkit.inputs.contracts import Column, Contract, contracts
+from auditkit.inputs.currency import currencies
+from auditkit.inputs.detect import best_preset
+from auditkit.inputs.encoding import SAMPLE_BYTES, detect_encoding, is_utf8
 from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource, outside
+from auditkit.inputs.presets import load_preset
+from auditkit.inputs.register import DELIMITERS, csv_layout, reheaded, without_totals
 from auditkit.inputs.reshape import reshape
 from auditkit.inputs.scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
+from auditkit.inputs.status import translate_column
 
 MAX_ROWS_NAMED = 10
 
@@ -53,6 +59,7 @@ class AuditData:
     problems: list[Problem]
     notes: list[str]
     anonymised: bool = False  # managers are codes (auditkit/inputs/anonymise.py)
+    currencies: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # table -> [(code, rows)] exported
 
     @property
     def errors(self) -> list[Problem]:
@@ -75,6 +82,7 @@ class _Collector:
     def __init__(self, table: str, file: str, row_numbers: np.ndarray | None = None):
         self.table, self.file, self.problems = table, file, []
         self.row_numbers = row_numbers
+        self.currencies: list[tuple[str, int]] = []
 
     def add(self, severity, code, column=None, mask=None, **args):
         rows: tuple[int, ...] = ()
@@ -132,12 +140,22 @@ def _template_rows(raw: pd.DataFrame, table: str) -> pd.Series:
 
 
 def _sniff_sep(path: Path, encoding: str) -> str:
+    """The separator of a CSV (see _csv_layout)."""
+    return _csv_layout(path, encoding, None)[0]
+
+
+def _csv_layout(path: Path, encoding: str, sep: str | None) -> tuple[str, int]:
+    """(separator, lines above the header) of a CSV: the separator as given, else sniffed (else the
+    one that splits the most lines alike); title lines of a report-style export are skipped."""
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
         sample = fh.read(65536)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+    if sep is None:
+        try:
+            sep = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        except csv.Error:
+            sep = None
+    sep, offset = csv_layout(sample, sep)
+    return sep, offset
 
 
 class FileProblem(Exception):
@@ -148,30 +166,7 @@ class FileProblem(Exception):
         self.code, self.file, self.details = code, file, args
 
 
-SAMPLE_BYTES = 1 << 20
 UTF8_FAMILY = {"utf-8", "utf-8-sig"}
-
-
-def _is_utf8(data: bytes) -> bool:
-    """True when `data` (maybe cut in the middle of a character) is valid UTF-8."""
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def detect_encoding(path: Path) -> str:
-    """The encoding of a text file: UTF-8 when it decodes so, else charset-normalizer's best guess
-    (cp1251 when it has none)."""
-    with open(path, "rb") as fh:
-        data = fh.read(SAMPLE_BYTES)
-    if _is_utf8(data):
-        return "utf-8-sig"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    return best.encoding if best is not None else "cp1251"
 
 
 def _check_encoding(path: Path, encoding: str) -> None:
@@ -181,19 +176,24 @@ def _check_encoding(path: Path, encoding: str) -> None:
         return
     with open(path, "rb") as fh:
         data = fh.read(SAMPLE_BYTES)
-    if not data.isascii() and _is_utf8(data):
+    if not data.isascii() and is_utf8(data):
         raise FileProblem("looks_utf8", encoding=encoding)
 
 
-def _read_csv(path: Path, source: TableSource, encoding: str) -> pd.DataFrame:
-    """Read a CSV as text; encoding "auto" detects it (UTF-8, else charset-normalizer)."""
+def _read_csv(path: Path, source: TableSource, encoding: str, found: dict | None = None) -> pd.DataFrame:
+    """Read a CSV as text; encoding "auto" detects it (auto/encoding.py); `found["encoding"]`, when
+    given, receives a detected encoding other than UTF-8."""
     if encoding == "auto":
         encoding = detect_encoding(path)
+        if found is not None and encoding not in UTF8_FAMILY:
+            found["encoding"] = encoding
     else:
         _check_encoding(path, encoding)
-    sep = source.sep or _sniff_sep(path, encoding)
+    sep, offset = _csv_layout(path, encoding, source.sep)
+    if offset and found is not None:
+        found["title_rows"] = offset
     return pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
-                       na_values=[""], skipinitialspace=True)
+                       na_values=[""], skipinitialspace=True, skiprows=offset)
 
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -260,10 +260,12 @@ def _read_excel(path: Path, sheet) -> tuple[pd.DataFrame, dict[str, list[int]]]:
 
 
 def read_raw(path: Path, source: TableSource, table: str | None = None,
-             uncalculated: dict | None = None) -> pd.DataFrame:
+             uncalculated: dict | None = None, found: dict | None = None) -> pd.DataFrame:
     """The file as text cells (NaN for empty), headers stripped; raises UnicodeDecodeError, FileProblem etc.
     In the input template, `table` names the default sheet and the template's own rows are dropped.
-    `uncalculated`, when given, receives {header: rows} of formula cells without a value."""
+    `uncalculated`, when given, receives {header: rows} of formula cells without a value; `found`
+    receives what was decided about the file: "encoding" (a detected one other than UTF-8),
+    "chosen" (see `_prefer_filled`)."""
     template = table is not None and path.name == TEMPLATE_NAME
     if path.suffix.lower() in EXCEL_SUFFIXES:
         sheet = source.sheet if source.sheet is not None else table if template else 0
@@ -271,19 +273,47 @@ def read_raw(path: Path, source: TableSource, table: str | None = None,
         if uncalculated is not None:
             uncalculated.update(formulas)
     else:
-        raw = _read_csv(path, source, source.encoding)
-    raw = _clean(raw)
+        found = {} if found is None else found
+        raw = _read_csv(path, source, source.encoding, found)
+    raw = _clean(raw, first_row=2 + (found or {}).get("title_rows", 0))
+    if not template:
+        raw = without_totals(reheaded(raw))
     if template:
         raw = raw[~_template_rows(raw, table)]  # dropped by label: the others keep their row numbers
     for lookup in source.lookup:
         raw = _join(raw, path.parent, lookup)
+    raw, chosen = _prefer_filled(raw, source)
+    if found is not None and chosen:
+        found["chosen"] = chosen
     return reshape(raw, source)
 
 
-def _clean(raw: pd.DataFrame) -> pd.DataFrame:
-    """Headers and cells stripped, empty cells NaN, the index = row numbers as in the file (header = 1)."""
+def _prefer_filled(raw: pd.DataFrame, source: TableSource) -> tuple[pd.DataFrame, list[tuple]]:
+    """`raw` without the mapped headers that are empty in every row while a later header mapped to the
+    same column has data (Salesforce's empty Loss_Reason__c beside a filled LossReason__c), so that
+    every step and the loader read the filled one; with [(column, header read, rows filled, headers
+    dropped)]."""
+    candidates: dict[str, list[str]] = {}
+    for header, names in source.columns.items():
+        if header in raw.columns:
+            for name in [names] if isinstance(names, str) else names:
+                candidates.setdefault(name, []).append(header)
+    drop, chosen = set(), []
+    for name, headers in candidates.items():
+        filled = [int(raw[h].notna().sum()) for h in headers]
+        first = next((i for i, n in enumerate(filled) if n), None)
+        if first:  # neither None (all empty) nor 0 (the first header has data)
+            empty = [h for h in headers[:first] if h not in drop]
+            drop.update(headers[:first])
+            chosen.append((name, headers[first], filled[first], ", ".join(empty or headers[:first])))
+    return (raw.drop(columns=sorted(drop)) if drop else raw), chosen
+
+
+def _clean(raw: pd.DataFrame, first_row: int = 2) -> pd.DataFrame:
+    """Headers and cells stripped, empty cells NaN, the index = row numbers as in the file (the first
+    data row is `first_row`: 2 below a header on row 1)."""
     raw.columns = [str(c).strip() for c in raw.columns]
-    raw.index = pd.RangeIndex(2, len(raw) + 2)
+    raw.index = pd.RangeIndex(first_row, len(raw) + first_row)
     return raw.apply(lambda s: s.str.strip()).replace("", np.nan)
 
 
@@ -303,7 +333,8 @@ def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup) -> pd.DataFrame:
         exc.file = lookup.file
         raise
     except UnicodeDecodeError as exc:
-        raise FileProblem("bad_encoding", lookup.file, encoding=lookup.encoding, position=exc.start) from None
+        raise FileProblem("bad_encoding", lookup.file, encoding=lookup.encoding, position=exc.start,
+                          detected=detect_encoding(path)) from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise FileProblem("unreadable", lookup.file, reason=str(exc).splitlines()[0][:200]) from None
     gone = [h for h in [there, *lookup.columns] if h not in other.columns]
@@ -363,9 +394,9 @@ def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, 
         value = text.str.lower().astype("string")
         bad = present & ~value.isin(col.values)
         if bad.any():
-            seen = sorted(text[bad].unique().tolist())[:12]
-            out.add("error", "unknown_value", header, bad, column_name=col.name,
-                    seen=", ".join(map(str, seen)), allowed=", ".join(col.values), n_values=len(seen))
+            seen = [(str(v), int(n)) for v, n in sorted(text[bad].value_counts().items(), key=lambda x: str(x[0]))]
+            out.add("error", "unknown_value", header, bad, column_name=col.name, seen=seen,
+                    allowed=", ".join(col.values), n_values=len(seen))
         return value
     if col.type == "bool":
         low = text.str.lower()
@@ -379,8 +410,12 @@ def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, 
         value = parsed.value
         odd = parsed.out_of_range | parsed.empty_1c | parsed.zone_needed
         bad = present & value.isna() & ~odd
-        out.add("error", "not_a_date", header, bad, example=_example(text, bad),
-                hint=source.date_format or "")
+        placeholder = bad & ~text.str.contains(r"\d", na=False)  # "не закрыта", "n/a": text where no date is
+        formats = _preset_date_formats(source, col.name)
+        out.add("error", "date_placeholder", header, placeholder, example=_example(text, placeholder),
+                column_name=col.name)
+        out.add("error", "not_a_date_preset" if formats else "not_a_date", header, bad & ~placeholder,
+                example=_example(text, bad & ~placeholder), formats=", ".join(formats))
         out.add("error", "date_out_of_range", header, parsed.out_of_range, example=_example(text, parsed.out_of_range))
         out.add("warning", "empty_date_1c", header, parsed.empty_1c, example=_example(text, parsed.empty_1c))
         out.add("error", "zone_needed", header, parsed.zone_needed, example=_example(text, parsed.zone_needed))
@@ -408,13 +443,10 @@ def _coerce(col: Column, text: pd.Series, source: TableSource, out: _Collector, 
     return value
 
 
-def _translate_values(text: pd.Series, mapping: dict[str, str]) -> pd.Series:
-    """Export values -> contract values; '*' maps every other non-empty value."""
-    exact = {k: v for k, v in mapping.items() if k != "*"}
-    out = text.replace(exact) if exact else text
-    if "*" in mapping:
-        out = out.where(text.isna() | text.isin(exact.keys()), mapping["*"])
-    return out
+def _preset_date_formats(source: TableSource, name: str) -> list[str]:
+    """The formats the source's `dates` reshape step reads column `name` with ([] without the step)."""
+    dates = (source.reshape or {}).get("dates") or {}
+    return list(dates.get("formats", [])) if name in dates.get("columns", []) and not source.date_format else []
 
 
 def _example(text: pd.Series, mask) -> str:
@@ -423,18 +455,50 @@ def _example(text: pd.Series, mask) -> str:
     return "" if hit.empty else "".join(c if c.isprintable() else "\ufffd" for c in str(hit.iloc[0])[:40])
 
 
+def _preset_headers(preset: dict, columns: list[str]) -> str:
+    """The headers a preset reads the contract `columns` from ("Create Date / createdate"), or its
+    description of the wide columns it turns into rows; for a missing-columns message."""
+    if preset.get("wide_columns") and any(c in (preset.get("reshape", {}).get("unpivot") or {}).values()
+                                          for c in columns):
+        return preset["wide_columns"]
+    wanted = {c for column in columns for c in column.replace(" or ", " + ").split(" + ")}
+    headers = [h for h, names in preset.get("columns", {}).items()
+               if wanted & set([names] if isinstance(names, str) else names)]
+    return " / ".join(f"“{h}”" for h in headers[:8])
+
+
+def _translated(raw: pd.DataFrame, header: str, col: Column, source: TableSource, own: TableSource,
+                stage: str | None, out: _Collector) -> tuple[pd.Series, str]:
+    """(text, header shown in problems) of an enum column after the preset's and the client's value
+    mappings and the status read from stage names (auditkit/inputs/status.py); reports what was
+    inferred and stage names that contradict the export's flags."""
+    preset_values = load_preset(source.preset).get("values", {}).get(col.name, {}) if source.preset else {}
+    done = translate_column(raw, header, col.name, col.values, source, preset_values,
+                            own.values.get(col.name, {}), stage)
+    if done.inferred:
+        out.add("warning", "status_inferred", done.basis_header, done.inferred_mask, values=done.inferred,
+                column_name=col.name, n_values=len(done.inferred))
+    if done.contradicted:
+        out.add("warning", "stage_says_closed", done.basis_header, done.contradicted_mask,
+                values=done.contradicted, column_name=col.name, n_values=len(done.contradicted))
+    return done.text, done.basis_header
+
+
 def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Collector):
     """Read, map and type one table. Returns (frame, {contract column: file header}); (None, {}) when
     unusable, or when the file has headers but no data rows (a warning: the table counts as not given)."""
     source = params.source(contract.table)
+    own = params.tables.get(contract.table) or TableSource()
     uncalculated: dict[str, list[int]] = {}
+    found: dict = {}
     try:
-        raw = read_raw(path, source, contract.table, uncalculated)
+        raw = read_raw(path, source, contract.table, uncalculated, found)
     except FileProblem as exc:  # exc.file: a lookup file's problem names the lookup file
         out.problems.append(Problem("error", out.table, exc.file or out.file, exc.code, args=exc.details))
         return None, {}
     except UnicodeDecodeError as exc:
-        out.add("error", "bad_encoding", None, encoding=source.encoding, position=exc.start)
+        out.add("error", "bad_encoding", None, encoding=source.encoding, position=exc.start,
+                detected=detect_encoding(path))
         return None, {}
     except (ValueError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
         out.add("error", "unreadable", None, reason=str(exc).splitlines()[0][:200])
@@ -443,6 +507,10 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         out.add("warning", "no_rows", None)
         return None, {}
     out.row_numbers = raw.index.to_numpy()
+    if "encoding" in found:
+        out.add("warning", "encoding_detected", None, encoding=found["encoding"])
+    for name, header, filled, empty in found.get("chosen", []):
+        out.add("warning", "column_chosen", header, None, column_name=name, filled=filled, empty=empty)
     for header, rows in uncalculated.items():
         out.problems.append(Problem("error", out.table, out.file, "formula_without_value", header,
                                     tuple(rows[:MAX_ROWS_NAMED]), len(rows)))
@@ -452,6 +520,12 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     alternatives = contract.one_of_required
     if alternatives and not any(all(c in headers for c in alt) for alt in alternatives):
         missing.append(" or ".join(" + ".join(alt) for alt in alternatives))
+    if missing and source.preset:
+        preset = load_preset(source.preset)
+        out.add("error", "preset_columns_missing", None, columns="; ".join(missing), found=_headers_shown(raw),
+                n_columns=len(missing), system=preset["system"], preset=source.preset,
+                expected=_preset_headers(preset, missing))
+        return None, {}
     if missing:
         out.add("error", "missing_columns", None, columns="; ".join(missing), found=_headers_shown(raw),
                 n_columns=len(missing))
@@ -462,18 +536,22 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         if header is None:
             frame[name] = _empty(col, raw.index)
             continue
-        text = raw[header]
-        if name in source.values:
-            text = _translate_values(text, source.values[name])
-        value = _coerce(col, text, source, out, header, params.zone)
+        text, shown = raw[header], header
+        if col.type == "enum" or name in source.values:
+            text, shown = _translated(raw, header, col, source, own, headers.get("stage"), out)
+        value = _coerce(col, text, source, out, shown, params.zone)
         if col.required:
             allowed = name in source.allow_empty
-            out.add("warning" if allowed else "error", "kept_empty" if allowed else "required_empty", header,
-                    raw[header].isna())
+            out.add("warning" if allowed else "error", "kept_empty" if allowed else "required_empty", shown,
+                    raw[header].isna(), column_name=name)
         elif col.breakdown and value.notna().any():
             out.add("warning", "breakdown_key_empty", header, value.isna())
         frame[name] = value
     df = pd.DataFrame(frame, index=raw.index)
+    currency = next((h for h in source.currency_column if h in raw.columns), None)
+    if currency is not None:
+        counts = _convert_currency(df, raw[currency], currency, contract, headers, params, out)
+        out.currencies = counts
     if contract.extra_numeric:
         used = set(headers.values())
         for header in raw.columns:
@@ -485,6 +563,27 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
                 example=_example(df[contract.key[0]].astype("string"), dup))
     _check_rows(contract.table, df, headers, source, out)
     return df, {c: h for c, h in headers.items() if c in contract.columns}
+
+
+def _convert_currency(df: pd.DataFrame, text: pd.Series, header: str, contract: Contract, headers: dict[str, str],
+                      params: AuditParams, out: _Collector) -> list[tuple[str, int]]:
+    """Money columns converted to the report's currency with `fx` (auditkit/inputs/currency.py);
+    an error naming the currencies and their rows when several lack a rate, a warning for one.
+    Returns [(currency, rows)] as exported."""
+    found = currencies(text, params.currency, params.fx)
+    if found.missing:
+        several = len(found.counts) > 1
+        out.add("error" if several else "warning", "currency_mixed" if several else "currency_other", header, None,
+                currencies=found.counts, n_values=len(found.counts), report=params.currency,
+                missing=", ".join(found.missing), example=", ".join(f"{c}: …" for c in found.missing))
+    elif found.rates is not None:
+        for name, col in contract.columns.items():
+            if col.type == "money" and name in headers:
+                df[name] = df[name] * found.rates.to_numpy()
+        out.add("warning", "currency_converted", header, None, currencies=found.counts, report=params.currency,
+                rates=", ".join(f"{c} = {params.fx[c]:g} {params.currency}" for c, _ in found.counts
+                                if c != params.currency))
+    return found.counts
 
 
 def _check_rows(table: str, df: pd.DataFrame, headers: dict[str, str], source: TableSource, out: _Collector):
@@ -583,6 +682,26 @@ def _unusable(params: AuditParams, path: Path) -> tuple[str, dict] | None:
     return None
 
 
+def _with_detected_preset(params: AuditParams, table: str, path: Path, out: _Collector) -> AuditParams:
+    """`params` with the preset that fits the table's file (auditkit/inputs/detect.py) when the table
+    is given as `file:` without `preset:`; the choice and its reason are reported."""
+    own = params.tables.get(table)
+    if own is None or not own.file or own.preset:
+        return params
+    try:
+        found = best_preset(list(read_raw(path, own.model_copy(update={"encoding": own.encoding or "auto"})).columns),
+                            table)
+    except (FileProblem, UnicodeDecodeError, ValueError, OSError, zipfile.BadZipFile, pd.errors.ParserError):
+        return params  # the file's own problem is reported when it is loaded
+    if found is None:
+        return params
+    preset = load_preset(found.preset)
+    out.add("warning", "preset_detected", None, preset=found.preset, system=preset["system"], n=found.score,
+            headers=", ".join(f"“{h}”" for h in found.headers[:6]) + (", …" if found.score > 6 else ""))
+    tables = {**params.tables, table: own.model_copy(update={"preset": found.preset})}
+    return params.model_copy(update={"tables": tables})
+
+
 def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
     """Load, map and validate every table of the contract for one client.
 
@@ -601,9 +720,12 @@ def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
             continue
         label = f"{path.name}[{table}]" if path.name == TEMPLATE_NAME else path.name  # the template's sheet
         out = _Collector(table, label)
+        params = _with_detected_preset(params, table, path, out)
         df, headers[table] = _load_table(params, contract, path, out)
         data.tables[table], data.files[table], data.provided[table] = df, label, list(headers[table])
         data.problems.extend(out.problems)
+        if out.currencies:
+            data.currencies[table] = out.currencies
     if data.tables.get("orders") is None and data.tables.get("deals") is None and not data.errors and not express:
         data.problems.append(Problem("error", "orders", "orders.csv", "no_orders_or_deals"))
     _check_references(data, headers)  # also when other tables have errors: all of them are shown at once

@@ -1,7 +1,7 @@
 """Reshape steps: turn a vendor's export layout into one the loader maps, before header mapping.
 
-Steps run on the raw text frame right after reading, in this order: footer, unpivot, blank,
-coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
+Steps run on the raw text frame right after reading, in this order: footer, superseded, unpivot,
+blank, coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
 through the source's `columns`, like the loader does) except where it says "header". Steps other
 than `unpivot` keep every data row where it is, so problems still name the file's rows; after
 `unpivot`, rows are those of the long table. Presets (auditkit/data/presets/) and a client's
@@ -65,12 +65,14 @@ class Unpivot(_Step):
 
 class Flags(_Step):
     """A new header `into` = won / lost / open from yes/no columns (headers; the first present of
-    each list): won if won; lost if closed and not won; open if not closed. Other rows take the
-    text of the `fallback` contract column (e.g. the stage, then translated by `values`)."""
+    each list): won if won; lost if closed and not won, or not active (Odoo archives lost
+    opportunities: Active = False); open if not closed. Other rows take the text of the
+    `fallback` contract column (e.g. the stage, then translated by `values`)."""
 
     into: str
     won: list[str] = []
     closed: list[str] = []
+    active: list[str] = []
     fallback: str | None = None
 
 
@@ -102,6 +104,8 @@ class Reshape(_Step):
 
     footer: a regex; the first row whose first cell matches it (from its start), every row after
       it and the title/empty rows just before it are dropped (report footers such as Salesforce's).
+    superseded: header -> headers dropped when that header is in the file (HubSpot's deal currency
+      once the amount in the company's currency is exported: those amounts are all in one currency).
     blank: contract column -> the values that mean "none" there (e.g. "0" for no company in a
       Bitrix24 COMPANY_ID), emptied in every header mapped to the column.
     coalesce: contract columns whose mapped headers are combined per row: the first header present
@@ -115,6 +119,7 @@ class Reshape(_Step):
     """
 
     footer: str | None = None
+    superseded: dict[str, list[str]] = {}
     unpivot: Unpivot | None = None
     blank: dict[str, list[str]] = {}
     coalesce: list[str] = []
@@ -194,12 +199,13 @@ def _flags(raw: pd.DataFrame, source: TableSource, spec: Flags) -> None:
             return pd.Series(False, index=raw.index)
         return raw[header].str.lower().isin(words)
 
-    won, closed = _first(raw, spec.won), _first(raw, spec.closed)
-    if won is None and closed is None:
+    won, closed, active = _first(raw, spec.won), _first(raw, spec.closed), _first(raw, spec.active)
+    if won is None and closed is None and active is None:
         return
     is_won, not_won = truth(won, TRUE_WORDS), truth(won, FALSE_WORDS)
     is_closed, not_closed = truth(closed, TRUE_WORDS), truth(closed, FALSE_WORDS)
-    status = pd.Series(np.select([is_won, is_closed & not_won, not_closed], ["won", "lost", "open"], ""),
+    archived = truth(active, FALSE_WORDS)
+    status = pd.Series(np.select([is_won, (is_closed & not_won) | archived, not_closed], ["won", "lost", "open"], ""),
                        index=raw.index, dtype="str")
     fallback = _headers(raw, source, spec.fallback)[:1] if spec.fallback else []
     other = raw[fallback[0]] if fallback else pd.Series(np.nan, index=raw.index, dtype="str")
@@ -275,6 +281,9 @@ def reshape(raw: pd.DataFrame, source: TableSource) -> pd.DataFrame:
     spec = Reshape.model_validate(source.reshape)
     raw = _footer(raw, spec.footer) if spec.footer else raw
     raw = raw.copy()
+    for header, dropped in spec.superseded.items():
+        if header in raw.columns:
+            raw = raw.drop(columns=[h for h in dropped if h in raw.columns])
     if spec.unpivot:
         raw = _unpivot(raw, source, spec.unpivot)
     for name, values in spec.blank.items():

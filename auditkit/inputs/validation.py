@@ -23,7 +23,8 @@ def describe(problem: Problem, language: str = "en") -> str:
     if problem.column:
         where.append(loc.t("validation.column", column=problem.column))
     severity = loc.t(f"validation.{problem.severity}")
-    message = loc.t(f"problems.{problem.code}", **problem.args)
+    args = {k: _values_listed(loc, v) if isinstance(v, list) else v for k, v in problem.args.items()}
+    message = loc.t(f"problems.{problem.code}", **{"table": problem.table, **args})
     return f"{severity}: {', '.join(where)}: {message}"
 
 
@@ -43,6 +44,13 @@ def undraft(params_path: str | Path) -> bool:
         return False
     path.write_text(kept, encoding="utf-8")
     return True
+
+
+def _values_listed(loc: Locale, values: list[tuple]) -> str:
+    """Values with their row counts, each as “value” (n rows), or “value” → status (n rows) when a
+    third item says what the value was read as; all of them, in the given order."""
+    return ", ".join(loc.t("validation.value_rows_as" if len(v) > 2 and v[2] else "validation.value_rows",
+                           value=v[0], n=v[1], status=v[2] if len(v) > 2 else "") for v in values)
 
 
 def validate(params_path: str | Path) -> tuple[list[str], bool, AuditData | None]:

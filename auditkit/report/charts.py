@@ -21,8 +21,11 @@ from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
 from auditkit.i18n import Locale  # noqa: E402
 
 WIDTH_IN = 7.2  # A4 text width minus margins, inches
+HALF_IN = 3.55  # a chart shown beside another one (figure class ak-half), inches
 PALETTE = ["#1f4e79", "#e07b39", "#4f9d69", "#c0504d", "#8064a2", "#4bacc6", "#9c8e7e", "#d4a017"]
 ACCENT, GOOD, BAD, NORM = "#1f4e79", "#4f9d69", "#c0504d", "#7f7f7f"
+# behind a bar's value: grid, norm and cumulative lines pass under the number, never through it
+VALUE_BOX = {"boxstyle": "square,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85}
 
 
 def use_theme(loc: Locale | None = None) -> None:
@@ -37,7 +40,7 @@ def use_theme(loc: Locale | None = None) -> None:
     })
 
 
-def new(height: float = 3.0, ncols: int = 1, width: float = WIDTH_IN, **kw):
+def new(height: float = 2.2, ncols: int = 1, width: float = WIDTH_IN, **kw):
     fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained", **kw)
     return fig, axes
 
@@ -89,7 +92,7 @@ def money_axis(ax, loc: Locale, axis: str = "y") -> None:
 def number_axis(ax, loc: Locale, axis: str = "y", integer: bool = True) -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
     if integer:
-        target.set_major_locator(MaxNLocator(integer=True))
+        target.set_major_locator(MaxNLocator(nbins=6, integer=True))
     target.set_major_formatter(Ticks(loc, "number", max_digits=0 if integer else 3))
 
 
@@ -98,11 +101,19 @@ def pct_axis(ax, loc: Locale, axis: str = "y", digits: int = 0) -> None:
     target.set_major_formatter(Ticks(loc, "pct", digits))
 
 
-def top_legend(ax, handles, labels) -> None:
-    """The legend in one row above the plot, right-aligned, so it never covers the data."""
-    ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=min(len(labels), 5),
+def _set_title(ax, title: str, width: float) -> None:
+    """The chart's title, wrapped at spaces when the chart is narrower than the page (ak-half)."""
+    ax.set_title(_wrap_words([title], int(75 * width / WIDTH_IN))[0] if width < WIDTH_IN else title)
+
+
+def top_legend(ax, handles, labels, ncols: int = 5) -> None:
+    """The legend above the plot, right-aligned, so it never covers the data: one row of up to
+    `ncols` entries (a narrow chart passes fewer: more rows), the title above its rows."""
+    ncols = max(1, min(len(labels), ncols))
+    ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=ncols,
               borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
-    ax.set_title(ax.get_title(loc="left"), loc="left", pad=22)  # the title above the legend row
+    rows = -(-len(labels) // ncols)
+    ax.set_title(ax.get_title(loc="left"), loc="left", pad=22 + 12 * (rows - 1))
 
 
 AXIS_FORMATS = {"money": money_axis, "number": number_axis, "pct": pct_axis}
@@ -116,20 +127,25 @@ def _sparse_xticks(ax, labels: list[str], max_chars: int = 84) -> None:
     """Every k-th period label so that the labels fit the width side by side without overlapping."""
     width = max((len(s) for s in labels), default=1) + 2
     step = max(1, int(np.ceil(len(labels) * width / max_chars)))
+    if step > 1 and len(labels) <= 6:  # a few categories (stages): every one, wrapped at spaces to fit
+        ax.set_xticks(range(len(labels)))
+        _fit_xticklabels(ax.figure, ax, list(labels), gap_px=4, min_size=6.5, turn=True)
+        return
     ax.set_xticks(range(0, len(labels), step))
     ax.set_xticklabels(labels[::step], rotation=0, ha="center")
 
 
 def period_bars(values: pd.Series, loc: Locale, freq: str, title: str, ylabel: str, fmt: str = "money",
-                line: pd.Series | None = None, line_label: str | None = None, line_fmt: str = "number"):
+                line: pd.Series | None = None, line_label: str | None = None, line_fmt: str = "number",
+                width: float = WIDTH_IN):
     """Bars per period (e.g. revenue per month), optionally with a line on a second axis."""
-    fig, ax = new()
+    fig, ax = new(width=width)
     labels = _period_labels(values.index, loc, freq)
     x = np.arange(len(values))
     ax.bar(x, values.to_numpy(dtype=float), color=ACCENT, width=0.75, label=ylabel)
     AXIS_FORMATS[fmt](ax, loc)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    _set_title(ax, title, width)
     if line is not None:
         ax2 = ax.twinx()
         ax2.plot(x, line.to_numpy(dtype=float), color=PALETTE[1], marker="o", markersize=3, label=line_label)
@@ -139,15 +155,15 @@ def period_bars(values: pd.Series, loc: Locale, freq: str, title: str, ylabel: s
         ax2.set_ylim(bottom=0)
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
         top_legend(ax, handles, [ylabel, line_label])
-    _sparse_xticks(ax, labels)
+    _sparse_xticks(ax, labels, int((84 if line is None else 70) * width / WIDTH_IN))  # a second axis takes room
     return fig
 
 
 def lines(frame: pd.DataFrame, loc: Locale, title: str, ylabel: str, fmt: str = "money",
           x_labels: list[str] | None = None, norm: float | None = None, norm_label: str | None = None,
-          height: float = 3.0):
+          height: float = 2.2, width: float = WIDTH_IN):
     """One line per column of `frame` over its index (already ordered); optional norm line."""
-    fig, ax = new(height)
+    fig, ax = new(height, width=width)
     x = np.arange(len(frame))
     for i, col in enumerate(frame.columns):
         ax.plot(x, frame[col].to_numpy(dtype=float), marker="o", markersize=3, linewidth=1.8,
@@ -156,33 +172,45 @@ def lines(frame: pd.DataFrame, loc: Locale, title: str, ylabel: str, fmt: str = 
         ax.axhline(norm, color=NORM, linestyle="--", linewidth=1.2, label=norm_label)
     AXIS_FORMATS[fmt](ax, loc)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    _sparse_xticks(ax, x_labels if x_labels is not None else [str(i) for i in frame.index])
+    _set_title(ax, title, width)
+    _sparse_xticks(ax, x_labels if x_labels is not None else [str(i) for i in frame.index], int(84 * width / WIDTH_IN))
     if len(frame.columns) > 1 or norm is not None:
         top_legend(ax, *ax.get_legend_handles_labels())
     return fig
 
 
 def hbars(values: pd.Series, loc: Locale, title: str, xlabel: str, fmt: str = "money",
-          norm: float | None = None, norm_label: str | None = None, highlight_below_norm: bool = True):
-    """Horizontal bars per category (managers, segments...), largest first; bars under the norm in red."""
+          norm: float | None = None, norm_label: str | None = None, highlight_below_norm: bool = True,
+          width: float = WIDTH_IN, height: float | None = None):
+    """Horizontal bars per category (managers, segments...), largest first, each with its value;
+    bars under the norm in red."""
     values = values.sort_values(ascending=True)
-    fig, ax = new(max(2.2, 0.28 * len(values) + 0.9))
+    fig, ax = new(height or max(1.6, 0.16 * len(values) + 0.7), width=width)
     colors = [BAD if (norm is not None and highlight_below_norm and v < norm) else ACCENT for v in values]
-    ax.barh([str(i) for i in values.index], values.to_numpy(dtype=float), color=colors, height=0.7)
+    numbers = values.to_numpy(dtype=float)
+    ax.barh([str(i) for i in values.index], numbers, color=colors, height=0.7)
+    for yi, v in enumerate(numbers):  # every bar carries its value, outside its end
+        if np.isfinite(v):
+            ax.annotate(value_label(v, loc, fmt if fmt in ("pct", "money") else "decimal"), (v, yi),
+                        textcoords="offset points", xytext=(3 if v >= 0 else -3, 0), va="center",
+                        ha="left" if v >= 0 else "right", fontsize=7.5, bbox=VALUE_BOX, zorder=4)
+    finite = numbers[np.isfinite(numbers)]
+    lo, hi = min(0.0, *finite, norm or 0.0), max(0.0, *finite, norm or 0.0)
+    ax.set_xlim(lo - (hi - lo) * (0.1 if lo < 0 else 0), hi + (hi - lo) * 0.1 or 1)
+    _set_title(ax, title, width)  # before the legend, which lifts the title above its row
     if norm is not None:
         ax.axvline(norm, color=NORM, linestyle="--", linewidth=1.2, label=norm_label)
-        ax.legend(loc="lower right")
+        top_legend(ax, *ax.get_legend_handles_labels())
     AXIS_FORMATS[fmt](ax, loc, axis="x")
     ax.set_xlabel(xlabel)
-    ax.set_title(title)
     ax.grid(axis="y", visible=False)
     return fig
 
 
 def heatmap_on(ax, frame: pd.DataFrame, loc: Locale, title: str, fmt: str = "number", cmap: str = "Blues",
-               xlabel: str = "", ylabel: str = "", center=None, vmin=None, vmax=None) -> None:
-    """Draw an annotated heatmap on `ax`; annotations use the report's number format."""
+               xlabel: str = "", ylabel: str = "", center=None, vmin=None, vmax=None, xrotation: float = 0) -> None:
+    """Draw an annotated heatmap on `ax`; annotations use the report's number format; `xrotation`
+    turns the column labels (degrees, anchored at their right end) where they are wider than a column."""
     values = frame.astype(float)
     annot = values.map(lambda v: "" if pd.isna(v) else
                        (loc.pct(v, 0) if fmt == "pct" else loc.money_short(v) if fmt == "money" else loc.number(v)))
@@ -191,21 +219,24 @@ def heatmap_on(ax, frame: pd.DataFrame, loc: Locale, title: str, fmt: str = "num
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.tick_params(axis="x", rotation=0)
+    ax.tick_params(axis="x", rotation=xrotation)
+    if xrotation:
+        plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.tick_params(axis="y", rotation=0)
 
 
-def heatmap(frame: pd.DataFrame, loc: Locale, title: str, height: float | None = None, **kw):
+def heatmap(frame: pd.DataFrame, loc: Locale, title: str, height: float | None = None, width: float = WIDTH_IN, **kw):
     """A figure with one annotated heatmap (see heatmap_on for the options)."""
-    fig, ax = new(height or max(2.4, 0.36 * len(frame) + 1.2))
+    fig, ax = new(height or max(1.8, 0.17 * len(frame) + 0.8), width=width)
     heatmap_on(ax, frame, loc, title, **kw)
+    _set_title(ax, title, width)
     return fig
 
 
 def lorenz(cum_share_clients: np.ndarray, cum_share_revenue: np.ndarray, loc: Locale, title: str,
            xlabel: str, ylabel: str, marks: dict[str, tuple[float, float]]):
     """Cumulative revenue share against cumulative share of clients (largest first), with marked points."""
-    fig, ax = new(3.0)
+    fig, ax = new(2.3)
     ax.plot(np.r_[0, cum_share_clients], np.r_[0, cum_share_revenue], color=ACCENT, linewidth=2)
     ax.plot([0, 1], [0, 1], color=NORM, linestyle=":", linewidth=1)
     for label, (x, y) in marks.items():
@@ -238,12 +269,13 @@ def _wrap(labels, width: int) -> list[str]:
 
 
 def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt: str = "pct",
-                  colors: list[str] | None = None, label_min: float = 0.07):
+                  colors: list[str] | None = None, label_min: float = 0.07, width: float = WIDTH_IN,
+                  height: float | None = None):
     """One horizontal bar per row of `frame` (kept in order, first row on top), stacked from its
     columns (translated part names, e.g. response-time bands); shares 0..1 when fmt is "pct".
     Segments wider than `label_min` of the largest bar carry their value."""
     colors = colors or PALETTE
-    fig, ax = new(max(2.0, 0.34 * len(frame) + 1.3))
+    fig, ax = new(height or max(1.7, 0.18 * len(frame) + 1.0), width=width)
     y = np.arange(len(frame))[::-1]
     left = np.zeros(len(frame))
     total = float(frame.sum(axis=1).max() or 1)
@@ -264,9 +296,9 @@ def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt
     if fmt == "pct":
         ax.set_xlim(0, max(1.0, total))
     ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    _set_title(ax, title, width)
     ax.grid(axis="y", visible=False)
-    top_legend(ax, *ax.get_legend_handles_labels())
+    top_legend(ax, *ax.get_legend_handles_labels(), ncols=5 if width >= WIDTH_IN else 2)
     return fig
 
 
@@ -274,12 +306,10 @@ def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: s
            cut: float | None = 0.8, cut_label: str | None = None):
     """Pareto chart: bars of `counts` (index = translated categories, largest first, ≤ ~12) and the
     cumulative share on a second axis, with an optional horizontal mark at `cut` (e.g. 80%)."""
-    fig, ax = new(3.2)
+    fig, ax = new(2.1)
     x = np.arange(len(counts))
     values = counts.to_numpy(dtype=float)
     ax.bar(x, values, color=ACCENT, width=0.7, label=ylabel)
-    for xi, v in zip(x, values):
-        ax.text(xi, v, value_label(v, loc, fmt), ha="center", va="bottom", fontsize=7.5)
     AXIS_FORMATS[fmt if fmt in AXIS_FORMATS else "number"](ax, loc)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, values.max() * 1.15 if len(values) and values.max() > 0 else 1)
@@ -292,6 +322,9 @@ def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: s
     pct_axis(ax2, loc)
     ax2.set_ylabel(cum_label)
     ax2.grid(False)
+    for xi, v in zip(x, values):  # drawn with the second axis, above its lines, at the bars' scale
+        ax2.text(xi, v, value_label(v, loc, fmt), transform=ax.transData, ha="center", va="bottom", fontsize=7.5,
+                 bbox=VALUE_BOX, zorder=5)
     ax.set_xticks(x)
     width = max(8, int(84 / max(len(counts), 1)) - 1)
     ax.set_xticklabels(_wrap(counts.index, width), fontsize=7.5 if len(counts) > 7 else 8.5)
@@ -306,7 +339,7 @@ def histogram(values: pd.Series, loc: Locale, title: str, xlabel: str, ylabel: s
               norm: float | None = None, norm_label: str | None = None, clip: float | None = None):
     """Distribution of a measure (days, hours...) as a seaborn histogram; values above `clip` are
     gathered in the last bin; an optional vertical norm line."""
-    fig, ax = new(2.8)
+    fig, ax = new(2.0)
     data = pd.Series(values, dtype="float64").dropna()
     if clip is not None:
         data = data.clip(upper=clip)
@@ -324,17 +357,17 @@ def histogram(values: pd.Series, loc: Locale, title: str, xlabel: str, ylabel: s
 
 def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: str = "pct",
                  norms: pd.Series | None = None, norm_label: str | None = None, highlight=None,
-                 highlight_label: str | None = None):
+                 highlight_label: str | None = None, width: float = WIDTH_IN, height: float = 2.3):
     """Vertical bars in the given order (stages, funnel steps) with their values on top; optional
     per-bar norm marks and one highlighted bar (e.g. the bottleneck)."""
-    fig, ax = new(3.0)
+    fig, ax = new(height, width=width)
     x = np.arange(len(values))
     vals = values.to_numpy(dtype=float)
     colors = [BAD if (highlight is not None and k == highlight) else ACCENT for k in values.index]
     ax.bar(x, np.nan_to_num(vals), color=colors, width=0.65)
     for xi, v in zip(x, vals):
         if not np.isnan(v):
-            ax.text(xi, v, value_label(v, loc, fmt), ha="center", va="bottom", fontsize=8)
+            ax.text(xi, v, value_label(v, loc, fmt), ha="center", va="bottom", fontsize=8, bbox=VALUE_BOX, zorder=4)
     if norms is not None:
         nv = norms.reindex(values.index).to_numpy(dtype=float)
         ax.scatter(x, nv, marker="_", s=900, color=NORM, linewidths=2, zorder=3, label=norm_label)
@@ -344,9 +377,9 @@ def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: s
     top = np.nanmax(np.r_[vals, norms.to_numpy(dtype=float) if norms is not None else []]) if len(vals) else 1
     ax.set_ylim(0, (top if np.isfinite(top) and top > 0 else 1) * 1.15)
     ax.set_xticks(x)
-    ax.set_xticklabels(_wrap(values.index, max(8, int(84 / max(len(values), 1)) - 1)))
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    _set_title(ax, title, width)
+    _fit_xticklabels(fig, ax, [str(v) for v in values.index], gap_px=4, min_size=6)
     ax.grid(axis="x", visible=False)
     if norms is not None or highlight_label is not None:
         top_legend(ax, *ax.get_legend_handles_labels())
@@ -354,9 +387,9 @@ def ordered_bars(values: pd.Series, loc: Locale, title: str, ylabel: str, fmt: s
 
 
 def stacked_period_bars(frame: pd.DataFrame, loc: Locale, freq: str, title: str, ylabel: str,
-                        fmt: str = "money"):
+                        fmt: str = "money", width: float = WIDTH_IN, height: float = 2.2):
     """Bars per period (index = period starts) stacked from the columns (translated part names)."""
-    fig, ax = new()
+    fig, ax = new(height, width=width)
     x = np.arange(len(frame))
     bottom = np.zeros(len(frame))
     for i, col in enumerate(frame.columns):
@@ -365,8 +398,8 @@ def stacked_period_bars(frame: pd.DataFrame, loc: Locale, freq: str, title: str,
         bottom += vals
     AXIS_FORMATS[fmt](ax, loc)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    _sparse_xticks(ax, _period_labels(frame.index, loc, freq))
+    _set_title(ax, title, width)
+    _sparse_xticks(ax, _period_labels(frame.index, loc, freq), int(84 * width / WIDTH_IN))
     top_legend(ax, *ax.get_legend_handles_labels())
     return fig
 
@@ -379,7 +412,7 @@ def stacked_hbars_norm(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str
     (red dashed) and reference lines `marks` {label: (value, colour)} (dotted)."""
     frame = frame.fillna(0)
     frame = frame.loc[frame.sum(axis=1).sort_values(ascending=False).index]
-    fig, ax = new(max(2.4, 0.3 * len(frame) + 1.3))
+    fig, ax = new(max(1.9, 0.18 * len(frame) + 1.0))
     y = np.arange(len(frame))[::-1]
     left = np.zeros(len(frame))
     for i, col in enumerate(frame.columns):
@@ -387,8 +420,8 @@ def stacked_hbars_norm(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str
         ax.barh(y, values, left=left, height=0.7, color=PALETTE[i % len(PALETTE)], label=str(col))
         left += values
     for yi, total in zip(y, left):
-        ax.text(total, yi, " " + value_label(total, loc, "decimal" if fmt == "number" else fmt), va="center",
-                fontsize=7.5)
+        ax.annotate(value_label(total, loc, "decimal" if fmt == "number" else fmt), (total, yi),
+                    textcoords="offset points", xytext=(3, 0), va="center", fontsize=7.5, bbox=VALUE_BOX, zorder=4)
     if norm is not None:
         ax.axvline(norm, color=BAD, linestyle="--", linewidth=1.2, label=norm_label)
     for label, (value, colour) in (marks or {}).items():
@@ -410,7 +443,7 @@ def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str,
                      x_split: float, y_split: float, corners: dict[str, str] | None = None,
                      groups: dict[str, str] | None = None, x_fmt: str = "number", y_fmt: str = "number",
                      xlim: tuple[float, float] | None = None, ylim: tuple[float, float] | None = None,
-                     height: float = 3.8, label_width: int = 26):
+                     height: float = 2.15, label_width: int = 26):
     """A quadrant chart: one point per row of `points` (columns x, y, label, optionally group).
 
     Rows at the same spot share one point labelled with all their labels; dashed lines at `x_split`
@@ -464,7 +497,7 @@ def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str,
 # --- stage 6 (improvement plan) --------------------------------------------------------------------
 
 def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale, title: str,
-            year_one_label: str, year_three_label: str, wrap: int = 48):
+            year_one_label: str, year_three_label: str, wrap: int = 62):
     """Gantt bars of actions from start to deadline over three years, coloured by phase, with the
     1-year and 3-year horizons marked and month ticks every quarter of the first year, then every
     half year. `labels` are short action texts (wrapped to `wrap` characters, never cut)."""
@@ -472,7 +505,7 @@ def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale
     ends = pd.to_datetime(pd.Series(ends)).reset_index(drop=True)
     wrapped = _wrap_words(list(labels), wrap)
     lines = sum(max(1, s.count("\n") + 1) for s in wrapped)
-    fig, ax = new(max(2.6, 0.24 * lines + 0.22 * len(labels) + 1.3))
+    fig, ax = new(max(2.2, 0.11 * lines + 0.06 * len(labels) + 1.0))
     y = np.arange(len(labels))[::-1]
     colours = dict(zip(dict.fromkeys(phase_names), PALETTE))
     origin = starts.min()
@@ -482,8 +515,8 @@ def roadmap(labels: list[str], starts, ends, phase_names: list[str], loc: Locale
     for months, text in ((12, year_one_label), (36, year_three_label)):
         x = (origin + pd.DateOffset(months=months) - origin).days
         ax.axvline(x, color=NORM, linestyle="--", linewidth=1.1)
-        ax.annotate(f" {text}", (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7.5, color=NORM,
-                    ha="right" if months == 36 else "left", va="bottom")
+        ax.annotate(f" {text} ", (x, 0.0), xycoords=("data", "axes fraction"), fontsize=7.5, color=NORM,
+                    ha="right" if months == 36 else "left", va="bottom", bbox=VALUE_BOX)
     ax.set_yticks(y)
     ax.set_yticklabels(wrapped, fontsize=7.5)
     ticks = [origin + pd.DateOffset(months=m) for m in (0, 3, 6, 9, 12, 18, 24, 30, 36)]
@@ -544,6 +577,11 @@ def _place_labels(fig, ax, xs, ys, texts: list[str], fontsize: float = 7.5):
 
 
 # --- express assessment / scorecard -------------------------------------------------------------
+
+def wrap_words(text: str, width: int) -> str:
+    """A label wrapped at spaces into lines of about `width` characters (for a heatmap's axes)."""
+    return _wrap_words([text], width)[0]
+
 
 def _wrap_words(labels, width: int) -> list[str]:
     """Labels wrapped at spaces into lines of about `width` characters (words are never split)."""
@@ -645,7 +683,7 @@ def _signed_money(v: float, loc: Locale) -> str:
 
 
 def waterfall(start: float, steps: pd.Series, loc: Locale, title: str, ylabel: str, start_label: str,
-              end_label: str, ax=None, height: float = 3.3, colors: tuple[str, str, str] = (ACCENT, GOOD, BAD),
+              end_label: str, ax=None, height: float = 2.7, colors: tuple[str, str, str] = (ACCENT, GOOD, BAD),
               cut: bool | None = None):
     """Waterfall (bridge) chart from `start` through the signed `steps` to end = start + Σ steps.
 
@@ -739,10 +777,12 @@ def _break_marks(ax, xs, half_width: float) -> None:
                 clip_on=False, zorder=4)
 
 
-def _fit_xticklabels(fig, ax, names: list[str], fontsize: float = 8.5, gap_px: float = 10) -> None:
+def _fit_xticklabels(fig, ax, names: list[str], fontsize: float = 8.5, gap_px: float = 10, min_size: float = 7,
+                     turn: bool = False) -> None:
     """Category names under the bars, each wrapped at spaces into the fewest lines that keep it
-    inside its slot (the axes' width / the number of names, less `gap_px`); the font shrinks to 7 pt
-    when a single word is wider than its slot."""
+    inside its slot (the axes' width / the number of names, less `gap_px`); the font shrinks down to
+    `min_size` pt when a single word is wider than its slot; when that is not enough, the names turn
+    by 30° (`turn`) or stay as wrapped at the smallest size."""
     ax.set_xticklabels(names, fontsize=fontsize)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -759,8 +799,11 @@ def _fit_xticklabels(fig, ax, names: list[str], fontsize: float = 8.5, gap_px: f
             else:
                 fits = False
             texts.append(label.get_text())
-        if fits or size <= 7:
+        if fits or (size <= min_size and not turn):
             ax.set_xticklabels(texts, fontsize=size)
+            return
+        if size <= min_size:  # a word wider than its slot even at the smallest size: whole names, turned
+            ax.set_xticklabels(names, fontsize=size, rotation=30, ha="right", rotation_mode="anchor")
             return
         size -= 0.5
 

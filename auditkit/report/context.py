@@ -15,6 +15,7 @@ nothing; every section takes the same as keyword arguments and returns what it s
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import functools
 import warnings
 from dataclasses import dataclass, field
@@ -224,7 +225,7 @@ class Audit:
         if len(df) > max_rows:
             more = self.t("report.rows_shown", shown=max_rows, total=self.loc.number(len(df)), file=table_id + ".csv")
         table = html.table(df, formats, headers, self.loc, max_rows, css, more)
-        if appendix or table_id in appendix_tables():
+        if appendix or in_appendix(table_id):
             title = self.t(f".sections.{self.section}.title") if self.section else self.t(".title")
             table = html.to_appendix(table_id, title, table, self.t("report.in_appendix"))
         self.show(table)
@@ -253,10 +254,20 @@ class Audit:
 
 
 @functools.cache
+def report_layout() -> dict:
+    """data/report_layout.yaml: which tables go to the appendix and how much of a list the body shows."""
+    return yaml.safe_load(resources.files("auditkit").joinpath("data/report_layout.yaml").read_text("utf-8"))
+
+
 def appendix_tables() -> frozenset[str]:
-    """The ids of the tables the report shows in its appendix (data/report_layout.yaml)."""
-    raw = yaml.safe_load(resources.files("auditkit").joinpath("data/report_layout.yaml").read_text("utf-8"))
-    return frozenset(raw["appendix_tables"])
+    """The ids (or shell patterns of ids, `win_rate_by_*`) of the tables the report shows in its
+    appendix (data/report_layout.yaml)."""
+    return frozenset(report_layout()["appendix_tables"])
+
+
+def in_appendix(table_id: str) -> bool:
+    """True when data/report_layout.yaml sends the table `table_id` to the appendix."""
+    return any(fnmatch.fnmatchcase(table_id, pattern) for pattern in appendix_tables())
 
 
 def explored(audit: Audit, norms: dict | None = None, **filters) -> Audit:

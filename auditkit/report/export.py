@@ -16,6 +16,7 @@ from nbconvert import HTMLExporter
 from auditkit.i18n import FALLBACK, Locale, catalogue
 from auditkit.inputs.read import AuditData
 from auditkit.inputs.params import AuditParams
+from auditkit.report import results
 from auditkit.report.context import esc
 from auditkit.inputs.validation import describe
 
@@ -69,6 +70,9 @@ def number_headings(body: str) -> tuple[str, list[tuple[int, str, str, str]]]:
 # attributes in any order: the notebook's HTML output may reorder them
 APPENDIX_BLOCK = re.compile(r'<div (?P<attrs>[^>]*class="ak-appendix-item"[^>]*)>'
                             r'(?P<content>.*?</table>(?:<p class="ak-caption">.*?</p>)?)</div>', re.S)
+# links left by tables of one section sent to the appendix one after another: the first one stays
+SEE_APPENDIX_RUN = re.compile(r'(?P<first><p class="ak-caption ak-see-appendix">.*?</p>)'
+                              r'(?:\s*<p class="ak-caption ak-see-appendix">.*?</p>)+', re.S)
 ATTRIBUTE = re.compile(r'(?P<name>[\w-]+)="(?P<value>[^"]*)"')
 
 
@@ -82,7 +86,7 @@ def move_to_appendix(body: str, loc: Locale) -> tuple[str, str]:
         items.append((attrs["id"], attrs.get("data-title", ""), m["content"]))
         return ""
 
-    body = APPENDIX_BLOCK.sub(take, body)
+    body = SEE_APPENDIX_RUN.sub(r"\g<first>", APPENDIX_BLOCK.sub(take, body))
     if not items:
         return body, ""
     parts = [f'<h1 class="ak-unnumbered" id="appendix-tables">{esc(loc.t("appendix.tables.title"))}</h1>']
@@ -157,10 +161,22 @@ def render_html(params: AuditParams, notebooks: list[Path], data: AuditData, kin
     return body.replace(marker, front, 1)
 
 
-def write_pdf(html_text: str, pdf_path: Path, base_dir: Path) -> None:
+CHAPTER = re.compile(r'<h1 class="(?:ak-stage|ak-unnumbered)" id="(?P<id>[^"]+)"')
+
+
+def write_pdf(html_text: str, pdf_path: Path, base_dir: Path) -> dict:
+    """Write the PDF; return its layout: {"pages": number of pages, "chapters": {id of a chapter or
+    appendix heading (h1): the page it starts on, 1-based}}."""
     from weasyprint import HTML
 
-    HTML(string=html_text, base_url=str(base_dir)).write_pdf(str(pdf_path))
+    document = HTML(string=html_text, base_url=str(base_dir)).render()
+    document.write_pdf(str(pdf_path))
+    first: dict[str, int] = {}
+    for number, page in enumerate(document.pages, 1):
+        for anchor in page.anchors:
+            first.setdefault(anchor, number)
+    chapters = {m["id"]: first[m["id"]] for m in CHAPTER.finditer(html_text) if m["id"] in first}
+    return {"pages": len(document.pages), "chapters": chapters}
 
 
 def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], data: AuditData,
@@ -170,5 +186,6 @@ def export_report(run_dir: Path, params: AuditParams, notebooks: list[Path], dat
     stem = KINDS[kind]["stem"]
     html_path, pdf_path = run_dir / f"{stem}.html", run_dir / f"{stem}.pdf"
     html_path.write_text(html_text, encoding="utf-8")
-    write_pdf(html_text, pdf_path, run_dir)
+    layout = write_pdf(html_text, pdf_path, run_dir)
+    results.write_json(run_dir, f"{stem}_pages", layout)  # where each chapter starts: the body's length
     return html_path, pdf_path

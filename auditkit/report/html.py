@@ -95,8 +95,11 @@ def kpi_table(rows: list[Kpi], loc: Locale, label: Callable[[str], str], heads: 
             f'<td class="num">{esc(deviation)}</td>'
             f'<td>{esc(status[meets]) if meets is not None else ""}</td></tr>')
     head = "".join(f"<th>{esc(heads[c])}</th>" for c in ("metric", "as_is", "norm", "deviation", "status"))
-    return (f'<table class="ak-table ak-kpis"><thead><tr>{head}</tr></thead>'
+    return (f'<table class="ak-table ak-kpis ak-keep"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
+
+
+KEEP_WHOLE_ROWS = 12  # a table of at most this many rows is never split across pages (report.css .ak-keep)
 
 
 def table(df: pd.DataFrame, formats: Mapping[str, str | Callable], headers: list[str], loc: Locale,
@@ -115,7 +118,8 @@ def table(df: pd.DataFrame, formats: Mapping[str, str | Callable], headers: list
             cells.append(f"<td{cls}>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f'<p class="ak-caption">{esc(more)}</p>' if more else ""
-    return (f'<table class="ak-table {css}"><thead><tr>{head}</tr></thead>'
+    keep = " ak-keep" if len(rows) <= KEEP_WHOLE_ROWS else ""
+    return (f'<table class="ak-table{keep} {css}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>{caption}')
 
 

@@ -1,5 +1,6 @@
-"""What a run writes besides the report: `results/<table id>.csv` for every table shown and
-`results/metrics/<stage>.json` for every number (merged into `results/metrics.json`).
+"""What a run writes besides the report: `results/<table id>.csv` for every table shown,
+`results/metrics/<stage>.json` for every number (merged into `results/metrics.json`) and
+`results/<report>_pages.json`, the page each chapter of the PDF starts on.
 
 Client text reaches these files (manager, segment, lost reason, comment): a cell a spreadsheet
 would run as a formula is written neutralised (`neutralised`), and JSON holds no Infinity or NaN.
@@ -73,6 +74,13 @@ def write_csv(run_dir: Path, table_id: str, df: pd.DataFrame) -> Path:
     path = Path(run_dir) / "results" / f"{table_id}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     neutralised(df).to_csv(path, index=not isinstance(df.index, pd.RangeIndex))
+    return path
+
+
+def write_json(run_dir: Path, name: str, data: dict) -> Path:
+    path = Path(run_dir) / "results" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8")
     return path
 
 

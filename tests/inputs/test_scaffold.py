@@ -196,7 +196,7 @@ def test_template_rows_are_data_once_changed(filled):
     assert data.tables["orders"]["order_id"].tolist() == ["SO-0", "SO-1", "SO-2", "SO-2"]
     found = {(p.table, p.code, p.column): p.rows for p in data.problems}
     assert found[("clients", "required_empty", "client_id")] == (2,)
-    assert found[("clients", "not_a_date", "created_at")] == (2,)  # the edited row's other cells are data too
+    assert found[("clients", "date_placeholder", "created_at")] == (2,)  # the edited row's other cells are data too
     assert found[("orders", "not_a_date", "date")] == (5,)
 
 

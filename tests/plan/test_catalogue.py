@@ -32,8 +32,6 @@ import csv  # noqa: E402
 import json  # noqa: E402
 
 from auditkit.plan.recommendations import by_parameter  # noqa: E402
-from auditkit.runner import run_client  # noqa: E402
-from helpers import REPO  # noqa: E402
 
 # the planted problems of the demo client (docs/demo_client.md) and the parameters that measure them
 PLANTED = {
@@ -48,9 +46,8 @@ PLANTED = {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    res = run_client(REPO / "params" / "demo.yaml", tmp_path_factory.mktemp("o"))
-    assert res.ok, res.failure
+def demo(demo_run):
+    res = demo_run
     metrics = json.loads((res.run_dir / "results" / "metrics.json").read_text(encoding="utf-8"))
     with open(res.run_dir / "results" / "findings.csv", encoding="utf-8", newline="") as handle:
         findings = list(csv.DictReader(handle))
@@ -62,6 +59,7 @@ def _number(x) -> bool:
 
 
 @pytest.mark.e2e  # the demo client's whole audit
+@pytest.mark.xdist_group("demo")  # one run of the demo for all its tests (conftest.demo_run)
 def test_every_metric_source_and_money_input_exists_in_the_demo(demo):
     metrics = derived_metrics(demo[0])
     for e in entries():
@@ -73,6 +71,7 @@ def test_every_metric_source_and_money_input_exists_in_the_demo(demo):
 
 
 @pytest.mark.e2e  # the demo client's whole audit
+@pytest.mark.xdist_group("demo")  # one run of the demo for all its tests (conftest.demo_run)
 def test_the_demo_measures_the_planted_problems_where_they_are(demo):
     metrics, *_ = demo
     assert metrics["process.bottleneck"] == "proposal"
@@ -84,6 +83,7 @@ def test_the_demo_measures_the_planted_problems_where_they_are(demo):
 
 
 @pytest.mark.e2e  # the demo client's whole audit
+@pytest.mark.xdist_group("demo")  # one run of the demo for all its tests (conftest.demo_run)
 def test_planted_problems_are_among_the_top_findings_and_the_money_is_credible(demo):
     metrics, findings, _ = demo
     rank = {f["group"]: int(f["rank"]) for f in findings}
@@ -111,6 +111,7 @@ def test_planted_problems_are_among_the_top_findings_and_the_money_is_credible(d
 
 
 @pytest.mark.e2e  # the demo client's whole audit
+@pytest.mark.xdist_group("demo")  # one run of the demo for all its tests (conftest.demo_run)
 def test_no_id_reaches_the_findings_the_summary_or_the_action_plan(demo):
     _, findings, html = demo
     ids = {e.id for e in entries()} | {"objection_handling", "next_step_agreed", "price_argumentation"}
@@ -131,6 +132,7 @@ def test_every_metric_parameter_has_a_recommendation():
 
 
 @pytest.mark.e2e  # the demo client's whole audit
+@pytest.mark.xdist_group("demo")  # one run of the demo for all its tests (conftest.demo_run)
 def test_every_parameter_points_to_a_section_of_the_demo_report(demo):
     *_, html = demo
     for e in entries():

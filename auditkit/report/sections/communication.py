@@ -397,8 +397,12 @@ def rhythm(audit: Audit) -> None:
                 labels={"question": audit.t(".text.question"), "answer": audit.t(".text.answer"),
                         "note": audit.t(".text.comment")})
     weak = table[table["score"] < 100]
-    if len(weak):
+    if len(weak):  # the practices the answers above say are missing, and what each one's absence costs
+        practices = [f"{audit.t(f'report_body.rhythm.practice.{q}')} ({a[:1].lower() + a[1:]})"
+                     for q, a in zip(weak["parameter_id"], weak["answer"])]
+        effects = [audit.t(f"report_body.rhythm.effect.{q}") for q in weak["parameter_id"]]
         audit.paragraph(".text.rhythm_gaps", css="ak-finding" if (weak["score"] == 0).any() else "",
-                        n=audit.loc.number(len(weak)), total=audit.loc.number(len(table)))
+                        n=audit.loc.number(len(weak)), total=audit.loc.number(len(table)),
+                        practices="; ".join(practices), effects="; ".join(effects))
     if len(answered) < len(table):
         audit.note(".text.rhythm_unanswered", n=audit.loc.number(len(table) - len(answered)))

@@ -90,16 +90,20 @@ def dynamics(audit: Audit) -> None:
     if total["censored"]:
         # no history before the window: every existing client's first order falls in the first period
         audit.note(".text.no_history_before", period=audit.loc.period(total["first_period"], freq_code))
+    seasonality = dyn["period"].dt.year.nunique() > 1 and freq_code == "M"
+    width, css = (charts.HALF_IN, "ak-half") if seasonality else (charts.WIDTH_IN, "")  # side by side
     audit.figure(charts.period_bars(
         dyn.set_index("period")["revenue"], audit.loc, freq_code, audit.t(".charts.revenue_by_period.title"),
         audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
-        line=dyn.set_index("period")["active_clients"], line_label=audit.t(".charts.revenue_by_period.line")))
-    if dyn["period"].dt.year.nunique() > 1 and freq_code == "M":
+        line=dyn.set_index("period")["active_clients"], line_label=audit.t(".charts.revenue_by_period.line"),
+        width=width), css=css)
+    if seasonality:
         by_year = m.revenue_by_month_and_year(dyn)
         months = [audit.loc.month(pd.Timestamp(2000, mth, 1)).split()[0] for mth in by_year.index]
         audit.figure(charts.lines(by_year, audit.loc, audit.t(".charts.seasonality.title"),
                                   audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
-                                  x_labels=months), ".charts.seasonality.caption")
+                                  x_labels=months, width=width), css=css)
+        audit.note(".charts.seasonality.caption")
     labels = dyn.assign(label=[audit.loc.period(p, freq_code) for p in dyn["period"]])
     audit.table("dynamics", labels, {"label": "text", "revenue": "money", "orders": "number",
                                      "active_clients": "number", "new_clients": "number", "avg_check": "money"},
@@ -163,17 +167,19 @@ def plan_fact(audit: Audit) -> None:
     ])
     audit.record("plan_revenue_per_year", number(total.plan_per_year))  # Stage 6 money base: money a year
     company = total.company
+    by_mgr = total.by_manager
+    width, css = (charts.HALF_IN, "ak-half") if not by_mgr.empty else (charts.WIDTH_IN, "")  # side by side
     fig = charts.lines(company.set_index("period")[["plan", "fact"]].rename(
         columns={"plan": audit.t("columns.plan"), "fact": audit.t("columns.fact")}), audit.loc,
         audit.t(".charts.plan_fact.title"), audit.t(".charts.revenue_by_period.y", currency=audit.loc.currency_symbol),
-        x_labels=[audit.loc.month(p) for p in company["period"]])
-    audit.figure(fig)
-    by_mgr = total.by_manager
+        x_labels=[audit.loc.month(p) for p in company["period"]], width=width, height=2.7)
+    audit.figure(fig, css=css)
     if not by_mgr.empty:
         by_mgr = by_mgr.assign(manager=[audit.manager_name(i) for i in by_mgr["manager_id"]])
         audit.figure(charts.hbars(by_mgr.set_index("manager")["fulfilment"], audit.loc,
                                   audit.t(".charts.plan_fact_managers.title"), audit.t("columns.fulfilment"),
-                                  fmt="pct", norm=norm, norm_label=audit.t("charts.norm")))
+                                  fmt="pct", norm=norm, norm_label=audit.t("charts.norm"), width=width, height=2.7),
+                     css=css)
         audit.table("plan_fact_by_manager", by_mgr, {"manager": "text", "plan": "money", "fact": "money",
                                                      "deviation": "money", "fulfilment": "pct"},
                     csv=by_mgr[["manager", "plan", "fact", "fulfilment", "deviation"]])
@@ -317,7 +323,7 @@ def abc_xyz(audit: Audit) -> None:
                     period=audit.t(f".text.freq_{n.dynamics_freq}"))
     counts = matrix.pivot(index="abc", columns="xyz", values="clients")
     revenue_share = matrix.pivot(index="abc", columns="xyz", values="revenue_share")
-    fig, axes = charts.new(2.6, ncols=2)
+    fig, axes = charts.new(2.1, ncols=2)
     for ax, grid, title, fmt in ((axes[0], counts, ".charts.abc_xyz.clients", "number"),
                                  (axes[1], revenue_share, ".charts.abc_xyz.revenue", "pct")):
         charts.heatmap_on(ax, grid, audit.loc, audit.t(title), fmt)

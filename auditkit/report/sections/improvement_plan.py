@@ -20,7 +20,7 @@ from auditkit.plan.recommendations import by_parameter, label
 from auditkit.plan.scorecard import BLOCKS, block_stage_scores
 from auditkit.inputs.baseline import AUDIT_FILE, audit_info
 from auditkit.report import charts
-from auditkit.report.context import Audit, esc, section
+from auditkit.report.context import Audit, esc, report_layout, section
 from auditkit.report.sections.growth import growth_summary
 from auditkit.report.sections.process import value_name
 from auditkit.report.session import measure_stages
@@ -298,12 +298,15 @@ def scorecard(audit: Audit, plan: Plan) -> None:
                         "n_parameters": audit.t(".columns.n_parameters")})
     stages = plan.stages[plan.stages["stage"].isin(DATA_STAGES)].copy()
     stages.index = [audit.t(f"improvement_plan.stage_name.{s}") for s in stages["stage"]]
+    # the deviation by stage and the score by block and stage side by side
     audit.figure(charts.hbars(stages["deviation"].fillna(0), audit.loc, audit.t(".charts.deviation.title"),
-                              audit.t(".charts.deviation.x"), fmt="number"))
+                              audit.t(".charts.deviation.x"), fmt="number", width=charts.HALF_IN, height=2.3),
+                 css="ak-half")
     grid = block_stage_scores(plan.scorecard).reindex(index=list(BLOCKS), columns=list(DATA_STAGES))
-    grid.index = [audit.t(f"improvement_plan.block.{b}") for b in grid.index]
+    grid.index = [charts.wrap_words(audit.t(f"improvement_plan.block.{b}"), 14) for b in grid.index]
     grid.columns = [audit.t(f"improvement_plan.stage_name.{s}") for s in grid.columns]
-    audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.heatmap.title"), cmap="RdYlGn", vmin=0, vmax=100))
+    audit.figure(charts.heatmap(grid, audit.loc, audit.t(".charts.heatmap.title"), cmap="RdYlGn", vmin=0, vmax=100,
+                                width=charts.HALF_IN, height=2.6, xrotation=30), css="ak-half")
     sc = plan.scorecard
     full = sc.assign(
         block_name=[audit.t(f"improvement_plan.block.{b}") for b in sc["block"]],
@@ -353,12 +356,19 @@ def findings(audit: Audit, plan: Plan) -> None:
         return
     audit.paragraph(".text.findings_rule", n=len(f), parameters=len(ev))
     rows = []
+    shown_lines = report_layout()["finding_evidence_lines"]
     for r in f.itertuples():
         items = ev[ev["group"] == r.group]
-        lines = "".join(f"<li>{esc(evidence_line(audit, e))}</li>" for e in items.itertuples())
+        lines = "".join(f"<li>{esc(evidence_line(audit, e))}</li>" for e in items.head(shown_lines).itertuples())
+        notes = []
+        if len(items) > shown_lines:  # the rest: in the full scorecard of the appendix
+            notes.append(f'<a href="#appendix-scorecard">'
+                         f'{esc(audit.t("report_body.more_evidence", n=len(items) - shown_lines))}</a>')
         sections = dict.fromkeys(s for s in items["section"] if s)
         links = ", ".join(f'<a href="#{esc(s)}">{esc(_section_title(audit, s))}</a>' for s in sections if _section_title(audit, s))
-        see = f'<span class="ak-caption">{esc(audit.t(".columns.evidence"))}: {links}</span>' if links else ""
+        if links:
+            notes.append(f'{esc(audit.t(".columns.evidence"))}: {links}')
+        see = f'<span class="ak-caption">{"; ".join(notes)}</span>' if notes else ""
         rows.append(f"<tr><td class='num'>{r.rank}</td><td><strong>{esc(finding_title(audit, r))}</strong>"
                     f"<ul class='ak-evidence'>{lines}</ul>{see}</td>"
                     f"<td class='num'>{esc(_money_text(audit, r.money_low, r.money_high))}</td></tr>")
@@ -405,13 +415,15 @@ def action_plan(audit: Audit, plan: Plan) -> None:
     shown = primary.assign(
         phase_name=[audit.t(f".phase.{x}") for x in primary["phase"]],
         owner_name=[label(audit.loc, "owner", o) for o in primary["owner"]],
-        deadline_text=[audit.loc.date(d) for d in primary["deadline"]])
+        deadline_text=[audit.loc.date(d) for d in primary["deadline"]],
+        kpi_target=[audit.t("report_body.actions.kpi_target_cell", kpi=k, target=t)  # one column: the action gets the room
+                    for k, t in zip(primary["kpi"], primary["target"])])
     audit.paragraph(".text.action_rule", shown=len(primary), total=len(a))
     audit.table("action_plan", shown, {"rank": "number", "action": "text", "owner_name": "text", "phase_name": "text",
-                                       "deadline_text": "text", "kpi": "text", "target": "text"},
+                                       "deadline_text": "text", "kpi_target": "text"},
                 labels={"rank": "#", "action": audit.t(".columns.action"), "owner_name": audit.t(".columns.owner"),
                         "phase_name": audit.t(".columns.phase"), "deadline_text": audit.t(".columns.deadline"),
-                        "kpi": audit.t(".columns.kpi"), "target": audit.t(".columns.target")},
+                        "kpi_target": audit.t("report_body.actions.kpi_target")},
                 max_rows=BODY_ACTIONS, csv=a, css="ak-actions")
     if audit.run_dir is not None:
         from auditkit.report.action_plan import write_xlsx
@@ -427,7 +439,7 @@ def roadmap(audit: Audit, plan: Plan) -> None:
     if a.empty:
         audit.note(".text.no_actions")
         return
-    labels = [f"{r.rank}. {headline(r.action, 70)}" for r in a.itertuples()]
+    labels = [f"{r.rank}. {headline(r.action, 56)}" for r in a.itertuples()]  # one line each: the chart stays short
     audit.figure(charts.roadmap(labels, a["start"], a["deadline"], [audit.t(f".phase.{p}") for p in a["phase"]],
                                 audit.loc, audit.t(".charts.roadmap.title"), audit.t(".charts.roadmap.year_one"),
                                 audit.t(".charts.roadmap.year_three")))

@@ -302,7 +302,7 @@ def _checklist(audit: Audit, table: str, threshold: float, scales: dict, prefix:
     grid.loc[audit.t(".text.team_row")] = means
     width = max(10, int(84 / max(len(grid.columns), 1)))
     grid.columns = [textwrap.fill(_item_label(audit, c), width, break_long_words=False) for c in grid.columns]
-    fig, ax = charts.new(max(2.4, 0.3 * len(grid) + 1.5))
+    fig, ax = charts.new(max(2.0, 0.16 * len(grid) + 1.1))
     charts.heatmap_on(ax, grid, audit.loc, audit.t(f".charts.{prefix}.title"), fmt="pct", cmap="RdYlGn",
                       vmin=0, vmax=1)
     ax.tick_params(axis="x", labelsize=7.5)
@@ -375,16 +375,21 @@ def assessment(audit: Audit) -> None:
         audit.paragraph(".text.low_motivation", css="ak-finding", threshold=audit.loc.number(threshold, 1),
                         names=joined(audit, [f"{audit.manager_name(i)} {audit.loc.number(pm.loc[i, 'motivation'], 1)}"
                                              for i in low_motivation]))
-    points = pd.DataFrame({"x": pm["competence"], "y": pm["motivation"],
-                           "label": [audit.manager_name(i) for i in pm.index]})
+    # the matrices compare the managers: whoever the comparison leaves out (the head of sales) is named apart
+    on = pm[pm.index.isin(staff.index)] if staff is not None else pm
+    apart = pm.index.difference(on.index, sort=False)
+    if len(apart):
+        audit.note("report_body.not_on_matrix", names=joined(audit, [audit.manager_name(i) for i in apart]))
+    points = pd.DataFrame({"x": on["competence"], "y": on["motivation"],
+                           "label": [audit.manager_name(i) for i in on.index]})
     corners = {k: audit.t(f".charts.skill_will.{k.replace(' ', '_')}")
                for k in ("top left", "top right", "bottom left", "bottom right")}
     audit.figure(charts.quadrant_scatter(points, audit.loc, audit.t(".charts.skill_will.title"),
                                          audit.t(".charts.skill_will.x"), audit.t(".charts.skill_will.y"),
                                          threshold, threshold, corners, xlim=(0.8, 5.6), ylim=(0.8, 5.4)))
     if basis is not None:
-        perf = pd.DataFrame({"x": pm["competence"], "y": pm["performance"],
-                             "label": [audit.manager_name(i) for i in pm.index], "group": pm["recommendation"]})
+        perf = pd.DataFrame({"x": on["competence"], "y": on["performance"],
+                             "label": [audit.manager_name(i) for i in on.index], "group": on["recommendation"]})
         split = 1.0 if basis == "plan_fulfilment" else 0.5
         known = perf["y"].dropna()
         y_min = min(float(known.min()) if len(known) else split, split)

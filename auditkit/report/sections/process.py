@@ -128,21 +128,24 @@ def acquisition(audit: Audit) -> None:
                    n_stages=len(untracked))
     steps = pd.Series({audit.t(f".text.funnel_{s}"): fr[s] for s in ("leads", "mql", "sql", "won")
                        if _f(fr[s]) is not None})
-    audit.figure(charts.ordered_bars(steps, audit.loc, audit.t(".charts.funnel.title"), audit.t(".charts.funnel.y"),
-                                     fmt="number"))
     by = m.acquisition(leads, deals, by="source", **_window(audit))
+    by_source = by is not None and len(by) >= 2 and by["overall"].notna().any()
+    width, css = (charts.HALF_IN, "ak-half") if by_source else (charts.WIDTH_IN, "")  # side by side
+    audit.figure(charts.ordered_bars(steps, audit.loc, audit.t(".charts.funnel.title"), audit.t(".charts.funnel.y"),
+                                     fmt="number", width=width, height=2.1 if css else 2.3), css=css)
     if by is None or len(by) < 2:
         return
     by = by.sort_values("leads", ascending=False)
     by["name"] = _group_names(audit, "source", by["source"])
     for rec in by.itertuples():
         audit.record(f"lead_to_won.{_ids([rec.source])[0]}", rec.overall)
-    if by["overall"].notna().any():
+    if by_source:
         shown = top_n(by, "source", "leads", sums=["won"], shares={"overall": ("won", "leads")})
         shown["name"] = _group_names(audit, "source", shown["source"])
         audit.figure(charts.hbars(shown.set_index("name")["overall"], audit.loc, audit.t(".charts.lead_to_won.title"),
                                   audit.t(".charts.lead_to_won.x"), fmt="pct", norm=n.lead_to_won,
-                                  norm_label=audit.t("charts.norm") if n.lead_to_won is not None else None))
+                                  norm_label=audit.t("charts.norm") if n.lead_to_won is not None else None,
+                                  width=width, height=2.1), css=css)
     cols = {"name": "text", "leads": "number"}
     for s, rate, before in (("mql", "mql_rate", None), ("sql", "sql_rate", "mql"), ("won", "sql_to_won", "sql")):
         if s not in untracked:
@@ -419,16 +422,18 @@ def stages(audit: Audit) -> None:
         if sa.bottleneck:
             pos = list(in_model["stage"]).index(sa.bottleneck)
             hi = labels[pos] if pos < len(labels) else None
+        # the conversion and the days in stage side by side
         audit.figure(charts.ordered_bars(conv, audit.loc, audit.t(".charts.stage_conversion.title"),
                                          audit.t(".charts.stage_conversion.y"), fmt="pct", norms=norms,
                                          norm_label=audit.t("charts.norm"), highlight=hi,
-                                         highlight_label=audit.t(".charts.stage_conversion.bottleneck")))
+                                         highlight_label=audit.t(".charts.stage_conversion.bottleneck"),
+                                         width=charts.HALF_IN, height=2.1), css="ak-half")
         days = pd.DataFrame({audit.t(".charts.stage_days.median"): in_model["median_days"].to_numpy(),
                              audit.t(".charts.stage_days.p90"): in_model["p90_days"].to_numpy()},
                             index=in_model["name"])
         audit.figure(charts.lines(days, audit.loc, audit.t(".charts.stage_days.title"),
                                   audit.t(".charts.stage_days.y"), fmt="number", x_labels=list(days.index),
-                                  height=2.6))
+                                  height=2.1, width=charts.HALF_IN), css="ak-half")
     cols = {"name": "text", "entered": "number", "reached_next": "number", "conversion": "pct",
             "dropped": "number", "skipped": "number", "median_days": "days", "p90_days": "days"}
     if not in_model["skipped"].fillna(0).any():
@@ -636,7 +641,19 @@ def relationship(audit: Audit) -> None:
     audit.note(".text.status_rule", new=audit.loc.number(n.new_client_days), sleeping=audit.loc.number(n.sleeping_days),
                lost=audit.loc.number(n.lost_days), date=audit.loc.date(audit.end))
     audit.save_csv("client_status", status)
-    _status_by_segment(audit, status, clients)
+    split_shown = split is not None and len(split) > 1
+    # the clients' status by segment and the revenue from new and existing clients side by side
+    width, css = (charts.HALF_IN, "ak-half") if split_shown and _has_segments(audit) else (charts.WIDTH_IN, "")
+    by_segment = _status_by_segment(audit, status, clients, width, css)
+    if split_shown:
+        frame = split.set_index("period")[["existing_revenue", "new_revenue"]]
+        frame.columns = [audit.t(".charts.new_vs_existing.existing"), audit.t(".charts.new_vs_existing.new")]
+        ylabel = audit.t(".charts.new_vs_existing.y", currency=audit.loc.currency_symbol)
+        audit.figure(charts.stacked_period_bars(frame, audit.loc, "Q", audit.t(".charts.new_vs_existing.title"),
+                                                ylabel, width=width, height=2.0), css=css)
+        audit.save_csv("revenue_new_vs_existing", split)
+    if by_segment is not None:
+        _churning_segment(audit, *by_segment)
     _record_segment_retention(audit, orders, clients)
     _record_avg_check(audit, orders)
     _cadence(audit)
@@ -646,13 +663,6 @@ def relationship(audit: Audit) -> None:
     elif xs and xs["clients"]:
         audit.note(".text.up_sell_only", clients=audit.loc.number(xs["clients"]),
                    check=audit.loc.pct(xs["check_growth_share"]))
-    if split is not None and len(split) > 1:
-        frame = split.set_index("period")[["existing_revenue", "new_revenue"]]
-        frame.columns = [audit.t(".charts.new_vs_existing.existing"), audit.t(".charts.new_vs_existing.new")]
-        ylabel = audit.t(".charts.new_vs_existing.y", currency=audit.loc.currency_symbol)
-        audit.figure(charts.stacked_period_bars(frame, audit.loc, "Q", audit.t(".charts.new_vs_existing.title"),
-                                                ylabel))
-        audit.save_csv("revenue_new_vs_existing", split)
 
 
 def _has_segments(audit: Audit) -> bool:
@@ -660,18 +670,27 @@ def _has_segments(audit: Audit) -> bool:
     return clients is not None and audit.data.has("clients", "segment") and clients["segment"].notna().any()
 
 
-def _status_by_segment(audit: Audit, status: pd.DataFrame, clients: pd.DataFrame | None) -> None:
+def _status_by_segment(audit: Audit, status: pd.DataFrame, clients: pd.DataFrame | None,
+                       width: float = charts.WIDTH_IN, css: str = "") -> tuple | None:
+    """The chart of the clients' status by segment; returns (the breakdown, segment names) for
+    `_churning_segment`, None without segments."""
     if not _has_segments(audit):
-        return
+        return None
     by = m.status_by_segment(status, clients)
     names = {k: _group_names(audit, "segment", [k])[0] for k in by.counts.index}
     frame = by.shares.iloc[:12].rename(index=names)
     frame.columns = [audit.t(f".values.status.{s}") for s in frame.columns]
     audit.figure(charts.stacked_hbars(frame, audit.loc, audit.t(".charts.status_segments.title"),
                                       audit.t(".charts.status_segments.x"),
-                                      colors=["#4bacc6", charts.GOOD, "#e6b566", charts.BAD]))
+                                      colors=["#4bacc6", charts.GOOD, "#e6b566", charts.BAD], width=width,
+                                      height=2.0 if css else None), css=css)
     for key, value in by.gone.iloc[:12].items():
         audit.record(f"clients_lost_or_sleeping.{_ids([key])[0]}", value)
+    return by, names
+
+
+def _churning_segment(audit: Audit, by, names: dict) -> None:
+    """The segment losing its clients, when one stands out (metrics.process.churning_segment)."""
     worst = m.churning_segment(by)
     if worst is not None:
         audit.paragraph(".text.churning_segment", css="ak-finding", segment=names[worst],

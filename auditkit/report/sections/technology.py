@@ -99,7 +99,7 @@ def completeness(audit: Audit) -> None:
     grid.index = [audit.manager_name(i) for i in grid.index]
     grid.loc[audit.t(".text.overall_row")] = o[known]
     grid.columns = ["\n".join(textwrap.wrap(audit.t(f".charts.completeness.{s}"), 16)) for s in known]
-    fig, ax = charts.new(max(2.4, 0.3 * len(grid) + 1.4))
+    fig, ax = charts.new(max(2.0, 0.2 * len(grid) + 1.1))
     charts.heatmap_on(ax, grid, audit.loc, audit.t(".charts.completeness.title"), fmt="pct", cmap="RdYlGn",
                       vmin=max(0.0, min(0.5, float(grid.min().min()))), vmax=1)  # colour scale: display only
     caption = ".charts.completeness.caption_top" if len(per) > MAX_CHART_ROWS else ".charts.completeness.caption"
@@ -113,7 +113,7 @@ def completeness(audit: Audit) -> None:
 @section("follow_up", needs="deals")
 def follow_up(audit: Audit) -> None:
     """Open deals without recent activity (stale), open deals past their expected close date (overdue),
-    and activities logged per manager per working day."""
+    and activities logged per manager per working day (the chart of those is the people chapter's, 3.2)."""
     crm = _crm(audit)
     n = audit.params.norms.technology
     o = crm.overall
@@ -158,15 +158,6 @@ def follow_up(audit: Audit) -> None:
             audit.paragraph(".text.underlogging", css="ak-finding", name=audit.manager_name(manager_id),
                             value=audit.loc.number(value, 1), median=audit.loc.number(median, 1),
                             ratio=audit.loc.pct(logging.of_median[manager_id], 0))
-        chart = logged.sort_values()
-        if len(chart) > MAX_CHART_ROWS:
-            chart = chart.head(MAX_CHART_ROWS)
-        chart.index = [audit.manager_name(i) for i in chart.index]
-        fig = charts.hbars(chart, audit.loc, audit.t(".charts.logging.title"), audit.t(".charts.logging.x"),
-                           fmt="number", norm=logging.threshold,
-                           norm_label=audit.t(".charts.logging.threshold", share=audit.loc.pct(share, 0)))
-        _label_bars(audit, fig, "decimal")
-        audit.figure(fig, ".charts.logging.caption_top" if len(logged) > MAX_CHART_ROWS else None, n=MAX_CHART_ROWS)
     cols = ["open_deals", "stale_open_deals", "share_stale", "overdue_open_deals", "share_overdue", "activities_per_day"]
     cols = [c for c in cols if not math.isnan(o[c]) or c == "open_deals"]
     fmts = {"manager": "text", **{c: "pct" if c.startswith("share") else "decimal" if c == "activities_per_day"
@@ -175,18 +166,6 @@ def follow_up(audit: Audit) -> None:
     table = _overall_row(audit, per.sort_values(sort, ascending=False), o)
     audit.table("crm_follow_up", table, fmts, labels=column_labels(audit, fmts), max_rows=40,
                 csv=_overall_row(audit, crm.per_manager, o))
-
-
-def _label_bars(audit: Audit, fig, fmt: str = "pct") -> None:
-    """Write each bar's value at its end and move the legend above the plot (hbars charts)."""
-    ax = fig.axes[0]
-    for bar in ax.patches:
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, " " + charts.value_label(bar.get_width(), audit.loc, fmt),
-                va="center", fontsize=7.5)
-    ax.set_xlim(0, ax.get_xlim()[1] * 1.06)
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()
-        charts.top_legend(ax, *ax.get_legend_handles_labels())
 
 
 def _stage_label(audit: Audit, stage: str) -> str:
@@ -282,7 +261,6 @@ def automation(audit: Audit) -> None:
         chart = total["answered_shares"].rename(index=aspect_label)
         fig = charts.hbars(chart, audit.loc, audit.t(".charts.automation.title"), audit.t(".charts.automation.x"),
                            fmt="pct", norm=1.0, norm_label=audit.t("charts.norm"))
-        _label_bars(audit, fig)
         audit.figure(fig, ".charts.automation.caption")
     params = scores.per_parameter.copy()
     notes = checklist.set_index("parameter_id")["note"] if "note" in checklist.columns else pd.Series(dtype="str")

@@ -3,6 +3,7 @@ without the stage's tables, on the demo client's planted problems and on the rea
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -141,6 +142,19 @@ def test_management_rhythm_from_checklist(voice_client, tmp_path):
     assert got["communication.rhythm.plan_fact_meetings"] == 50.0
     assert got["communication.rhythm.plan_control_continuous"] is None
     assert "Never signed" in audit.shown
+
+
+def test_the_rhythm_callout_names_the_practices_the_answers_miss(voice_client, tmp_path):
+    """N10 of the review: the callout agrees with the answers (here: plans brought to the managers
+    "yes", signed "no", plan/fact meetings "partly"; the other two unanswered)."""
+    audit = run_sections(voice_client, None, ["rhythm"])
+    callout = re.search(r'<p class="ak-text ak-finding">(.*?)</p>', audit.shown).group(1)
+    assert callout.startswith("2 of the 5 management-rhythm practices are not in place or only partly: ")
+    assert "plans accepted by each manager with a signature (no)" in callout
+    assert "regular plan/fact meetings with corrective actions and deadlines (partly)" in callout
+    assert "no manager has taken the plan on as a personal commitment" in callout
+    assert "deviations from the plan are neither reviewed nor corrected" in callout
+    assert "brought to each manager" not in callout  # answered "yes": not a gap
 
 
 def test_missing_tables_are_findings_not_errors(tiny_client, tmp_path):

@@ -100,7 +100,7 @@ def test_the_html_has_the_figure_and_the_segment_table(tmp_path):
     html = audit.shown
     assert 'id="growth-revenue_bridge"' in html and "Why growth changed" in html
     assert html.count('<figure class="ak-figure') == 1 and "data:image/svg+xml;base64," in html
-    table = re.search(r'<table class="ak-table ak-compact">.*?</table>', html).group(0)
+    table = re.search(r'<table class="ak-table[^"]* ak-compact">.*?</table>', html).group(0)
     rows = [re.sub(r"<[^>]+>", "|", r).strip("|").split("||") for r in re.findall(r"<tr>.*?</tr>", table)[1:]]
     # the total first, the segments by revenue of 2024 (Retail 400, Industry 110), no segment (150) last
     assert [r[0] for r in rows] == ["All clients", "Retail", "Industry", "No segment"]

@@ -159,6 +159,19 @@ def test_people_sections_match_hand_computed_numbers(team_client, tmp_path):
         assert (tmp_path / "run" / "results" / f"{table}.csv").is_file(), table
 
 
+def test_the_matrices_leave_out_whoever_the_comparison_leaves_out(team_client, tmp_path):
+    """N11 of the review: the head of sales (Carol Head, no sales of her own) is assessed but is not
+    placed on the manager matrices; the note names her, the full table keeps her row."""
+    with open(team_client.parent.parent / "data" / "staff_assessment.csv", "a", encoding="utf-8") as f:
+        f.write("M3,5,5,5,5\n")
+    audit = run_sections(team_client, tmp_path / "run", ["scorecard", "assessment"])
+    assert "Not on the matrices: Carol Head" in audit.shown
+    matrix = pd.read_csv(tmp_path / "run" / "results" / "staff_matrix.csv").set_index("manager_id")
+    assert "M3" in matrix.index
+    # the coach (M1: competent, below plan) is named as such and sits on the matrices
+    assert "Coach (1): Alice Smith" in audit.shown
+
+
 def test_people_sections_without_their_tables(tiny_client, tmp_path):
     """Orders and clients only, no manager anywhere: every section says what is missing and why."""
     audit = run_sections(tiny_client, tmp_path / "run")
