@@ -9,17 +9,71 @@ import sys
 from pathlib import Path
 
 
-def _expand(patterns: list[str]) -> list[Path]:
-    """Parameter files from paths or (quoted) glob patterns, in the order given, without repeats."""
+def _is_draft(path: Path) -> bool:
+    """Whether a parameter file still carries the `draft: true` of `auditkit new-client`."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False  # the run itself reports what is wrong with the file
+    return isinstance(raw, dict) and raw.get("draft") is True
+
+
+def _expand(patterns: list[str], skip_drafts: bool = True) -> list[Path]:
+    """Parameter files from paths or (quoted) glob patterns, in the order given, without repeats; a
+    glob skips the drafts of `auditkit new-client` with a note (a path named outright is kept)."""
     paths: list[Path] = []
     for pattern in patterns:
-        hits = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        magic = glob.has_magic(pattern)
+        hits = sorted(glob.glob(pattern)) if magic else [pattern]
         if not hits:
             raise SystemExit(f"auditkit: no parameter file matches {pattern}")
         for hit in hits:
+            if magic and skip_drafts and _is_draft(Path(hit)):
+                print(f"skipped {hit}: a draft (draft: true) until `{_command()} validate {hit}` passes",
+                      file=sys.stderr)
+                continue
             if Path(hit) not in paths:
                 paths.append(Path(hit))
+    if not paths:
+        raise SystemExit("auditkit: every parameter file matched is a draft: validate them first")
     return paths
+
+
+def _command() -> str:
+    """How to call auditkit in the hints this command prints: `auditkit` when it is on PATH, else
+    the repository's bin/auditkit when run from the repository, else through Python."""
+    import shutil
+
+    if shutil.which("auditkit"):
+        return "auditkit"
+    if Path("bin/auditkit").is_file():
+        return "bin/auditkit"
+    return f"{sys.executable} -m auditkit.cli"
+
+
+def _stage_progress(quiet: bool):
+    """A progress bar of one client's stages on a terminal (stage name, elapsed, done/total); None when
+    quiet or when stderr is not a terminal (a CI log gets no carriage-return spam)."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars = []
+
+    def on_stage(stage: str, done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, unit="stage", leave=False,
+                             bar_format="{desc}: {n_fmt}/{total_fmt} stages |{bar:20}| {elapsed}"))
+        bar = bars[0]
+        bar.set_description_str(stage, refresh=False)
+        bar.n = done
+        bar.refresh()
+        if done == total:
+            bar.close()
+
+    return on_stage
 
 
 def cmd_run(args) -> int:
@@ -32,7 +86,8 @@ def cmd_run(args) -> int:
     progress = BatchProgress(len(paths), quiet=args.quiet, desc="express" if kind == "express" else "audit")
     try:
         results = run_batch(paths, Path(args.output), jobs, on_done=progress, kind=kind, force=args.force,
-                            scheduler=args.scheduler)
+                            scheduler=args.scheduler,
+                            on_stage=_stage_progress(args.quiet) if len(paths) == 1 else None)
     except KeyboardInterrupt:
         progress.close()
         print(f"interrupted: {progress.done + progress.failed} of {len(paths)} client(s) finished; the unfinished "
@@ -101,16 +156,29 @@ def cmd_portfolio(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from auditkit.inputs.validation import validate
+    from auditkit.i18n import Locale
+    from auditkit.inputs.validation import undraft, validate
 
     status = 0
-    for path in _expand(args.params):
-        lines, ok, _ = validate(path)
+    for path in _expand(args.params, skip_drafts=False):
+        lines, ok, data = validate(path)
         print(f"{path}: {'OK' if ok else 'ERRORS'}")
         for line in lines:
             print(f"  {line}")
+        if data is not None and _is_draft(path):
+            loc = Locale(_language(path))
+            if ok and undraft(path):
+                print(f"  {loc.t('validation.draft_removed')}")
+            elif not ok:
+                print(f"  {loc.t('validation.draft_kept')}")
         status |= 0 if ok else 1
     return status
+
+
+def _language(path: Path) -> str:
+    from auditkit.inputs.params import load_params
+
+    return load_params(path).language
 
 
 def cmd_demo_data(args) -> int:
@@ -142,7 +210,7 @@ def cmd_new_client(args) -> int:
     print(f"  1. edit {params_path} (period, currency, language, goals; every option is explained there)")
     print(f"  2. fill {data_dir / TEMPLATE_NAME} by hand, or drop the client's exports into {data_dir}")
     print("     as <table>.csv / <table>.xlsx (a file wins over the template's sheet)")
-    print(f"  3. auditkit validate {params_path}")
+    print(f"  3. {_command()} validate {params_path}  (the file is a draft, skipped by a batch, until it passes)")
     return 0
 
 
@@ -153,7 +221,8 @@ def _batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="run the clients on a Dask cluster: its scheduler's address (tcp://HOST:8786) or "
                              "`local` for a LocalCluster of --jobs workers; every worker must see the same paths")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar and no line per client")
+    parser.add_argument("--quiet", action="store_true", help="no progress (stages, clients) and no line per "
+                        "client; progress bars are also off when stderr is not a terminal")
 
 
 def _new_client_from(args) -> int:
@@ -171,21 +240,22 @@ def _new_client_from(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auditkit", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the full audit of one or more clients")
-    run.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob, e.g. 'params/*.yaml'")
-    run.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
-    run.add_argument("--jobs", type=int, default=None, help="clients run in parallel (default: number of cores)")
-    _batch_options(run)
-    run.set_defaults(func=cmd_run, kind="full")
-    express = sub.add_parser("express", help="build the express assessment (express.html, express.pdf) from the "
-                                             "checklist of one or more clients")
-    express.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob")
-    express.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
-    express.add_argument("--jobs", type=int, default=None, help="clients run in parallel (default: number of cores)")
-    _batch_options(express)
-    express.set_defaults(func=cmd_run, kind="express")
+    from importlib.metadata import version
+
+    parser = argparse.ArgumentParser(prog="auditkit", description=__doc__,
+                                     epilog="`auditkit <command> --help` explains each command's arguments.")
+    parser.add_argument("--version", action="version", version=f"auditkit {version('auditkit')}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, kind, text in (("run", "full", "run the full audit of one or more clients (HTML and PDF report)"),
+                             ("express", "express", "build the express assessment (express.html, express.pdf) from "
+                                                    "the checklist of one or more clients")):
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob, e.g. 'params/*.yaml' "
+                                                   "(a glob skips the drafts of new-client)")
+        cmd.add_argument("--output", default="outputs", help="folder of the outputs (default: ./outputs)")
+        cmd.add_argument("--jobs", type=int, default=None, help="clients run in parallel (default: number of cores)")
+        _batch_options(cmd)
+        cmd.set_defaults(func=cmd_run, kind=kind)
     status = sub.add_parser("status", help="list each client of a batch: up to date, stale (which input changed), "
                                            "failed (why) or never run")
     status.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob, e.g. 'params/*.yaml'")
@@ -206,11 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     port.add_argument("--language", choices=("en", "ru", "pl"), default="en", help="the portfolio report's language")
     port.add_argument("--to", default=None, metavar="DIR", help="folder to write into (default: the output folder)")
     port.set_defaults(func=cmd_portfolio)
-    val = sub.add_parser("validate", help="check parameter files and input tables; exit 1 on errors")
-    val.add_argument("params", nargs="+")
+    text = "check parameter files and every input table; exit 1 on errors (a draft that passes loses its mark)"
+    val = sub.add_parser("validate", help=text, description=text)
+    val.add_argument("params", nargs="+", help="parameter file(s) or a quoted glob, e.g. params/acme.yaml")
     val.set_defaults(func=cmd_validate)
-    new = sub.add_parser("new-client", help="start a client: a commented parameter file and a data folder with "
-                                            "an input template workbook")
+    text = "start a client: a commented parameter file (a draft) and a data folder with an input template workbook"
+    new = sub.add_parser("new-client", help=text, description=text)
     new.add_argument("name", help="the client's name, e.g. \"ООО Ромашка\" (files are named by its slug)")
     new.add_argument("--params-dir", default="params", help="folder of the parameter file (default: params)")
     new.add_argument("--data-dir", default="data",
@@ -219,8 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a folder of the client's exports (CSV / XLSX): recognise each, and write the parameter "
                           "file with their presets, period and currency; the folder becomes data_dir")
     new.set_defaults(func=cmd_new_client)
-    demo = sub.add_parser("demo-data", help="write the demo client's input tables")
-    demo.add_argument("out_dir")
+    text = "write the demo client's input tables"
+    demo = sub.add_parser("demo-data", help=text, description=text)
+    demo.add_argument("out_dir", help="folder to write the tables into, e.g. data/demo")
     demo.add_argument("--language", choices=("en", "ru", "pl"), default="en",
                       help="the client's own words (names, segments, notes) in this language; pl also in PLN")
     demo.set_defaults(func=cmd_demo_data)

@@ -201,22 +201,30 @@ def _failure_of(exc: Exception, notebook: Path) -> str:
 
 
 def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: int, result: RunResult,
-                    client: str) -> list[Path]:
+                    client: str, on_stage=None) -> list[Path]:
     """Execute the stage notebooks on `jobs` kernel lanes: the data stages side by side (they only
     read the cached inputs), then the improvement plan (it reads what they wrote). Returns the
-    executed paths in stage order; on a failure records which stage and cell in `result` and raises."""
+    executed paths in stage order; on a failure records which stage and cell in `result` and raises.
+    `on_stage(stage, done, total)` is called as each stage starts and when the last one is done."""
     pairs = [(nb, work / "notebooks" / nb.name) for nb in notebooks]
+    finished = []
+
+    def report(nb: Path | None) -> None:
+        if on_stage:
+            on_stage(nb.stem.split("_", 1)[-1] if nb else "done", len(finished), len(pairs))
     last = [pair for pair in pairs if pair[0].stem.endswith("improvement_plan")]
     independent = [pair for pair in pairs if pair not in last]
     lanes = [KernelLane() for _ in range(max(1, min(jobs, len(independent))))]
 
     def run_lane(lane: KernelLane, assigned) -> None:
         for nb, out in assigned:
+            report(nb)
             try:
                 lane.execute(nb, out, parameters)
             except Exception as exc:  # noqa: BLE001 - any failure of a stage fails this client only
                 result.failure = result.failure or f"{client}: {_failure_of(exc, nb)}"
                 raise
+            finished.append(nb)
 
     pool = ThreadPoolExecutor(max_workers=len(lanes))
     try:
@@ -224,6 +232,7 @@ def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: i
         for future in futures:
             future.result()
         run_lane(lanes[0], last)
+        report(None)
     except BaseException:  # a stage failed, or Ctrl-C: the other lanes stop now instead of running on
         for lane in lanes:
             lane.kill()
@@ -237,24 +246,26 @@ def _execute_stages(notebooks: list[Path], work: Path, parameters: dict, jobs: i
 
 def run_client(params_path: str | Path, output: str | Path = "outputs",
                notebooks_dir: Path = NOTEBOOKS_DIR, notebook_jobs: int | None = None,
-               kind: str = "full") -> RunResult:
+               kind: str = "full", on_stage=None) -> RunResult:
     """Run the full audit of one client. Never raises for a client's problem, whatever the
     exception: see RunResult (its `failure` always says why). Ctrl-C (KeyboardInterrupt) is raised
     on, after the run's `.partial` folder is removed.
 
     `notebook_jobs`: stage notebooks executed at the same time (default: the machine's cores).
     `kind="express"`: the express assessment instead — the express report notebook alone, from the
-    checklist (the only table it needs), written as express.html / express.pdf."""
+    checklist (the only table it needs), written as express.html / express.pdf.
+    `on_stage(stage, done, total)`: progress of the stage notebooks (see `_execute_stages`)."""
     result = RunResult(Path(params_path))
     try:
-        _run_client(result, output, notebooks_dir, notebook_jobs or os.cpu_count() or 1, kind)
+        _run_client(result, output, notebooks_dir, notebook_jobs or os.cpu_count() or 1, kind, on_stage)
     except Exception as exc:  # noqa: BLE001 - an unforeseen failure fails this client only, with its reason
         result.ok = False
         result.failure = result.failure or f"{result.client or params_path}: {type(exc).__name__}: {exc}"
     return result
 
 
-def _run_client(result: RunResult, output, notebooks_dir: Path, notebook_jobs: int, kind: str) -> None:
+def _run_client(result: RunResult, output, notebooks_dir: Path, notebook_jobs: int, kind: str,
+                on_stage=None) -> None:
     params_path = result.params_path
     try:
         params = load_params(params_path)
@@ -288,7 +299,7 @@ def _run_client(result: RunResult, output, notebooks_dir: Path, notebook_jobs: i
         write_provenance(work, run_id, params_path, params, notebooks)
         parameters = {"params_path": str(params_path.resolve()), "run_dir": str(work.resolve())}
         t0 = time.perf_counter()
-        executed = _execute_stages(notebooks, work, parameters, notebook_jobs, result, params.client)
+        executed = _execute_stages(notebooks, work, parameters, notebook_jobs, result, params.client, on_stage)
         result.seconds["notebooks"] = time.perf_counter() - t0
         merge_metrics(work)
         t0 = time.perf_counter()
@@ -359,14 +370,15 @@ def _ignore_interrupts() -> None:
 
 
 def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: Path = NOTEBOOKS_DIR,
-              on_done=None, kind: str = "full") -> list[RunResult]:
+              on_done=None, kind: str = "full", on_stage=None) -> list[RunResult]:
     """Run several clients in parallel processes; one failing client does not stop the others,
     whatever its exception (with jobs=1 too). Ctrl-C stops the batch: the runs under way remove
-    their `.partial` folders, the clients not started are not run, and KeyboardInterrupt is raised."""
+    their `.partial` folders, the clients not started are not run, and KeyboardInterrupt is raised.
+    `on_stage`: stage progress of clients run in this process (one at a time)."""
     if jobs <= 1 or len(params_paths) == 1:
         results = []
         for p in params_paths:
-            results.append(run_client(p, output, notebooks_dir, kind=kind))
+            results.append(run_client(p, output, notebooks_dir, kind=kind, on_stage=on_stage))
             if on_done:
                 on_done(results[-1])
         return results

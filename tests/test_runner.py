@@ -18,6 +18,7 @@ import pytest
 from auditkit import runner
 from auditkit.cli import main
 from auditkit.runner import NOTEBOOKS_DIR, remove_leftovers, run_batch, run_client
+from auditkit.stages import STAGES
 from helpers import write
 
 
@@ -39,8 +40,10 @@ def notebooks_with_a_failing_stage(tmp_path):
 @pytest.mark.e2e
 def test_tiny_client_run_writes_report_results_and_latest(tiny_client, tmp_path):
     out = tmp_path / "outputs"
-    res = run_client(tiny_client, out)
+    progress = []
+    res = run_client(tiny_client, out, on_stage=lambda *call: progress.append(call))
     assert res.ok, res.failure
+    assert progress[-1] == ("done", 6, 6) and {stage for stage, *_ in progress[:-1]} == set(STAGES)
     run = res.run_dir
     assert run.parent == out / "tiny-trading" and (out / "tiny-trading" / "latest").resolve() == run.resolve()
     assert (run / "notebooks" / "01_data_collection.ipynb").is_file()

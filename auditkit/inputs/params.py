@@ -322,6 +322,8 @@ class AuditParams(_Strict):
                                                    "percentile among the consultancy's other audited clients")
     allow_outside_data_dir: bool = Field(False, description="let table and lookup files lie outside data_dir "
                                                              "(absolute paths, `..`, symlinks leading out)")
+    draft: bool = Field(False, description="true in a file written by `auditkit new-client`: a batch glob skips it; "
+                        "`auditkit validate` removes the mark once the parameters and tables pass")
     source_path: Path | None = Field(None, exclude=True)
 
     @field_validator("slug")
@@ -570,14 +572,17 @@ def _outside_problems(params: AuditParams) -> list[str]:
     return problems
 
 
-def load_params(path: str | Path) -> AuditParams:
-    """Read and validate a parameter file; `data_dir` is resolved relative to the file."""
+def load_params(path: str | Path, overrides: dict | None = None) -> AuditParams:
+    """Read and validate a parameter file; `data_dir` is resolved relative to the file. `overrides`:
+    top-level keys that replace the file's (a notebook run as `papermill … -f <params>.yaml` gets the
+    keys injected; see auditkit.report.context.open_stage)."""
     path = Path(path)
     if not path.is_file():
         raise ParamsError(path, ["file not found" + (" (it is a folder)" if path.is_dir() else "")])
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise ParamsError(path, ["expected a mapping of keys at the top level"])
+    raw = {**raw, **(overrides or {})}
     try:
         params = AuditParams.model_validate({**raw, "source_path": path.resolve()})
     except ValidationError as exc:

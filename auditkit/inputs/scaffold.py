@@ -123,7 +123,7 @@ def params_yaml(client: str, slug: str, data_dir: str, period: tuple[dt.date, dt
     `tables:` explained with an example override."""
     texts = _texts()["params"]
     values = {"client": client, "slug": slug, "data_dir": data_dir,
-              "period": {"start": period[0], "end": period[1]}}
+              "period": {"start": period[0], "end": period[1]}, "draft": True}
     lines = _comment(texts["header"].format(client=client, today=dt.date.today(), path=path), "")
     for name, field in AuditParams.model_fields.items():
         if field.exclude:
@@ -246,13 +246,13 @@ def _table_sheet(sheet, contract: Contract, style) -> None:
 
 
 def _readme_sheet(sheet, client: str, params_path: str, style) -> None:
-    """The README sheet: how to fill the workbook (English, Russian), the colours, the sheets."""
+    """The README sheet: how to fill the workbook (English, Russian, Polish), the colours, the sheets."""
     texts = _texts()["workbook"]["readme"]
     sheet.set_column(0, 0, 36)
     sheet.set_column(1, 2, 60)
     sheet.write_string(0, 0, texts["title"].format(client=client), style(bold=True, font_size=14))
     row = 2
-    for line in [*texts["en"], "", *texts["ru"]]:
+    for line in [*texts["en"], "", *texts["ru"], "", *texts["pl"]]:
         text = line.format(params=params_path)
         sheet.merge_range(row, 0, row, 2, text, style(text_wrap=True, valign="top"))
         sheet.set_row(row, 15 * max(1, math.ceil(len(text) / 120)))

@@ -1,12 +1,14 @@
 """`auditkit validate`: check a parameter file and every input table, describe all problems at once."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from auditkit.i18n import Locale
 from auditkit.inputs import baseline as bl
 from auditkit.inputs.params import AuditParams, ParamsError, load_params
 from auditkit.inputs.read import AuditData, Problem, load_inputs
+from auditkit.inputs.scaffold import TEMPLATE_NAME
 
 
 def describe(problem: Problem, language: str = "en") -> str:
@@ -26,6 +28,24 @@ def describe(problem: Problem, language: str = "en") -> str:
     return f"{severity}: {', '.join(where)}: {message}"
 
 
+def template_not_filled(params: AuditParams, data: AuditData) -> bool:
+    """Whether the client's folder holds only the untouched input template of `auditkit new-client`:
+    no table was given (no file, no row in the template's sheets)."""
+    return (params.data_dir / TEMPLATE_NAME).is_file() and all(df is None for df in data.tables.values())
+
+
+def undraft(params_path: str | Path) -> bool:
+    """Remove the `draft: true` line that `auditkit new-client` wrote (comments and the rest of the file
+    kept as they are); True when there was one."""
+    path = Path(params_path)
+    text = path.read_text(encoding="utf-8")
+    kept = re.sub(r"(?m)^draft:\s*true\s*(#.*)?\n?", "", text)
+    if kept == text:
+        return False
+    path.write_text(kept, encoding="utf-8")
+    return True
+
+
 def _values_listed(loc: Locale, values: list[tuple]) -> str:
     """Values with their row counts, each as “value” (n rows), or “value” → status (n rows) when a
     third item says what the value was read as; all of them, in the given order."""
@@ -41,6 +61,9 @@ def validate(params_path: str | Path) -> tuple[list[str], bool, AuditData | None
         return [f"error: {exc.path}: {p}" for p in exc.problems], False, None
     data = load_inputs(params)
     loc = Locale(params.language)
+    if template_not_filled(params, data):
+        template = params.data_dir / TEMPLATE_NAME
+        return [loc.t("validation.template_not_filled", template=str(template), folder=str(params.data_dir))], False, data
     lines = [describe(p, params.language) for p in data.problems]
     unusable = {p.table for p in data.errors if not p.rows and not p.column}  # named above: not "missing"
     for table in data.missing:

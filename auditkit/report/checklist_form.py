@@ -33,6 +33,7 @@ from auditkit.inputs.contracts import contracts
 from auditkit.i18n import Locale
 from auditkit.inputs.read import _map_headers, _sniff_sep, find_file
 from auditkit.inputs.params import AuditParams, TableSource, load_params
+from auditkit.report.context import find_params
 from auditkit.report.results import umask
 
 COLUMNS = ("parameter_id", "answer", "note")
@@ -338,6 +339,6 @@ def show_form(params_path: str | Path) -> ChecklistForm:
     """Build the form for a client's parameter file and display it (the notebook's one call)."""
     from IPython.display import display
 
-    form = ChecklistForm(load_params(params_path))
+    form = ChecklistForm(load_params(find_params(params_path)))
     display(form.widget)
     return form

@@ -132,6 +132,7 @@ def test_workbook_sheets_headers_hints_and_validation(romashka):
     assert column_hints("deals")["status"].startswith("one of: open, won, lost; REQUIRED")
     readme = [c for row in book["README"].iter_rows(values_only=True) for c in row if c]
     assert any("Row 2 describes" in c for c in readme) and any("Строка 2" in c for c in readme)
+    assert any("Wiersz 2" in c for c in readme)  # and in Polish
 
 
 def test_untouched_template_has_no_tables(romashka):

@@ -24,7 +24,7 @@ from auditkit.plan import recommendations as rc
 from auditkit.plan import scorecard as sc
 from auditkit.inputs.params import load_params
 from auditkit.inputs.cache import cached_inputs
-from auditkit.report.context import Audit, esc, Kpi, section
+from auditkit.report.context import Audit, esc, find_params, Kpi, section
 
 STAGE = "express"
 TOP_PROBLEMS = 8  # findings shown in the report (all of them are in express_findings.csv); every quick win is shown
@@ -37,7 +37,7 @@ BLOCK_LOW_COVERAGE = 0.5
 def open_express(params_path: str | Path, run_dir: str | Path | None = None) -> Audit:
     """Open the express report notebook: parameters, validated inputs, chart theme; show the title."""
     warnings.filterwarnings("ignore", module="seaborn|matplotlib|pandas")
-    params = load_params(params_path)
+    params = load_params(find_params(params_path))
     run_dir = Path(run_dir) if run_dir else None
     data = cached_inputs(params, run_dir, express=True)
     audit = Audit(STAGE, params, data, run_dir)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from auditkit.inputs.baseline import AUDIT_FILE, audit_info
 from auditkit.plan.actions import PHASES, action_plan as plan_actions
 from auditkit.plan.assess import Assessment, assess as assess_plan
 from auditkit.plan.catalogue import by_id, groups
@@ -23,6 +24,7 @@ from auditkit.report import charts, html
 from auditkit.report.context import Audit, esc, report_layout, section
 from auditkit.report.sections.growth import growth_summary
 from auditkit.report.sections.process import value_name
+from auditkit.report.session import measure_stages
 from auditkit.stages import DATA_STAGES
 
 BODY_ACTIONS = 15  # actions shown in the report body; action_plan.xlsx holds them all
@@ -37,7 +39,8 @@ class Plan:
 
     assessment: Assessment
     actions: pd.DataFrame
-    metrics_from: str  # "run" | path of the earlier run whose metrics were used | "none"
+    metrics_from: str  # "run" | path of the earlier run whose metrics were used | "session" (measured here) | "none"
+    metrics: dict = field(default_factory=dict)  # the stages' metrics assessed (the what-if panel moves them)
 
     def __getattr__(self, name):
         """scorecard, blocks, stages, findings, evidence…: those of the assessment."""
@@ -47,19 +50,35 @@ class Plan:
 
 
 def stage_metrics(audit: Audit) -> tuple[dict, str]:
-    """Metrics of the other stages: this run's results, else (analyst mode) the client's latest run."""
-    folders = [audit.run_dir / "results" / "metrics"] if audit.run_dir else []
+    """Metrics of the other stages: this run's results; by hand, the client's latest run when it was
+    made with the same period and norms and the audit is not filtered, else ("session") the metrics
+    measured in this kernel for the audit as the analyst set it (auditkit.report.session)."""
+    if audit.run_dir:
+        metrics = _metrics_of(audit.run_dir / "results" / "metrics", audit.stage)
+        return metrics, "run" if metrics else "none"
     slug = audit.params.client_slug
-    folders += [Path.cwd() / "outputs" / slug / "latest" / "results" / "metrics",
-                Path.cwd().parent / "outputs" / slug / "latest" / "results" / "metrics"]
-    for folder in folders:
-        parts = sorted(p for p in folder.glob("*.json") if p.stem != audit.stage) if folder.is_dir() else []
-        if parts:
-            merged = {}
-            for part in parts:
-                merged.update(json.loads(part.read_text(encoding="utf-8")))
-            return merged, "run" if audit.run_dir and folder.parent.parent == audit.run_dir else str(folder.parent.parent)
-    return {}, "none"
+    for run in (Path.cwd() / "outputs" / slug / "latest", Path.cwd().parent / "outputs" / slug / "latest"):
+        metrics = _metrics_of(run / "results" / "metrics", audit.stage)
+        if metrics and not audit.filters and _same_settings(audit, run):
+            return metrics, str(run)
+    return measure_stages(audit), "session"
+
+
+def _metrics_of(folder: Path, stage: str) -> dict:
+    merged = {}
+    for part in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if part.stem != stage:
+            merged.update(json.loads(part.read_text(encoding="utf-8")))
+    return merged
+
+
+def _same_settings(audit: Audit, run: Path) -> bool:
+    """Whether a run was made with the audit's period and norms (its results/audit.json)."""
+    info = run / "results" / AUDIT_FILE
+    if not info.is_file():
+        return False
+    was, now = json.loads(info.read_text(encoding="utf-8")), audit_info(audit.params, None)
+    return all(was.get(k) == now[k] for k in ("period", "norms", "scorecard_norms"))
 
 
 def assess(audit: Audit) -> Plan:
@@ -68,10 +87,9 @@ def assess(audit: Audit) -> Plan:
     a = assess_plan(audit.params, metrics, audit.data.tables.get("checklist"))
     actions = plan_actions(a.findings, a.evidence, groups(), by_parameter(), audit.params.report_date,
                            audit.params.language)
-    return Plan(a, actions, source)
+    return Plan(a, actions, source, metrics)
 
 
-# ----------------------------------------------------------------------------------------- texts
 def _detail_name(audit: Audit, kind: str | None, value) -> str:
     """What a finding is about, as the chapters name it (a stage, a lead source, a manager…)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -272,6 +290,8 @@ def scorecard(audit: Audit, plan: Plan) -> None:
     """Block and stage scores with coverage; the radar, deviation bars per stage, heatmap of parameters."""
     if plan.metrics_from == "none":
         audit.note(".text.no_metrics")
+    elif plan.metrics_from == "session":
+        audit.note("explore.metrics_session")
     elif plan.metrics_from != "run":
         audit.note(".text.metrics_from", path=plan.metrics_from)
     blocks = plan.blocks.assign(name=[audit.t(f"improvement_plan.block.{b}") for b in plan.blocks["block"]])
