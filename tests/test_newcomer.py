@@ -17,7 +17,8 @@ def test_version_and_help_text_for_every_command_and_argument(capsys):
     assert capsys.readouterr().out.startswith("auditkit ")
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    assert set(commands) == {"run", "express", "validate", "new-client", "demo-data"}
+    assert set(commands) == {"run", "express", "status", "reproduce", "portfolio", "validate", "new-client",
+                             "demo-data"}
     for name, sub in commands.items():
         for action in sub._actions:
             assert action.help, f"auditkit {name}: {action.dest} has no --help text"

@@ -30,9 +30,13 @@ def average_check_by_segment(orders: pd.DataFrame, clients: pd.DataFrame | None,
     out = dyn.groupby(by, dropna=False, sort=False)[["orders", "revenue"]].sum()
     out["avg_check"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
     out["vs_average"] = out["avg_check"] / ratio(out["revenue"].sum(), out["orders"].sum()) - 1
-    periods = np.sort(dyn["period"].unique())
-    if len(periods) >= 24:
-        last, prior = periods[-12:], periods[-24:-12]
+    # the 24 months ending with the window's last month (the data's last month without a window); the
+    # months of a window before the data start are not in `dyn`, so the window is measured by its dates
+    last_month = (pd.Timestamp(end) if end is not None else dyn["period"].max()).to_period("M").to_timestamp()
+    months = pd.date_range(end=last_month, periods=24, freq="MS")
+    first = pd.Timestamp(start) if start is not None else dyn["period"].min()
+    if first <= months[0]:
+        last, prior = months[12:], months[:12]
         for suffix, months in (("12m", last), ("prior_12m", prior)):
             part = dyn[dyn["period"].isin(months)].groupby(by, dropna=False, sort=False)[["orders", "revenue"]].sum()
             out[f"orders_{suffix}"] = part["orders"].reindex(out.index).fillna(0).astype("int64")

@@ -19,7 +19,8 @@ from auditkit.plan.benchmark import common_findings, key_metrics, metric_table
 from auditkit.plan.catalogue import by_id, groups
 from auditkit.plan.scorecard import BLOCKS
 from auditkit.report import charts, html
-from auditkit.report.export import TEMPLATES, write_pdf
+from auditkit.report.export import TEMPLATES
+from auditkit.report.pdf import write_pdf
 from auditkit.report.html import esc
 
 METRICS_PER_TABLE = 6  # key-metric columns per table, so that a table fits the A4 width
@@ -117,5 +118,5 @@ def write_portfolio(clients: list[PortfolioClient], out_dir: Path, language: str
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path = out_dir / "portfolio.html", out_dir / "portfolio.pdf"
     html_path.write_text(text, encoding="utf-8")
-    write_pdf(text, pdf_path, out_dir)
+    write_pdf(text, pdf_path, out_dir, Locale(language).t("portfolio.title"))  # the title in the footers
     return html_path, pdf_path
