@@ -87,7 +87,8 @@ def cmd_run(args) -> int:
     try:
         results = run_batch(paths, Path(args.output), jobs, on_done=progress, kind=kind, force=args.force,
                             scheduler=args.scheduler,
-                            on_stage=_stage_progress(args.quiet) if len(paths) == 1 else None)
+                            on_stage=_stage_progress(args.quiet) if len(paths) == 1 else None,
+                            on_batch_stage=progress.stage)
     except KeyboardInterrupt:
         progress.close()
         print(f"interrupted: {progress.done + progress.failed} of {len(paths)} client(s) finished; the unfinished "

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import multiprocessing
 import os
+import queue
 import re
 import secrets
 import signal
@@ -19,7 +21,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -44,6 +46,7 @@ from auditkit.stages import STAGES
 NOTEBOOKS_DIR = Path(str(resources.files("auditkit.notebooks")))
 EXPRESS_NOTEBOOK = "express_report.ipynb"  # not numbered: the stage runner ignores it
 KERNEL_START_RETRIES = 2
+STAGE_POLL_S = 0.5  # how often a batch passes on its workers' stage progress
 
 
 @dataclass
@@ -355,26 +358,50 @@ def _point_latest(client_dir: Path, run_id: str, name: str = "latest") -> None:
     os.replace(tmp, client_dir / name)
 
 
+_STAGES = None  # in a batch's worker: the queue its clients' stage progress goes to (see run_batch)
+
+
 def _run_in_worker(*args) -> RunResult:
     """run_client in a batch's worker process: Ctrl-C stops the run it is doing (cleaned up) and is
-    ignored while the worker waits, so that the batch stops without a traceback per worker."""
+    ignored while the worker waits, so that the batch stops without a traceback per worker. With a
+    stage queue, each stage's progress goes to it as (parameter file, stage, done, total)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    on_stage = None
+    if _STAGES is not None:
+        def on_stage(stage, done, total, _path=args[0]):
+            _STAGES.put((str(_path), stage, done, total))
     try:
-        return run_client(*args)
+        return run_client(*args, on_stage=on_stage)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _init_worker(stages=None) -> None:
+    global _STAGES
+    _STAGES = stages
+    _ignore_interrupts()
 
 
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _drain(stages, on_batch_stage) -> None:
+    """Pass on the stage progress the workers queued since the last call."""
+    while stages is not None:
+        try:
+            on_batch_stage(*stages.get_nowait())
+        except queue.Empty:
+            return
+
+
 def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: Path = NOTEBOOKS_DIR,
-              on_done=None, kind: str = "full", on_stage=None) -> list[RunResult]:
+              on_done=None, kind: str = "full", on_stage=None, on_batch_stage=None) -> list[RunResult]:
     """Run several clients in parallel processes; one failing client does not stop the others,
     whatever its exception (with jobs=1 too). Ctrl-C stops the batch: the runs under way remove
     their `.partial` folders, the clients not started are not run, and KeyboardInterrupt is raised.
-    `on_stage`: stage progress of clients run in this process (one at a time)."""
+    `on_stage`: stage progress of clients run in this process (one at a time); `on_batch_stage(params
+    path, stage, done, total)`: stage progress of the clients run by worker processes."""
     if jobs <= 1 or len(params_paths) == 1:
         results = []
         for p in params_paths:
@@ -383,20 +410,25 @@ def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: 
                 on_done(results[-1])
         return results
     results = []
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+    stages = multiprocessing.get_context().Queue() if on_batch_stage else None
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(stages,))
     try:
         per_client = max(1, (os.cpu_count() or 1) // jobs)
         futures = {pool.submit(_run_in_worker, p, output, notebooks_dir, per_client, kind): p for p in params_paths}
-        for fut in as_completed(futures):
-            try:
-                res = fut.result()
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a crashed worker is that client's failure
-                res = RunResult(futures[fut], failure=f"{futures[fut]}: {type(exc).__name__}: {exc}")
-            results.append(res)
-            if on_done:
-                on_done(res)
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=STAGE_POLL_S, return_when=FIRST_COMPLETED)
+            _drain(stages, on_batch_stage)
+            for fut in finished:
+                try:
+                    res = fut.result()
+                except KeyboardInterrupt:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a crashed worker is that client's failure
+                    res = RunResult(futures[fut], failure=f"{futures[fut]}: {type(exc).__name__}: {exc}")
+                results.append(res)
+                if on_done:
+                    on_done(res)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: the runs under way clean up first
     order = {p: i for i, p in enumerate(params_paths)}

@@ -70,8 +70,12 @@ def test_batch_keeps_going_and_names_stage_and_cell(tiny_client, tmp_path, noteb
     broken_input = write(tmp_path / "params" / "broken.yaml",
                          tiny_client.read_text().replace("Tiny Trading", "Broken Inputs").replace("../data", "../bad"))
     write(tmp_path / "bad" / "orders.csv", "order_id,client_id,date,amount\nO1,C1,not a date,1\n")
-    results = run_batch([tiny_client, broken_input], out, jobs=2, notebooks_dir=notebooks_with_a_failing_stage)
+    stages = []
+    results = run_batch([tiny_client, broken_input], out, jobs=2, notebooks_dir=notebooks_with_a_failing_stage,
+                        on_batch_stage=lambda *progress: stages.append(progress))
     stage_fail, input_fail = results
+    # the workers' stage progress reached the batch: the client that ran names its first stages in order
+    assert [s[1:3] for s in stages if s[0] == str(tiny_client)][:2] == [("data_collection", 0), ("process", 1)]
     assert not stage_fail.ok and "02_process.ipynb, cell 4 `raise ValueError('stage 2 broke')`" in stage_fail.failure and "stage 2 broke" in stage_fail.failure
     assert stage_fail.run_dir.name.endswith(".failed")
     partial = nbformat.read(stage_fail.run_dir / "notebooks" / "02_process.ipynb", as_version=4)

@@ -13,10 +13,11 @@ from auditkit.runner import NOTEBOOKS_DIR, RunResult, run_batch as run_on_pool
 
 def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: Path = NOTEBOOKS_DIR,
               on_done=None, kind: str = "full", force: bool = False, scheduler: str | None = None,
-              on_stage=None) -> list[RunResult]:
+              on_stage=None, on_batch_stage=None) -> list[RunResult]:
     """Run the clients that are not up to date (all with `force`); results in the order given.
     `on_done(result)` is called as each client finishes (also for the ones found up to date);
-    `on_stage(stage, done, total)`: stage progress of a client run in this process."""
+    `on_stage(stage, done, total)`: stage progress of a client run in this process;
+    `on_batch_stage(params path, stage, done, total)`: of the clients run by the pool's workers."""
     results: dict[Path, RunResult] = {}
     todo = []
     for path in params_paths:
@@ -37,5 +38,6 @@ def run_batch(params_paths: list[Path], output: Path, jobs: int, notebooks_dir: 
     if scheduler:
         run_on_cluster(todo, output, scheduler, notebooks_dir, finished, kind, force, workers=jobs)
     elif todo:
-        run_on_pool(todo, output, jobs, notebooks_dir, on_done=finished, kind=kind, on_stage=on_stage)
+        run_on_pool(todo, output, jobs, notebooks_dir, on_done=finished, kind=kind, on_stage=on_stage,
+                    on_batch_stage=on_batch_stage)
     return [results[p] for p in params_paths]

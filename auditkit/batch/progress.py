@@ -4,6 +4,7 @@ not with --quiet, which also drops the per-client lines; the summary is always p
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -27,6 +28,7 @@ class BatchProgress:
         self.stream = stream or sys.stderr
         self.quiet, self.total = quiet, total
         self.done = self.failed = 0
+        self.desc, self.stages = desc, {}  # clients under way in the workers -> "client: stage k/n"
         self.bar = tqdm(total=total, unit="client", desc=desc, file=self.stream, dynamic_ncols=True,
                         disable=quiet or total < 2 or not self.stream.isatty())
 
@@ -40,6 +42,15 @@ class BatchProgress:
             seconds = sum(result.seconds.values())
             took = f" ({seconds:.0f} s)" if seconds else ""
             self.bar.write(f"{outcome(result):<11} {_name(result)}{took}", file=sys.stdout)
+
+    def stage(self, params_path, stage: str, done: int, total: int) -> None:
+        """A worker's client reached a stage: the bar names the clients under way and their stage."""
+        name = Path(params_path).stem
+        if done >= total:
+            self.stages.pop(name, None)
+        else:
+            self.stages[name] = f"{name}: {stage} {done + 1}/{total}"
+        self.bar.set_description_str(", ".join(self.stages.values()) or self.desc, refresh=True)
 
     def close(self) -> None:
         self.bar.close()

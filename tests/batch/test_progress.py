@@ -38,3 +38,15 @@ def test_summary_table():
         "Beta Trading  up to date  —     out/beta/0/report.html",
         "c.yaml        FAILED      —     c.yaml: 1 input error(s)",
         "3 client(s): 1 run, 1 up to date, 1 failed"]
+
+
+def test_the_bar_names_each_client_under_way_with_its_stage():
+    progress = BatchProgress(3, stream=io.StringIO())
+    progress.stage("params/alpha.yaml", "process", 1, 6)
+    progress.stage("params/beta.yaml", "data_collection", 0, 6)
+    assert progress.bar.desc == "alpha: process 2/6, beta: data_collection 1/6"
+    progress.stage("params/alpha.yaml", "done", 6, 6)  # alpha finished: only beta is under way
+    assert progress.bar.desc == "beta: data_collection 1/6"
+    progress.stage("params/beta.yaml", "done", 6, 6)
+    assert progress.bar.desc == "audit"
+    progress.close()

@@ -64,7 +64,7 @@ def test_a_batch_of_up_to_date_clients_starts_nothing_unless_forced(tiny_client,
     fake_run(tiny_client, out, "20260101-100000-aaaa")
     started = []
 
-    def pool(paths, output, jobs, notebooks_dir, on_done, kind, on_stage=None):
+    def pool(paths, output, jobs, notebooks_dir, on_done, kind, on_stage=None, on_batch_stage=None):
         started.extend(paths)
         for path in paths:
             on_done(RunResult(path, failure="not run in this test"))
