@@ -8,6 +8,7 @@ import os
 import textwrap
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
 import yaml
@@ -19,6 +20,18 @@ from auditkit.report.context import Audit
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"  # fixture files kept in git (CRM export samples)
 SHARED_DATA = REPO.parent / "shared" / "data"  # the real exports, beside the repo; see the shared_data fixture
+
+
+def write_stage_notebook(path: Path, *code: str) -> Path:
+    """A stand-in stage notebook at `path`: the runner's parameters cell (params_path, run_dir), then
+    one code cell per `code`, on the python3 kernel."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('params_path = ""\nrun_dir = None', metadata={"tags": ["parameters"]}),
+                *(nbformat.v4.new_code_cell(c) for c in code)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
 
 
 def run_sections(params_path: Path, run_dir: Path | None, stage_module, sections) -> Audit:

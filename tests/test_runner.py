@@ -19,7 +19,7 @@ from auditkit import runner
 from auditkit.cli import main
 from auditkit.runner import NOTEBOOKS_DIR, remove_leftovers, run_batch, run_client
 from auditkit.stages import STAGES
-from helpers import write
+from helpers import write, write_stage_notebook
 
 
 @pytest.fixture
@@ -28,12 +28,7 @@ def notebooks_with_a_failing_stage(tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()
     shutil.copy(NOTEBOOKS_DIR / "01_data_collection.ipynb", folder)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell('params_path = ""\nrun_dir = None', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_code_cell("raise ValueError('stage 2 broke')")]
-    nbformat.write(nb, folder / "02_process.ipynb")
+    write_stage_notebook(folder / "02_process.ipynb", "x = 1", "raise ValueError('stage 2 broke')")
     return folder
 
 
@@ -269,12 +264,7 @@ def test_ctrl_c_stops_a_parallel_batch_and_every_run_cleans_up(tiny_client, tmp_
     import time
 
     notebooks = tmp_path / "slow"
-    notebooks.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell('params_path = ""\nrun_dir = None', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("import time\ntime.sleep(300)")]
-    nbformat.write(nb, notebooks / "01_data_collection.ipynb")
+    write_stage_notebook(notebooks / "01_data_collection.ipynb", "import time\ntime.sleep(300)")
     second = write(tmp_path / "params" / "second.yaml", tiny_client.read_text().replace("Tiny Trading", "Second"))
     out = tmp_path / "outputs"
     script = ("import sys\nfrom pathlib import Path\nfrom auditkit.runner import run_batch\n"

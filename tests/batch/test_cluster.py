@@ -1,11 +1,10 @@
 """A batch on a Dask LocalCluster of two worker processes: three tiny clients, one with broken
 inputs; submitted again, the finished clients are found up to date on the workers."""
-import nbformat
 import pytest
 
 from auditkit.batch.cluster import run_on_cluster
 from auditkit.batch.engine import run_batch
-from helpers import write
+from helpers import write, write_stage_notebook
 
 pytestmark = pytest.mark.e2e  # starts a cluster and runs notebooks
 
@@ -35,18 +34,13 @@ def test_three_clients_on_a_local_cluster_one_broken(tiny_client, tmp_path):
 def test_a_client_whose_worker_dies_is_submitted_once_more(tiny_client, tmp_path):
     """The first attempt's kernel kills its worker process; the second attempt completes."""
     folder = tmp_path / "notebooks"
-    folder.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell('params_path = ""\nrun_dir = None', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(
-                    "import os, pathlib, signal\n"
-                    "marker = pathlib.Path(run_dir).parents[1] / 'worker-killed-once'\n"
-                    "if not marker.exists():\n"
-                    "    marker.touch()\n"
-                    "    os.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent: the Dask worker\n"
-                    "(pathlib.Path(run_dir) / 'results' / 'metrics').mkdir(parents=True, exist_ok=True)")]
-    nbformat.write(nb, folder / "01_data_collection.ipynb")
+    write_stage_notebook(folder / "01_data_collection.ipynb",
+                         "import os, pathlib, signal\n"
+                         "marker = pathlib.Path(run_dir).parents[1] / 'worker-killed-once'\n"
+                         "if not marker.exists():\n"
+                         "    marker.touch()\n"
+                         "    os.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent: the Dask worker\n"
+                         "(pathlib.Path(run_dir) / 'results' / 'metrics').mkdir(parents=True, exist_ok=True)")
     out = tmp_path / "out"
     [result] = run_on_cluster([tiny_client], out, "local", notebooks_dir=folder, workers=1)
     assert (out / "worker-killed-once").is_file()
