@@ -88,7 +88,7 @@ def cmd_run(args) -> int:
         results = run_batch(paths, Path(args.output), jobs, on_done=progress, kind=kind, force=args.force,
                             scheduler=args.scheduler,
                             on_stage=_stage_progress(args.quiet) if len(paths) == 1 else None,
-                            on_batch_stage=progress.stage)
+                            on_batch_stage=None if progress.bar.disable else progress.stage)  # only a shown bar needs it
     except KeyboardInterrupt:
         progress.close()
         print(f"interrupted: {progress.done + progress.failed} of {len(paths)} client(s) finished; the unfinished "
