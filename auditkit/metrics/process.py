@@ -212,12 +212,6 @@ def source_spread(by_source: pd.DataFrame, total_leads: float) -> dict | None:
             "times": ratio(best["overall"], worst["overall"]) if worst["overall"] > 0 else np.inf}
 
 
-def _marketing_cost(marketing_costs: pd.DataFrame, start, end) -> pd.DataFrame:
-    """The marketing_costs rows of the months that overlap [start, end]."""
-    month = marketing_costs["period"]
-    return marketing_costs[(month >= day(start).to_period("M").start_time) & upto(month, end)]
-
-
 def acquired_clients(
     start,
     end,
@@ -258,6 +252,19 @@ def acquired_clients(
     return out.assign(channel=channel)
 
 
+def _costs_and_clients(marketing_costs, deals, start, end, orders, clients) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """What a CAC divides: the marketing_costs rows of the months overlapping [start, end] and the
+    clients acquired in the window (`acquired_clients`). None without marketing costs or without
+    orders and deals."""
+    if marketing_costs is None:
+        return None
+    acquired = acquired_clients(start, end, orders=orders, deals=deals, clients=clients)
+    if acquired is None:
+        return None
+    month = marketing_costs["period"]
+    return marketing_costs[(month >= day(start).to_period("M").start_time) & upto(month, end)], acquired
+
+
 def cac_by_channel(
     marketing_costs: pd.DataFrame | None,
     deals: pd.DataFrame | None,
@@ -279,12 +286,13 @@ def cac_by_channel(
     new_clients (int64), cac (float64, NaN when no new client or no cost).
     None without marketing costs, or when no channel is recorded anywhere.
     """
-    if marketing_costs is None or not (available(clients, "acquisition_channel") or available(deals, "channel")):
+    if not (available(clients, "acquisition_channel") or available(deals, "channel")):
         return None
-    acquired = acquired_clients(start, end, orders=orders, deals=deals, clients=clients)
-    if acquired is None:
+    found = _costs_and_clients(marketing_costs, deals, start, end, orders, clients)
+    if found is None:
         return None
-    cost = _marketing_cost(marketing_costs, start, end).groupby("channel")["cost"].sum()
+    costs, acquired = found
+    cost = costs.groupby("channel")["cost"].sum()
     new = acquired.groupby("channel", dropna=False).size()
     out = pd.concat([cost.rename("cost"), new.rename("new_clients")], axis=1).rename_axis("channel")
     out["new_clients"] = out["new_clients"].fillna(0).astype("int64")
@@ -313,10 +321,10 @@ def blended_cac(
     average won deal, a currency-free ratio; NaN when either is unknown).
     None without marketing costs or without orders and deals.
     """
-    acquired = acquired_clients(start, end, orders=orders, deals=deals, clients=clients)
-    if marketing_costs is None or acquired is None:
+    found = _costs_and_clients(marketing_costs, deals, start, end, orders, clients)
+    if found is None:
         return None
-    costs = _marketing_cost(marketing_costs, start, end)
+    costs, acquired = found
     paid = acquired["channel"].isin(costs["channel"].dropna().unique())
     cost = float(costs["cost"].sum())
     idle = ~costs["channel"].isin(acquired["channel"].dropna().unique())
