@@ -262,12 +262,6 @@ def value_label(v, loc: Locale, fmt: str) -> str:
             "decimal": lambda x: loc.number(x, 1), "points": loc.points}[fmt](v)
 
 
-def _wrap(labels, width: int) -> list[str]:
-    import textwrap
-
-    return ["\n".join(textwrap.wrap(str(s), width, break_long_words=True)) or str(s) for s in labels]
-
-
 def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt: str = "pct",
                   colors: list[str] | None = None, label_min: float = 0.07, width: float = WIDTH_IN,
                   height: float | None = None):
@@ -291,7 +285,7 @@ def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt
                         color=ink)
         left += vals
     ax.set_yticks(y)
-    ax.set_yticklabels(_wrap(frame.index, 28))
+    ax.set_yticklabels(_wrap_words(frame.index, 28, split_long_words=True))
     AXIS_FORMATS["pct" if fmt == "pct" else "money" if fmt == "money" else "number"](ax, loc, axis="x")
     if fmt == "pct":
         ax.set_xlim(0, max(1.0, total))
@@ -327,7 +321,7 @@ def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: s
                  bbox=VALUE_BOX, zorder=5)
     ax.set_xticks(x)
     width = max(8, int(84 / max(len(counts), 1)) - 1)
-    ax.set_xticklabels(_wrap(counts.index, width), fontsize=7.5 if len(counts) > 7 else 8.5)
+    ax.set_xticklabels(_wrap_words(counts.index, width, split_long_words=True), fontsize=7.5 if len(counts) > 7 else 8.5)
     ax.set_title(title)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
@@ -427,7 +421,7 @@ def stacked_hbars_norm(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str
     for label, (value, colour) in (marks or {}).items():
         ax.axvline(value, color=colour, linestyle=":", linewidth=1.6, label=label)
     ax.set_yticks(y)
-    ax.set_yticklabels(_wrap(frame.index, label_width))
+    ax.set_yticklabels(_wrap_words(frame.index, label_width, split_long_words=True))
     AXIS_FORMATS[fmt](ax, loc, axis="x")
     ax.set_xlim(0, max(float(left.max()) if len(left) else 0, norm or 0) * 1.12 or 1)
     ax.set_xlabel(xlabel)
@@ -594,11 +588,13 @@ def wrap_words(text: str, width: int) -> str:
     return _wrap_words([text], width)[0]
 
 
-def _wrap_words(labels, width: int) -> list[str]:
-    """Labels wrapped at spaces into lines of about `width` characters (words are never split)."""
+def _wrap_words(labels, width: int, split_long_words: bool = False) -> list[str]:
+    """Labels wrapped at spaces into lines of about `width` characters. A word longer than a line
+    is split only with `split_long_words` (then also after a hyphen), else it overhangs the line."""
     import textwrap
 
-    return ["\n".join(textwrap.wrap(str(s), width, break_long_words=False, break_on_hyphens=False)) or str(s)
+    return ["\n".join(textwrap.wrap(str(s), width, break_long_words=split_long_words,
+                                     break_on_hyphens=split_long_words)) or str(s)
             for s in labels]
 
 

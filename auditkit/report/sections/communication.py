@@ -14,8 +14,8 @@ from auditkit.report import charts
 from auditkit.metrics import communication as m
 from auditkit.report.context import Audit, Kpi, is_missing, section
 from auditkit.inputs.checklist import load_checklist
-from auditkit.metrics._common import in_window_rows, top_n
-from auditkit.report.sections.process import value_name
+from auditkit.metrics._common import in_window_rows
+from auditkit.report.sections.process import reasons_pareto, value_name
 
 STAGE = "communication"
 RHYTHM_TOPIC = "management_rhythm"
@@ -337,14 +337,8 @@ def reasons(audit: Audit) -> None:
     if pareto is None:
         audit.paragraph(".text.no_reasons", css="ak-finding")
     else:
-        shown = top_n(pareto, "reason", "count", n=9)
-        shown["name"] = [value_name(audit, ".values.reason", r) for r in shown["reason"]]
-        audit.figure(charts.pareto(shown.set_index("name")["count"], audit.loc, audit.t(".charts.reasons.title"),
-                                   audit.t(".charts.reasons.y"), audit.t(".charts.reasons.cum"),
-                                   cut_label=audit.loc.pct(0.8, 0)))
-        audit.save_csv("dissatisfaction_reasons", pareto)
-        for rec in pareto.itertuples():
-            audit.record(f"reason_share.{rec.reason}", rec.share)
+        reasons_pareto(audit, pareto, "reason", "count", "dissatisfaction_reasons",
+                       lambda r: value_name(audit, ".values.reason", r), chart="reasons")
         core, core_share, mentions = m.reasons_core(pareto)
         names = ", ".join(audit.loc.quote(value_name(audit, ".values.reason", r)) for r in core["reason"])
         audit.paragraph(".text.reasons_core", css="ak-finding" if len(core) <= 3 else "",

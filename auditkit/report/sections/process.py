@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -101,6 +102,21 @@ def _stacked(audit: Audit, dimensions, breakdown, value: str, metric: str | None
 
 def _ids(keys) -> list[str]:
     return ["na" if pd.isna(k) else str(k) for k in keys]
+
+
+def reasons_pareto(audit: Audit, pareto: pd.DataFrame, reason: str, count: str, table_id: str,
+                   name: Callable[[object], str], chart: str) -> None:
+    """A Pareto chart of the reasons in `pareto` (columns `reason`, `count`, share: the nine largest,
+    the rest as one bar; `name` gives a reason's label; texts `.charts.<chart>.*`), its full table as
+    results/<table_id>.csv and each reason's share recorded as `<reason>_share.<reason id>`."""
+    shown = top_n(pareto, reason, count, n=9)
+    shown["name"] = [name(r) for r in shown[reason]]
+    audit.figure(charts.pareto(shown.set_index("name")[count], audit.loc, audit.t(f".charts.{chart}.title"),
+                               audit.t(f".charts.{chart}.y"), audit.t(f".charts.{chart}.cum"),
+                               cut_label=audit.loc.pct(0.8, 0)))
+    audit.save_csv(table_id, pareto)
+    for key, value in zip(_ids(pareto[reason]), pareto["share"]):
+        audit.record(f"{reason}_share.{key}", value)
 
 
 def _new_client_start(audit: Audit) -> pd.Timestamp:
@@ -662,15 +678,9 @@ def lost_reasons(audit: Audit) -> None:
     if pareto.empty:
         audit.note(".text.no_lost_in_period")
         return
-    shown = top_n(pareto, "lost_reason", "deals", n=9)
-    shown["name"] = [audit.t(".text.not_recorded") if pd.isna(r) else value_name(audit, "lost_reason", r)
-                     for r in shown["lost_reason"]]
-    audit.figure(charts.pareto(shown.set_index("name")["deals"], audit.loc, audit.t(".charts.lost_reasons.title"),
-                               audit.t(".charts.lost_reasons.y"), audit.t(".charts.lost_reasons.cum"),
-                               cut_label=audit.loc.pct(0.8, 0)))
-    audit.save_csv("lost_reasons", pareto)
-    for rec in pareto.itertuples():
-        audit.record(f"lost_reason_share.{_ids([rec.lost_reason])[0]}", rec.share)
+    reasons_pareto(audit, pareto, "lost_reason", "deals", "lost_reasons",
+                   lambda r: audit.t(".text.not_recorded") if pd.isna(r) else value_name(audit, "lost_reason", r),
+                   chart="lost_reasons")
     total = m.lost_reasons_summary(pareto)
     if len(total["core"]):
         names = ", ".join(audit.loc.quote(value_name(audit, "lost_reason", r)) for r in total["core"]["lost_reason"])
