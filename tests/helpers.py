@@ -55,6 +55,40 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
+def write_small_client(folder: Path) -> Path:
+    """A hand-made client in `folder` (data/ and params.yaml, audit window 2024–2025) to narrow by
+    segment, manager, channel and period; returns the parameter file's path.
+    Clients: Retail C1, C3, C5 (no deals); Industry C2, C4. Managers M1 Anna Berg, M2 Boris Lind.
+    Deals (won/lost, manager, channel): Retail D1 won M1 web, D3 won M2 web, D5 lost M1 web (2025);
+    Industry D2 lost M2 expo, D4 lost M1 expo, D6 won M2 expo (2025): win rate 3/6, Retail 2/3,
+    2024 alone 2/4. Orders O1 C1, O2 C3, O3 C4; leads L1, L2 web, L3 expo; costs web 500, expo 700."""
+    d = folder / "data"
+    write(d / "clients.csv", "client_id,name,segment\nC1,Alpha,Retail\nC2,Beta,Industry\nC3,Gamma,Retail\n"
+                             "C4,Delta,Industry\nC5,Epsilon,Retail\n")
+    write(d / "managers.csv", "manager_id,name\nM1,Anna Berg\nM2,Boris Lind\n")
+    write(d / "deals.csv", """
+        deal_id,created_at,status,amount,client_id,manager_id,channel,closed_at
+        D1,2024-01-05,won,1000,C1,M1,web,2024-02-04
+        D2,2024-01-10,lost,3000,C2,M2,expo,2024-03-10
+        D3,2024-01-15,won,2000,C3,M2,web,2024-02-15
+        D4,2024-02-01,lost,1000,C4,M1,expo,2024-03-01
+        D5,2025-02-01,lost,1500,C3,M1,web,2025-03-01
+        D6,2025-02-05,won,2500,C4,M2,expo,2025-03-05
+    """)
+    write(d / "stage_history.csv", "deal_id,stage,entered_at\nD1,new,2024-01-05\nD2,new,2024-01-10\n"
+                                   "D3,new,2024-01-15\nD4,new,2024-02-01\nD5,new,2025-02-01\nD6,new,2025-02-05\n")
+    write(d / "orders.csv", "order_id,client_id,date,amount\nO1,C1,2024-02-10,1000\nO2,C3,2024-03-11,2000\n"
+                            "O3,C4,2025-03-12,2500\n")
+    write(d / "leads.csv", "lead_id,created_at,source,channel,deal_id\nL1,2024-01-01,web,web,D1\n"
+                           "L2,2024-01-02,web,web,\nL3,2024-01-03,expo,expo,D2\n")
+    write(d / "marketing_costs.csv", "period,channel,cost\n2024-01,web,500\n2024-01,expo,700\n")
+    return write(folder / "params.yaml", """
+        client: Small Client
+        period: {start: 2024-01-01, end: 2025-12-31}
+        data_dir: data
+    """)
+
+
 CONTRACTS = yaml.safe_load((REPO / "auditkit" / "data" / "contracts.yaml").read_text())
 _DTYPES = {"date": "datetime64[ns]", "period": "datetime64[ns]", "money": "float64",
            "number": "float64", "int": "float64", "bool": "boolean"}

@@ -14,31 +14,12 @@ from auditkit.report.explore import ALL, Explorer
 from auditkit.report.sections import improvement_plan
 from auditkit.report.sections import process as stage
 from auditkit.report.what_if import assess_with, movable
-from helpers import write
+from helpers import write_small_client
 
 
 @pytest.fixture
 def audit(tmp_path: Path) -> Audit:
-    d = tmp_path / "data"
-    write(d / "clients.csv", "client_id,name,segment\nC1,Alpha,Retail\nC2,Beta,Industry\nC3,Gamma,Retail\nC4,Delta,Industry\n")
-    write(d / "managers.csv", "manager_id,name\nM1,Anna Berg\nM2,Boris Lind\n")
-    # Retail: D1 won, D3 won, D5 lost -> 2/3; Industry: D2 lost, D4 lost, D6 won -> 1/3; all: 3/6
-    write(d / "deals.csv", """
-        deal_id,created_at,status,amount,client_id,manager_id,channel,closed_at
-        D1,2024-01-05,won,1000,C1,M1,web,2024-02-04
-        D2,2024-01-10,lost,3000,C2,M2,expo,2024-03-10
-        D3,2024-01-15,won,2000,C3,M2,web,2024-02-15
-        D4,2024-02-01,lost,1000,C4,M1,expo,2024-03-01
-        D5,2025-02-01,lost,1500,C3,M1,web,2025-03-01
-        D6,2025-02-05,won,2500,C4,M2,expo,2025-03-05
-    """)
-    write(d / "orders.csv", "order_id,client_id,date,amount\nO1,C1,2024-02-10,1000\nO2,C3,2024-03-11,2000\n"
-                           "O3,C4,2025-03-12,2500\n")
-    params = load_params(write(tmp_path / "params.yaml", """
-        client: Explore Test
-        period: {start: 2024-01-01, end: 2025-12-31}
-        data_dir: data
-    """))
+    params = load_params(write_small_client(tmp_path))
     a = Audit("process", params, load_inputs(params), None)
     a.html = []
     a.show = a.html.append
