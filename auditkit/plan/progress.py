@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from auditkit.inputs.baseline import Baseline
 from auditkit.plan import money as mo
+from auditkit.plan.assess import Assessment, derived_metrics
 from auditkit.plan.catalogue import by_id
 
 ALPHA = 0.05
@@ -375,3 +377,50 @@ def definition_changes(then_info: Mapping, now_info: Mapping) -> list[tuple[str,
             if a.get(k) != b.get(k):
                 out.append((k, a.get(k), b.get(k)))
     return out
+
+
+@dataclass
+class Progress:
+    """This audit compared with its baseline."""
+
+    baseline: Baseline
+    blocks: pd.DataFrame
+    parameters: pd.DataFrame
+    actions: pd.DataFrame
+    money: pd.DataFrame
+    findings: pd.DataFrame
+    definitions: list
+    status_given: bool
+    problems: list = field(default_factory=list)  # of the status file (auditkit.inputs.read.Problem)
+    unmatched_rows: list = field(default_factory=list)
+
+
+def window_days(start, end) -> float:
+    """Days of an audit window, both days whole."""
+    return float((pd.Timestamp(end) - pd.Timestamp(start)).days + 1)
+
+
+def compare(base: Baseline, now: Assessment, now_metrics: Mapping, now_info: Mapping, now_days: float,
+            status: pd.DataFrame | None = None, problems: Sequence = ()) -> Progress:
+    """This audit (its assessment, the stages' metrics, its results/audit.json `now_info`, its window
+    of `now_days`) compared with the baseline: blocks and parameters (a baseline of unknown period
+    counts as long as this one), the earlier actions with the client's `status` (None: not given;
+    `problems`: of its file) and their effect, the money realised, the findings resolved and new,
+    and the definitions that changed."""
+    then_days = window_days(*base.period) if base.period else now_days
+    then_samples = base.info.get("samples") or {}
+    samples = {pid: (then_samples[pid], now_info["samples"][pid]) for pid in MEDIANS
+               if then_samples.get(pid) and now_info["samples"].get(pid)}
+    now_metrics = derived_metrics(now_metrics)
+    parameters = compare_parameters(base.scorecard, now.scorecard, Window(base.metrics, then_days),
+                                    Window(now_metrics, now_days), samples,
+                                    redefined=redefined_parameters(base.info, now_info))
+    blocks = compare_blocks(base.metrics, now.blocks, now.overall_score, now.coverage)
+    actions, unmatched = match_status(base.actions, status)
+    actions = action_effects(actions, parameters)
+    priced = (list(base.scorecard.loc[pd.to_numeric(base.scorecard["money"], errors="coerce") > 0, "id"])
+              if "money" in base.scorecard else None)
+    money = (money_realised(base.findings, parameters, now_metrics, priced, base.metrics) if len(base.findings)
+             else pd.DataFrame())
+    return Progress(base, blocks, parameters, actions, money, findings_change(base.findings, now.findings),
+                    definition_changes(base.info, now_info), status is not None, list(problems), unmatched)

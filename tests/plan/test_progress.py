@@ -90,6 +90,35 @@ def test_money_realised_uses_the_money_formula_from_the_old_value_to_the_new():
     assert m["realised_high"] == pytest.approx(5000) and m["money_high_then"] == 10.0
 
 
+def test_compare_brings_blocks_parameters_actions_money_and_findings_together(tmp_path):
+    from auditkit.plan.assess import Assessment
+
+    # the baseline: half a year (2023-07-01 … 2023-12-31 = 184 days), 40 won of 200 closed deals
+    base = bl.Baseline(tmp_path, {"process.won_deals": 40, "process.lost_deals": 160,
+                                  "improvement_plan.overall_score": 50.0, "improvement_plan.coverage": 0.5,
+                                  "improvement_plan.block.processes.score": 40.0},
+                       _scorecard(pr_win_rate=(0.20, 0.25)).assign(money=1000.0),
+                       pd.DataFrame([{"rank": 1, "group": "funnel", "money_low": 500.0, "money_high": 1000.0,
+                                      "parameters": "['pr_win_rate']"}]),
+                       pd.DataFrame([{"rank": 1, "group": "funnel", "primary": True, "parameter": "pr_win_rate",
+                                      "action": "Coach the team."}]),
+                       {"period": {"start": "2023-07-01", "end": "2023-12-31"}, "samples": {}})
+    now = Assessment(_scorecard(pr_win_rate=(0.30, 0.25)), pd.DataFrame([{"block": "processes", "score": 70.0,
+                                                                          "coverage": 0.6}]),
+                     pd.DataFrame(), pd.DataFrame(), pd.DataFrame({"group": ["crm_data"], "rank": [1]}),
+                     65.0, 0.6, None, (0.0, 0.0), (0.0, 0.0))
+    now_metrics = {"process.won_deals": 60, "process.lost_deals": 140, "process.average_won_deal": 1000.0}
+    p = pg.compare(base, now, now_metrics, {"samples": {}}, pg.window_days("2024-01-01", "2024-12-31"))
+    assert pg.window_days("2023-07-01", "2023-12-31") == 184 and pg.window_days("2024-01-01", "2024-12-31") == 366
+    blocks = p.blocks.set_index("block")
+    assert blocks.loc["processes", "change"] == 30.0 and blocks.loc["overall", "change"] == 15.0
+    win = p.parameters.set_index("id").loc["pr_win_rate"]
+    assert win["verdict"] == "improved" and win["n_then"] == 200 and win["n_now"] == 200  # z = 2.309 (above)
+    assert p.actions.iloc[0]["effect"] == "moved" and not p.status_given and p.unmatched_rows == []
+    assert set(zip(p.findings["group"], p.findings["change"])) == {("funnel", "resolved"), ("crm_data", "new")}
+    assert p.money.iloc[0]["parameters_improved"] == ["pr_win_rate"]
+
+
 def test_definition_changes_list_version_and_norms():
     then = {"auditkit_version": "0.1", "norms": {"process": {"win_rate": 0.25}}, "scorecard_norms": {}}
     now = {"auditkit_version": "0.2", "norms": {"process": {"win_rate": 0.30}}, "scorecard_norms": {"pr_cycle": 30}}

@@ -12,17 +12,13 @@ later re-audit can compare with it.
 from __future__ import annotations
 
 import importlib.metadata
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
 from auditkit.inputs import baseline as bl
-from auditkit.inputs.baseline import Baseline
 from auditkit.inputs.validation import describe
 from auditkit.metrics import process as pm
 from auditkit.plan import progress as pg
-from auditkit.plan.assess import derived_metrics
 from auditkit.plan.catalogue import by_id, groups
 from auditkit.report import charts
 from auditkit.report.context import Audit, esc
@@ -30,23 +26,7 @@ from auditkit.report.sections.improvement_plan import (Plan, _detail_name, _meas
                                                        stage_metrics)
 
 KEY = "improvement_plan.progress"
-_CACHE: dict[int, "Progress | None"] = {}
-
-
-@dataclass
-class Progress:
-    """This audit compared with its baseline."""
-
-    baseline: Baseline
-    blocks: pd.DataFrame
-    parameters: pd.DataFrame
-    actions: pd.DataFrame
-    money: pd.DataFrame
-    findings: pd.DataFrame
-    definitions: list
-    status_given: bool
-    problems: list = field(default_factory=list)  # of the status file (auditkit.inputs.read.Problem)
-    unmatched_rows: list = field(default_factory=list)
+_CACHE: dict[int, "pg.Progress | None"] = {}
 
 
 def version() -> str | None:
@@ -74,44 +54,22 @@ def record_run(audit: Audit) -> dict:
     return info
 
 
-def _days(start, end) -> float:
-    return float((pd.Timestamp(end) - pd.Timestamp(start)).days + 1)
-
-
-def compare(audit: Audit, plan: Plan) -> Progress | None:
-    """The comparison with the baseline (None without one); computed once per plan."""
+def compare(audit: Audit, plan: Plan) -> pg.Progress | None:
+    """The comparison with the baseline (auditkit.plan.progress.compare; None without one): the
+    baseline run and the client's action status read, this run recorded; computed once per plan."""
     if id(plan) in _CACHE:
         return _CACHE[id(plan)]
     run = bl.resolve_baseline(audit.params, audit.run_dir)
     if run is None:
         _CACHE[id(plan)] = None
         return None
-    base = bl.read_baseline(run)
-    now_info = record_run(audit)
-    period = base.period
-    then_days = _days(*period) if period else _days(audit.start, audit.end)  # unknown: as long as this one
-    then_samples = (base.info.get("samples") or {})
-    samples = {pid: (then_samples[pid], now_info["samples"][pid]) for pid in pg.MEDIANS
-               if then_samples.get(pid) and now_info["samples"].get(pid)}
-    now_metrics = derived_metrics(stage_metrics(audit)[0])
-    parameters = pg.compare_parameters(base.scorecard, plan.scorecard, pg.Window(base.metrics, then_days),
-                                       pg.Window(now_metrics, _days(audit.start, audit.end)), samples,
-                                       redefined=pg.redefined_parameters(base.info, now_info))
-    blocks = pg.compare_blocks(base.metrics, plan.blocks, plan.assessment.overall_score, plan.assessment.coverage)
-    status, problems, given = None, [], False
+    status, problems = None, []
     path = bl.status_path(audit.params)
     if path is not None:
         status, problems = bl.read_status(path, audit.params.language)
-        given = status is not None
-    actions, unmatched = pg.match_status(base.actions, status)
-    actions = pg.action_effects(actions, parameters)
-    priced = (list(base.scorecard.loc[pd.to_numeric(base.scorecard["money"], errors="coerce") > 0, "id"])
-              if "money" in base.scorecard else None)
-    money = (pg.money_realised(base.findings, parameters, now_metrics, priced, base.metrics) if len(base.findings)
-             else pd.DataFrame())
-    findings = pg.findings_change(base.findings, plan.findings)
-    out = Progress(base, blocks, parameters, actions, money, findings,
-                   pg.definition_changes(base.info, now_info), given, problems, unmatched)
+    period = audit.params.period
+    out = pg.compare(bl.read_baseline(run), plan.assessment, stage_metrics(audit)[0], record_run(audit),
+                     pg.window_days(period.start, period.end), status, problems)
     _CACHE[id(plan)] = out
     return out
 
@@ -176,7 +134,7 @@ def progress_headline(audit: Audit, plan: Plan) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------- shown
-def progress(audit: Audit, plan: Plan) -> Progress | None:
+def progress(audit: Audit, plan: Plan) -> pg.Progress | None:
     """The chapter "Progress since the previous audit" (nothing without a baseline; every run
     records results/audit.json for a later re-audit)."""
     p = compare(audit, plan)
@@ -201,7 +159,7 @@ def _subhead(audit: Audit, key: str) -> None:
     audit.show(f'<h3 class="ak-subhead">{esc(_t(audit, key))}</h3>')
 
 
-def _definitions(audit: Audit, p: Progress) -> None:
+def _definitions(audit: Audit, p: pg.Progress) -> None:
     if not p.baseline.info.get("norms"):
         audit.note(f"{KEY}.definitions_unknown")
     if not p.definitions:
@@ -220,7 +178,7 @@ def _definitions(audit: Audit, p: Progress) -> None:
     audit.show(f'<ul class="ak-problems">{"".join(items)}</ul>')
 
 
-def _blocks(audit: Audit, p: Progress) -> None:
+def _blocks(audit: Audit, p: pg.Progress) -> None:
     _subhead(audit, "blocks_title")
     b = p.blocks
     names = [_t(audit, "overall") if x == "overall" else audit.t(f"improvement_plan.block.{x}") for x in b["block"]]
@@ -242,7 +200,7 @@ def _blocks(audit: Audit, p: Progress) -> None:
 ORDER = {"improved": 0, "worse": 1, "no_change": 2, "not_tested": 3, "not_comparable": 4}
 
 
-def _parameters(audit: Audit, p: Progress) -> None:
+def _parameters(audit: Audit, p: pg.Progress) -> None:
     _subhead(audit, "parameters_title")
     q = p.parameters
     audit.record("progress.improved", int((q["verdict"] == "improved").sum()))
@@ -301,7 +259,7 @@ def _status_text(audit: Audit, status) -> str:
     return audit.t(f"improvement_plan.xlsx.status_{status}")
 
 
-def _actions(audit: Audit, p: Progress) -> None:
+def _actions(audit: Audit, p: pg.Progress) -> None:
     _subhead(audit, "actions_title")
     for problem in p.problems:
         audit.show(f'<p class="ak-note">{esc(describe(problem, audit.params.language))}</p>')
@@ -342,7 +300,7 @@ def _actions(audit: Audit, p: Progress) -> None:
                         actions="; ".join(f"{r.rank}. {headline(str(r.action), 70)}" for r in stuck.itertuples()))
 
 
-def _money(audit: Audit, p: Progress) -> None:
+def _money(audit: Audit, p: pg.Progress) -> None:
     m = p.money
     if m.empty:
         return
@@ -367,7 +325,7 @@ def _money(audit: Audit, p: Progress) -> None:
                 "improved": _t(audit, "col.improved")}, css="ak-compact")
 
 
-def _findings(audit: Audit, p: Progress, plan: Plan) -> None:
+def _findings(audit: Audit, p: pg.Progress, plan: Plan) -> None:
     f = p.findings
     if f.empty:
         return
