@@ -14,6 +14,7 @@ nothing; every section takes the same as keyword arguments and returns what it s
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import functools
@@ -215,14 +216,16 @@ class Audit:
 
     def table(self, table_id: str, df: pd.DataFrame, formats: dict[str, str | Callable],
               labels: dict[str, str] | None = None, max_rows: int = 30, csv: pd.DataFrame | None = None,
-              css: str = "", appendix: bool = False) -> None:
+              css: str = "", appendix: bool = False, save: bool = True) -> None:
         """Show a table (columns in `formats`, in order) and save the full data (or `csv`) as CSV.
 
         `formats` maps a column to a format of `Locale.value` or a function value -> text;
         headers are `columns.<column>` texts unless `labels` gives them. `appendix` (or the table's
         id in data/report_layout.yaml): the table goes to the report's appendix of detailed
-        tables, the section keeps a link to it."""
-        self.save_csv(table_id, df if csv is None else csv)
+        tables, the section keeps a link to it. `save=False`: the table shows part of one the
+        section saves whole under another id (no CSV of its own)."""
+        if save:
+            self.save_csv(table_id, df if csv is None else csv)
         labels = labels or {}
         headers = [labels.get(c) or self.t(f"columns.{c}") for c in formats]
         more = ""
@@ -233,6 +236,23 @@ class Audit:
             title = self.t(f".sections.{self.section}.title") if self.section else self.t(".title")
             table = html.to_appendix(table_id, title, table, self.t("report.in_appendix"))
         self.show(table)
+
+    @contextlib.contextmanager
+    def group(self, css: str):
+        """Show what is shown inside the `with` block as one `<div class="{css}">`: e.g.
+        "ak-side-by-side" puts a figure and a table side by side, "ak-ideal-grid" boxes two a row.
+        Groups nest."""
+        parts: list[str] = []
+        own = self.__dict__.get("show")  # a test or a caller may have replaced `show` on the instance
+        self.show = parts.append
+        try:
+            yield
+        finally:
+            if own is None:
+                del self.show
+            else:
+                self.show = own
+        self.show(html.group(parts, css))
 
     def figure(self, fig, caption_key: str | None = None, css: str = "", **values) -> None:
         """Embed a matplotlib figure as SVG (self-contained) and close it."""

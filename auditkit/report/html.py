@@ -123,6 +123,11 @@ def table(df: pd.DataFrame, formats: Mapping[str, str | Callable], headers: list
             f'<tbody>{"".join(rows)}</tbody></table>{caption}')
 
 
+def group(parts: list[str], css: str) -> str:
+    """Pieces of HTML in one `<div>` of class `css` (laid out together by report.css)."""
+    return f'<div class="{css}">{"".join(parts)}</div>'
+
+
 def figure(fig, caption: str = "", css: str = "") -> str:
     """A matplotlib figure embedded as SVG (self-contained); the figure is closed."""
     buf = io.StringIO()

@@ -194,12 +194,11 @@ def executive_summary(audit: Audit, plan: Plan, progress: str | None = None) -> 
     top = plan.findings.head(SUMMARY_FINDINGS)
     top = top.assign(title=[finding_title(audit, f) for f in top.itertuples()],
                      effect=[_money_text(audit, lo, hi) for lo, hi in zip(top["money_low"], top["money_high"])])
-    audit.save_csv("summary_top_findings", top)
-    table = html.table(top, {"rank": "number", "title": "text", "effect": "text"},
-                       ["#", audit.t(".columns.finding"), audit.t(".columns.money_at_stake")], audit.loc,
-                       len(top), "ak-compact")
-    radar = html.figure(_radar(audit, plan, height=2.2))
-    audit.show(f'<div class="ak-side-by-side">{radar}{table}</div>')  # the radar with the top findings beside it
+    with audit.group("ak-side-by-side"):  # the radar with the top findings beside it
+        audit.figure(_radar(audit, plan, height=2.2))
+        audit.table("summary_top_findings", top, {"rank": "number", "title": "text", "effect": "text"},
+                    labels={"rank": "#", "title": audit.t(".columns.finding"),
+                            "effect": audit.t(".columns.money_at_stake")}, max_rows=len(top), css="ak-compact")
     primary = plan.actions.loc[plan.actions["primary"]]
     first = primary.sort_values(["start_month", "rank"], kind="mergesort").head(FIRST_ACTIONS)
     audit.paragraph(".summary.first_actions")
@@ -355,15 +354,15 @@ def how_it_should_be(audit: Audit, plan: Plan) -> None:
     for rec in comp.itertuples():
         audit.record(f"component.{rec.component}", rec.status)
     audit.paragraph("consultancy.components.intro", partly=audit.loc.number(component_spec()["partly_from"]))
-    heads = [t("cols.component"), t("cols.status")]
-    boxes = []
-    for block in BLOCKS:
-        rows = comp[comp["block"] == block]
-        title = esc(t("title_block", block=audit.t(f"improvement_plan.block.{block}")))
-        boxes.append(f'<div class="ak-ideal"><p class="ak-text"><strong>{title}.</strong> {esc(t(f"block.{block}"))}</p>'
-                     + html.table(rows, {"name": "text", "status_text": "text"}, heads, audit.loc, len(rows), "ak-compact")
-                     + "</div>")
-    audit.show(f'<div class="ak-ideal-grid">{"".join(boxes)}</div>')  # two blocks a row
+    heads = {"name": t("cols.component"), "status_text": t("cols.status")}
+    with audit.group("ak-ideal-grid"):  # two blocks a row
+        for block in BLOCKS:
+            rows = comp[comp["block"] == block]
+            title = esc(t("title_block", block=audit.t(f"improvement_plan.block.{block}")))
+            with audit.group("ak-ideal"):
+                audit.show(html.paragraph(f"<strong>{title}.</strong> {esc(t(f'block.{block}'))}"))
+                audit.table(f"components_{block}", rows, {"name": "text", "status_text": "text"}, labels=heads,
+                            max_rows=len(rows), css="ak-compact", save=False)  # components.csv holds them all
     cols = {"block_name": "text", "name": "text", "good": "text", "status_text": "text", "evidence_text": "text"}
     audit.table("components", comp, cols, labels={c: t(f"cols.{k}") for c, k in
                                                    (("block_name", "block"), ("name", "component"), ("good", "good"),
