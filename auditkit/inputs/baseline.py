@@ -46,11 +46,7 @@ class Baseline:
 
     @property
     def period(self) -> tuple[dt.date, dt.date] | None:
-        p = self.info.get("period") or {}
-        try:
-            return dt.date.fromisoformat(str(p["start"])), dt.date.fromisoformat(str(p["end"]))
-        except (KeyError, ValueError):
-            return None
+        return period_of(self.info)
 
     @property
     def version(self) -> str | None:
@@ -59,6 +55,15 @@ class Baseline:
     @property
     def norms(self) -> dict | None:
         return self.info.get("norms")
+
+
+def period_of(info: dict) -> tuple[dt.date, dt.date] | None:
+    """The audit window (start, end) an earlier run's audit info records; None when it does not."""
+    p = info.get("period") or {}
+    try:
+        return dt.date.fromisoformat(str(p["start"])), dt.date.fromisoformat(str(p["end"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def audit_info(params: AuditParams, version: str | None) -> dict:
@@ -109,11 +114,17 @@ def is_complete(run: Path) -> bool:
             and (run / "results" / "metrics.json").is_file() and (run / "results" / "scorecard.csv").is_file())
 
 
-def read_baseline(run: Path) -> Baseline:
+def run_info(run: Path) -> dict:
+    """An earlier run's audit info: its results/audit.json, else what its stage-6 notebook tells."""
+    info_path = Path(run) / "results" / AUDIT_FILE
+    return json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else _info_from_notebook(Path(run))
+
+
+def read_baseline(run: Path, info: dict | None = None) -> Baseline:
+    """The earlier run `run` as a baseline (`info`: its audit info, when already read)."""
     run = Path(run).resolve()
     results = run / "results"
-    info_path = results / AUDIT_FILE
-    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else _info_from_notebook(run)
+    info = run_info(run) if info is None else info
     return Baseline(run, json.loads((results / "metrics.json").read_text(encoding="utf-8")),
                     _csv(results / "scorecard.csv"), _csv(results / "findings.csv"),
                     _csv(results / "action_plan.csv"), info)
@@ -127,9 +138,9 @@ def output_folders(params: AuditParams, run_dir: Path | None) -> list[Path]:
     return [Path.cwd() / "outputs" / slug, Path.cwd().parent / "outputs" / slug]
 
 
-def previous_run(params: AuditParams, folders: list[Path], exclude: Path | None = None) -> Path | None:
+def previous_run(params: AuditParams, folders: list[Path], exclude: Path | None = None) -> tuple[Path, dict] | None:
     """The newest complete run in `folders` whose period ends before this audit starts (by period
-    end, then by run id)."""
+    end, then by run id), with its audit info (the only file of each run read to choose)."""
     found = []
     for folder in folders:
         if not folder.is_dir():
@@ -137,27 +148,30 @@ def previous_run(params: AuditParams, folders: list[Path], exclude: Path | None 
         for run in folder.iterdir():
             if not is_complete(run) or (exclude is not None and run.resolve() == Path(exclude).resolve()):
                 continue
-            period = read_baseline(run).period
+            info = run_info(run)
+            period = period_of(info)
             if period and period[1] < params.period.start:
-                found.append((period[1], run.name, run))
-    return max(found)[2] if found else None
+                found.append((period[1], run.name, run, info))
+    return max(found, key=lambda x: x[:2])[2:] if found else None
 
 
-def resolve_baseline(params: AuditParams, run_dir: Path | None = None) -> Path | None:
-    """The baseline run folder of `params.baseline` (None when the parameters name none).
-    Raises ParamsError naming `baseline` when it cannot be found."""
+def load_baseline(params: AuditParams, run_dir: Path | None = None) -> Baseline | None:
+    """The baseline `params.baseline` names, read once (None when the parameters name none):
+    `previous` is the newest earlier complete run beside `run_dir` (`previous_run`), else a run
+    folder relative to the parameter file. Raises ParamsError naming `baseline` when it cannot
+    be found."""
     spec = getattr(params, "baseline", None)
     if not spec:
         return None
     where = params.source_path or Path("params")
     if spec == PREVIOUS:
         folders = output_folders(params, run_dir)
-        run = previous_run(params, folders, exclude=run_dir)
-        if run is None:
+        found = previous_run(params, folders, exclude=run_dir)
+        if found is None:
             raise ParamsError(where, [
                 f"baseline: previous: no complete earlier run of {params.client_slug!r} whose period ends before "
                 f"{params.period.start} in {', '.join(str(f) for f in folders)}"])
-        return run.resolve()
+        return read_baseline(*found)
     base = params.source_path.parent if params.source_path else Path.cwd()
     run = (base / spec).resolve()
     if not run.is_dir():
@@ -165,7 +179,7 @@ def resolve_baseline(params: AuditParams, run_dir: Path | None = None) -> Path |
     if not is_complete(run):
         raise ParamsError(where, [f"baseline: not a complete run (results/metrics.json and results/scorecard.csv "
                                   f"expected): {run}"])
-    return run
+    return read_baseline(run)
 
 
 # ------------------------------------------------------------------------------------- status file

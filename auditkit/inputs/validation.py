@@ -82,13 +82,13 @@ def _reaudit(params: AuditParams, loc: Locale) -> tuple[list[str], bool]:
     lines, ok = [], True
     if params.baseline:
         try:
-            run = bl.resolve_baseline(params)
+            base = bl.load_baseline(params)
         except ParamsError as exc:
             lines += [f"{loc.t('validation.error')}: {p}" for p in exc.problems]
             ok = False
         else:
-            period = bl.read_baseline(run).period
-            lines.append(loc.t("validation.baseline", run=str(run), period=(
+            period = base.period
+            lines.append(loc.t("validation.baseline", run=str(base.path), period=(
                 f"{loc.date(period[0])} — {loc.date(period[1])}" if period else "—")))
     path = bl.status_path(params)
     if path is not None:

@@ -186,7 +186,7 @@ def test_previous_picks_the_newest_complete_run_ending_before_this_audit(tiny_cl
     _run(client / ".20241001-000000-0005.partial", ("2023-01-01", "2023-12-31"))
     now = client / ".20250101-000000-0006.partial"
     now.mkdir()
-    assert bl.resolve_baseline(params, now) == good.resolve()
+    assert bl.load_baseline(params, now).path == good.resolve()
 
 
 def test_previous_without_an_earlier_run_is_a_params_error_naming_the_key(tiny_client, tmp_path):
@@ -194,7 +194,7 @@ def test_previous_without_an_earlier_run_is_a_params_error_naming_the_key(tiny_c
     now = tmp_path / "outputs" / params.client_slug / ".x.partial"
     now.mkdir(parents=True)
     with pytest.raises(ParamsError, match="baseline: previous"):
-        bl.resolve_baseline(params, now)
+        bl.load_baseline(params, now)
 
 
 def test_a_missing_baseline_folder_is_a_params_error_naming_the_key(tiny_client):
@@ -206,7 +206,7 @@ def test_a_missing_baseline_folder_is_a_params_error_naming_the_key(tiny_client)
 def test_a_baseline_path_is_relative_to_the_parameter_file(tiny_client, tmp_path):
     run = _run(tmp_path / "outputs" / "tiny" / "r1", ("2023-01-01", "2023-12-31"))
     params = _with(tiny_client, "baseline: ../outputs/tiny/r1\n")
-    assert bl.resolve_baseline(params, None) == run.resolve()
+    assert bl.load_baseline(params, None).path == run.resolve()
 
 
 # ----------------------------------------------------------------------------------- status file
@@ -357,8 +357,12 @@ def test_validate_reads_the_baseline_and_the_status_file_naming_row_and_column(t
     monkeypatch.chdir(tmp_path)
     _status_xlsx(params.data_dir / "action_plan_status.xlsx",
                  [[1, "F", "Do A", "done", 100, ""], [2, "F", "Do B", "finished", 50, ""]])
+    read = []
+    for name in ("run_info", "read_baseline"):  # count what validate reads of the earlier run
+        monkeypatch.setattr(bl, name, lambda *a, _f=getattr(bl, name), _n=name: read.append(_n) or _f(*a))
     lines, ok, _ = validate(tiny_client)
     text = "\n".join(lines)
+    assert read == ["run_info", "read_baseline"]  # its period once to find it, then its results once
     assert not ok
     assert "r1" in text and "31 Dec 2023" in text
     assert "action_plan_status.xlsx, row 3, column “Status”" in text and "finished" in text

@@ -59,8 +59,8 @@ def compare(audit: Audit, plan: Plan) -> pg.Progress | None:
     baseline run and the client's action status read, this run recorded; computed once per plan."""
     if id(plan) in _CACHE:
         return _CACHE[id(plan)]
-    run = bl.resolve_baseline(audit.params, audit.run_dir)
-    if run is None:
+    base = bl.load_baseline(audit.params, audit.run_dir)
+    if base is None:
         _CACHE[id(plan)] = None
         return None
     status, problems = None, []
@@ -68,7 +68,7 @@ def compare(audit: Audit, plan: Plan) -> pg.Progress | None:
     if path is not None:
         status, problems = bl.read_status(path, audit.params.language)
     period = audit.params.period
-    out = pg.compare(bl.read_baseline(run), plan.assessment, stage_metrics(audit)[0], record_run(audit),
+    out = pg.compare(base, plan.assessment, stage_metrics(audit)[0], record_run(audit),
                      pg.window_days(period.start, period.end), status, problems)
     _CACHE[id(plan)] = out
     return out
