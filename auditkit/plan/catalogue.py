@@ -10,6 +10,7 @@ from importlib import resources
 
 import yaml
 
+from auditkit.i18n import Locale
 from auditkit.inputs.checklist import load_checklist
 from auditkit.plan.scorecard import Parameter
 
@@ -45,6 +46,18 @@ class Entry:
     def label(self, language: str) -> str:
         """The norm as a statement ("Clients are retained from one period to the next")."""
         return self.text.get(language) or self.text["en"]
+
+    def short_name(self, loc: Locale) -> str:
+        """The parameter as the report names it in a list: a checklist question's text, else the
+        measure's `name`, else its stage's text of the metric ("Win rate by number of deals"), else
+        the norm statement."""
+        if self.fmt != "answer":
+            if self.name:
+                return self.name.get(loc.language) or self.name["en"]
+            stage, _, metric = self.parameter.source_ref.partition(".")
+            if loc.has(f"{stage}.metrics.{metric}"):
+                return loc.t(f"{stage}.metrics.{metric}")
+        return self.label(loc.language)
 
 
 @dataclasses.dataclass(frozen=True)

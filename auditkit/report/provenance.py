@@ -1,5 +1,6 @@
 """The appendix "How this report was made": the run id, each input file with its rows and SHA-256,
-auditkit's and the key packages' versions, the norms in force and the parameter file as run
+auditkit's and the key packages' versions, the norms in force (named in the report's language, the
+parameter file's key beside each) and the parameter file as run
 (secrets hidden), all read from the run's provenance/ folder (auditkit.inputs.provenance)."""
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from auditkit.i18n import Locale
 from auditkit.inputs.params import AuditParams
 from auditkit.inputs.provenance import read_provenance
 from auditkit.inputs.read import AuditData
+from auditkit.plan.catalogue import by_id
 from auditkit.report.html import esc
 
 ANCHOR = "appendix-provenance"
@@ -24,11 +26,24 @@ def _flat(prefix: str, value) -> list[tuple[str, str]]:
 
 
 def _text(value) -> str:
+    """A value as the parameter file writes it; "—" when it is not set (none, an empty list or mapping)."""
+    if value is None or value == {} or value == []:
+        return "—"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_text(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_text(v) for v in value) + "]"
-    return "—" if value is None else str(value)
+    return str(value)
+
+
+def norm_list(params: AuditParams, loc: Locale) -> list[tuple[str, str, str]]:
+    """(key in the parameter file, label in the report's language, value as the file writes it) of
+    every norm in force: `norms.<stage>.<key>` named by the catalogue (i18n norms.yaml), then the
+    client's `scorecard_norms.<parameter>` named as the scorecard names the parameter."""
+    out = [(key, loc.t(f"norms.{key}"), value) for key, value in _flat("", params.norms.model_dump(mode="json"))]
+    cards = by_id()
+    return out + [(f"scorecard_norms.{k}", cards[k].short_name(loc) if k in cards else k, _text(v))
+                  for k, v in params.scorecard_norms.items()]
 
 
 def input_rows(data: AuditData) -> dict[str, tuple[str, int]]:
@@ -60,9 +75,8 @@ def provenance_html(run_dir: Path, params: AuditParams, data: AuditData, loc: Lo
     versions = run.get("versions", {})
     version_line = " · ".join(f"{esc(name)} {esc(v)}" for name, v in
                               [("auditkit", stamp["auditkit"]), *versions.items()])
-    norms = _flat("", params.norms.model_dump(mode="json"))
-    norms += [(f"scorecard_norms.{k}", _text(v)) for k, v in params.scorecard_norms.items()]
-    norm_items = "".join(f"<li><code>{esc(k)}</code>: {esc(v)}</li>" for k, v in norms)
+    norm_items = "".join(f"<li>{esc(label)}: {esc(value)} <code>{esc(key)}</code></li>"
+                         for key, label, value in norm_list(params, loc))
     notebooks = ", ".join(esc(name) for name in stamp["notebooks"])
     return (f'<section class="ak-appendix ak-provenance"><h1 class="ak-unnumbered" id="{ANCHOR}">'
             f'{esc(loc.t("provenance.title"))}</h1>'

@@ -119,15 +119,6 @@ def finding_title(audit: Audit, finding) -> str:
     return groups()[finding.group].text(audit.params.language, detail or None)
 
 
-def _measure_name(audit: Audit, pid: str) -> str:
-    entry = by_id()[pid]
-    if entry.name:
-        return entry.name.get(audit.params.language) or entry.name["en"]
-    stage, _, metric = entry.parameter.source_ref.partition(".")
-    key = f"{stage}.metrics.{metric}"
-    return audit.t(key) if audit.loc.has(key) else entry.label(audit.params.language)
-
-
 def _value_text(audit: Audit, value, fmt: str) -> str:
     if fmt == "answer":
         return audit.t(f"improvement_plan.answer.{int(value)}") if pd.notna(value) else "—"
@@ -141,7 +132,7 @@ def evidence_line(audit: Audit, row) -> str:
         return audit.t(f"improvement_plan.evidence.answer_{int(row.value)}",
                        question=by_id()[row.id].label(audit.params.language).rstrip("."))
     detail = _detail_name(audit, row.detail_kind, row.detail)
-    name = _measure_name(audit, row.id) + (f" ({detail})" if detail else "")
+    name = by_id()[row.id].short_name(audit.loc) + (f" ({detail})" if detail else "")
     return audit.t("improvement_plan.evidence.metric", measure=name, value=_value_text(audit, row.value, row.fmt),
                    norm=_value_text(audit, row.norm, row.fmt))
 
@@ -316,8 +307,7 @@ def scorecard(audit: Audit, plan: Plan) -> None:
     sc = plan.scorecard
     full = sc.assign(
         block_name=[audit.t(f"improvement_plan.block.{b}") for b in sc["block"]],
-        parameter=[_measure_name(audit, i) if f != "answer" else by_id()[i].label(audit.params.language)
-                   for i, f in zip(sc["id"], sc["fmt"])],
+        parameter=[by_id()[i].short_name(audit.loc) for i in sc["id"]],
         as_is=[_value_text(audit, v, f) if a else "—" for v, f, a in zip(sc["value"], sc["fmt"], sc["assessed"])],
         norm_text=[_value_text(audit, v, f) for v, f in zip(sc["norm"], sc["fmt"])],
         stage_name=[audit.t(f"improvement_plan.stage_short.{s}") if s in DATA_STAGES else "—" for s in sc["stage"]],

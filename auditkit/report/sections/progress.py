@@ -22,7 +22,7 @@ from auditkit.plan import progress as pg
 from auditkit.plan.catalogue import by_id, groups
 from auditkit.report import charts
 from auditkit.report.context import Audit, esc
-from auditkit.report.sections.improvement_plan import (Plan, _detail_name, _measure_name, _value_text, finding_title, headline,
+from auditkit.report.sections.improvement_plan import (Plan, _detail_name, _value_text, finding_title, headline,
                                                        stage_metrics)
 
 KEY = "improvement_plan.progress"
@@ -83,7 +83,7 @@ def _name(audit: Audit, pid: str) -> str:
     entry = by_id().get(pid)
     if entry is None:
         return pid
-    return entry.label(audit.params.language) if entry.fmt == "answer" else _measure_name(audit, pid)
+    return entry.short_name(audit.loc)
 
 
 def _about(audit: Audit, pid: str, value) -> str:
