@@ -394,6 +394,30 @@ class Progress:
     problems: list = field(default_factory=list)  # of the status file (auditkit.inputs.read.Problem)
     unmatched_rows: list = field(default_factory=list)
 
+    def count(self, verdict: str) -> int:
+        """How many parameters compared got `verdict` ("improved", "worse"…)."""
+        return int((self.parameters["verdict"] == verdict).sum()) if len(self.parameters) else 0
+
+    @property
+    def primary_actions(self) -> pd.DataFrame:
+        """The earlier plan's actions, one per root cause (its supporting actions left out)."""
+        return self.actions[self.actions["primary"].astype(bool)] if len(self.actions) else self.actions
+
+    @property
+    def actions_done(self) -> int:
+        """The earlier plan's primary actions the client reports done."""
+        primary = self.primary_actions
+        return int((primary["status"] == "done").sum()) if len(primary) else 0
+
+    @property
+    def money_totals(self) -> dict[str, float]:
+        """Σ over the earlier findings (money, a year): realised_low, realised_high (by the improved
+        parameters), stake_low, stake_high (at stake then); NaN where no finding has the figure."""
+        m = self.money
+        columns = {"realised_low": "realised_low", "realised_high": "realised_high",
+                   "stake_low": "money_low_then", "stake_high": "money_high_then"}
+        return {k: float(m[c].sum(min_count=1)) if c in m else math.nan for k, c in columns.items()}
+
 
 def window_days(start, end) -> float:
     """Days of an audit window, both days whole."""

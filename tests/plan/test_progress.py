@@ -107,7 +107,8 @@ def test_compare_brings_blocks_parameters_actions_money_and_findings_together(tm
                                                                           "coverage": 0.6}]),
                      pd.DataFrame(), pd.DataFrame(), pd.DataFrame({"group": ["crm_data"], "rank": [1]}),
                      65.0, 0.6, None, (0.0, 0.0), (0.0, 0.0))
-    now_metrics = {"process.won_deals": 60, "process.lost_deals": 140, "process.average_won_deal": 1000.0}
+    now_metrics = {"process.won_deals": 60, "process.lost_deals": 140, "process.average_won_deal": 1000.0,
+                   "process.closed_deals_per_year": 200}
     p = pg.compare(base, now, now_metrics, {"samples": {}}, pg.window_days("2024-01-01", "2024-12-31"))
     assert pg.window_days("2023-07-01", "2023-12-31") == 184 and pg.window_days("2024-01-01", "2024-12-31") == 366
     blocks = p.blocks.set_index("block")
@@ -117,6 +118,11 @@ def test_compare_brings_blocks_parameters_actions_money_and_findings_together(tm
     assert p.actions.iloc[0]["effect"] == "moved" and not p.status_given and p.unmatched_rows == []
     assert set(zip(p.findings["group"], p.findings["change"])) == {("funnel", "resolved"), ("crm_data", "new")}
     assert p.money.iloc[0]["parameters_improved"] == ["pr_win_rate"]
+    assert (p.count("improved"), p.count("worse"), p.actions_done, len(p.primary_actions)) == (1, 0, 0, 1)
+    total = p.money_totals
+    assert (total["stake_low"], total["stake_high"]) == (500.0, 1000.0)
+    # realised: from 0.20 to the norm 0.25 (not past it) × 200 closed deals a year × 1000 a won deal
+    assert total["realised_high"] == total["realised_low"] == pytest.approx(0.05 * 200 * 1000)
 
 
 def test_definition_changes_list_version_and_norms():

@@ -125,12 +125,10 @@ def progress_headline(audit: Audit, plan: Plan) -> str | None:
     if p is None:
         return None
     overall = p.blocks[p.blocks["block"] == "overall"].iloc[0]
-    primary = p.actions[p.actions["primary"].astype(bool)] if len(p.actions) else p.actions
     return _t(audit, "headline", period=_period_text(audit, p.baseline.period),
               then=audit.loc.number(overall.score_then), now=audit.loc.number(overall.score_now),
-              improved=int((p.parameters["verdict"] == "improved").sum()),
-              worse=int((p.parameters["verdict"] == "worse").sum()),
-              done=int((primary["status"] == "done").sum()) if len(primary) else 0, actions=len(primary))
+              improved=p.count("improved"), worse=p.count("worse"), done=p.actions_done,
+              actions=len(p.primary_actions))
 
 
 # ------------------------------------------------------------------------------------------- shown
@@ -203,8 +201,8 @@ ORDER = {"improved": 0, "worse": 1, "no_change": 2, "not_tested": 3, "not_compar
 def _parameters(audit: Audit, p: pg.Progress) -> None:
     _subhead(audit, "parameters_title")
     q = p.parameters
-    audit.record("progress.improved", int((q["verdict"] == "improved").sum()))
-    audit.record("progress.worse", int((q["verdict"] == "worse").sum()))
+    audit.record("progress.improved", p.count("improved"))
+    audit.record("progress.worse", p.count("worse"))
     audit.record("progress.compared", len(q))
     audit.paragraph(f"{KEY}.parameters_rule", n=len(q), alpha=audit.loc.pct(pg.ALPHA, 0))
     if q.empty:
@@ -271,10 +269,9 @@ def _actions(audit: Audit, p: pg.Progress) -> None:
     if a.empty:
         audit.note(f"{KEY}.no_actions")
         return
-    primary = a[a["primary"].astype(bool)]
-    done = int((primary["status"] == "done").sum())
-    audit.record("progress.actions_done", done)
-    audit.paragraph(f"{KEY}.actions_summary", done=done, total=len(primary),
+    primary = p.primary_actions
+    audit.record("progress.actions_done", p.actions_done)
+    audit.paragraph(f"{KEY}.actions_summary", done=p.actions_done, total=len(primary),
                     reported=int(primary["status"].notna().sum()))
     fmts = [_fmt(x) for x in primary["parameter"]]
     shown = primary.assign(
@@ -305,15 +302,15 @@ def _money(audit: Audit, p: pg.Progress) -> None:
     if m.empty:
         return
     _subhead(audit, "money_title")
-    low, high = m["realised_low"].sum(min_count=1), m["realised_high"].sum(min_count=1)
-    stake_low, stake_high = m["money_low_then"].sum(min_count=1), m["money_high_then"].sum(min_count=1)
-    audit.record("progress.money_realised_high", high if pd.notna(high) else None)
-    audit.record("progress.money_realised_low", low if pd.notna(low) else None)
+    total = p.money_totals
+    audit.record("progress.money_realised_high", total["realised_high"] if pd.notna(total["realised_high"]) else None)
+    audit.record("progress.money_realised_low", total["realised_low"] if pd.notna(total["realised_low"]) else None)
 
     def rng(lo, hi):
         return audit.loc.money_range(lo, hi) if pd.notna(hi) and hi > 0 else "—"
 
-    audit.paragraph(f"{KEY}.money_rule", realised=rng(low, high), stake=rng(stake_low, stake_high))
+    audit.paragraph(f"{KEY}.money_rule", realised=rng(total["realised_low"], total["realised_high"]),
+                    stake=rng(total["stake_low"], total["stake_high"]))
     audit.table("progress_money", m.assign(
         title_text=[str(t) for t in m["title"]],
         stake=[rng(lo, hi) for lo, hi in zip(m["money_low_then"], m["money_high_then"])],
