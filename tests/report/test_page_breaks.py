@@ -34,3 +34,48 @@ def test_a_heading_its_sentence_and_three_rows_of_its_table_share_a_page(tmp_pat
         assert page["s"] == page["r0"] == page["r1"] == page["r2"], (filler, page)
         moved += page["s"] == 2
     assert 0 < moved < 10  # the section stayed on the first page where it fitted, and moved where not
+
+
+def _pages_of(html_text: str, tmp_path) -> tuple[dict[str, int], list, list]:
+    """Print `html_text` with an id on every table row and on what each section heading heads (the
+    next element, and the one after an opening sentence), and links to them, so that the PDF names
+    them; returns (id -> page, the long tables as lists of their row ids, the headings as (heading
+    id, ids of what it heads))."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html_text, "html.parser")
+    main = soup.find("main")
+    tables, heads = [], []
+    for i, table in enumerate(main.find_all("table", class_="ak-table")):
+        rows = table.select("tbody > tr")
+        for j, tr in enumerate(rows):
+            tr["id"] = f"t{i}-r{j}"
+        if len(rows) > KEEP_WHOLE_ROWS:
+            tables.append([tr["id"] for tr in rows])
+    for k, h2 in enumerate(main.find_all("h2", class_="ak-section")):
+        after = h2.find_next_siblings(limit=2)  # what it heads: the next element, and the one after an opening sentence
+        if after and not (after[0].name == "p" and "ak-text" in after[0].get("class", [])):
+            after = after[:1]
+        for n, el in enumerate(after):
+            el["id"] = el.get("id") or f"h{k}-{n}"
+        heads.append((h2["id"], *(el["id"] for el in after)))
+    links = soup.new_tag("p", style="font-size: 1px")
+    for target in [x for t in tables for x in t] + [x for h in heads for x in h]:
+        link = soup.new_tag("a", href=f"#{target}")
+        link.string = "."
+        links.append(link)
+    main.append(links)
+    pdf.write_pdf(str(soup), tmp_path / "r.pdf", tmp_path, "Client")
+    return pdf.heading_pages(tmp_path / "r.pdf"), tables, heads
+
+
+@pytest.mark.e2e  # the demo client's whole audit
+@pytest.mark.xdist_group("demo")  # shares conftest.demo_run with the other demo tests
+@pytest.mark.skipif(pdf.find_chromium() is None, reason="no Chromium installed (bin/setup-env installs it)")
+def test_the_demo_report_starts_no_table_with_a_row_or_two_and_leaves_no_heading_alone(demo_run, tmp_path):
+    page, tables, heads = _pages_of((demo_run / "report.html").read_text(encoding="utf-8"), tmp_path)
+    short_starts = [rows[0] for rows in tables
+                    if page[rows[0]] != page[rows[-1]] and [page[r] for r in rows].count(page[rows[0]]) < 3]
+    assert short_starts == [], "a long table starts with fewer than three rows at a page's foot"
+    alone = [h for h, *after in heads if after and any(page[a] != page[h] for a in after)]
+    assert alone == [], "a heading (and its opening sentence) left alone at a page's foot"
