@@ -1,0 +1,129 @@
+"""A table given as several exports (issue 18): HubSpot calls + meetings + tasks as one activities
+table, orders split by year. Each part is read with its own preset and validated on its own (its
+problems name its file and its rows), then the parts are concatenated; a key in two parts is an
+error naming both files. Expected values are read off the sample files by hand."""
+from __future__ import annotations
+
+import pytest
+
+from auditkit.inputs.params import ParamsError, load_params
+from auditkit.inputs.read import load_inputs
+from auditkit.inputs.validation import describe, validate
+
+from .test_presets import SAMPLES, TS, _load, _params
+
+HUBSPOT = {"deals": {"preset": "hubspot_deals", "file": "hubspot_deals.csv"},
+           "clients": {"preset": "hubspot_companies", "file": "hubspot_companies.csv"}}
+ACTIVITY_PARTS = [{"preset": "hubspot_calls", "file": "hubspot_calls.csv"},
+                  {"preset": "hubspot_meetings", "file": "hubspot_meetings.csv"},
+                  {"preset": "hubspot_tasks", "file": "hubspot_tasks.csv"}]
+
+
+def _files(*names, **content):
+    return {**{n: SAMPLES / n for n in names}, **content}
+
+
+def test_calls_meetings_and_tasks_are_one_activities_table(tmp_path):
+    names = ("hubspot_deals.csv", "hubspot_companies.csv", "hubspot_calls.csv", "hubspot_meetings.csv",
+             "hubspot_tasks.csv")
+    data = _load(tmp_path, {**HUBSPOT, "activities": ACTIVITY_PARTS}, _files(*names))
+    assert not data.errors, [describe(p) for p in data.errors]
+    activities = data.tables["activities"]
+    assert activities["type"].tolist() == ["call"] * 3 + ["meeting"] * 2 + ["email", "call", "task"]
+    assert activities["activity_id"].tolist()[:4] == ["41230001", "41230002", "41230003", "52110001"]
+    assert activities["date"].iloc[3] == TS("2024-01-22 14:30")  # the meeting's start, by its own preset
+    assert [(p.file, p.preset, p.rows) for p in data.parts["activities"]] == [
+        ("hubspot_calls.csv", "hubspot_calls", 3), ("hubspot_meetings.csv", "hubspot_meetings", 2),
+        ("hubspot_tasks.csv", "hubspot_tasks", 3)]
+    assert data.files["activities"] == "hubspot_calls.csv, hubspot_meetings.csv, hubspot_tasks.csv"
+
+
+def test_validate_prints_each_part(tmp_path):
+    names = ("hubspot_deals.csv", "hubspot_companies.csv", "hubspot_calls.csv", "hubspot_meetings.csv",
+             "hubspot_tasks.csv")
+    lines, ok, _ = validate(_params(tmp_path, {**HUBSPOT, "activities": ACTIVITY_PARTS}, _files(*names)))
+    assert ok, lines
+    assert ("activities: read from 3 files, 8 rows in all: hubspot_calls.csv (hubspot_calls, 3 rows), "
+            "hubspot_meetings.csv (hubspot_meetings, 2 rows), hubspot_tasks.csv (hubspot_tasks, 3 rows)") in lines
+
+
+def test_a_problem_in_one_part_names_that_file_and_its_own_row(tmp_path):
+    bad = (SAMPLES / "hubspot_meetings.csv").read_bytes().replace(b"2024-01-18 10:00,,,Canceled",
+                                                                 b"2024-01-18 25:00,,,Canceled")
+    data = _load(tmp_path, {"activities": ACTIVITY_PARTS},
+                 _files("hubspot_calls.csv", "hubspot_tasks.csv", **{"hubspot_meetings.csv": bad}))
+    (error,) = data.errors
+    assert (error.file, error.rows, error.column) == ("hubspot_meetings.csv", (3,), "Meeting start time")
+
+
+def test_a_key_in_two_parts_names_both_files_and_rows(tmp_path):
+    clash = (SAMPLES / "hubspot_tasks.csv").read_bytes().replace(b"63340002,", b"41230003,")
+    data = _load(tmp_path, {"activities": ACTIVITY_PARTS},
+                 _files("hubspot_calls.csv", "hubspot_meetings.csv", **{"hubspot_tasks.csv": clash}))
+    (error,) = data.errors
+    assert (error.code, error.file, error.rows, error.column) == ("duplicate_key_parts", "hubspot_tasks.csv", (3,),
+                                                                  "Record ID")
+    assert "the key “41230003” is also in hubspot_calls.csv (row 4)" in describe(error)
+
+
+def test_a_reference_problem_names_the_part_and_its_row(tmp_path):
+    orphan = (SAMPLES / "hubspot_tasks.csv").read_bytes().replace(b"Anna Schmidt,,Acme GmbH", b"Anna Schmidt,,Nobody Inc")
+    data = _load(tmp_path, {**HUBSPOT, "activities": ACTIVITY_PARTS},
+                 _files("hubspot_deals.csv", "hubspot_companies.csv", "hubspot_calls.csv", "hubspot_meetings.csv",
+                        **{"hubspot_tasks.csv": orphan}))
+    (warning,) = [p for p in data.problems if p.code == "unknown_reference" and p.table == "activities"]
+    assert (warning.file, warning.rows, warning.column) == ("hubspot_tasks.csv", (4,), "Associated Company")
+
+
+ORDERS_2023 = "Invoice,Date,Customer,Amount\nA-1,2023-03-01,Acme,100\nA-2,2023-11-15,Borealis,250.5\n"
+ORDERS_2024 = "Title row of the report\n\nInvoice,Date,Customer,Amount\nB-1,2024-02-01,Acme,300\nB-2,2024-13-01,Acme,5\n"
+
+
+def test_orders_split_by_year_without_a_preset(tmp_path):
+    part = {"columns": {"Invoice": "order_id", "Date": "date", "Customer": "client_id", "Amount": "amount"}}
+    tables = {"orders": [{**part, "file": "orders_2023.csv"}, {**part, "file": "orders_2024.csv"}]}
+    data = _load(tmp_path, tables, {"orders_2023.csv": ORDERS_2023.encode(), "orders_2024.csv": ORDERS_2024.encode()})
+    (error,) = data.errors  # the 2024 file's own row 5 (a title line and a blank one above its header)
+    assert (error.code, error.file, error.rows) == ("not_a_date", "orders_2024.csv", (5,))
+    fixed = ORDERS_2024.replace("2024-13-01", "2024-12-01").encode()
+    data = _load(tmp_path / "fixed", tables, {"orders_2023.csv": ORDERS_2023.encode(), "orders_2024.csv": fixed})
+    assert not data.errors
+    assert data.tables["orders"]["amount"].tolist() == [100, 250.5, 300, 5]
+
+
+@pytest.mark.parametrize("tables,message", [
+    ({"activities": []}, "tables: tables.activities: an empty list"),
+    ({"activities": [{"preset": "hubspot_calls"}]}, "tables.activities.0: a part needs file:"),
+    ({"activities": [{"file": "a.csv"}, {"file": "a.csv"}]}, "'a.csv' is listed twice"),
+    ({"checklist": [{"file": "a.csv"}, {"file": "b.csv"}]}, "tables.checklist: give one file"),
+    ({"activities": [{"file": "a.csv", "presett": "x"}]}, "tables.activities.0.presett: unknown key (did you mean "
+                                                           "`preset`?)"),
+    ({"activities": [{"file": "a.csv", "preset": "hubspot_cals"}]}, "unknown preset 'hubspot_cals'"),
+    ({"activities": "calls.csv"}, "tables.activities: expected the export's settings (preset:, file:, …), or a list"),
+])
+def test_a_list_of_exports_in_the_parameter_file_is_checked(tmp_path, tables, message):
+    with pytest.raises(ParamsError) as err:
+        load_params(_params(tmp_path, tables, {}))
+    assert any(message in p for p in err.value.problems), err.value.problems
+
+
+def test_a_part_outside_the_data_folder_is_named_by_its_place_in_the_list(tmp_path):
+    with pytest.raises(ParamsError) as err:
+        load_params(_params(tmp_path, {"activities": [{"file": "a.csv"}, {"file": "../b.csv"}]}, {}))
+    assert any(p.startswith("tables.activities.1.file: '../b.csv' is a path with '..'") for p in err.value.problems)
+
+
+def test_the_provenance_lists_every_part_with_its_own_rows(tmp_path):
+    from auditkit.inputs.fingerprint import input_files
+    from auditkit.report.provenance import input_rows
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "hubspot_tasks.csv").write_bytes((SAMPLES / "hubspot_tasks.csv").read_bytes())
+    parts = [*ACTIVITY_PARTS[:2], {"preset": "hubspot_tasks", "file": str(outside / "hubspot_tasks.csv")}]
+    params = load_params(_params(tmp_path, {"activities": parts}, _files("hubspot_calls.csv", "hubspot_meetings.csv"),
+                                 allow_outside_data_dir=True))
+    assert set(input_files(params)) == {"hubspot_calls.csv", "hubspot_meetings.csv", str(outside / "hubspot_tasks.csv")}
+    rows = input_rows(load_inputs(params, express=True))
+    assert rows == {"hubspot_calls.csv": ("activities", 3), "hubspot_meetings.csv": ("activities", 2),
+                    "hubspot_tasks.csv": ("activities", 3)}
