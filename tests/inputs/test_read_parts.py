@@ -127,3 +127,62 @@ def test_the_provenance_lists_every_part_with_its_own_rows(tmp_path):
     rows = input_rows(load_inputs(params, express=True))
     assert rows == {"hubspot_calls.csv": ("activities", 3), "hubspot_meetings.csv": ("activities", 2),
                     "hubspot_tasks.csv": ("activities", 3)}
+
+
+# ------------------------------------------------------------------ new-client --from writes the parts
+
+
+def _folder(tmp_path, files: dict[str, bytes]):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return folder
+
+
+def test_new_client_from_lists_calls_meetings_and_tasks_as_parts_that_validate(tmp_path):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+
+    names = ("hubspot_deals.csv", "hubspot_companies.csv", "hubspot_calls.csv", "hubspot_meetings.csv",
+             "hubspot_tasks.csv")
+    path = new_client_from("Acme", _folder(tmp_path, {n: (SAMPLES / n).read_bytes() for n in names}),
+                           tmp_path / "params")
+    text = path.read_text("utf-8")
+    assert yaml.safe_load(text)["tables"]["activities"] == ACTIVITY_PARTS
+    assert "# the 3 exports above are parts of one table" in text
+    lines, ok, data = validate(path)
+    assert ok, lines
+    assert data.tables["activities"]["type"].tolist() == ["call"] * 3 + ["meeting"] * 2 + ["email", "call", "task"]
+
+
+def test_new_client_from_lists_one_export_per_year_and_leaves_out_a_copy(tmp_path):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+
+    sample = (SAMPLES / "pipedrive_activities.csv").read_bytes()
+    earlier = sample.replace(b"\n900", b"\n800").replace(b"2024-", b"2023-")  # other ids, a year before
+    folder = _folder(tmp_path, {"activities_2023.csv": earlier, "activities_2024.csv": sample,
+                                "activities_2024_copy.csv": sample})
+    text = new_client_from("Acme", folder, tmp_path / "params").read_text("utf-8")
+    assert yaml.safe_load(text)["tables"]["activities"] == [
+        {"preset": "pipedrive_activities", "file": "activities_2023.csv"},
+        {"preset": "pipedrive_activities", "file": "activities_2024.csv"}]
+    assert ("activities_2024_copy.csv is left out of activities: its rows repeat those of activities_2024.csv"
+            in text.replace("\n  # ", " "))
+
+
+def test_new_client_from_keeps_one_of_two_exports_of_the_same_records_in_other_layouts(tmp_path):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+
+    names = ("salesforce_opportunities_api.csv", "salesforce_opportunities_report.csv",
+             "salesforce_opportunity_history.csv")
+    text = new_client_from("Acme", _folder(tmp_path, {n: (SAMPLES / n).read_bytes() for n in names}),
+                           tmp_path / "params").read_text("utf-8")
+    tables = yaml.safe_load(text)["tables"]
+    assert tables["deals"] == {"preset": "salesforce_opportunities", "file": "salesforce_opportunities_api.csv"}
+    assert tables["stage_history"]["file"] == "salesforce_opportunity_history.csv"
