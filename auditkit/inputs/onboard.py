@@ -48,6 +48,7 @@ class Inspection:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     shadowed: list[tuple[str, str, Match]] = field(default_factory=list)  # (file, chosen file, its match)
     repeats: list[tuple[str, str, str]] = field(default_factory=list)  # (file, table, the file whose rows it repeats)
+    needs: list[tuple[str, str, str, str]] = field(default_factory=list)  # (file, table, table and preset it needs)
 
 
 def read_headers(path: Path) -> list[str]:
@@ -103,16 +104,21 @@ def inspect_folder(folder: Path) -> Inspection:
 
 def _without_repeats(found: Inspection, data: AuditData) -> bool:
     """Drop the parts all of whose rows repeat another part's keys (the same records exported twice)
-    from every table they were a part of; True when any was. (Some repeated rows, e.g. two periods
-    that overlap, are left for `validate` to name.)"""
+    from every table they were a part of, and the tables whose ids are read from an export the folder
+    lacks (amoCRM stage changes name deals: without the deals export); True when any was. (Some
+    repeated rows, e.g. two periods that overlap, are left for `validate` to name.)"""
+    needs = {(p.table, p.args["other_table"], p.args["other_preset"]) for p in data.problems
+             if p.code == "preset_needs_export"}
+    for table, other_table, other_preset in sorted(needs):  # its ids are read from an export the folder lacks
+        found.needs.append((", ".join(f for f, _ in found.chosen.pop(table)), table, other_table, other_preset))
     rows = {(part.file, table): part.rows for table, parts in data.parts.items() for part in parts}
     repeats = {(p.file, p.table, p.args["other"]) for p in data.problems
                if p.code == "duplicate_key_parts" and p.count == rows.get((p.file, p.table))}
     gone = {file for file, _, _ in repeats}
     found.repeats += sorted(repeats)
-    for table, parts in list(found.chosen.items()):
-        found.chosen[table] = [(f, m) for f, m in parts if f not in gone]
-    return bool(gone)
+    found.chosen = {table: kept for table, parts in found.chosen.items()
+                    if (kept := [(f, m) for f, m in parts if f not in gone])}
+    return bool(gone or needs)
 
 
 def _period(data: AuditData) -> tuple[dt.date, dt.date, str] | None:
@@ -219,6 +225,9 @@ def parameter_text(client: str, slug: str, folder: Path, params_path: Path) -> s
                           "  ")
     for file, table, other in found.repeats:
         block += _comment(texts["repeats"].format(file=file, table=table, other=other), "  ")
+    for file, table, other_table, other_preset in found.needs:
+        block += _comment(texts["needs"].format(file=file, table=table, other_table=other_table,
+                                                other_preset=other_preset), "  ")
     text = text.replace("\ntables: {}\n", "\n" + "\n".join(block) + "\n", 1)
     return "\n".join(notes) + "\n\n" + text
 

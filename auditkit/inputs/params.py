@@ -451,14 +451,16 @@ class AuditParams(_Strict):
         """{"lookup": [...], "columns": {...}} that read ids of another export as names: for each `ids`
         entry of a preset (e.g. an opportunity's AccountId -> the account's Name) whose target table is
         given here with the entry's preset and a file, this table looks the name up in that file (when
-        it has the id header), and the target table reads its name column as its key, so both agree."""
+        it has the id header), and the target table reads its name column as its key (`target_column`),
+        so both agree. The other way round, an export that names a deal (amoCRM's events list) reads
+        the deal's ID: `unique` matches only a name found once, `rows` only the rows about a deal."""
         found: dict = {"lookup": [], "columns": {}}
         if own.preset and own.file:
             for entry in load_preset(own.preset).get("ids", []):
                 target = next((t for t in self.parts(entry["table"]) if t.preset == entry["preset"] and t.file), None)
                 if target is None or any(lookup.file == target.file for lookup in own.lookup):
                     continue  # not given, or the client's own lookup of that file wins
-                named = f"{entry['header']} name"
+                named = entry.get("as") or f"{entry['header']} name"  # the header the looked-up name gets
                 found["lookup"].append(Lookup(file=target.file, key={entry["header"]: entry["key"]},
                                               columns={entry["name"]: named}, if_present=True,
                                               unique=bool(entry.get("unique")), rows=entry.get("rows", {})))

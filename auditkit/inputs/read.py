@@ -24,7 +24,7 @@ from auditkit.inputs.encoding import SAMPLE_BYTES, detect_encoding, is_utf8
 from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource, outside
 from auditkit.inputs.presets import load_preset
 from auditkit.inputs.register import DELIMITERS, csv_layout, reheaded, without_totals
-from auditkit.inputs.reshape import reshape
+from auditkit.inputs.reshape import matches, reshape
 from auditkit.inputs.scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
 from auditkit.inputs.status import translate_column
 
@@ -377,7 +377,7 @@ def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup, ambiguous: list | Non
     found = found[~found.index.duplicated()]
     matched = found.reindex(raw[here].to_numpy()).set_axis(raw.index)
     for header, pattern in lookup.rows.items():  # only the rows the lookup is about
-        about = raw[header].str.contains(pattern, na=False) if header in raw.columns else False
+        about = matches(raw[header], pattern) if header in raw.columns else False
         matched = matched.where(about)
     return raw.join(matched)
 
@@ -551,7 +551,7 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     for lookup_file, header, keys, about in found.get("ambiguous", []):
         hit = raw[header].isin(keys)
         for other, pattern in about.items():
-            hit &= raw[other].str.contains(pattern, na=False) if other in raw.columns else False
+            hit &= matches(raw[other], pattern) if other in raw.columns else False
         values = [(str(v), int(n)) for v, n in sorted(raw[header][hit].value_counts().items(), key=lambda x: str(x[0]))]
         out.add("warning", "lookup_ambiguous", header, hit.to_numpy(), values=values, n_values=len(values),
                 other=lookup_file)
@@ -568,6 +568,12 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         missing.append(" or ".join(" + ".join(alt) for alt in alternatives))
     if missing and source.preset:
         preset = load_preset(source.preset)
+        named = [e for e in preset.get("ids", []) if e["column"] in missing and e["header"] in raw.columns]
+        if named and {e["column"] for e in named} >= set(missing):  # read from another export, not given
+            entry = named[0]
+            out.add("error", "preset_needs_export", entry["header"], None, column_name=entry["column"],
+                    preset=source.preset, other_preset=entry["preset"], other_table=entry["table"])
+            return None, {}
         out.add("error", "preset_columns_missing", None, columns="; ".join(missing), found=_headers_shown(raw),
                 n_columns=len(missing), system=preset["system"], preset=source.preset,
                 expected=_preset_headers(preset, missing))

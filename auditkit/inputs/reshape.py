@@ -310,6 +310,12 @@ def _sign(raw: pd.DataFrame, source: TableSource, spec: Sign) -> None:
             raw[header] = text.mask(flip, "-" + text)
 
 
+def matches(text: pd.Series, pattern: str, ignore_case: bool = False) -> pd.Series:
+    """True where a text cell matches the regular expression `pattern` (searched); False for an empty cell."""
+    regex = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+    return text.map(lambda cell: isinstance(cell, str) and regex.search(cell) is not None).astype(bool)
+
+
 def _select(raw: pd.DataFrame, spec: Select, dropped: dict | None) -> pd.DataFrame:
     """The rows of the kinds `spec` keeps (see Select); `dropped`, when given, receives
     {header: [(cell text, rows)]} of the others."""
@@ -318,7 +324,7 @@ def _select(raw: pd.DataFrame, spec: Select, dropped: dict | None) -> pd.DataFra
     text = raw[spec.header].fillna("")
     kind = pd.Series(np.nan, index=raw.index, dtype="object")
     for value, pattern in spec.values.items():
-        kind = kind.mask(kind.isna() & text.str.contains(pattern, case=False, regex=True), value)
+        kind = kind.mask(kind.isna() & matches(text, pattern, ignore_case=True), value)
     gone = kind.isna()
     if dropped is not None and gone.any():
         counts = raw.loc[gone, spec.header].fillna("").value_counts()
