@@ -611,3 +611,17 @@ def test_new_client_from_a_folder_with_the_new_exports_validates(tmp_path, files
     lines, ok, data = validate(path)
     assert ok, lines
     assert "activities" not in expected or data.tables["activities"]["type"].notna().all()
+
+
+def test_dynamics365_unified_interface_excel_export_with_its_own_header_case(tmp_path):
+    # the header of a real export (HansHWestphal/deal-review-dashboard): "Est. revenue", "Est. close date", "Account"
+    data = _load(tmp_path, {"deals": {"preset": "dynamics365_opportunities", "file": "dynamics365_opportunities_ui.xlsx"}},
+                 {"dynamics365_opportunities_ui.xlsx": SAMPLES / "dynamics365_opportunities_ui.xlsx"})
+    assert not data.problems, [describe(p) for p in data.problems]
+    deals = data.tables["deals"]
+    assert deals["status"].tolist() == ["won", "lost", "open"]
+    assert deals["client_id"].tolist() == ["Contoso Ltd", "Fabrikam Inc", "Adventure Works"]
+    assert deals["amount"].tolist() == [46500.0, 12500.5, 30000.0]  # actual revenue, else estimated
+    assert deals["expected_close"].iloc[2] == TS("2024-04-30") and deals["closed_at"].iloc[0] == TS("2024-02-26")
+    assert deals["created_at"].iloc[0] == TS("2024-01-09 10:15")
+    assert deals["lost_reason"].iloc[1] == "Out-Sold" and deals["lost_reason"].iloc[[0, 2]].isna().all()
