@@ -170,7 +170,7 @@ TableEntry = Annotated[Union[Annotated[TableSource, Tag("one")], Annotated[list[
 
 def _parts_problems(table: str, parts: list[TableSource]) -> list[str]:
     """What is wrong with a table given as a list of exports: empty, a part without its file, a file
-    given twice, a table that is read from one file only."""
+    given twice with the same preset, a table that is read from one file only."""
     from auditkit.inputs.contracts import contracts
 
     if table in contracts() and contracts()[table].one_file:
@@ -180,9 +180,10 @@ def _parts_problems(table: str, parts: list[TableSource]) -> list[str]:
                 "and file:"]
     problems = [f"tables.{table}.{i}: a part needs file: (the export it reads), e.g. {{preset: hubspot_calls, "
                 f"file: calls.csv}}" for i, part in enumerate(parts) if not part.file]
-    files = [part.file for part in parts if part.file]
-    problems += [f"tables.{table}: {f!r} is listed twice; each part is a different file"
-                 for f in sorted({f for f in files if files.count(f) > 1})]
+    files = [(part.file, part.preset) for part in parts if part.file]
+    problems += [f"tables.{table}: {f!r} is listed twice with the same preset; list a file once per preset that "
+                 "reads it (amoCRM's contacts list: once as amocrm_companies, once as amocrm_contacts)"
+                 for f, _ in sorted({fp for fp in files if files.count(fp) > 1}, key=str)]
     return problems
 
 

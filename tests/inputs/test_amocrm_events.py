@@ -37,7 +37,7 @@ def test_rows_that_are_not_activities_are_counted_not_dropped_silently(tmp_path)
     assert (left_out.severity, left_out.column, left_out.count) == ("warning", "Событие", 0)
     assert left_out.args["n"] == 7
     assert describe(left_out).endswith(
-        "7 rows are not activities and were left out: “Изменение этапа продажи” (3 rows), "
+        "7 rows left out, of kinds this preset does not read as activities: “Изменение этапа продажи” (3 rows), "
         "“Входящее сообщение в чате” (1 row), “Изменение поля «Бюджет»” (1 row), “Новая задача” (1 row), "
         "“Смена ответственного” (1 row)")
 

@@ -94,7 +94,7 @@ def test_orders_split_by_year_without_a_preset(tmp_path):
 @pytest.mark.parametrize("tables,message", [
     ({"activities": []}, "tables: tables.activities: an empty list"),
     ({"activities": [{"preset": "hubspot_calls"}]}, "tables.activities.0: a part needs file:"),
-    ({"activities": [{"file": "a.csv"}, {"file": "a.csv"}]}, "'a.csv' is listed twice"),
+    ({"activities": [{"file": "a.csv"}, {"file": "a.csv"}]}, "'a.csv' is listed twice with the same preset"),
     ({"checklist": [{"file": "a.csv"}, {"file": "b.csv"}]}, "tables.checklist: give one file"),
     ({"activities": [{"file": "a.csv", "presett": "x"}]}, "tables.activities.0.presett: unknown key (did you mean "
                                                            "`preset`?)"),

@@ -625,3 +625,21 @@ def test_dynamics365_unified_interface_excel_export_with_its_own_header_case(tmp
     assert deals["expected_close"].iloc[2] == TS("2024-04-30") and deals["closed_at"].iloc[0] == TS("2024-02-26")
     assert deals["created_at"].iloc[0] == TS("2024-01-09 10:15")
     assert deals["lost_reason"].iloc[1] == "Out-Sold" and deals["lost_reason"].iloc[[0, 2]].isna().all()
+
+
+def test_amocrm_contacts_list_as_exported_holds_contacts_and_companies(tmp_path):
+    # the header of a real export (hromov/jevelina): "Тип", "Дата создания контакта", dates dd-mm-yyyy
+    sample = {"amocrm_contacts_real.csv": SAMPLES / "amocrm_contacts_real.csv"}
+    data = _load(tmp_path / "contacts", {"clients": {"preset": "amocrm_contacts", "file": "amocrm_contacts_real.csv"}},
+                 sample)
+    clients = data.tables["clients"]
+    assert clients["client_id"].tolist() == ["Иван Петров", "Мария Смирнова"]
+    assert clients["created_at"].tolist() == [TS("2024-01-14 12:30"), TS("2024-02-02 09:05")]
+    (left_out,) = [p for p in data.problems if p.code == "rows_not_kept"]
+    assert left_out.args["values"] == [("компания", 1)]
+    both = _load(tmp_path / "both", {"clients": [{"preset": "amocrm_companies", "file": "amocrm_contacts_real.csv"},
+                                                 {"preset": "amocrm_contacts", "file": "amocrm_contacts_real.csv"}]},
+                 sample)
+    assert [p.code for p in both.errors] == ["no_orders_or_deals"]  # the clients alone are fine
+    assert both.tables["clients"]["client_id"].tolist() == ["ООО «Ромашка»", "Иван Петров", "Мария Смирнова"]
+    assert both.tables["clients"]["created_at"].iloc[0] == TS("2022-03-12 10:00")
