@@ -643,3 +643,22 @@ def test_amocrm_contacts_list_as_exported_holds_contacts_and_companies(tmp_path)
     assert [p.code for p in both.errors] == ["no_orders_or_deals"]  # the clients alone are fine
     assert both.tables["clients"]["client_id"].tolist() == ["ООО «Ромашка»", "Иван Петров", "Мария Смирнова"]
     assert both.tables["clients"]["created_at"].iloc[0] == TS("2022-03-12 10:00")
+
+
+def test_odoo_opportunity_without_a_customer_takes_the_company_name_typed_on_it(tmp_path):
+    text = (SAMPLES / "odoo_crm_leads.csv").read_text("utf-8").splitlines()
+    text[0] += ",Company Name"
+    text[1] += ",Acme typed"  # a customer is set: it wins
+    text[2] = text[2].replace(",Borealis Ltd,", ",,") + ",Borealis (typed)"
+    text[3:] = [line + "," for line in text[3:]]
+    data = _load(tmp_path, {"deals": {"preset": "odoo_crm_leads", "file": "odoo_crm_leads.csv"}},
+                 {"odoo_crm_leads.csv": "\n".join(text).encode()})
+    assert data.tables["deals"]["client_id"].tolist()[:2] == ["Acme GmbH", "Borealis (typed)"]
+
+
+def test_pipedrive_persons_with_the_vendors_creation_date_header(tmp_path):
+    content = (SAMPLES / "pipedrive_persons.csv").read_bytes().replace(b"Person - Person created",
+                                                                       b"Person - Creation date")
+    data = _load(tmp_path, {"clients": {"preset": "pipedrive_persons", "file": "pipedrive_persons.csv"}},
+                 {"pipedrive_persons.csv": content})
+    assert data.tables["clients"]["created_at"].iloc[0] == TS("2023-05-02 10:04:51")
