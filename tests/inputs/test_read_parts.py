@@ -186,3 +186,20 @@ def test_new_client_from_keeps_one_of_two_exports_of_the_same_records_in_other_l
     tables = yaml.safe_load(text)["tables"]
     assert tables["deals"] == {"preset": "salesforce_opportunities", "file": "salesforce_opportunities_api.csv"}
     assert tables["stage_history"]["file"] == "salesforce_opportunity_history.csv"
+
+
+def test_salesforce_tasks_and_events_exported_apart_by_data_loader(tmp_path):
+    tables = {"managers": {"preset": "salesforce_users", "file": "salesforce_users.csv"},
+              "clients": {"preset": "salesforce_accounts", "file": "salesforce_accounts.csv"},
+              "activities": [{"preset": "salesforce_activities", "file": "salesforce_tasks.csv"},
+                             {"preset": "salesforce_activities", "file": "salesforce_events.csv"}]}
+    data = _load(tmp_path, tables, _files("salesforce_users.csv", "salesforce_accounts.csv", "salesforce_tasks.csv",
+                                          "salesforce_events.csv"))
+    assert not [p for p in data.errors if p.code != "no_orders_or_deals"], [describe(p) for p in data.errors]
+    activities = data.tables["activities"]
+    assert activities["type"].tolist()[-2:] == ["meeting", "meeting"]
+    assert activities["duration_min"].tolist()[-2:] == [60, 45]
+    # the ids of both parts are read as the names in the users and accounts exports beside them
+    assert activities["manager_id"].tolist()[-2:] == ["Anna Schmidt", "Ben Miller"]
+    assert set(activities["client_id"].dropna()) == {"Acme GmbH", "Borealis Ltd"}
+    assert not [p for p in data.problems if p.code == "unknown_reference" and p.table == "activities"]
