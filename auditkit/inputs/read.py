@@ -277,7 +277,7 @@ def read_raw(path: Path, source: TableSource, table: str | None = None,
     In the input template, `table` names the default sheet and the template's own rows are dropped.
     `uncalculated`, when given, receives {header: rows} of formula cells without a value; `found`
     receives what was decided about the file: "encoding" (a detected one other than UTF-8),
-    "chosen" (see `_prefer_filled`), "ambiguous" (see `_join`), "dropped" ({header: [(value, rows)]}
+    "chosen" (see `_prefer_filled`), "by_name" (see `_join`), "dropped" ({header: [(value, rows)]}
     of the rows a `select` step left out)."""
     template = table is not None and path.name == TEMPLATE_NAME
     if path.suffix.lower() in EXCEL_SUFFIXES:
@@ -293,14 +293,14 @@ def read_raw(path: Path, source: TableSource, table: str | None = None,
         raw = without_totals(reheaded(raw))
     if template:
         raw = raw[~_template_rows(raw, table)]  # dropped by label: the others keep their row numbers
-    ambiguous: list = []
+    by_name: list = []
     for lookup in source.lookup:
-        raw = _join(raw, path.parent, lookup, ambiguous)
+        raw = _join(raw, path.parent, lookup, by_name)
     raw, chosen = _prefer_filled(raw, source)
     if found is not None and chosen:
         found["chosen"] = chosen
-    if found is not None and ambiguous:
-        found["ambiguous"] = ambiguous
+    if found is not None and by_name:
+        found["by_name"] = by_name
     dropped: dict = {}
     raw = reshape(raw, source, path.name, dropped)
     if found is not None and dropped:
@@ -337,11 +337,11 @@ def _clean(raw: pd.DataFrame, first_row: int = 2) -> pd.DataFrame:
     return raw.apply(lambda s: s.str.strip()).replace("", np.nan)
 
 
-def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup, ambiguous: list | None = None) -> pd.DataFrame:
+def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup, by_name: list | None = None) -> pd.DataFrame:
     """Add the lookup's columns from its file to `raw` by key (first match, or with `unique` only a key
     found once there; with `rows`, only in the rows it is about; rows keep their numbers). Problems
-    of the lookup file are FileProblems naming that file; `ambiguous`, when given, receives (lookup
-    file, header here, keys found twice there, rows) of a `unique` lookup."""
+    of the lookup file are FileProblems naming that file; `by_name`, when given, receives (lookup
+    file, header here, keys found twice there, keys found once, rows) of a `unique` lookup."""
     here, there = next(iter(lookup.key.items())) if isinstance(lookup.key, dict) else (lookup.key, lookup.key)
     if lookup.if_present and here not in raw.columns:
         return raw
@@ -371,9 +371,10 @@ def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup, ambiguous: list | Non
                          index=other[there].to_numpy())
     if lookup.unique:  # a key found twice there (two deals of one name) matches neither
         twice = found.index.duplicated(keep=False)
-        if ambiguous is not None and twice.any():
-            ambiguous.append((lookup.file, here, set(found.index[twice]), lookup.rows))
+        shared = set(found.index[twice])
         found = found[~twice]
+        if by_name is not None:
+            by_name.append((lookup.file, here, shared, set(found.index), lookup.rows))
     found = found[~found.index.duplicated()]
     matched = found.reindex(raw[here].to_numpy()).set_axis(raw.index)
     for header, pattern in lookup.rows.items():  # only the rows the lookup is about
@@ -548,13 +549,17 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     for header, dropped in found.get("dropped", {}).items():
         out.add("warning", "rows_not_kept", header, None, values=dropped, n=sum(n for _, n in dropped),
                 n_values=len(dropped))
-    for lookup_file, header, keys, about in found.get("ambiguous", []):
-        hit = raw[header].isin(keys)
+    for lookup_file, header, twice, once, about in found.get("by_name", []):
+        if header not in raw.columns:
+            continue
+        about_rows = raw[header].notna()
         for other, pattern in about.items():
-            hit &= matches(raw[other], pattern) if other in raw.columns else False
-        values = [(str(v), int(n)) for v, n in sorted(raw[header][hit].value_counts().items(), key=lambda x: str(x[0]))]
-        out.add("warning", "lookup_ambiguous", header, hit.to_numpy(), values=values, n_values=len(values),
-                other=lookup_file)
+            about_rows &= matches(raw[other], pattern) if other in raw.columns else False
+        for code, hit in (("lookup_ambiguous", about_rows & raw[header].isin(twice)),
+                          ("name_not_found", about_rows & ~raw[header].isin(twice | once))):
+            values = [(str(v), int(n)) for v, n in sorted(raw[header][hit].value_counts().items(),
+                                                          key=lambda x: str(x[0]))]
+            out.add("warning", code, header, hit.to_numpy(), values=values, n_values=len(values), other=lookup_file)
     for name, header, filled, empty in found.get("chosen", []):
         out.add("warning", "column_chosen", header, None, column_name=name, filled=filled, empty=empty)
     for header, rows in uncalculated.items():

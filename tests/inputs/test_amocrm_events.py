@@ -107,3 +107,14 @@ def test_new_client_from_without_the_deals_export_leaves_the_stage_changes_out_a
     assert set(yaml.safe_load(text)["tables"]) == {"activities", "orders"}
     assert ("amocrm_events.csv could also give stage_history, but names the records of deals rather than giving "
             "their ids: add the amocrm_leads export") in text.replace("\n  # ", " ")
+
+
+def test_a_deal_name_not_in_the_deals_export_is_left_empty_with_a_warning(tmp_path):
+    deals = "\n".join(line for line in (SAMPLES / "amocrm_leads_real.csv").read_text("utf-8").splitlines()
+                      if not line.startswith("3102;")).encode()  # "Сервис" deleted since
+    data = _events(tmp_path, deals=deals)
+    (warning,) = [p for p in data.problems if p.code == "name_not_found"]
+    assert (warning.file, warning.rows, warning.column) == (EVENTS, (5, 6), "Название")
+    assert describe(warning).endswith("this name is not in amocrm_leads_real.csv, so the id is left empty: "
+                                      "“Сервис” (2 rows). A record deleted since, or renamed: export the two files "
+                                      "at the same time")

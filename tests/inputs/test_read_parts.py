@@ -203,3 +203,14 @@ def test_salesforce_tasks_and_events_exported_apart_by_data_loader(tmp_path):
     assert activities["manager_id"].tolist()[-2:] == ["Anna Schmidt", "Ben Miller"]
     assert set(activities["client_id"].dropna()) == {"Acme GmbH", "Borealis Ltd"}
     assert not [p for p in data.problems if p.code == "unknown_reference" and p.table == "activities"]
+
+
+@pytest.mark.parametrize("reshape,message", [
+    ({"select": {"header": "Событие", "values": {"call": "(звонок"}}}, "not a valid regular expression '(звонок'"),
+    ({"select": {"header": "Событие"}}, "select.values: Field required"),
+    ({"row_id": ["activity_id"]}, "row_id: Input should be a valid string"),
+])
+def test_a_bad_select_or_row_id_step_is_a_parameter_error(tmp_path, reshape, message):
+    with pytest.raises(ParamsError) as err:
+        load_params(_params(tmp_path, {"activities": {"file": "a.csv", "reshape": reshape}}, {}))
+    assert any(message in p for p in err.value.problems), err.value.problems
