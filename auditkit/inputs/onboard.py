@@ -145,9 +145,9 @@ def _block(value, indent: str) -> list[str]:
 
 def _table_lines(table: str, parts: list[tuple[str, Match]], data: AuditData) -> list[str]:
     """The `tables:` entry of one table: its preset and file (a list of them, one per export, when
-    the folder holds several), the stages read without a mapping as `values` to check, the stages
-    nobody can read as commented lines to fill. (Ids of another export given beside it are read as
-    names by the reader: AuditParams.source.)"""
+    the folder holds several) with, per export, the stages read without a mapping as `values` to
+    check and the stages nobody can read as commented lines to fill. (Ids of another export given
+    beside it are read as names by the reader: AuditParams.source.)"""
     texts = _texts()
     lines = []
     for file, match in parts:
@@ -155,22 +155,32 @@ def _table_lines(table: str, parts: list[tuple[str, Match]], data: AuditData) ->
                           "  ")
     if len(parts) > 1:
         lines += _comment(texts["parts"].format(n=len(parts)), "  ")
-        lines += [f"  {table}:"] + [f"    - {{preset: {m.preset}, file: {_quoted(f)}}}" for f, m in parts]
-        return lines  # stage names are written for a table of one export
-    file, match = parts[0]
-    lines += [f"  {table}:", f"    preset: {match.preset}", f"    file: {_quoted(file)}"]
-    problems = [p for p in data.problems if p.table == table]
+    lines.append(f"  {table}:")
+    for file, match in parts:
+        indent = "      " if len(parts) > 1 else "    "
+        head = [f"preset: {match.preset}", f"file: {_quoted(file)}"]
+        lines += [f"    - {head[0]}", f"{indent}{head[1]}"] if len(parts) > 1 else [indent + h for h in head]
+        lines += _stage_lines([p for p in data.problems if p.table == table and p.file == file], indent)
+    return lines
+
+
+def _stage_lines(problems: list, indent: str) -> list[str]:
+    """`values` of the stages one export's problems say were read without a mapping, and, commented,
+    those whose outcome nobody can read."""
+    texts = _texts()
     inferred = {v: s for p in problems if p.code == "status_inferred" for v, _, s in p.args["values"]}
     unknown = [(v, n, "won") for p in problems if p.code == "unknown_value" for v, n in p.args["seen"]]
     unknown += [(v, n, says if says != "closed" else "lost") for p in problems if p.code == "stage_says_closed"
                 for v, n, says in p.args["values"]]
+    lines = []
     if inferred:
-        lines += _comment(texts["inferred"], "    ") + _block({"values": {"status": inferred}}, "    ")
+        lines += _comment(texts["inferred"], indent) + _block({"values": {"status": inferred}}, indent)
     if unknown:
-        lines += _comment(texts["to_map"].format(values=", ".join(f"{v} ({n})" for v, n, _ in unknown)), "    ")
+        lines += _comment(texts["to_map"].format(values=", ".join(f"{v} ({n})" for v, n, _ in unknown)), indent)
         todo = _block({"values": {"status": {v: status for v, _, status in unknown}}}, "")
         # under the values written above, only the entries; else the whole block, commented out
-        lines += [f"        # {line.strip()}" for line in todo[2:]] if inferred else [f"    # {line}" for line in todo]
+        lines += [f"{indent}    # {line.strip()}" for line in todo[2:]] if inferred else [f"{indent}# {line}"
+                                                                                          for line in todo]
     return lines
 
 

@@ -214,3 +214,20 @@ def test_a_bad_select_or_row_id_step_is_a_parameter_error(tmp_path, reshape, mes
     with pytest.raises(ParamsError) as err:
         load_params(_params(tmp_path, {"activities": {"file": "a.csv", "reshape": reshape}}, {}))
     assert any(message in p for p in err.value.problems), err.value.problems
+
+
+def test_new_client_from_writes_the_stages_of_each_part(tmp_path):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+
+    sample = (SAMPLES / "amocrm_leads_real.csv").read_text("utf-8")
+    earlier = sample.replace("\n310", "\n210").replace(".2024 ", ".2023 ").replace("Отказ клиента", "Отложено")
+    folder = _folder(tmp_path, {"deals_2023.csv": earlier.encode(), "deals_2024.csv": sample.encode()})
+    path = new_client_from("Acme", folder, tmp_path / "params")
+    parts = yaml.safe_load(path.read_text("utf-8"))["tables"]["deals"]
+    assert [(p["file"], p["values"]["status"]) for p in parts] == [
+        ("deals_2023.csv", {"Отложено": "open", "Первичный контакт": "open", "Переговоры": "open"}),
+        ("deals_2024.csv", {"Отказ клиента": "lost", "Первичный контакт": "open", "Переговоры": "open"})]
+    lines, ok, _ = validate(path)
+    assert ok, lines
