@@ -86,13 +86,13 @@ class Dates(_Step):
 
 
 class Select(_Step):
-    """Only the rows whose `header` cell matches one of `values` (regular expressions searched,
-    ignoring case; value -> pattern) are kept; the others are left out and counted per cell text
-    (an amoCRM events list mixes calls and notes with field changes). With `into`, a new header of
-    that name takes the value of the first pattern each kept row matches (the activity type).
-    Without the header in the file nothing changes."""
+    """Only the rows whose `header` cell (the first of several headers present) matches one of
+    `values` (regular expressions searched, ignoring case; value -> pattern) are kept; the others
+    are left out and counted per cell text (an amoCRM events list mixes calls and notes with field
+    changes). With `into`, a new header of that name takes the value of the first pattern each kept
+    row matches (the activity type). Without the header in the file nothing changes."""
 
-    header: str
+    header: str | list[str]
     values: dict[str, str]
     into: str | None = None
 
@@ -319,16 +319,17 @@ def matches(text: pd.Series, pattern: str, ignore_case: bool = False) -> pd.Seri
 def _select(raw: pd.DataFrame, spec: Select, dropped: dict | None) -> pd.DataFrame:
     """The rows of the kinds `spec` keeps (see Select); `dropped`, when given, receives
     {header: [(cell text, rows)]} of the others."""
-    if spec.header not in raw.columns:
+    header = _first(raw, [spec.header] if isinstance(spec.header, str) else spec.header)
+    if header is None:
         return raw
-    text = raw[spec.header].fillna("")
+    text = raw[header].fillna("")
     kind = pd.Series(np.nan, index=raw.index, dtype="object")
     for value, pattern in spec.values.items():
         kind = kind.mask(kind.isna() & matches(text, pattern, ignore_case=True), value)
     gone = kind.isna()
     if dropped is not None and gone.any():
-        counts = raw.loc[gone, spec.header].fillna("").value_counts()
-        dropped[spec.header] = [(str(v), int(n)) for v, n in sorted(counts.items(), key=lambda x: (-x[1], str(x[0])))]
+        counts = raw.loc[gone, header].fillna("").value_counts()
+        dropped[header] = [(str(v), int(n)) for v, n in sorted(counts.items(), key=lambda x: (-x[1], str(x[0])))]
     raw = raw[~gone].copy()
     if spec.into:
         raw[spec.into] = kind[~gone].astype("str")

@@ -118,3 +118,18 @@ def test_a_deal_name_not_in_the_deals_export_is_left_empty_with_a_warning(tmp_pa
     assert describe(warning).endswith("this name is not in amocrm_leads_real.csv, so the id is left empty: "
                                       "“Сервис” (2 rows). A record deleted since, or renamed: export the two files "
                                       "at the same time")
+
+
+def test_kommo_events_list_in_english(tmp_path):
+    names = ("kommo_events.csv", "kommo_leads.csv")
+    data = _load(tmp_path, {"deals": {"preset": "kommo_leads", "file": "kommo_leads.csv"},
+                            "activities": {"preset": "amocrm_events", "file": "kommo_events.csv"},
+                            "stage_history": {"preset": "amocrm_stage_changes", "file": "kommo_events.csv"}},
+                 {n: SAMPLES / n for n in names})
+    assert not data.errors, [describe(p) for p in data.errors]
+    activities = data.tables["activities"]
+    assert activities["type"].tolist() == ["call", "note", "email", "task"]
+    assert activities["deal_id"].tolist() == ["5101001", "5101002", "5101003", "5101003"]
+    history = data.tables["stage_history"]
+    assert history["stage"].tolist() == ["Offer made", "Closed - won"]
+    assert history["deal_id"].tolist() == ["5101001", "5101001"]

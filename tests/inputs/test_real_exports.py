@@ -595,6 +595,8 @@ def test_a_date_outside_the_presets_formats_names_them_not_date_format(tmp_path)
     (("amocrm_leads_real.csv", "amocrm_companies.csv", "amocrm_events.csv"),  # one events list, two tables
      {"deals": "amocrm_leads", "clients": "amocrm_companies", "activities": "amocrm_events",
       "stage_history": "amocrm_stage_changes"}),
+    (("kommo_leads.csv", "kommo_events.csv"), {"deals": "kommo_leads", "activities": "amocrm_events",
+                                              "stage_history": "amocrm_stage_changes"}),
     (("bitrix24_deals_ru.csv", "bitrix24_companies.csv", "bitrix24_contacts.csv"),
      {"deals": "bitrix24_deals", "clients": "bitrix24_companies"}),
     (("bitrix24_deals_ru.csv", "bitrix24_contacts.csv"), {"deals": "bitrix24_deals", "clients": "bitrix24_contacts"}),
