@@ -550,16 +550,7 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         out.add("warning", "rows_not_kept", header, None, values=dropped, n=sum(n for _, n in dropped),
                 n_values=len(dropped))
     for lookup_file, header, twice, once, about in found.get("by_name", []):
-        if header not in raw.columns:
-            continue
-        about_rows = raw[header].notna()
-        for other, pattern in about.items():
-            about_rows &= matches(raw[other], pattern) if other in raw.columns else False
-        for code, hit in (("lookup_ambiguous", about_rows & raw[header].isin(twice)),
-                          ("name_not_found", about_rows & ~raw[header].isin(twice | once))):
-            values = [(str(v), int(n)) for v, n in sorted(raw[header][hit].value_counts().items(),
-                                                          key=lambda x: str(x[0]))]
-            out.add("warning", code, header, hit.to_numpy(), values=values, n_values=len(values), other=lookup_file)
+        _names_not_matched(raw, header, twice, once, about, lookup_file, out)
     for name, header, filled, empty in found.get("chosen", []):
         out.add("warning", "column_chosen", header, None, column_name=name, filled=filled, empty=empty)
     for header, rows in uncalculated.items():
@@ -620,6 +611,21 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
                 example=_example(df[contract.key[0]].astype("string"), dup))
     _check_rows(contract.table, df, headers, source, out)
     return df, {c: h for c, h in headers.items() if c in contract.columns}
+
+
+def _names_not_matched(raw: pd.DataFrame, header: str, twice: set, once: set, about: dict[str, str], other: str,
+                       out: _Collector) -> None:
+    """Warnings for the rows of a lookup by name (`unique`) that found no single record in the other
+    file: a name two records share there, and a name not there at all; each name with its rows."""
+    if header not in raw.columns:
+        return
+    about_rows = raw[header].notna()
+    for column, pattern in about.items():
+        about_rows &= matches(raw[column], pattern) if column in raw.columns else False
+    for code, hit in (("lookup_ambiguous", about_rows & raw[header].isin(twice)),
+                      ("name_not_found", about_rows & ~raw[header].isin(twice | once))):
+        values = [(str(v), int(n)) for v, n in sorted(raw[header][hit].value_counts().items(), key=lambda x: str(x[0]))]
+        out.add("warning", code, header, hit.to_numpy(), values=values, n_values=len(values), other=other)
 
 
 def _convert_currency(df: pd.DataFrame, text: pd.Series, header: str, contract: Contract, headers: dict[str, str],
