@@ -116,8 +116,8 @@ def test_a_deal_name_not_in_the_deals_export_is_left_empty_with_a_warning(tmp_pa
     (warning,) = [p for p in data.problems if p.code == "name_not_found"]
     assert (warning.file, warning.rows, warning.column) == (EVENTS, (5, 6), "Название")
     assert describe(warning).endswith("this name is not in amocrm_leads_real.csv, so the id is left empty: "
-                                      "“Сервис” (2 rows). A record deleted since, or renamed: export the two files "
-                                      "at the same time")
+                                      "“Сервис” (2 rows). The record may have been deleted or renamed since: export "
+                                      "both files at the same time")
 
 
 def test_kommo_events_list_in_english(tmp_path):
