@@ -829,15 +829,14 @@ def _key_clashes(contract: Contract, parts: list[_Loaded]) -> None:
                          other=usable[which[earlier]].label, other_row=int(rows[earlier]))
 
 
-def _combined(contract: Contract, parts: list[_Loaded]) -> tuple[pd.DataFrame | None, list[str]]:
+def _combined(parts: list[_Loaded]) -> tuple[pd.DataFrame | None, list[str]]:
     """The exports of one table as one frame (None when none is usable) and the contract columns
-    any of them provided, in the contract's order."""
+    any of them provided (each once, in the order the first part mapped them)."""
     frames = [p.frame for p in parts if p.frame is not None]
     if not frames:
         return None, []
-    provided = {c for p in parts if p.frame is not None for c in p.headers}
-    df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    return df, [c for c in [*contract.columns, *df.columns] if c in provided]
+    provided = list(dict.fromkeys(c for p in parts if p.frame is not None for c in p.headers))
+    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), provided
 
 
 def _merged_counts(parts: list[_Loaded]) -> list[tuple[str, int]]:
@@ -875,7 +874,7 @@ def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
             data.tables[table] = None
             continue
         loaded[table] = parts
-        data.tables[table], data.provided[table] = _combined(contract, parts)
+        data.tables[table], data.provided[table] = _combined(parts)
         data.files[table] = ", ".join(p.label for p in parts)
         data.parts[table] = [Part(p.label, p.preset, 0 if p.frame is None else len(p.frame)) for p in parts]
         if any(p.out.currencies for p in parts):

@@ -231,3 +231,11 @@ def test_new_client_from_writes_the_stages_of_each_part(tmp_path):
         ("deals_2024.csv", {"Отказ клиента": "lost", "Первичный контакт": "open", "Переговоры": "open"})]
     lines, ok, _ = validate(path)
     assert ok, lines
+
+
+def test_each_provided_column_is_listed_once(tmp_path):
+    data = _load(tmp_path, {"activities": ACTIVITY_PARTS},
+                 _files("hubspot_calls.csv", "hubspot_meetings.csv", "hubspot_tasks.csv"))
+    provided = data.provided["activities"]
+    assert len(provided) == len(set(provided))
+    assert {"activity_id", "date", "type", "outcome", "deal_id", "client_id", "manager_id"} <= set(provided)
