@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from auditkit.inputs.detect import Match, matches_by_table
+from auditkit.inputs.detect import match as fits
 from auditkit.inputs.params import AuditParams, TableSource
 from auditkit.inputs.presets import load_preset
 from auditkit.inputs.read import EXCEL_SUFFIXES, AuditData, FileProblem, load_inputs, read_raw
@@ -75,8 +76,9 @@ def _further_part(match: Match, headers: tuple, parts: list[tuple[str, Match, tu
 
 def inspect_folder(folder: Path) -> Inspection:
     """Match every CSV / XLSX of `folder` to the presets. Each table takes its best matching file and
-    the further exports of it (see `_further_part`) as parts; the other matching files are left aside
-    (shadowed)."""
+    the further exports of it (see `_further_part`) as parts, and a file once more with each of its
+    preset's `companions` that fits it too (amoCRM's contacts list: its companies and its contacts);
+    the other matching files are left aside (shadowed)."""
     found = Inspection()
     candidates: dict[str, list[tuple[str, Match, tuple]]] = {}
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != TEMPLATE_NAME
@@ -97,7 +99,10 @@ def inspect_folder(folder: Path) -> Inspection:
         for candidate in files:
             if candidate is not best and _further_part(candidate[1], candidate[2], parts):
                 parts.append(candidate)
-        found.chosen[table] = sorted(((f, m) for f, m, _ in parts), key=lambda fm: fm[0])
+        chosen = [(f, m) for f, m, _ in parts]
+        chosen += [(f, c) for f, m, headers in parts for name in load_preset(m.preset).get("companions", [])
+                   if (c := fits(name, list(headers)))]
+        found.chosen[table] = sorted(chosen, key=lambda fm: fm[0])
         found.shadowed += [(f, best[0], m) for f, m, _ in files if all(f != p[0] for p in parts)]
     return found
 

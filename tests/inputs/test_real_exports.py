@@ -597,6 +597,7 @@ def test_a_date_outside_the_presets_formats_names_them_not_date_format(tmp_path)
       "stage_history": "amocrm_stage_changes"}),
     (("kommo_leads.csv", "kommo_events.csv"), {"deals": "kommo_leads", "activities": "amocrm_events",
                                               "stage_history": "amocrm_stage_changes"}),
+    (("dynamics365_opportunities_ui.xlsx",), {"deals": "dynamics365_opportunities"}),
     (("bitrix24_deals_ru.csv", "bitrix24_companies.csv", "bitrix24_contacts.csv"),
      {"deals": "bitrix24_deals", "clients": "bitrix24_companies"}),
     (("bitrix24_deals_ru.csv", "bitrix24_contacts.csv"), {"deals": "bitrix24_deals", "clients": "bitrix24_contacts"}),
@@ -664,3 +665,19 @@ def test_pipedrive_persons_with_the_vendors_creation_date_header(tmp_path):
     data = _load(tmp_path, {"clients": {"preset": "pipedrive_persons", "file": "pipedrive_persons.csv"}},
                  {"pipedrive_persons.csv": content})
     assert data.tables["clients"]["created_at"].iloc[0] == TS("2023-05-02 10:04:51")
+
+
+def test_new_client_from_reads_the_amocrm_contacts_list_once_per_kind_of_row(tmp_path):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+    from auditkit.inputs.validation import validate
+
+    path = new_client_from("Acme", _exports(tmp_path, "amocrm_leads_real.csv", "amocrm_contacts_real.csv"),
+                           tmp_path / "params")
+    assert yaml.safe_load(path.read_text("utf-8"))["tables"]["clients"] == [
+        {"preset": "amocrm_companies", "file": "amocrm_contacts_real.csv"},
+        {"preset": "amocrm_contacts", "file": "amocrm_contacts_real.csv"}]
+    lines, ok, data = validate(path)
+    assert ok, lines
+    assert data.tables["clients"]["client_id"].tolist() == ["ООО «Ромашка»", "Иван Петров", "Мария Смирнова"]
