@@ -87,7 +87,7 @@ def reproduce(run_dir: Path, keep: Path | None = None) -> Reproduction:
         if inputs_changed:
             out.failure = "the inputs differ from the recorded ones: " + "; ".join(inputs_changed)
             return out
-        out.notes += [f"{c} since the run" for c in changes(stamp, now, ("notebooks", "auditkit"))]
+        out.notes += [f"{c} since the run" for c in changes(stamp, now, ("notebooks", "auditkit", "code", "packages"))]
         result = run_client(params_path, keep or work / "outputs")
         if not result.ok:
             out.failure = f"the re-run failed: {result.failure}"

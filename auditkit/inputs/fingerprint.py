@@ -1,8 +1,9 @@
 """A run's fingerprint: what its result depends on, as SHA-256 hashes.
 
 The fingerprint of a client is the hash of its parameter file, of every input file (the regular
-files of `data_dir`, plus table and lookup files outside it), of the stage notebooks and the
-version of auditkit. Two runs with equal fingerprints compute the same report, so a batch skips a
+files of `data_dir`, plus table and lookup files outside it), of the stage notebooks, the version
+of auditkit and the hash of its code and data files (an edited formula or text changes the report
+without a new version), and the versions of the packages auditkit runs on. Two runs with equal fingerprints compute the same report, so a batch skips a
 client whose latest complete run has the fingerprint it would have now ("up to date"), and
 `changes` says which of these differ when it is stale.
 """
@@ -11,12 +12,16 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import re
+from functools import cache
 from pathlib import Path
 
 from auditkit.inputs.params import AuditParams
 
 FINGERPRINT_FILE = "fingerprint.json"  # in a run's provenance/ folder
 CHUNK = 1 << 20
+PACKAGE = Path(__file__).resolve().parents[1]  # the auditkit package folder
+CODE_SUFFIXES = {".py", ".yaml", ".css", ".html", ".tpl", ".j2", ".json", ".ttf", ".otf"}
 
 
 def sha256(path: Path) -> str:
@@ -35,6 +40,33 @@ def auditkit_version() -> str:
         return "unknown"
 
 
+@cache
+def code_hash() -> str:
+    """Hex SHA-256 over auditkit's own code and data files (path and bytes of each), read once per
+    process: what computes, words and draws the report, apart from the notebooks."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def package_versions() -> dict[str, str]:
+    """Version of each package auditkit requires to run (its extras aside), by name."""
+    try:
+        required = importlib.metadata.requires("auditkit") or []
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    names = sorted({re.match(r"[A-Za-z0-9_.-]+", r)[0].lower() for r in required if "extra ==" not in r})
+    found = {}
+    for name in names:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
 def input_files(params: AuditParams) -> dict[str, Path]:
     """The files a run may read, by the name the report shows: every regular, not hidden file of
     `data_dir` (by its name there) and the table and lookup files named outside it (by their path)."""
@@ -50,15 +82,16 @@ def input_files(params: AuditParams) -> dict[str, Path]:
 
 
 def fingerprint(params_path: Path, params: AuditParams, notebooks: list[Path]) -> dict:
-    """What a run of these parameters depends on: {"auditkit", "params", "inputs", "notebooks"},
-    each file as its hex SHA-256 (inputs and notebooks keyed by name)."""
-    return {"auditkit": auditkit_version(),
+    """What a run of these parameters depends on: {"auditkit" (version), "code" (:func:`code_hash`),
+    "packages" (name: version), "params", "inputs", "notebooks"}, each file as its hex SHA-256
+    (inputs and notebooks keyed by name)."""
+    return {"auditkit": auditkit_version(), "code": code_hash(), "packages": package_versions(),
             "params": sha256(Path(params_path)),
             "inputs": {name: sha256(path) for name, path in input_files(params).items()},
             "notebooks": {nb.name: sha256(nb) for nb in notebooks}}
 
 
-GROUPS = ("params", "inputs", "notebooks", "auditkit")
+GROUPS = ("params", "inputs", "notebooks", "auditkit", "code", "packages")
 
 
 def changes(old: dict | None, new: dict, groups: tuple[str, ...] = GROUPS) -> list[str]:
@@ -78,6 +111,12 @@ def changes(old: dict | None, new: dict, groups: tuple[str, ...] = GROUPS) -> li
         found += [f"{label} {name} removed" for name in sorted(set(before) - set(now))]
     if "auditkit" in groups and old.get("auditkit") != new["auditkit"]:
         found.append(f"auditkit {old.get('auditkit')} → {new['auditkit']}")
+    if "code" in groups and old.get("code") != new["code"]:  # unrecorded (an older run): not the same code
+        found.append("auditkit's code or texts changed")
+    if "packages" in groups and "packages" in old:
+        before, now = old["packages"], new["packages"]
+        found += [f"{name} {before.get(name, 'missing')} → {now.get(name, 'missing')}"
+                  for name in sorted(set(before) | set(now)) if before.get(name) != now.get(name)]
     return found
 
 

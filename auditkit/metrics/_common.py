@@ -98,6 +98,16 @@ def days_between(later: pd.Series, earlier: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- shares and ratios
 
 
+def id_codes(*columns: pd.Series) -> list[np.ndarray]:
+    """The same integer code (int64, -1 = missing) for the same id in every one of ``columns``.
+    Grouping, sorting and joining on the codes gives what the ids
+    give, without hashing or comparing the id strings again (that cost grows faster than the rows:
+    scattered strings fall out of the processor's caches)."""
+    codes, _ = pd.factorize(pd.concat([pd.Series(c, dtype="string") for c in columns], ignore_index=True))
+    bounds = np.cumsum([0] + [len(c) for c in columns])
+    return [codes[a:b].astype("int64") for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 def share(numerator, denominator) -> pd.Series:
     """numerator / denominator element-wise as a float64 Series, NaN where the denominator is ≤ 0
     or missing. Series align on their index; lists become Series; a scalar broadcasts."""

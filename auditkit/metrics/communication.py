@@ -18,7 +18,7 @@ import pandas as pd
 
 from auditkit.inputs.checklist import answer_scores
 from auditkit.metrics._common import DAY, HOUR, available, in_window, order_totals, pareto_core, per_year
-from auditkit.metrics._common import share, top_n, weighted_mean
+from auditkit.metrics._common import id_codes, share, top_n, weighted_mean
 
 OVERALL = "overall"
 ALL = "all"
@@ -63,20 +63,15 @@ def _first_on_or_after(
 
     Returns a datetime64[ns] Series aligned with ``events.index``.
     """
+    event_client, other_client = id_codes(events["client_id"], others["client_id"])
     left = pd.DataFrame(
-        {
-            "client_id": events["client_id"].astype("string"),
-            "_from": events["day"] + pd.Timedelta(days=offset_days),
-            "_pos": np.arange(len(events)),
-        }
+        {"client": event_client, "_from": events["day"].to_numpy() + pd.Timedelta(days=offset_days),
+         "_pos": np.arange(len(events))}
     ).sort_values("_from", kind="stable")
-    right = (
-        pd.DataFrame({"client_id": others["client_id"].astype("string"), "_next": others["day"]})
-        .dropna()
-        .sort_values("_next", kind="stable")
-    )
+    right = pd.DataFrame({"client": other_client, "_next": others["day"].to_numpy()})
+    right = right[(right["client"] >= 0) & right["_next"].notna()].sort_values("_next", kind="stable")
     merged = pd.merge_asof(
-        left, right, left_on="_from", right_on="_next", by="client_id", direction="forward"
+        left, right, left_on="_from", right_on="_next", by="client", direction="forward"
     )
     result = merged.sort_values("_pos")["_next"].to_numpy()
     return pd.Series(result, index=events.index, dtype="datetime64[ns]")
@@ -325,9 +320,10 @@ def _activity_contacts(
 ) -> pd.DataFrame:
     """Activities as (client_id, day); a missing client_id is taken from the activity's deal."""
     client = activities["client_id"].astype("string")
-    if available(deals, "client_id") and available(activities, "deal_id"):
+    missing = client.isna().to_numpy()
+    if missing.any() and available(deals, "client_id") and available(activities, "deal_id"):
         deal_client = deals.set_index("deal_id")["client_id"].astype("string")
-        client = client.fillna(activities["deal_id"].map(deal_client))
+        client[missing] = activities.loc[missing, "deal_id"].map(deal_client).to_numpy()
     return pd.DataFrame({"client_id": client, "day": _day(activities["date"])}).dropna()
 
 
@@ -360,13 +356,12 @@ def post_sale_contact(
     if not events:
         return None
     log_start, log_end = contacts["day"].min(), contacts["day"].max()
-    rows = []
-    for name, ev in events.items():
-        inside = (ev["day"] + DAY >= log_start) & (ev["day"] + pd.Timedelta(days=days) <= log_end)
-        ev = ev[inside]
-        next_contact = _first_on_or_after(ev, contacts, offset_days=1)
-        n_contacted = int((next_contact - ev["day"] <= pd.Timedelta(days=days)).sum())
-        rows.append((name, len(events[name]), len(ev), n_contacted))
+    evaluated = {name: ev[(ev["day"] + DAY >= log_start) & (ev["day"] + pd.Timedelta(days=days) <= log_end)]
+                 for name, ev in events.items()}
+    every = pd.concat([ev.assign(event=name) for name, ev in evaluated.items()], ignore_index=True)
+    next_contact = _first_on_or_after(every, contacts, offset_days=1)  # one pass over the activities
+    contacted = (next_contact - every["day"] <= pd.Timedelta(days=days)).groupby(every["event"]).sum()
+    rows = [(name, len(events[name]), len(evaluated[name]), int(contacted.get(name, 0))) for name in events]
     out = pd.DataFrame(rows, columns=["event", "n_events", "n_evaluated", "n_contacted"])
     out = out.astype({"event": "string", "n_events": "int64", "n_evaluated": "int64", "n_contacted": "int64"})
     out["share_contacted"] = share(out["n_contacted"], out["n_evaluated"])

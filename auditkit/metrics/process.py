@@ -349,9 +349,10 @@ def activities_per_won_deal(
     won = _won_in(deals, start, end, by, clients)
     if won is None:
         return None
-    close_day = activities["deal_id"].map(won.set_index("deal_id")["closed_at"])
-    linked = activities.loc[activities["date"] < close_day.dt.normalize() + DAY, "deal_id"]
-    won = won.assign(_activities=won["deal_id"].map(linked.value_counts()).fillna(0))
+    at = pd.Index(won["deal_id"]).get_indexer(activities["deal_id"])  # the activity's won deal, -1 if none
+    close_day = pd.Series(won["closed_at"].to_numpy(), dtype=won["closed_at"].dtype).dt.normalize().to_numpy()
+    on_time = (at >= 0) & (activities["date"].to_numpy() < close_day[at] + DAY)
+    won = won.assign(_activities=np.bincount(at[on_time], minlength=len(won)))
     out = _aggregate(won, by, won_deals=("deal_id", "size"), activities=("_activities", "sum"))
     out["activities"] = out["activities"].astype("int64")
     out["activities_per_won_deal"] = share(out["activities"], out["won_deals"])
@@ -656,24 +657,47 @@ def stage_durations(
     entered_at. A deal's last entry runs until closed_at when the deal was closed by the end date
     (NaN without closed_at), else — open, or unknown without deals — until the end date, flagged
     ``open``. Negative spans are clipped to 0.
-    Columns: deal_id, stage (string), entered_at (datetime64), days (float64), open (bool)."""
+    Columns: deal_id, stage (string), entered_at (datetime64), days (float64), open (bool); rows
+    grouped by deal (deals in the order of their first entry), each deal's entries by time."""
+    found = _durations(stage_history, end, deals)
+    return None if found is None else found[0]
+
+
+def _durations(
+    stage_history: pd.DataFrame | None, end, deals: pd.DataFrame | None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None] | None:
+    """:func:`stage_durations`, with each row's deal as a code (int64, 0.. in the order of the
+    frame) and per code whether the deal was won (bool; None without deals). Each id is hashed
+    once: the rest is arithmetic on the codes."""
     if stage_history is None:
         return None
     h = stage_history[upto(stage_history["entered_at"], end)]
-    h = h.sort_values(["deal_id", "entered_at"], kind="stable")[["deal_id", "stage", "entered_at"]]
-    deal_ids = h["deal_id"].to_numpy()
-    last = np.append(deal_ids[1:] != deal_ids[:-1], True) if len(h) else np.zeros(0, dtype=bool)
+    codes, ids = pd.factorize(h["deal_id"])
+    order = np.lexsort((h["entered_at"].to_numpy(), codes))
+    h, codes = h.iloc[order][["deal_id", "stage", "entered_at"]], codes[order]
+    last = np.append(codes[1:] != codes[:-1], True) if len(h) else np.zeros(0, dtype=bool)
     next_entry = h["entered_at"].shift(-1).where(~last)
+    won = None
     if deals is not None:
-        is_open = ~h["deal_id"].isin(deals.loc[~open_at_end(deals, end), "deal_id"])
-        close = h["deal_id"].map(deals.set_index("deal_id")["closed_at"]).where(~is_open)
+        at = pd.Index(deals["deal_id"]).get_indexer(ids)  # each deal of the history in deals, -1 if none
+        known = at >= 0
+        closed = np.zeros(len(ids), dtype=bool)
+        closed[known] = ~open_at_end(deals, end).to_numpy()[at[known]]
+        close_day = np.full(len(ids), np.datetime64("NaT"), dtype=deals["closed_at"].to_numpy().dtype)
+        close_day[known] = deals["closed_at"].to_numpy()[at[known]]
+        won = np.zeros(len(ids), dtype=bool)
+        won[known] = (deals["status"] == "won").fillna(False).to_numpy(dtype=bool)[at[known]]
+        is_open = ~closed[codes]
+        close = pd.Series(close_day[codes], index=h.index).where(~is_open)
     else:
-        is_open = pd.Series(True, index=h.index)
+        is_open = np.ones(len(h), dtype=bool)
         close = pd.Series(pd.NaT, index=h.index, dtype=h["entered_at"].dtype)
-    open_last = last & is_open.to_numpy()
+    open_last = last & is_open
     until = next_entry.fillna(close.where(last)).mask(open_last, day(end))
     days = days_between(until, h["entered_at"]).clip(lower=0)
-    return h.assign(days=days, open=open_last).reset_index(drop=True)
+    frame = h.assign(days=days, open=open_last).reset_index(drop=True)
+    renumber, first_seen = pd.factorize(codes)  # codes in the order of the sorted frame
+    return frame, renumber.astype("int64"), None if won is None else won[first_seen]
 
 
 @dataclass(frozen=True)
@@ -749,8 +773,11 @@ def _in_order_share(first: pd.DataFrame, model: list[int]) -> float:
         return np.nan
     position = rows["code"].map(pd.Series(np.arange(len(model)), index=model)).to_numpy()
     deal = rows["deal"].to_numpy()
-    back = (deal[1:] == deal[:-1]) & (position[1:] < position[:-1])
-    return float(1 - len(np.unique(deal[1:][back])) / len(np.unique(deal)))
+    same = deal[1:] == deal[:-1]  # rows of one deal are adjacent
+    back = same & (position[1:] < position[:-1])
+    went_back = np.zeros(len(deal), dtype=bool)
+    went_back[1:] = back
+    return float(1 - pd.Series(went_back).groupby(deal).any().sum() / (1 + (~same).sum()))
 
 
 def stage_analysis(
@@ -765,13 +792,15 @@ def stage_analysis(
 
     ``stages``: the to-be order (default: the as-is order). ``norms``: norm conversion per stage
     (default for every stage: the median of the to-be stages' conversions)."""
-    durations = stage_durations(stage_history, end, deals)
-    if durations is None:
+    found = _durations(stage_history, end, deals)
+    if found is None:
         return None
-    durations = durations[durations["stage"].notna()]
+    durations, deal_of_row, won_deal = found
+    has_stage = durations["stage"].notna().to_numpy()
+    durations = durations[has_stage]
+    deal_codes, kept = pd.factorize(deal_of_row[has_stage])
     to_be = list(stages or [])
     names = np.array(to_be + sorted(set(durations["stage"].unique()) - set(to_be)), dtype=object)
-    deal_codes, deal_ids = pd.factorize(durations["deal_id"])
     code = pd.Categorical(durations["stage"], categories=names).codes
     visits = pd.DataFrame({"deal": deal_codes, "code": code}, index=durations.index).join(
         durations[["days", "open", "entered_at"]]
@@ -781,16 +810,14 @@ def stage_analysis(
         "open": visits["open"].any(),
         "first_at": visits["entered_at"].min(),
     }).reset_index()
-    n_deals, n_names = len(deal_ids), len(names)
+    n_deals, n_names = len(kept), len(names)
     entered = np.zeros((n_deals, n_names), dtype=bool)
     entered[per["deal"].to_numpy(), per["code"].to_numpy()] = True
 
     first = per.sort_values(["deal", "first_at", "code"], kind="stable")
     first = first.assign(pos=first.groupby("deal").cumcount())
-    won = None
-    if deals is not None:
-        won = pd.Series(deal_ids).isin(deals.loc[deals["status"] == "won", "deal_id"]).to_numpy()
-        won = won if won.any() else None
+    won = None if won_deal is None else won_deal[kept]
+    won = won if won is not None and won.any() else None
     as_is, as_is_share = _as_is(first, n_deals, names, won)
     if not to_be:
         to_be = as_is

@@ -76,3 +76,15 @@ def test_a_batch_of_up_to_date_clients_starts_nothing_unless_forced(tiny_client,
     assert started == []
     engine.run_batch([tiny_client], out, jobs=1, force=True)
     assert started == [tiny_client]
+
+
+def test_an_edited_formula_or_an_upgraded_package_makes_a_client_stale(tiny_client, tmp_path):
+    """A run made by other code or on other packages of the same auditkit version is not up to date."""
+    params = load_params(tiny_client)
+    now = fingerprint(tiny_client, params, notebooks_of("full"))
+    other = {**now, "code": "0" * 64, "packages": {**now["packages"], "pandas": "2.0.0", "gone": "1.0"}}
+    fake_run(tiny_client, tmp_path / "out", "20260101-100000-aaaa", stamp=other)
+    state = client_state(tiny_client, tmp_path / "out")
+    assert state.status == STALE
+    assert state.details == ["auditkit's code or texts changed", "gone 1.0 → missing",
+                             f"pandas 2.0.0 → {now['packages']['pandas']}"]
