@@ -236,8 +236,9 @@ def parameter_text(client: str, slug: str, folder: Path, params_path: Path) -> s
     for file, chosen, match in found.shadowed:
         if file in taken:  # it gives another table: no need to say it also looked like this one
             continue
-        block += _comment(texts["shadowed"].format(file=file, table=match.table, preset=match.preset, chosen=chosen),
-                          "  ")
+        same = any(f == chosen and m.preset == match.preset for f, m in found.chosen.get(match.table, []))
+        block += _comment(texts["shadowed_layout" if same else "shadowed"].format(
+            file=file, table=match.table, preset=match.preset, chosen=chosen), "  ")
     for file, table, other in found.repeats:
         block += _comment(texts["repeats"].format(file=file, table=table, other=other), "  ")
     for file, table, other_table, other_preset in found.needs:

@@ -239,3 +239,14 @@ def test_each_provided_column_is_listed_once(tmp_path):
     provided = data.provided["activities"]
     assert len(provided) == len(set(provided))
     assert {"activity_id", "date", "type", "outcome", "deal_id", "client_id", "manager_id"} <= set(provided)
+
+
+def test_new_client_from_says_how_to_add_another_layout_of_the_same_export(tmp_path):
+    from auditkit.inputs.onboard import new_client_from
+
+    names = ("salesforce_tasks.csv", "salesforce_events.csv")
+    text = new_client_from("Acme", _folder(tmp_path, {n: (SAMPLES / n).read_bytes() for n in names}),
+                           tmp_path / "params").read_text("utf-8").replace("\n  # ", " ")
+    assert ("salesforce_events.csv is another salesforce_activities export of activities, with other headers than "
+            "salesforce_tasks.csv, which was taken") in text
+    assert "list both files under activities, each with preset: salesforce_activities" in text
