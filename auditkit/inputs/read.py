@@ -43,6 +43,12 @@ class Problem:
     rows: tuple[int, ...] = ()
     count: int = 0
     args: dict = field(default_factory=dict)
+    part: int | None = None  # the export's place in the table's list of exports (None: the table is one file)
+
+    @property
+    def key(self) -> str:
+        """The table's key in the parameter file: `activities`, or `activities.1` for its second export."""
+        return self.table if self.part is None else f"{self.table}.{self.part}"
 
     @property
     def is_error(self) -> bool:
@@ -91,8 +97,8 @@ class AuditData:
 class _Collector:
     """Collects problems of one table's file; `row_numbers[i]` is the file row of frame row i."""
 
-    def __init__(self, table: str, file: str, row_numbers: np.ndarray | None = None):
-        self.table, self.file, self.problems = table, file, []
+    def __init__(self, table: str, file: str, row_numbers: np.ndarray | None = None, part: int | None = None):
+        self.table, self.file, self.problems, self.part = table, file, [], part
         self.row_numbers = row_numbers
         self.currencies: list[tuple[str, int]] = []
 
@@ -106,7 +112,7 @@ class _Collector:
                 return
             numbers = self.row_numbers if self.row_numbers is not None else np.arange(2, len(np.asarray(mask)) + 2)
             rows = tuple(int(numbers[i]) for i in idx[:MAX_ROWS_NAMED])
-        self.problems.append(Problem(severity, self.table, self.file, code, column, rows, count, args))
+        self.problems.append(Problem(severity, self.table, self.file, code, column, rows, count, args, self.part))
 
 
 def find_file(params: AuditParams, table: str) -> Path | None:
@@ -531,7 +537,7 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     try:
         raw = read_raw(path, source, contract.table, uncalculated, found)
     except FileProblem as exc:  # exc.file: a lookup file's problem names the lookup file
-        out.problems.append(Problem("error", out.table, exc.file or out.file, exc.code, args=exc.details))
+        out.problems.append(Problem("error", out.table, exc.file or out.file, exc.code, args=exc.details, part=out.part))
         return None, {}
     except UnicodeDecodeError as exc:
         out.add("error", "bad_encoding", None, encoding=source.encoding, position=exc.start,
@@ -555,7 +561,7 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         out.add("warning", "column_chosen", header, None, column_name=name, filled=filled, empty=empty)
     for header, rows in uncalculated.items():
         out.problems.append(Problem("error", out.table, out.file, "formula_without_value", header,
-                                    tuple(rows[:MAX_ROWS_NAMED]), len(rows)))
+                                    tuple(rows[:MAX_ROWS_NAMED]), len(rows), part=out.part))
     raw = raw.reset_index(drop=True)
     headers = _map_headers(raw, contract, source)
     missing = [c for c in contract.required if c not in headers]
@@ -712,7 +718,7 @@ def _check_references(data: AuditData, loaded: dict[str, list[_Loaded]]):
             start = 0
             for part in (p for p in loaded.get(table, []) if p.frame is not None):
                 mine, start = orphan[start:start + len(part.frame)], start + len(part.frame)
-                out = _Collector(table, part.label, part.rows)
+                out = _Collector(table, part.label, part.rows, part.out.part)
                 out.add("error" if strict else "warning", "unknown_reference", part.headers.get(name, name),
                         mine, example=_example(part.frame[name], mine), target=f"{target_table}.{target_col}")
                 data.problems.extend(out.problems)
@@ -797,7 +803,8 @@ def _load_part(params: AuditParams, contract: Contract, path: Path, part: int) -
     """One export of a table loaded (its preset detected first when not named), with `params` as
     updated by the detection."""
     label = f"{path.name}[{contract.table}]" if path.name == TEMPLATE_NAME else path.name  # the template's sheet
-    out = _Collector(contract.table, label)
+    listed = isinstance(params.tables.get(contract.table), list)
+    out = _Collector(contract.table, label, part=part if listed else None)
     params = _with_detected_preset(params, contract.table, path, out, part)
     df, headers = _load_table(params, contract, path, out, part)
     rows = out.row_numbers if out.row_numbers is not None else np.arange(2, 2 + (0 if df is None else len(df)))
@@ -858,12 +865,14 @@ def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
     loaded: dict[str, list[_Loaded]] = {}
     for table, contract in contracts().items():
         parts: list[_Loaded] = []
+        listed = isinstance(params.tables.get(table), list)
         for number, path in enumerate(_table_paths(params, table)):
             why_not = path is not None and _unusable(params, path)
             if path is None or why_not:
                 if why_not:
                     code, args = why_not
-                    data.problems.append(Problem("error", table, path.name, code, args=args))
+                    data.problems.append(Problem("error", table, path.name, code, args=args,
+                                                 part=number if listed else None))
                 continue
             part, params = _load_part(params, contract, path, number)
             parts.append(part)

@@ -24,7 +24,7 @@ def describe(problem: Problem, language: str = "en") -> str:
         where.append(loc.t("validation.column", column=problem.column))
     severity = loc.t(f"validation.{problem.severity}")
     args = {k: _values_listed(loc, v) if isinstance(v, list) else v for k, v in problem.args.items()}
-    message = loc.t(f"problems.{problem.code}", **{"table": problem.table, **args})
+    message = loc.t(f"problems.{problem.code}", **{"table": problem.key, "table_name": problem.table, **args})
     return f"{severity}: {', '.join(where)}: {message}"
 
 

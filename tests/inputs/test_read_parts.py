@@ -250,3 +250,12 @@ def test_new_client_from_says_how_to_add_another_layout_of_the_same_export(tmp_p
     assert ("salesforce_events.csv is another salesforce_activities export of activities, with other headers than "
             "salesforce_tasks.csv, which was taken") in text
     assert "list both files under activities, each with preset: salesforce_activities" in text
+
+
+def test_a_hint_names_the_part_of_the_list_it_is_about(tmp_path):
+    empty = (SAMPLES / "hubspot_meetings.csv").read_bytes().replace(b",Ben Miller,", b",,")
+    data = _load(tmp_path, {"activities": ACTIVITY_PARTS},
+                 _files("hubspot_calls.csv", "hubspot_tasks.csv", **{"hubspot_meetings.csv": empty}))
+    (error,) = data.errors
+    assert (error.file, error.part, error.key) == ("hubspot_meetings.csv", 1, "activities.1")
+    assert "tables.activities.1.allow_empty" in describe(error)
