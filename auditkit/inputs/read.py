@@ -345,9 +345,9 @@ def _clean(raw: pd.DataFrame, first_row: int = 2) -> pd.DataFrame:
 
 def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup, by_name: list | None = None) -> pd.DataFrame:
     """Add the lookup's columns from its file to `raw` by key (first match, or with `unique` only a key
-    found once there; with `rows`, only in the rows it is about; rows keep their numbers). Problems
+    with one value there; with `rows`, only in the rows it is about; rows keep their numbers). Problems
     of the lookup file are FileProblems naming that file; `by_name`, when given, receives (lookup
-    file, header here, keys found twice there, keys found once, rows) of a `unique` lookup."""
+    file, header here, keys with several values there, keys with one, rows) of a `unique` lookup."""
     here, there = next(iter(lookup.key.items())) if isinstance(lookup.key, dict) else (lookup.key, lookup.key)
     if lookup.if_present and here not in raw.columns:
         return raw
@@ -375,10 +375,11 @@ def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup, by_name: list | None 
         raise FileProblem("lookup_key", None, column=here, lookup=lookup.file)
     found = pd.DataFrame({new: other[old].to_numpy() for old, new in lookup.columns.items()},
                          index=other[there].to_numpy())
-    if lookup.unique:  # a key found twice there (two deals of one name) matches neither
-        twice = found.index.duplicated(keep=False)
-        shared = set(found.index[twice])
-        found = found[~twice]
+    if lookup.unique:  # a key given two values there (two deals of one name) matches neither
+        distinct = found.reset_index(names="__key__").drop_duplicates()
+        twice = distinct["__key__"].duplicated(keep=False)
+        shared = set(distinct.loc[twice, "__key__"])
+        found = distinct[~twice].set_index("__key__")
         if by_name is not None:
             by_name.append((lookup.file, here, shared, set(found.index), lookup.rows))
     found = found[~found.index.duplicated()]

@@ -133,3 +133,15 @@ def test_kommo_events_list_in_english(tmp_path):
     history = data.tables["stage_history"]
     assert history["stage"].tolist() == ["Offer made", "Closed - won"]
     assert history["deal_id"].tolist() == ["5101001", "5101001"]
+
+
+def test_an_event_of_a_company_finds_it_in_the_contacts_list_that_also_names_it_on_its_people(tmp_path):
+    # the contacts list repeats the company's name on the row of each of its people: one company still
+    clients = [{"preset": "amocrm_companies", "file": "amocrm_contacts_real.csv"},
+               {"preset": "amocrm_contacts", "file": "amocrm_contacts_real.csv"}]
+    files = {EVENTS: SAMPLES / EVENTS, "amocrm_contacts_real.csv": SAMPLES / "amocrm_contacts_real.csv",
+             "amocrm_leads_real.csv": SAMPLES / "amocrm_leads_real.csv"}
+    data = _load(tmp_path, {"deals": DEALS, "clients": clients,
+                            "activities": {"preset": "amocrm_events", "file": EVENTS}}, files, currency="RUB")
+    assert data.tables["activities"]["client_id"].iloc[-1] == "ООО «Ромашка»"
+    assert not [p for p in data.problems if p.code in ("lookup_ambiguous", "name_not_found")]
