@@ -107,11 +107,11 @@ class _Collector:
         count = 0
         if mask is not None:
             idx = np.flatnonzero(np.asarray(mask))
-            count = len(idx)
-            if count == 0:
+            if len(idx) == 0:
                 return
             numbers = self.row_numbers if self.row_numbers is not None else np.arange(2, len(np.asarray(mask)) + 2)
-            rows = tuple(int(numbers[i]) for i in idx[:MAX_ROWS_NAMED])
+            in_file = list(dict.fromkeys(int(numbers[i]) for i in idx))  # a reshaped row's file row once
+            rows, count = tuple(in_file[:MAX_ROWS_NAMED]), len(in_file)
         self.problems.append(Problem(severity, self.table, self.file, code, column, rows, count, args, self.part))
 
 
