@@ -39,6 +39,7 @@ import babel
 import pandas as pd
 import yaml
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import (format_currency, format_decimal, format_percent, get_currency_symbol,
                            get_decimal_symbol, get_group_symbol)
 
@@ -156,6 +157,10 @@ class Locale:
         if not re.fullmatch(r"-?\d+(\.\d+)?", plain):
             raise ValueError(f"a plural needs a number, not {count!r}")
         return Decimal(plain)
+
+    def join(self, items) -> str:
+        """Items as one phrase in this language: "A, B and C", "A, B и C", "A, B i C"."""
+        return format_list([str(i) for i in items], locale=self.language)
 
     def quote(self, text) -> str:
         """A name in the language's quotation marks: “Partners”, «Партнёры», „Partnerzy”."""

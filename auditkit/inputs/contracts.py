@@ -32,6 +32,7 @@ class Contract:
     one_of_required: tuple[tuple[str, ...], ...] = ()
     references_strict: dict[str, str] = field(default_factory=dict)
     extra_numeric: bool = False
+    one_file: bool = False  # given as one file only (not as a list of parts): the express form writes to it
 
     @property
     def required(self) -> list[str]:
@@ -64,5 +65,6 @@ def contracts() -> dict[str, Contract]:
             one_of_required=tuple(tuple(g) for g in spec.get("one_of_required", ())),
             references_strict=spec.get("references_strict", {}),
             extra_numeric=bool(spec.get("extra_numeric", False)),
+            one_file=bool(spec.get("one_file", False)),
         )
     return out

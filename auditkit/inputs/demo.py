@@ -134,6 +134,13 @@ STAGE_MEDIAN_DAYS = np.array([3, 6, 21, 8, 5])  # planted: proposal is the slowe
 # planted bottleneck: proposal -> negotiation converts far worse than every other step
 PASS_LEAD_DEALS = np.array([0.85, 0.78, 0.38, 0.80, 0.90])
 PASS_CLIENT_DEALS = np.array([0.92, 0.84, 0.45, 0.84, 0.92])
+# planted: two SMB reps go straight from "new" to "proposal" on most deals that get that far, and
+# some negotiations go back to a revised proposal (loops on the process map); drawn from a
+# generator of their own, so that every other table is the same as without them
+QUALIFICATION_SKIPPERS = ("M10", "M12")
+SKIP_SHARE = 0.6  # of their deals that reached "proposal"
+LOOP_SHARE = 0.12  # of the deals with a negotiation of at least LOOP_MIN_DAYS
+LOOP_MIN_DAYS = 6
 N_CLIENT_DEALS = 1650
 N_EXISTING_CLIENTS = 640
 LOST_REASONS = np.array(
@@ -511,9 +518,30 @@ def _order_lines(rng: np.random.Generator, cl: dict) -> pd.DataFrame:
     return _frame(lines.sort_values(["order_id", "date"], kind="stable").reset_index(drop=True))
 
 
+def _skips_and_loops(plant: np.random.Generator, hist: pd.DataFrame, manager: np.ndarray,
+                     last: np.ndarray) -> pd.DataFrame:
+    """The stage history ``hist`` (d, seq, stage, entered_at; sorted by d, seq) with the planted
+    departures from the to-be order: QUALIFICATION_SKIPPERS' deals that reached proposal lose their
+    qualification entry with SKIP_SHARE; LOOP_SHARE of the negotiations of LOOP_MIN_DAYS or more go
+    back to proposal a third of the way through and return to negotiation at two thirds."""
+    d, seq = hist["d"].to_numpy(), hist["seq"].to_numpy()
+    skipper = np.isin(manager, QUALIFICATION_SKIPPERS) & (last >= 2) & (plant.random(len(manager)) < SKIP_SHARE)
+    hist = hist[~((seq == 1) & skipper[d])]
+    d, seq, day = hist["d"].to_numpy(), hist["seq"].to_numpy(), hist["entered_at"].to_numpy()
+    nego = np.flatnonzero(seq == 3)
+    nego = nego[(nego + 1 < len(hist))]
+    nego = nego[d[nego + 1] == d[nego]]  # a negotiation the deal left (next stage, won or lost)
+    stay = (day[nego + 1] - day[nego]) // np.timedelta64(1, "D")  # whole days
+    loop = nego[(stay >= LOOP_MIN_DAYS) & (plant.random(len(nego)) < LOOP_SHARE)]
+    third = _days(stay[np.isin(nego, loop)] // 3)
+    back = pd.DataFrame({"d": d[loop], "seq": 3.3, "stage": "proposal", "entered_at": day[loop] + third})
+    again = pd.DataFrame({"d": d[loop], "seq": 3.6, "stage": "negotiation", "entered_at": day[loop] + 2 * third})
+    return pd.concat([hist, back, again]).sort_values(["d", "seq"], kind="stable")
+
+
 def _deals_and_history(
     rng: np.random.Generator, lead_deals: dict, client_deals: dict, clients: dict,
-    stages_lead: dict, stages_client: dict,
+    stages_lead: dict, stages_client: dict, plant: np.random.Generator,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, dict]:
     """Deals and stage history of lead deals and client deals together, sorted by creation.
     Returns (deals, stage_history, position of each lead deal in deals, internal arrays)."""
@@ -553,6 +581,7 @@ def _deals_and_history(
     has = ~np.isnat(hist_day)
     hist = pd.DataFrame({"d": hist_deal[has], "seq": seq[has], "stage": hist_stage[has],
                          "entered_at": hist_day[has]}).sort_values(["d", "seq"])  # fmt: skip
+    hist = _skips_and_loops(plant, hist, manager, st["last"])
     history = _frame({"deal_id": deal_id[hist["d"]], "stage": hist["stage"].to_numpy(),
                       "entered_at": _iso(hist["entered_at"].to_numpy())})  # fmt: skip
     last_move = st["entered"][np.arange(n), st["last"]]
@@ -789,7 +818,8 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     client_deals = _client_deals(rng, clients)
     st_client = _stages(rng, client_deals["created"], client_deals["p_pass"])
     deals, history, pos, internal = _deals_and_history(
-        rng, lead_deals, client_deals, clients, st_lead, st_client
+        rng, lead_deals, client_deals, clients, st_lead, st_client,
+        np.random.Generator(np.random.PCG64([seed, 1])),  # the planted skips and loops
     )
     lead_deal = np.full(len(leads["channel"]), None, dtype=object)
     lead_deal[sql] = internal["deal_id"][pos]

@@ -68,6 +68,11 @@ def match(preset_name: str, headers: list[str]) -> Match | None:
     covered |= {h.lower() for h in headers if h.lower() in own}
     reshape = preset.get("reshape", {})
     covered |= set(reshape.get("constant", {}))  # a column every row of the export has by definition
+    covered |= {reshape["row_id"]} if reshape.get("row_id") else set()  # made from the row numbers
+    covered |= {(reshape.get("select") or {}).get("into")} - {None}  # the kind of each row kept
+    by_name = [e for e in preset.get("ids", []) if e["header"] in present]  # read from the export beside
+    covered |= {e["column"] for e in by_name}
+    found += [e["header"] for e in by_name]
     flags = reshape.get("flags")
     flag_headers = [h for key in ("won", "closed", "active") for h in (flags or {}).get(key, [])]
     if flags and any(h in present for h in flag_headers):

@@ -71,7 +71,7 @@ def input_files(params: AuditParams) -> dict[str, Path]:
     """The files a run may read, by the name the report shows: every regular, not hidden file of
     `data_dir` (by its name there) and the table and lookup files named outside it (by their path)."""
     files = {p.name: p for p in sorted(params.data_dir.iterdir()) if p.is_file() and not p.name.startswith(".")}
-    for source in params.tables.values():
+    for source in (part for table in params.tables for part in params.parts(table)):  # every export of a table
         for name in [source.file] + [lk.file for lk in source.lookup]:
             if not name:
                 continue

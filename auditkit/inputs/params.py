@@ -13,10 +13,10 @@ import re
 import zoneinfo
 from pathlib import Path, PurePath
 from types import UnionType
-from typing import Literal, Union, get_args, get_origin
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 from slugify import slugify
 
 from auditkit.errors import ParamsError, did_you_mean
@@ -97,6 +97,20 @@ class Lookup(_Strict):
     encoding: str = Field("auto", description="the other file's encoding; auto detects it (charset-normalizer)")
     sep: str | None = Field(None, description="the other file's CSV separator; sniffed when empty")
     if_present: bool = Field(False, description="skip the lookup when this file has no key header (else an error)")
+    unique: bool = Field(False, description="match only keys found once in the other file (a deal named by its "
+                         "name: two deals of one name match neither, and the rows are reported)")
+    rows: dict[str, str] = Field(default_factory=dict, description="header here -> regular expression: only rows "
+                                 "whose cell matches it take the lookup (amoCRM events: the rows about a deal)")
+
+    @field_validator("rows")
+    @classmethod
+    def _patterns(cls, rows):
+        for pattern in rows.values():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression {pattern!r}: {exc}") from None
+        return rows
 
     @field_validator("encoding")
     @classmethod
@@ -146,6 +160,31 @@ class TableSource(_Strict):
     @classmethod
     def _date_format_usable(cls, v):
         return _check_date_format(v)
+
+
+# A table is one export (a mapping) or several exports of the same table (a list of parts, e.g.
+# HubSpot calls, meetings and tasks for activities), each read with its own preset and concatenated.
+TableEntry = Annotated[Union[Annotated[TableSource, Tag("one")], Annotated[list[TableSource], Tag("parts")]],
+                       Discriminator(lambda v: "parts" if isinstance(v, list) else "one")]
+
+
+def _parts_problems(table: str, parts: list[TableSource]) -> list[str]:
+    """What is wrong with a table given as a list of exports: empty, a part without its file, a file
+    given twice with the same preset, a table that is read from one file only."""
+    from auditkit.inputs.contracts import contracts
+
+    if table in contracts() and contracts()[table].one_file:
+        return [f"tables.{table}: give one file (a mapping with file:), not a list: this table is read from one file"]
+    if not parts:
+        return [f"tables.{table}: an empty list; give the export as file: …, or list its parts, each with preset: "
+                "and file:"]
+    problems = [f"tables.{table}.{i}: a part needs file: (the export it reads), e.g. {{preset: hubspot_calls, "
+                f"file: calls.csv}}" for i, part in enumerate(parts) if not part.file]
+    files = [(part.file, part.preset) for part in parts if part.file]
+    problems += [f"tables.{table}: {f!r} is listed twice with the same preset; list a file once per preset that "
+                 "reads it (amoCRM's contacts list: once as amocrm_companies, once as amocrm_contacts)"
+                 for f, _ in sorted({fp for fp in files if files.count(fp) > 1}, key=str)]
+    return problems
 
 
 class DataCollectionNorms(_Strict):
@@ -313,7 +352,9 @@ class AuditParams(_Strict):
         default_factory=dict, description="exchange rates: currency -> units of the report's currency per unit, "
         "e.g. {USD: 0.92} when currency is EUR; amounts of deals and orders in other currencies are converted with "
         "them (several currencies without rates are an error)")
-    tables: dict[str, TableSource] = Field(default_factory=dict)
+    tables: dict[str, TableEntry] = Field(
+        default_factory=dict, description="table -> how to read its export; or a list of exports of that table "
+        "(parts: e.g. calls, meetings and tasks as activities), each with its own preset and file")
     baseline: str | None = Field(None, description="re-audit: the earlier run compared with, a run folder relative "
                                  "to this file or `previous` (see auditkit/inputs/baseline.py)")
     industry: str | None = Field(None, description="the client's industry: the portfolio groups and benchmarks "
@@ -357,12 +398,17 @@ class AuditParams(_Strict):
         if unknown:
             raise ValueError("; ".join(f"unknown table {u!r}{did_you_mean(u, TABLE_NAMES)}" for u in unknown)
                              + f"; known: {', '.join(TABLE_NAMES)}")
-        for source in tables.values():
-            if source.preset:
-                try:
-                    resolve(source)
-                except ValidationError as exc:
-                    raise ValueError(f"preset {source.preset}: {exc}") from None
+        problems = [p for table, entry in tables.items() if isinstance(entry, list)
+                    for p in _parts_problems(table, entry)]
+        if problems:
+            raise ValueError("; ".join(problems))
+        for entry in tables.values():
+            for source in entry if isinstance(entry, list) else [entry]:
+                if source.preset:
+                    try:
+                        resolve(source)
+                    except ValidationError as exc:
+                        raise ValueError(f"preset {source.preset}: {exc}") from None
         return tables
 
     @property
@@ -379,10 +425,23 @@ class AuditParams(_Strict):
     def report_date(self) -> dt.date:
         return self.audit_date or dt.date.today()
 
-    def source(self, table: str) -> TableSource:
-        """How to read `table`: its override merged over its preset, with defaults filled, and the ids
-        of other exports it holds read as their names (see `_ids_as_names`)."""
-        own = self.tables.get(table) or TableSource()
+    def parts(self, table: str) -> list[TableSource]:
+        """The table's entries as the parameter file gives them: one, several (a list of exports), or
+        [] when the file does not name the table."""
+        entry = self.tables.get(table)
+        return [] if entry is None else list(entry) if isinstance(entry, list) else [entry]
+
+    def own(self, table: str, part: int = 0) -> TableSource:
+        """The parameter file's entry of `table` (its `part`-th export when it lists several); an
+        empty source when the table is not named."""
+        parts = self.parts(table)
+        return parts[part] if parts else TableSource()
+
+    def source(self, table: str, part: int = 0) -> TableSource:
+        """How to read `table` (its `part`-th export when the parameter file lists several): the
+        entry merged over its preset, with defaults filled, and the ids of other exports it holds read
+        as their names (see `_ids_as_names`)."""
+        own = self.own(table, part)
         extra = self._ids_as_names(table, own)
         if extra:
             update = {"columns": {**extra["columns"], **own.columns}, "lookup": [*own.lookup, *extra["lookup"]]}
@@ -393,25 +452,27 @@ class AuditParams(_Strict):
         """{"lookup": [...], "columns": {...}} that read ids of another export as names: for each `ids`
         entry of a preset (e.g. an opportunity's AccountId -> the account's Name) whose target table is
         given here with the entry's preset and a file, this table looks the name up in that file (when
-        it has the id header), and the target table reads its name column as its key, so both agree."""
+        it has the id header), and the target table reads its name column as its key (`target_column`),
+        so both agree. The other way round, an export that names a deal (amoCRM's events list) reads
+        the deal's ID: `unique` matches only a name found once, `rows` only the rows about a deal."""
         found: dict = {"lookup": [], "columns": {}}
         if own.preset and own.file:
             for entry in load_preset(own.preset).get("ids", []):
-                target = self.tables.get(entry["table"])
-                if target is None or target.preset != entry["preset"] or not target.file:
-                    continue
-                if any(lookup.file == target.file for lookup in own.lookup):
-                    continue  # the client's own lookup of that file wins
-                named = f"{entry['header']} name"
+                target = next((t for t in self.parts(entry["table"]) if t.preset == entry["preset"] and t.file), None)
+                if target is None or any(lookup.file == target.file for lookup in own.lookup):
+                    continue  # not given, or the client's own lookup of that file wins
+                named = entry.get("as") or f"{entry['header']} name"  # the header the looked-up name gets
                 found["lookup"].append(Lookup(file=target.file, key={entry["header"]: entry["key"]},
-                                              columns={entry["name"]: named}, if_present=True))
+                                              columns={entry["name"]: named}, if_present=True,
+                                              unique=bool(entry.get("unique")), rows=entry.get("rows", {})))
                 found["columns"][named] = entry["column"]
-        for other, source in self.tables.items():
-            if other == table or not source.preset or not source.file or not own.preset or not own.file:
-                continue
-            for entry in load_preset(source.preset).get("ids", []):
-                if entry["table"] == table and entry["preset"] == own.preset:
-                    found["columns"][entry["name"]] = entry["target_column"]
+        for other in self.tables:
+            for source in self.parts(other):
+                if other == table or not source.preset or not source.file or not own.preset or not own.file:
+                    continue
+                for entry in load_preset(source.preset).get("ids", []):
+                    if entry["table"] == table and entry["preset"] == own.preset and entry.get("target_column"):
+                        found["columns"][entry["name"]] = entry["target_column"]
         return found
 
 
@@ -478,10 +539,15 @@ def _keys_at(loc: tuple) -> list[str]:
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
             return []
         model = model.model_fields[part].annotation
-        while get_origin(model) in (dict, list, Union, UnionType):  # dict[str, X] / list[X] / X | None
+        while get_origin(model) in (dict, list, Union, UnionType, Annotated):  # dict[str, X] / list[X] / X | None
+            if get_origin(model) is Annotated:
+                model = get_args(model)[0]
+                continue
             is_key = is_key or get_origin(model) in (dict, list)
             args = [a for a in get_args(model) if a is not type(None)]
-            model = args[-1] if args else None
+            args = [get_args(a)[0] if get_origin(a) is Annotated else a for a in args]
+            model = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)),
+                         args[-1] if args else None)
     if isinstance(model, type) and issubclass(model, BaseModel):
         return [k for k, f in model.model_fields.items() if not f.exclude]
     return []
@@ -489,10 +555,17 @@ def _keys_at(loc: tuple) -> list[str]:
 
 def _format_error(err: dict) -> str:
     loc = tuple(err["loc"])
+    keys_loc = loc
+    if len(loc) > 2 and loc[0] == "tables" and loc[2] in ("one", "parts"):  # the union's tag: not a key
+        loc = loc[:2] + loc[3:]
+        keys_loc = loc[:2] + loc[3:] if loc[2:3] and isinstance(loc[2], int) else loc
     where = ".".join(str(p) for p in loc) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        msg = "unknown key" + did_you_mean(loc[-1], _keys_at(loc))
+        msg = "unknown key" + did_you_mean(loc[-1], _keys_at(keys_loc))
+    elif err["type"] == "model_type" and loc[:1] == ("tables",):
+        msg = ("expected the export's settings (preset:, file:, …), or a list of them, one per file: "
+               "[{preset: hubspot_calls, file: calls.csv}, …]")
     return f"{where}: {msg}"
 
 
@@ -562,13 +635,15 @@ def outside(data_dir: Path, name: str | Path) -> str | None:
 
 def _outside_problems(params: AuditParams) -> list[str]:
     problems = []
-    for table, source in params.tables.items():
-        named = [("file", source.file)] + [(f"lookup.{i}.file", lk.file) for i, lk in enumerate(source.lookup)]
-        for key, name in named:
-            why = name and outside(params.data_dir, name)
-            if why:
-                problems.append(f"tables.{table}.{key}: {name!r} is {why}; table files must lie in data_dir "
-                                f"({params.data_dir}): copy the file there, or set allow_outside_data_dir: true")
+    for table, entry in params.tables.items():
+        for number, source in enumerate(params.parts(table)):
+            at = f"tables.{table}.{number}" if isinstance(entry, list) else f"tables.{table}"
+            named = [("file", source.file)] + [(f"lookup.{i}.file", lk.file) for i, lk in enumerate(source.lookup)]
+            for key, name in named:
+                why = name and outside(params.data_dir, name)
+                if why:
+                    problems.append(f"{at}.{key}: {name!r} is {why}; table files must lie in data_dir "
+                                    f"({params.data_dir}): copy the file there, or set allow_outside_data_dir: true")
     return problems
 
 

@@ -16,7 +16,7 @@ from auditkit.errors import did_you_mean
 
 PRESET_KEYS = {"columns", "values", "encoding", "sep", "date_format", "decimal", "sheet", "reshape", "currency_column"}
 DESCRIPTIVE_KEYS = {"name", "vendor", "system", "table", "description", "sample_header", "notes", "wide_columns",
-                    "signature", "ids", "fallback"}
+                    "signature", "ids", "fallback", "companions"}
 
 
 def _preset_dir():

@@ -24,7 +24,7 @@ from auditkit.inputs.encoding import SAMPLE_BYTES, detect_encoding, is_utf8
 from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource, outside
 from auditkit.inputs.presets import load_preset
 from auditkit.inputs.register import DELIMITERS, csv_layout, reheaded, without_totals
-from auditkit.inputs.reshape import reshape
+from auditkit.inputs.reshape import matches, reshape
 from auditkit.inputs.scaffold import EXAMPLE_MARKS, TEMPLATE_NAME, column_hints
 from auditkit.inputs.status import translate_column
 
@@ -43,10 +43,27 @@ class Problem:
     rows: tuple[int, ...] = ()
     count: int = 0
     args: dict = field(default_factory=dict)
+    part: int | None = None  # the export's place in the table's list of exports (None: the table is one file)
+
+    @property
+    def key(self) -> str:
+        """The table's key in the parameter file: `activities`, or `activities.1` for its second export."""
+        return self.table if self.part is None else f"{self.table}.{self.part}"
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One file a table was read from (a table given as a list of exports has several): its label
+    (the file name; `input_template.xlsx[orders]` for a sheet of the template), the preset it was read
+    with and its rows after validation."""
+
+    file: str
+    preset: str | None
+    rows: int
 
 
 @dataclass
@@ -60,6 +77,7 @@ class AuditData:
     notes: list[str]
     anonymised: bool = False  # managers are codes (auditkit/inputs/anonymise.py)
     currencies: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # table -> [(code, rows)] exported
+    parts: dict[str, list[Part]] = field(default_factory=dict)  # table -> the files it was read from
 
     @property
     def errors(self) -> list[Problem]:
@@ -79,8 +97,8 @@ class AuditData:
 class _Collector:
     """Collects problems of one table's file; `row_numbers[i]` is the file row of frame row i."""
 
-    def __init__(self, table: str, file: str, row_numbers: np.ndarray | None = None):
-        self.table, self.file, self.problems = table, file, []
+    def __init__(self, table: str, file: str, row_numbers: np.ndarray | None = None, part: int | None = None):
+        self.table, self.file, self.problems, self.part = table, file, [], part
         self.row_numbers = row_numbers
         self.currencies: list[tuple[str, int]] = []
 
@@ -89,18 +107,18 @@ class _Collector:
         count = 0
         if mask is not None:
             idx = np.flatnonzero(np.asarray(mask))
-            count = len(idx)
-            if count == 0:
+            if len(idx) == 0:
                 return
             numbers = self.row_numbers if self.row_numbers is not None else np.arange(2, len(np.asarray(mask)) + 2)
-            rows = tuple(int(numbers[i]) for i in idx[:MAX_ROWS_NAMED])
-        self.problems.append(Problem(severity, self.table, self.file, code, column, rows, count, args))
+            in_file = list(dict.fromkeys(int(numbers[i]) for i in idx))  # a reshaped row's file row once
+            rows, count = tuple(in_file[:MAX_ROWS_NAMED]), len(in_file)
+        self.problems.append(Problem(severity, self.table, self.file, code, column, rows, count, args, self.part))
 
 
 def find_file(params: AuditParams, table: str) -> Path | None:
     """The file of a table: the override's `file`, else <table>.csv / .xlsx in data_dir, else the
     input template (input_template.xlsx in data_dir) when its sheet <table> holds data."""
-    source = params.source(table)
+    source = params.source(table)  # a table given as a list of exports: its first
     if source.file:
         return params.data_dir / source.file
     for ext in (".csv", ".xlsx", ".xls"):
@@ -265,7 +283,8 @@ def read_raw(path: Path, source: TableSource, table: str | None = None,
     In the input template, `table` names the default sheet and the template's own rows are dropped.
     `uncalculated`, when given, receives {header: rows} of formula cells without a value; `found`
     receives what was decided about the file: "encoding" (a detected one other than UTF-8),
-    "chosen" (see `_prefer_filled`)."""
+    "chosen" (see `_prefer_filled`), "by_name" (see `_join`), "dropped" ({header: [(value, rows)]}
+    of the rows a `select` step left out)."""
     template = table is not None and path.name == TEMPLATE_NAME
     if path.suffix.lower() in EXCEL_SUFFIXES:
         sheet = source.sheet if source.sheet is not None else table if template else 0
@@ -280,12 +299,19 @@ def read_raw(path: Path, source: TableSource, table: str | None = None,
         raw = without_totals(reheaded(raw))
     if template:
         raw = raw[~_template_rows(raw, table)]  # dropped by label: the others keep their row numbers
+    by_name: list = []
     for lookup in source.lookup:
-        raw = _join(raw, path.parent, lookup)
+        raw = _join(raw, path.parent, lookup, by_name)
     raw, chosen = _prefer_filled(raw, source)
     if found is not None and chosen:
         found["chosen"] = chosen
-    return reshape(raw, source)
+    if found is not None and by_name:
+        found["by_name"] = by_name
+    dropped: dict = {}
+    raw = reshape(raw, source, path.name, dropped)
+    if found is not None and dropped:
+        found["dropped"] = dropped
+    return raw
 
 
 def _prefer_filled(raw: pd.DataFrame, source: TableSource) -> tuple[pd.DataFrame, list[tuple]]:
@@ -317,9 +343,11 @@ def _clean(raw: pd.DataFrame, first_row: int = 2) -> pd.DataFrame:
     return raw.apply(lambda s: s.str.strip()).replace("", np.nan)
 
 
-def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup) -> pd.DataFrame:
-    """Add the lookup's columns from its file to `raw` by key (first match; rows keep their numbers).
-    Problems of the lookup file are FileProblems naming that file."""
+def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup, by_name: list | None = None) -> pd.DataFrame:
+    """Add the lookup's columns from its file to `raw` by key (first match, or with `unique` only a key
+    with one value there; with `rows`, only in the rows it is about; rows keep their numbers). Problems
+    of the lookup file are FileProblems naming that file; `by_name`, when given, receives (lookup
+    file, header here, keys with several values there, keys with one, rows) of a `unique` lookup."""
     here, there = next(iter(lookup.key.items())) if isinstance(lookup.key, dict) else (lookup.key, lookup.key)
     if lookup.if_present and here not in raw.columns:
         return raw
@@ -347,8 +375,19 @@ def _join(raw: pd.DataFrame, folder: Path, lookup: Lookup) -> pd.DataFrame:
         raise FileProblem("lookup_key", None, column=here, lookup=lookup.file)
     found = pd.DataFrame({new: other[old].to_numpy() for old, new in lookup.columns.items()},
                          index=other[there].to_numpy())
+    if lookup.unique:  # a key given two values there (two deals of one name) matches neither
+        distinct = found.reset_index(names="__key__").drop_duplicates()
+        twice = distinct["__key__"].duplicated(keep=False)
+        shared = set(distinct.loc[twice, "__key__"])
+        found = distinct[~twice].set_index("__key__")
+        if by_name is not None:
+            by_name.append((lookup.file, here, shared, set(found.index), lookup.rows))
     found = found[~found.index.duplicated()]
-    return raw.join(found.reindex(raw[here].to_numpy()).set_axis(raw.index))
+    matched = found.reindex(raw[here].to_numpy()).set_axis(raw.index)
+    for header, pattern in lookup.rows.items():  # only the rows the lookup is about
+        about = matches(raw[header], pattern) if header in raw.columns else False
+        matched = matched.where(about)
+    return raw.join(matched)
 
 
 def _headers_shown(raw: pd.DataFrame) -> str:
@@ -488,17 +527,18 @@ def _translated(raw: pd.DataFrame, header: str, col: Column, source: TableSource
     return done.text, done.basis_header
 
 
-def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Collector):
-    """Read, map and type one table. Returns (frame, {contract column: file header}); (None, {}) when
-    unusable, or when the file has headers but no data rows (a warning: the table counts as not given)."""
-    source = params.source(contract.table)
-    own = params.tables.get(contract.table) or TableSource()
+def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Collector, part: int = 0):
+    """Read, map and type one table (its `part`-th export when the parameter file lists several).
+    Returns (frame, {contract column: file header}); (None, {}) when unusable, or when the file has
+    headers but no data rows (a warning: the table counts as not given)."""
+    source = params.source(contract.table, part)
+    own = params.own(contract.table, part)
     uncalculated: dict[str, list[int]] = {}
     found: dict = {}
     try:
         raw = read_raw(path, source, contract.table, uncalculated, found)
     except FileProblem as exc:  # exc.file: a lookup file's problem names the lookup file
-        out.problems.append(Problem("error", out.table, exc.file or out.file, exc.code, args=exc.details))
+        out.problems.append(Problem("error", out.table, exc.file or out.file, exc.code, args=exc.details, part=out.part))
         return None, {}
     except UnicodeDecodeError as exc:
         out.add("error", "bad_encoding", None, encoding=source.encoding, position=exc.start,
@@ -513,11 +553,16 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
     out.row_numbers = raw.index.to_numpy()
     if "encoding" in found:
         out.add("warning", "encoding_detected", None, encoding=found["encoding"])
+    for header, dropped in found.get("dropped", {}).items():
+        out.add("warning", "rows_not_kept", header, None, values=dropped, n=sum(n for _, n in dropped),
+                n_values=len(dropped))
+    for lookup_file, header, twice, once, about in found.get("by_name", []):
+        _names_not_matched(raw, header, twice, once, about, lookup_file, out)
     for name, header, filled, empty in found.get("chosen", []):
         out.add("warning", "column_chosen", header, None, column_name=name, filled=filled, empty=empty)
     for header, rows in uncalculated.items():
         out.problems.append(Problem("error", out.table, out.file, "formula_without_value", header,
-                                    tuple(rows[:MAX_ROWS_NAMED]), len(rows)))
+                                    tuple(rows[:MAX_ROWS_NAMED]), len(rows), part=out.part))
     raw = raw.reset_index(drop=True)
     headers = _map_headers(raw, contract, source)
     missing = [c for c in contract.required if c not in headers]
@@ -526,6 +571,12 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         missing.append(" or ".join(" + ".join(alt) for alt in alternatives))
     if missing and source.preset:
         preset = load_preset(source.preset)
+        named = [e for e in preset.get("ids", []) if e["column"] in missing and e["header"] in raw.columns]
+        if named and {e["column"] for e in named} >= set(missing):  # read from another export, not given
+            entry = named[0]
+            out.add("error", "preset_needs_export", entry["header"], None, column_name=entry["column"],
+                    preset=source.preset, other_preset=entry["preset"], other_table=entry["table"])
+            return None, {}
         out.add("error", "preset_columns_missing", None, columns="; ".join(missing), found=_headers_shown(raw),
                 n_columns=len(missing), system=preset["system"], preset=source.preset,
                 expected=_preset_headers(preset, missing))
@@ -567,6 +618,21 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
                 example=_example(df[contract.key[0]].astype("string"), dup))
     _check_rows(contract.table, df, headers, source, out)
     return df, {c: h for c, h in headers.items() if c in contract.columns}
+
+
+def _names_not_matched(raw: pd.DataFrame, header: str, twice: set, once: set, about: dict[str, str], other: str,
+                       out: _Collector) -> None:
+    """Warnings for the rows of a lookup by name (`unique`) that found no single record in the other
+    file: a name two records share there, and a name not there at all; each name with its rows."""
+    if header not in raw.columns:
+        return
+    about_rows = raw[header].notna()
+    for column, pattern in about.items():
+        about_rows &= matches(raw[column], pattern) if column in raw.columns else False
+    for code, hit in (("lookup_ambiguous", about_rows & raw[header].isin(twice)),
+                      ("name_not_found", about_rows & ~raw[header].isin(twice | once))):
+        values = [(str(v), int(n)) for v, n in sorted(raw[header][hit].value_counts().items(), key=lambda x: str(x[0]))]
+        out.add("warning", code, header, hit.to_numpy(), values=values, n_values=len(values), other=other)
 
 
 def _convert_currency(df: pd.DataFrame, text: pd.Series, header: str, contract: Contract, headers: dict[str, str],
@@ -622,7 +688,21 @@ def _empty(col: Column, index: pd.Index) -> pd.Series:
                      index=index, dtype=dtype)
 
 
-def _check_references(data: AuditData, headers: dict[str, dict[str, str]]):
+@dataclass
+class _Loaded:
+    """One export of a table as loaded: its frame (None when unusable), {contract column: header},
+    the file rows of its frame rows, and its problems."""
+
+    label: str
+    preset: str | None
+    frame: pd.DataFrame | None
+    headers: dict[str, str]
+    rows: np.ndarray
+    out: _Collector
+
+
+def _check_references(data: AuditData, loaded: dict[str, list[_Loaded]]):
+    """Ids that name no row of the table they refer to, reported per export with its own rows."""
     for table, contract in contracts().items():
         df = data.tables.get(table)
         if df is None:
@@ -635,11 +715,14 @@ def _check_references(data: AuditData, headers: dict[str, dict[str, str]]):
             target = data.tables.get(target_table)
             if target is None or target_col not in data.provided[target_table]:
                 continue
-            orphan = df[name].notna() & ~df[name].isin(target[target_col].dropna())
-            out = _Collector(table, data.files[table])
-            out.add("error" if strict else "warning", "unknown_reference", headers[table].get(name, name),
-                    orphan, example=_example(df[name], orphan), target=f"{target_table}.{target_col}")
-            data.problems.extend(out.problems)
+            orphan = (df[name].notna() & ~df[name].isin(target[target_col].dropna())).to_numpy()
+            start = 0
+            for part in (p for p in loaded.get(table, []) if p.frame is not None):
+                mine, start = orphan[start:start + len(part.frame)], start + len(part.frame)
+                out = _Collector(table, part.label, part.rows, part.out.part)
+                out.add("error" if strict else "warning", "unknown_reference", part.headers.get(name, name),
+                        mine, example=_example(part.frame[name], mine), target=f"{target_table}.{target_col}")
+                data.problems.extend(out.problems)
 
 
 def _derive(data: AuditData):
@@ -686,11 +769,11 @@ def _unusable(params: AuditParams, path: Path) -> tuple[str, dict] | None:
     return None
 
 
-def _with_detected_preset(params: AuditParams, table: str, path: Path, out: _Collector) -> AuditParams:
+def _with_detected_preset(params: AuditParams, table: str, path: Path, out: _Collector, part: int = 0) -> AuditParams:
     """`params` with the preset that fits the table's file (auditkit/inputs/detect.py) when the table
-    is given as `file:` without `preset:`; the choice and its reason are reported."""
-    own = params.tables.get(table)
-    if own is None or not own.file or own.preset:
+    (or its `part`-th export) is given as `file:` without `preset:`; the choice and its reason are reported."""
+    own = params.own(table, part)
+    if not own.file or own.preset:
         return params
     try:
         found = best_preset(list(read_raw(path, own.model_copy(update={"encoding": own.encoding or "auto"})).columns),
@@ -702,37 +785,113 @@ def _with_detected_preset(params: AuditParams, table: str, path: Path, out: _Col
     preset = load_preset(found.preset)
     out.add("warning", "preset_detected", None, preset=found.preset, system=preset["system"], n=found.score,
             headers=", ".join(f"“{h}”" for h in found.headers[:6]) + (", …" if found.score > 6 else ""))
-    tables = {**params.tables, table: own.model_copy(update={"preset": found.preset})}
-    return params.model_copy(update={"tables": tables})
+    chosen = own.model_copy(update={"preset": found.preset})
+    entry = params.tables[table]
+    if isinstance(entry, list):
+        chosen = [*entry[:part], chosen, *entry[part + 1:]]
+    return params.model_copy(update={"tables": {**params.tables, table: chosen}})
+
+
+def _table_paths(params: AuditParams, table: str) -> list[Path | None]:
+    """The file of each export of `table`: one (see `find_file`; None when not given), or one per part
+    when the parameter file lists several."""
+    if isinstance(params.tables.get(table), list):
+        return [params.data_dir / part.file for part in params.parts(table)]
+    return [find_file(params, table)]
+
+
+def _load_part(params: AuditParams, contract: Contract, path: Path, part: int) -> tuple[_Loaded, AuditParams]:
+    """One export of a table loaded (its preset detected first when not named), with `params` as
+    updated by the detection."""
+    label = f"{path.name}[{contract.table}]" if path.name == TEMPLATE_NAME else path.name  # the template's sheet
+    listed = isinstance(params.tables.get(contract.table), list)
+    out = _Collector(contract.table, label, part=part if listed else None)
+    params = _with_detected_preset(params, contract.table, path, out, part)
+    df, headers = _load_table(params, contract, path, out, part)
+    rows = out.row_numbers if out.row_numbers is not None else np.arange(2, 2 + (0 if df is None else len(df)))
+    return _Loaded(label, params.own(contract.table, part).preset, df, headers, rows, out), params
+
+
+def _key_clashes(contract: Contract, parts: list[_Loaded]) -> None:
+    """A key given by two exports of one table: an error in the later one naming the earlier file and row."""
+    usable = [p for p in parts if p.frame is not None]
+    if not contract.key or len(usable) < 2:
+        return
+    keys = pd.concat([p.frame[list(contract.key)] for p in usable], ignore_index=True).astype("string")
+    which = np.concatenate([np.full(len(p.frame), i) for i, p in enumerate(usable)])
+    rows = np.concatenate([p.rows for p in usable])
+    present = keys.notna().all(axis=1).to_numpy()
+    joined = keys.fillna("").agg("\x1f".join, axis=1).to_numpy()
+    first = pd.DataFrame({"key": joined, "which": which, "pos": np.arange(len(joined))})[present]
+    first = first.drop_duplicates("key").set_index("key")
+    owner = first["which"].reindex(joined).to_numpy()
+    clash = present & (owner != which)
+    start = 0
+    for i, part in enumerate(usable):
+        mask, start = clash[start:start + len(part.frame)], start + len(part.frame)
+        if mask.any():
+            hit = int(np.flatnonzero(mask)[0])
+            earlier = int(first.loc[joined[start - len(part.frame) + hit], "pos"])
+            part.out.add("error", "duplicate_key_parts", part.headers.get(contract.key[0], contract.key[0]), mask,
+                         example=str(keys.iloc[start - len(part.frame) + hit, 0]),
+                         other=usable[which[earlier]].label, other_row=int(rows[earlier]))
+
+
+def _combined(parts: list[_Loaded]) -> tuple[pd.DataFrame | None, list[str]]:
+    """The exports of one table as one frame (None when none is usable) and the contract columns
+    any of them provided (each once, in the order the first part mapped them)."""
+    frames = [p.frame for p in parts if p.frame is not None]
+    if not frames:
+        return None, []
+    provided = list(dict.fromkeys(c for p in parts if p.frame is not None for c in p.headers))
+    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), provided
+
+
+def _merged_counts(parts: list[_Loaded]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for part in parts:
+        for code, n in part.out.currencies:
+            counts[code] = counts.get(code, 0) + n
+    return sorted(counts.items(), key=lambda item: -item[1])
 
 
 def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
     """Load, map and validate every table of the contract for one client.
 
+    A table given as a list of exports is read part by part, each with its own preset and its own
+    problems (named by its file and rows), and then concatenated; a key in two parts is an error.
     `express`: for the express assessment, which needs only the checklist, a client without
     orders and deals is no error; every table that is present is still validated."""
     data = AuditData(tables={}, files={}, provided={}, problems=[], notes=[])
-    headers: dict[str, dict[str, str]] = {}
+    loaded: dict[str, list[_Loaded]] = {}
     for table, contract in contracts().items():
-        path = find_file(params, table)
-        why_not = path is not None and _unusable(params, path)
-        if path is None or why_not:
+        parts: list[_Loaded] = []
+        listed = isinstance(params.tables.get(table), list)
+        for number, path in enumerate(_table_paths(params, table)):
+            why_not = path is not None and _unusable(params, path)
+            if path is None or why_not:
+                if why_not:
+                    code, args = why_not
+                    data.problems.append(Problem("error", table, path.name, code, args=args,
+                                                 part=number if listed else None))
+                continue
+            part, params = _load_part(params, contract, path, number)
+            parts.append(part)
+        _key_clashes(contract, parts)
+        for part in parts:
+            data.problems.extend(part.out.problems)
+        if not parts:
             data.tables[table] = None
-            if why_not:
-                code, args = why_not
-                data.problems.append(Problem("error", table, path.name, code, args=args))
             continue
-        label = f"{path.name}[{table}]" if path.name == TEMPLATE_NAME else path.name  # the template's sheet
-        out = _Collector(table, label)
-        params = _with_detected_preset(params, table, path, out)
-        df, headers[table] = _load_table(params, contract, path, out)
-        data.tables[table], data.files[table], data.provided[table] = df, label, list(headers[table])
-        data.problems.extend(out.problems)
-        if out.currencies:
-            data.currencies[table] = out.currencies
+        loaded[table] = parts
+        data.tables[table], data.provided[table] = _combined(parts)
+        data.files[table] = ", ".join(p.label for p in parts)
+        data.parts[table] = [Part(p.label, p.preset, 0 if p.frame is None else len(p.frame)) for p in parts]
+        if any(p.out.currencies for p in parts):
+            data.currencies[table] = _merged_counts(parts)
     if data.tables.get("orders") is None and data.tables.get("deals") is None and not data.errors and not express:
         data.problems.append(Problem("error", "orders", "orders.csv", "no_orders_or_deals"))
-    _check_references(data, headers)  # also when other tables have errors: all of them are shown at once
+    _check_references(data, loaded)  # also when other tables have errors: all of them are shown at once
     if not data.errors:
         _derive(data)
     return data

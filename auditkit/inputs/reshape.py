@@ -1,7 +1,7 @@
 """Reshape steps: turn a vendor's export layout into one the loader maps, before header mapping.
 
-Steps run on the raw text frame right after reading, in this order: footer, superseded, unpivot,
-constant, join, blank, coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
+Steps run on the raw text frame right after reading, in this order: footer, superseded, select,
+unpivot, constant, row_id, join, blank, coalesce, flags, dates, numbers, sign. A step names contract columns (resolved to the file's header
 through the source's `columns`, like the loader does) except where it says "header". Steps other
 than `unpivot` keep every data row where it is, so problems still name the file's rows; after
 `unpivot`, rows are those of the long table. Presets (auditkit/data/presets/) and a client's
@@ -85,6 +85,23 @@ class Dates(_Step):
     formats: list[str]
 
 
+class Select(_Step):
+    """Only the rows whose `header` cell (the first of several headers present) matches one of
+    `values` (regular expressions searched, ignoring case; value -> pattern) are kept; the others
+    are left out and counted per cell text (an amoCRM events list mixes calls and notes with field
+    changes). With `into`, a new header of that name takes the value of the first pattern each kept
+    row matches (the activity type). Without the header in the file nothing changes."""
+
+    header: str | list[str]
+    values: dict[str, str]
+    into: str | None = None
+
+    @field_validator("values")
+    @classmethod
+    def _valid(cls, v):
+        return {value: _compiles(pattern) for value, pattern in v.items()}
+
+
 class Sign(_Step):
     """`columns` made negative where positive, in rows whose `when` column matches `pattern` (a
     regex searched from the start), e.g. cancelled invoices "C536379" or 1C "Возврат ..." documents."""
@@ -106,8 +123,12 @@ class Reshape(_Step):
       it and the title/empty rows just before it are dropped (report footers such as Salesforce's).
     superseded: header -> headers dropped when that header is in the file (HubSpot's deal currency
       once the amount in the company's currency is exported: those amounts are all in one currency).
+    select: keep only the rows of some kinds, writing their kind into a column (see Select).
     constant: contract column -> the value of every row when the file has no header for that column
       (a HubSpot calls export has no type column: each of its rows is a call).
+    row_id: a contract column that, when the file has no header for it, is made from the file's name
+      and each row's number in the file ("events.csv:12"): an export without row ids (amoCRM's events
+      list) gets a unique, findable key, also across several files of one table.
     join: new header -> headers whose non-empty cells are joined with a space, per row, into it
       (header names; made only when one of them is in the file): a person's full name from
       Bitrix24's first and last name columns.
@@ -125,8 +146,10 @@ class Reshape(_Step):
 
     footer: str | None = None
     superseded: dict[str, list[str]] = {}
+    select: Select | None = None
     unpivot: Unpivot | None = None
     constant: dict[str, str] = {}
+    row_id: str | None = None
     join: dict[str, list[str]] = {}
     blank: dict[str, list[str]] = {}
     coalesce: list[str] = []
@@ -287,21 +310,52 @@ def _sign(raw: pd.DataFrame, source: TableSource, spec: Sign) -> None:
             raw[header] = text.mask(flip, "-" + text)
 
 
-def reshape(raw: pd.DataFrame, source: TableSource) -> pd.DataFrame:
-    """The raw text frame with the source's reshape steps applied (unchanged without steps)."""
+def matches(text: pd.Series, pattern: str, ignore_case: bool = False) -> pd.Series:
+    """True where a text cell matches the regular expression `pattern` (searched); False for an empty cell."""
+    regex = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+    return text.map(lambda cell: isinstance(cell, str) and regex.search(cell) is not None).astype(bool)
+
+
+def _select(raw: pd.DataFrame, spec: Select, dropped: dict | None) -> pd.DataFrame:
+    """The rows of the kinds `spec` keeps (see Select); `dropped`, when given, receives
+    {header: [(cell text, rows)]} of the others."""
+    header = _first(raw, [spec.header] if isinstance(spec.header, str) else spec.header)
+    if header is None:
+        return raw
+    text = raw[header].fillna("")
+    kind = pd.Series(np.nan, index=raw.index, dtype="object")
+    for value, pattern in spec.values.items():
+        kind = kind.mask(kind.isna() & matches(text, pattern, ignore_case=True), value)
+    gone = kind.isna()
+    if dropped is not None and gone.any():
+        counts = raw.loc[gone, header].fillna("").value_counts()
+        dropped[header] = [(str(v), int(n)) for v, n in sorted(counts.items(), key=lambda x: (-x[1], str(x[0])))]
+    raw = raw[~gone].copy()
+    if spec.into:
+        raw[spec.into] = kind[~gone].astype("str")
+    return raw
+
+
+def reshape(raw: pd.DataFrame, source: TableSource, file: str = "", dropped: dict | None = None) -> pd.DataFrame:
+    """The raw text frame with the source's reshape steps applied (unchanged without steps). `file`:
+    the file's name (for `row_id`); `dropped` receives the rows `select` left out."""
     if not source.reshape:
         return raw
     spec = Reshape.model_validate(source.reshape)
     raw = _footer(raw, spec.footer) if spec.footer else raw
     raw = raw.copy()
-    for header, dropped in spec.superseded.items():
+    for header, superseded in spec.superseded.items():
         if header in raw.columns:
-            raw = raw.drop(columns=[h for h in dropped if h in raw.columns])
+            raw = raw.drop(columns=[h for h in superseded if h in raw.columns])
+    if spec.select:
+        raw = _select(raw, spec.select, dropped)
     if spec.unpivot:
         raw = _unpivot(raw, source, spec.unpivot)
     for name, value in spec.constant.items():
         if not _headers(raw, source, name):
             raw[name] = value
+    if spec.row_id and not _headers(raw, source, spec.row_id):
+        raw[spec.row_id] = [f"{file}:{row}" for row in raw.index]
     for new, parts in spec.join.items():
         if any(h in raw.columns for h in parts) and new not in raw.columns:
             raw[new] = _joined(raw[[h for h in parts if h in raw.columns]])

@@ -24,8 +24,20 @@ def describe(problem: Problem, language: str = "en") -> str:
         where.append(loc.t("validation.column", column=problem.column))
     severity = loc.t(f"validation.{problem.severity}")
     args = {k: _values_listed(loc, v) if isinstance(v, list) else v for k, v in problem.args.items()}
-    message = loc.t(f"problems.{problem.code}", **{"table": problem.table, **args})
+    message = loc.t(f"problems.{problem.code}", **{"table": problem.key, "table_name": problem.table, **args})
     return f"{severity}: {', '.join(where)}: {message}"
+
+
+def parts_lines(data: AuditData, loc: Locale) -> list[str]:
+    """One line per table read from several exports: each file with its preset and rows, and the total."""
+    lines = []
+    for table, parts in data.parts.items():
+        if len(parts) > 1:
+            files = ", ".join(loc.t("validation.part" if p.preset else "validation.part_no_preset", file=p.file,
+                                    preset=p.preset or "", rows=p.rows) for p in parts)
+            lines.append(loc.t("validation.parts", table=table, n_files=len(parts), rows=sum(p.rows for p in parts),
+                               files=files))
+    return lines
 
 
 def template_not_filled(params: AuditParams, data: AuditData) -> bool:
@@ -64,7 +76,7 @@ def validate(params_path: str | Path) -> tuple[list[str], bool, AuditData | None
     if template_not_filled(params, data):
         template = params.data_dir / TEMPLATE_NAME
         return [loc.t("validation.template_not_filled", template=str(template), folder=str(params.data_dir))], False, data
-    lines = [describe(p, params.language) for p in data.problems]
+    lines = parts_lines(data, loc) + [describe(p, params.language) for p in data.problems]
     unusable = {p.table for p in data.errors if not p.rows and not p.column}  # named above: not "missing"
     for table in data.missing:
         if table not in unusable:

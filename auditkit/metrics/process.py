@@ -725,6 +725,7 @@ class StageAnalysis:
       any won deal has history, else over all deals); as_is_share: share of those deals on it.
     to_be: the to-be order used; in_to_be_order_share: share of deals whose first entries into
       to-be stages follow the to-be order; deals_with_skips: deals that skipped a to-be stage.
+    skipping: per deal with a stage history (index: deal_id), whether it skipped a to-be stage.
     """
 
     stages: pd.DataFrame
@@ -735,6 +736,7 @@ class StageAnalysis:
     in_to_be_order_share: float
     deals: int
     deals_with_skips: int
+    skipping: pd.Series
 
     @property
     def deals_with_skips_share(self) -> float:
@@ -807,6 +809,8 @@ def stage_analysis(
     has_stage = durations["stage"].notna().to_numpy()
     durations = durations[has_stage]
     deal_codes, kept = pd.factorize(deal_of_row[has_stage])
+    starts = np.flatnonzero(np.r_[True, deal_codes[1:] != deal_codes[:-1]])[: len(kept)]  # a deal's rows are adjacent
+    deal_ids = durations["deal_id"].to_numpy()[starts]
     to_be = list(stages or [])
     names = np.array(to_be + sorted(set(durations["stage"].unique()) - set(to_be)), dtype=object)
     code = pd.Categorical(durations["stage"], categories=names).codes
@@ -875,7 +879,21 @@ def stage_analysis(
         in_to_be_order_share=_in_order_share(first, order[:k]),
         deals=int(n_deals),
         deals_with_skips=int(skipped_mask.any(axis=1).sum()),
+        skipping=pd.Series(skipped_mask.any(axis=1), index=pd.Index(deal_ids, name="deal_id"), name="skipped"),
     )
+
+
+def skips_by(analysis: StageAnalysis, deals: pd.DataFrame | None, by: str = "manager_id") -> pd.DataFrame | None:
+    """Skipped to-be stages per ``by`` (a deals column) over the deals with a stage history.
+    Columns: ``by``, deals, skipped (int64: deals that skipped a to-be stage), share (= skipped /
+    deals); the largest share first. None without deals or the column."""
+    if not available(deals, by) or analysis.skipping.empty:
+        return None
+    group = analysis.skipping.index.map(deals.drop_duplicates("deal_id").set_index("deal_id")[by])
+    out = analysis.skipping.groupby(group.to_numpy(), dropna=True).agg(deals="size", skipped="sum")
+    out = out.rename_axis(by).reset_index().astype({"deals": "int64", "skipped": "int64"})
+    out["share"] = share(out["skipped"], out["deals"])
+    return out.sort_values(["share", by], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def bottleneck_base(

@@ -48,9 +48,10 @@ def norm_list(params: AuditParams, loc: Locale) -> list[tuple[str, str, str]]:
 
 def input_rows(data: AuditData) -> dict[str, tuple[str, int]]:
     """File label (`orders.csv`, or `input_template.xlsx[orders]` for a template's sheet) → (table,
-    rows after validation) of every table read."""
-    return {label: (table, len(data.tables[table])) for table, label in data.files.items()
-            if data.tables.get(table) is not None}
+    rows after validation) of every file read; a table read from several exports gives each of its
+    files with its own rows."""
+    return {part.file: (table, part.rows) for table, parts in data.parts.items()
+            if data.tables.get(table) is not None for part in parts}
 
 
 def provenance_html(run_dir: Path, params: AuditParams, data: AuditData, loc: Locale) -> str:
@@ -61,7 +62,7 @@ def provenance_html(run_dir: Path, params: AuditParams, data: AuditData, loc: Lo
     rows = input_rows(data)
     table_rows = []
     for name, digest in stamp["inputs"].items():
-        table, n = rows.get(name, ("", None))
+        table, n = rows.get(name) or rows.get(Path(name).name, ("", None))  # a file outside data_dir: by its path
         sheets = [(t, k) for label, (t, k) in rows.items() if label.startswith(f"{name}[")]
         if sheets:  # the input template: one line per sheet read
             table, n = ", ".join(loc.t(f"tables.{t}") for t, _ in sheets), sum(k for _, k in sheets)

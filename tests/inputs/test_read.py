@@ -1,8 +1,9 @@
 """Loading, mapping and validating input tables: every problem names file, row and column."""
+import numpy as np
 import pandas as pd
 import pytest
 
-from auditkit.inputs.read import load_inputs
+from auditkit.inputs.read import _Collector, load_inputs
 from auditkit.inputs.params import load_params
 from auditkit.inputs.validation import describe, validate
 from helpers import write
@@ -420,3 +421,11 @@ def test_a_control_character_in_a_cell_is_not_echoed(tmp_path):
     params = _hostile_client(tmp_path, {"orders.csv": O + "O1,C1,2024-01-01,1\x00\x1b[31m\n"}, "")
     (problem,) = _load(params).errors
     assert problem.args["example"] == "1\ufffd\ufffd[31m"
+
+
+def test_a_file_row_reshaped_into_several_rows_is_named_and_counted_once():
+    """A wide export (HubSpot's "Date entered" columns) makes several table rows of one file row: a
+    problem on them names that file row once, and counts file rows."""
+    out = _Collector("stage_history", "deals.csv", row_numbers=np.array([2, 2, 2, 3, 3, 5]))
+    out.add("warning", "unknown_reference", "Record ID", np.array([True, True, True, True, False, True]))
+    assert out.problems[0].rows == (2, 3, 5) and out.problems[0].count == 3

@@ -592,6 +592,12 @@ def test_a_date_outside_the_presets_formats_names_them_not_date_format(tmp_path)
     (("amocrm_leads_real.csv", "amocrm_companies.csv", "amocrm_contacts.csv"),
      {"deals": "amocrm_leads", "clients": "amocrm_companies"}),
     (("amocrm_leads_real.csv", "amocrm_contacts.csv"), {"deals": "amocrm_leads", "clients": "amocrm_contacts"}),
+    (("amocrm_leads_real.csv", "amocrm_companies.csv", "amocrm_events.csv"),  # one events list, two tables
+     {"deals": "amocrm_leads", "clients": "amocrm_companies", "activities": "amocrm_events",
+      "stage_history": "amocrm_stage_changes"}),
+    (("kommo_leads.csv", "kommo_events.csv"), {"deals": "kommo_leads", "activities": "amocrm_events",
+                                              "stage_history": "amocrm_stage_changes"}),
+    (("dynamics365_opportunities_ui.xlsx",), {"deals": "dynamics365_opportunities"}),
     (("bitrix24_deals_ru.csv", "bitrix24_companies.csv", "bitrix24_contacts.csv"),
      {"deals": "bitrix24_deals", "clients": "bitrix24_companies"}),
     (("bitrix24_deals_ru.csv", "bitrix24_contacts.csv"), {"deals": "bitrix24_deals", "clients": "bitrix24_contacts"}),
@@ -608,3 +614,70 @@ def test_new_client_from_a_folder_with_the_new_exports_validates(tmp_path, files
     lines, ok, data = validate(path)
     assert ok, lines
     assert "activities" not in expected or data.tables["activities"]["type"].notna().all()
+
+
+def test_dynamics365_unified_interface_excel_export_with_its_own_header_case(tmp_path):
+    # the header of a real export (HansHWestphal/deal-review-dashboard): "Est. revenue", "Est. close date", "Account"
+    data = _load(tmp_path, {"deals": {"preset": "dynamics365_opportunities", "file": "dynamics365_opportunities_ui.xlsx"}},
+                 {"dynamics365_opportunities_ui.xlsx": SAMPLES / "dynamics365_opportunities_ui.xlsx"})
+    assert not data.problems, [describe(p) for p in data.problems]
+    deals = data.tables["deals"]
+    assert deals["status"].tolist() == ["won", "lost", "open"]
+    assert deals["client_id"].tolist() == ["Contoso Ltd", "Fabrikam Inc", "Adventure Works"]
+    assert deals["amount"].tolist() == [46500.0, 12500.5, 30000.0]  # actual revenue, else estimated
+    assert deals["expected_close"].iloc[2] == TS("2024-04-30") and deals["closed_at"].iloc[0] == TS("2024-02-26")
+    assert deals["created_at"].iloc[0] == TS("2024-01-09 10:15")
+    assert deals["lost_reason"].iloc[1] == "Out-Sold" and deals["lost_reason"].iloc[[0, 2]].isna().all()
+
+
+def test_amocrm_contacts_list_as_exported_holds_contacts_and_companies(tmp_path):
+    # the header of a real export (hromov/jevelina): "Тип", "Дата создания контакта", dates dd-mm-yyyy
+    sample = {"amocrm_contacts_real.csv": SAMPLES / "amocrm_contacts_real.csv"}
+    data = _load(tmp_path / "contacts", {"clients": {"preset": "amocrm_contacts", "file": "amocrm_contacts_real.csv"}},
+                 sample)
+    clients = data.tables["clients"]
+    assert clients["client_id"].tolist() == ["Иван Петров", "Мария Смирнова"]
+    assert clients["created_at"].tolist() == [TS("2024-01-14 12:30"), TS("2024-02-02 09:05")]
+    (left_out,) = [p for p in data.problems if p.code == "rows_not_kept"]
+    assert left_out.args["values"] == [("компания", 1)]
+    both = _load(tmp_path / "both", {"clients": [{"preset": "amocrm_companies", "file": "amocrm_contacts_real.csv"},
+                                                 {"preset": "amocrm_contacts", "file": "amocrm_contacts_real.csv"}]},
+                 sample)
+    assert [p.code for p in both.errors] == ["no_orders_or_deals"]  # the clients alone are fine
+    assert both.tables["clients"]["client_id"].tolist() == ["ООО «Ромашка»", "Иван Петров", "Мария Смирнова"]
+    assert both.tables["clients"]["created_at"].iloc[0] == TS("2022-03-12 10:00")
+
+
+def test_odoo_opportunity_without_a_customer_takes_the_company_name_typed_on_it(tmp_path):
+    text = (SAMPLES / "odoo_crm_leads.csv").read_text("utf-8").splitlines()
+    text[0] += ",Company Name"
+    text[1] += ",Acme typed"  # a customer is set: it wins
+    text[2] = text[2].replace(",Borealis Ltd,", ",,") + ",Borealis (typed)"
+    text[3:] = [line + "," for line in text[3:]]
+    data = _load(tmp_path, {"deals": {"preset": "odoo_crm_leads", "file": "odoo_crm_leads.csv"}},
+                 {"odoo_crm_leads.csv": "\n".join(text).encode()})
+    assert data.tables["deals"]["client_id"].tolist()[:2] == ["Acme GmbH", "Borealis (typed)"]
+
+
+def test_pipedrive_persons_with_the_vendors_creation_date_header(tmp_path):
+    content = (SAMPLES / "pipedrive_persons.csv").read_bytes().replace(b"Person - Person created",
+                                                                       b"Person - Creation date")
+    data = _load(tmp_path, {"clients": {"preset": "pipedrive_persons", "file": "pipedrive_persons.csv"}},
+                 {"pipedrive_persons.csv": content})
+    assert data.tables["clients"]["created_at"].iloc[0] == TS("2023-05-02 10:04:51")
+
+
+def test_new_client_from_reads_the_amocrm_contacts_list_once_per_kind_of_row(tmp_path):
+    import yaml
+
+    from auditkit.inputs.onboard import new_client_from
+    from auditkit.inputs.validation import validate
+
+    path = new_client_from("Acme", _exports(tmp_path, "amocrm_leads_real.csv", "amocrm_contacts_real.csv"),
+                           tmp_path / "params")
+    assert yaml.safe_load(path.read_text("utf-8"))["tables"]["clients"] == [
+        {"preset": "amocrm_companies", "file": "amocrm_contacts_real.csv"},
+        {"preset": "amocrm_contacts", "file": "amocrm_contacts_real.csv"}]
+    lines, ok, data = validate(path)
+    assert ok, lines
+    assert data.tables["clients"]["client_id"].tolist() == ["ООО «Ромашка»", "Иван Петров", "Мария Смирнова"]

@@ -521,6 +521,20 @@ def test_stage_analysis(history):
     assert res.in_to_be_order_share == approx(6 / 7)
 
 
+def test_skips_are_counted_per_manager_of_the_deals_with_a_stage_history(history):
+    h, d = history
+    res = p.stage_analysis(h, END, TO_BE, deals=d)
+    # D2 skips qualified, D6 and D7 skip new (see test_stage_analysis)
+    assert res.skipping[res.skipping].index.tolist() == ["D2", "D6", "D7"] and len(res.skipping) == 7
+    owned = d.assign(manager_id=["M1", "M1", "M2", "M2", "M2", "M3", None])
+    by = p.skips_by(res, owned).set_index("manager_id")
+    # M3: D6 skipped, 1 of 1; M1: D2 of D1 D2 = 1/2; M2: none of D3 D4 D5; D7 has no manager
+    assert by.index.tolist() == ["M3", "M1", "M2"]
+    assert by["deals"].tolist() == [1, 2, 3] and by["skipped"].tolist() == [1, 1, 0]
+    assert by["share"].tolist() == [1.0, 0.5, 0.0]
+    assert p.skips_by(res, d.drop(columns="manager_id")) is None
+
+
 def test_stage_analysis_parameters(history):
     h, d = history
     # custom norms: gaps new 0.9-0.8 = 0.1, qualified 0.3-0.5 < 0, proposal 0.7-0.75 < 0 -> new

@@ -516,10 +516,13 @@ def stages(audit: Audit) -> None:
                         p90=audit.fmt(bottleneck["p90_days"], "days"))
     audit.paragraph(".text.as_is", as_is=_sequence(audit, sa.as_is), share=audit.loc.pct(sa.as_is_share),
                     to_be=_sequence(audit, sa.to_be))
-    if _f(sa.in_to_be_order_share) is not None and (sa.in_to_be_order_share < 0.95 or sa.deals_with_skips):
+    if _f(sa.in_to_be_order_share) is not None and sa.in_to_be_order_share < IN_ORDER_ENOUGH:
         audit.paragraph(".text.process_not_followed", css="ak-finding",
                         order=audit.loc.pct(sa.in_to_be_order_share),
                         skips=audit.loc.pct(sa.deals_with_skips_share))
+    elif sa.deals_with_skips:
+        audit.paragraph(".text.stages_skipped", css="ak-finding", skips=audit.loc.pct(sa.deals_with_skips_share),
+                        who=_skippers(audit, sa, deals))
     extra = table[~table["in_to_be"] & ~table["stage"].isin(["won", "lost"])]
     if len(extra):
         audit.note(".text.stages_outside_model", stages=", ".join(audit.loc.quote(s) for s in extra["name"]),
@@ -528,6 +531,25 @@ def stages(audit: Audit) -> None:
 
 MAP_MIN_SHARE = 0.01  # arrows carrying fewer deals than this share of all deals are left to the CSV
 MAP_DIFFERENCES = 3  # skips / loops back named per kind under the map
+IN_ORDER_ENOUGH = 0.95  # below this share of deals in the to-be order the process is not followed
+SKIPPERS = 3  # managers named for their skipped stages: at most this many, ...
+SKIPPER_SHARE = 0.25  # ... whose share of deals with a skip is at least this and twice the team's ...
+SKIPPER_DEALS = 5  # ... over at least this many such deals
+
+
+def _skippers(audit: Audit, sa, deals) -> str:
+    """" The share is highest in the deals of A (62% of deals) and B (55% of deals).", or "" when no
+    manager stands out (see SKIPPER_*)."""
+    by = m.skips_by(sa, deals)
+    if by is None:
+        return ""
+    floor = max(SKIPPER_SHARE, 2 * sa.deals_with_skips_share)
+    top = by[(by["share"] >= floor) & (by["skipped"] >= SKIPPER_DEALS)].head(SKIPPERS)
+    if top.empty:
+        return ""
+    names = _group_names(audit, "manager_id", top["manager_id"])
+    return audit.t(".text.skippers", managers=audit.loc.join(
+        audit.t(".text.skipper", name=name, share=audit.loc.pct(share, 0)) for name, share in zip(names, top["share"])))
 
 
 def _process_map(audit: Audit, history: pd.DataFrame, deals: pd.DataFrame | None, table: pd.DataFrame,
