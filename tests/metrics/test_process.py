@@ -900,3 +900,14 @@ def test_after_sales_contact_window_includes_its_last_day():
     # one day later the follow-up window would end after the audit: not measured
     late = orders.assign(date=pd.to_datetime(["2024-06-17 10:00"]))
     assert p.after_sales_contact(late, acts, O_START, O_END, days=14)["new_clients"] == 0
+
+
+def test_stage_history_order_is_by_deal_then_time_with_ties_in_row_order():
+    """The packed-key sort (whole seconds) and the fallback (fractions of a second) both give
+    np.lexsort's order, ties in row order."""
+    codes = np.array([2, 0, 1, 0, 2, 0])
+    whole = np.array(["2024-01-03", "2024-01-02", "2024-01-01", "2024-01-01", "2024-01-01", "2024-01-02"],
+                     dtype="datetime64[ns]")
+    assert p._by_deal_then_time(codes, whole).tolist() == [3, 1, 5, 2, 4, 0]
+    fraction = whole + np.array([0, 5, 0, 0, 0, 1], dtype="timedelta64[ms]")
+    assert p._by_deal_then_time(codes, fraction).tolist() == [3, 5, 1, 2, 4, 0]
