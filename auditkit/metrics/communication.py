@@ -55,25 +55,35 @@ def _day(values: pd.Series) -> pd.Series:
     return values.astype("datetime64[ns]").dt.normalize()
 
 
+DAY_SHIFT = 100_000  # added to a day number (days since 1970) so that 1900..2100 packs as a positive 32-bit value
+
+
+def _client_day_keys(client: np.ndarray, day: pd.Series | np.ndarray, offset_days: int = 0) -> np.ndarray:
+    """(client code, calendar day + offset_days) packed into one int64 that sorts by client, then day."""
+    number = np.asarray(day, dtype="datetime64[D]").astype("int64") + offset_days + DAY_SHIFT
+    return (client.astype("int64") << 32) | number
+
+
 def _first_on_or_after(
     events: pd.DataFrame, others: pd.DataFrame, offset_days: int = 0
 ) -> pd.Series:
     """Per event (client_id, day), the first ``others`` day of the same client that is on or
-    after event day + ``offset_days``; NaT when there is none. Vectorised merge_asof.
+    after event day + ``offset_days``; NaT when there is none. The others' (client, day) pairs are
+    sorted once as packed keys and each event is a binary search among them.
 
     Returns a datetime64[ns] Series aligned with ``events.index``.
     """
     event_client, other_client = id_codes(events["client_id"], others["client_id"])
-    left = pd.DataFrame(
-        {"client": event_client, "_from": events["day"].to_numpy() + pd.Timedelta(days=offset_days),
-         "_pos": np.arange(len(events))}
-    ).sort_values("_from", kind="stable")
-    right = pd.DataFrame({"client": other_client, "_next": others["day"].to_numpy()})
-    right = right[(right["client"] >= 0) & right["_next"].notna()].sort_values("_next", kind="stable")
-    merged = pd.merge_asof(
-        left, right, left_on="_from", right_on="_next", by="client", direction="forward"
-    )
-    result = merged.sort_values("_pos")["_next"].to_numpy()
+    known = (other_client >= 0) & others["day"].notna().to_numpy()
+    keys = np.sort(_client_day_keys(other_client[known], others["day"].to_numpy()[known]))
+    asked = (event_client >= 0) & events["day"].notna().to_numpy()
+    wanted = _client_day_keys(event_client[asked], events["day"].to_numpy()[asked], offset_days)
+    at = np.searchsorted(keys, wanted)
+    found = at < len(keys)
+    found[found] = (keys[at[found]] >> 32) == event_client[asked][found]  # the same client
+    result = np.full(len(events), np.datetime64("NaT"), dtype="datetime64[ns]")
+    hit = np.flatnonzero(asked)[found]
+    result[hit] = ((keys[at[found]] & 0xFFFFFFFF) - DAY_SHIFT).astype("datetime64[D]")
     return pd.Series(result, index=events.index, dtype="datetime64[ns]")
 
 
