@@ -57,14 +57,14 @@ def write_pdf(html_text: str, pdf_path: Path, base_dir: Path, client: str) -> di
     if chromium is None:
         return _weasyprint(html_text, Path(pdf_path), Path(base_dir))
     pages: dict[str, int] | None = None
-    with _page(chromium, for_chromium(html_text, client, None), Path(base_dir)) as page:
+    with _page(chromium, for_chromium(html_text, client), Path(base_dir)) as page:
         for _ in range(MAX_PRINTS):
             Path(pdf_path).write_bytes(page.pdf(prefer_css_page_size=True, print_background=True,
                                                 margin=DEFAULT_MARGINS, outline=True, tagged=True))
             found = heading_pages(Path(pdf_path))
             if not TOC.search(html_text) or found == pages:
                 return _layout(html_text, found, page_count(Path(pdf_path)))
-            page.evaluate(FILL_TOC, found)  # the same entries as for_chromium(html_text, client, found)
+            page.evaluate(FILL_TOC, found)  # each entry's placeholder becomes its heading's page
             pages = found
     raise PdfError(f"the contents' page numbers changed in each of {MAX_PRINTS} prints")
 
@@ -92,17 +92,17 @@ def page_count(pdf_path: Path) -> int:
     return len(PdfReader(pdf_path).pages)
 
 
-def for_chromium(html_text: str, client: str, pages: dict[str, int] | None) -> str:
+def for_chromium(html_text: str, client: str) -> str:
     """The report HTML as Chromium prints it: chromium.css and the client's name for the footers,
-    and each contents entry with its heading's page (`pages`: anchor -> page; None: placeholders)."""
+    and each contents entry with a placeholder of a page number's width (FILL_TOC writes the pages
+    into the loaded page once the first print has given them)."""
     style = (CHROMIUM_CSS.read_text(encoding="utf-8")
              + f"@page {{ @bottom-left {{ content: {css_string(client)}; }} }}"
              + "@page :first { @bottom-left { content: none; } }")
 
     def entry(m):
-        page = PLACEHOLDER if pages is None else str(pages.get(m["id"], ""))
         return (f'<a href="#{m["id"]}"><span class="ak-toc-text">{m["text"]}</span>'
-                f'<span class="ak-toc-dots"></span><span class="ak-toc-page">{page}</span></a>')
+                f'<span class="ak-toc-dots"></span><span class="ak-toc-page">{PLACEHOLDER}</span></a>')
 
     text = TOC.sub(lambda m: TOC_LINK.sub(entry, m[0]), html_text, count=1)
     return text.replace("</head>", f"<style>{style}</style></head>", 1)
