@@ -532,8 +532,8 @@ def _skips_and_loops(plant: np.random.Generator, hist: pd.DataFrame, manager: np
     nego = nego[(nego + 1 < len(hist))]
     nego = nego[d[nego + 1] == d[nego]]  # a negotiation the deal left (next stage, won or lost)
     stay = (day[nego + 1] - day[nego]) // np.timedelta64(1, "D")  # whole days
-    loop = nego[(stay >= LOOP_MIN_DAYS) & (plant.random(len(nego)) < LOOP_SHARE)]
-    third = _days(stay[np.isin(nego, loop)] // 3)
+    looped = (stay >= LOOP_MIN_DAYS) & (plant.random(len(nego)) < LOOP_SHARE)
+    loop, third = nego[looped], _days(stay[looped] // 3)
     back = pd.DataFrame({"d": d[loop], "seq": 3.3, "stage": "proposal", "entered_at": day[loop] + third})
     again = pd.DataFrame({"d": d[loop], "seq": 3.6, "stage": "negotiation", "entered_at": day[loop] + 2 * third})
     return pd.concat([hist, back, again]).sort_values(["d", "seq"], kind="stable")
