@@ -689,12 +689,16 @@ def _durations(
     if deals is not None:
         at = pd.Index(deals["deal_id"]).get_indexer(ids)  # each deal of the history in deals, -1 if none
         known = at >= 0
-        closed = np.zeros(len(ids), dtype=bool)
-        closed[known] = ~open_at_end(deals, end).to_numpy()[at[known]]
-        close_day = np.full(len(ids), np.datetime64("NaT"), dtype=deals["closed_at"].to_numpy().dtype)
-        close_day[known] = deals["closed_at"].to_numpy()[at[known]]
-        won = np.zeros(len(ids), dtype=bool)
-        won[known] = (deals["status"] == "won").fillna(False).to_numpy(dtype=bool)[at[known]]
+
+        def per_deal(values: np.ndarray, missing) -> np.ndarray:
+            """A deals column per deal of the history (`missing` for a deal not in deals)."""
+            out = np.full(len(ids), missing, dtype=values.dtype)
+            out[known] = values[at[known]]
+            return out
+
+        closed = per_deal(~open_at_end(deals, end).to_numpy(), False)
+        close_day = per_deal(deals["closed_at"].to_numpy(), np.datetime64("NaT"))
+        won = per_deal((deals["status"] == "won").fillna(False).to_numpy(dtype=bool), False)
         is_open = ~closed[codes]
         close = pd.Series(close_day[codes], index=h.index).where(~is_open)
     else:
@@ -796,10 +800,9 @@ def _in_order_share(first: pd.DataFrame, model: list[int]) -> float:
     position = rows["code"].map(pd.Series(np.arange(len(model)), index=model)).to_numpy()
     deal = rows["deal"].to_numpy()
     same = deal[1:] == deal[:-1]  # rows of one deal are adjacent
-    back = same & (position[1:] < position[:-1])
-    went_back = np.zeros(len(deal), dtype=bool)
-    went_back[1:] = back
-    return float(1 - pd.Series(went_back).groupby(deal).any().sum() / (1 + (~same).sum()))
+    went_back = deal[1:][same & (position[1:] < position[:-1])]  # adjacent too: count each deal once
+    deals_back = int((went_back[1:] != went_back[:-1]).sum()) + 1 if len(went_back) else 0
+    return float(1 - deals_back / (1 + (~same).sum()))
 
 
 def stage_analysis(
