@@ -21,6 +21,7 @@ from auditkit.inputs.contracts import Column, Contract, contracts
 from auditkit.inputs.currency import currencies
 from auditkit.inputs.detect import best_preset
 from auditkit.inputs.encoding import SAMPLE_BYTES, detect_encoding, is_utf8
+from auditkit.inputs.keys import add_keys
 from auditkit.inputs.params import TABLE_NAMES, AuditParams, Lookup, TableSource, outside
 from auditkit.inputs.presets import load_preset
 from auditkit.inputs.register import DELIMITERS, csv_layout, reheaded, without_totals
@@ -894,6 +895,7 @@ def load_inputs(params: AuditParams, express: bool = False) -> AuditData:
     _check_references(data, loaded)  # also when other tables have errors: all of them are shown at once
     if not data.errors:
         _derive(data)
+        add_keys(data.tables)
     return data
 
 

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from auditkit.inputs.keys import KEYS, shared_codes
+
 DAY = pd.Timedelta(days=1)
 HOUR = pd.Timedelta(hours=1)
 DAYS_PER_YEAR = 365.25  # mean calendar year (leap years included)
@@ -95,17 +97,34 @@ def days_between(later: pd.Series, earlier: pd.Series) -> pd.Series:
     return ((later - earlier) / DAY).astype("float64")
 
 
+# --------------------------------------------------------------------------- shared id keys
+
+
+def keyed(column: str, *frames: pd.DataFrame | None) -> list[pd.DataFrame | None]:
+    """``frames``, each with the integer key of its ``column`` id (deal_id -> deal_key, client_id ->
+    client_key, order_id -> order_key; −1 = no id), the same for the same id in every frame: the
+    keys made at load (auditkit/inputs/keys.py) when every frame carries them, else keys made now
+    over these frames (the frames are then copies). None stays None. Grouping, sorting and joining
+    on the keys gives what the ids give, without hashing the id strings again."""
+    key = KEYS[column]
+    given = [frame for frame in frames if frame is not None]
+    if all(key in frame.columns for frame in given):
+        return list(frames)
+    codes = iter(shared_codes(*(frame[column] for frame in given)))
+    return [None if frame is None else frame.assign(**{key: next(codes)}) for frame in frames]
+
+
+def rows_of(table_keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Per wanted key, the row of the unique key column ``table_keys`` that holds it (int64; −1
+    when no row does, or the wanted key is −1): a join on keys by indexing, with no hashing."""
+    size = int(max(table_keys.max(initial=-1), wanted.max(initial=-1))) + 1
+    rows = np.full(size + 1, -1, dtype="int64")  # the extra last cell answers key −1
+    known = table_keys >= 0
+    rows[table_keys[known]] = np.flatnonzero(known)
+    return rows[wanted]
+
+
 # --------------------------------------------------------------------------- shares and ratios
-
-
-def id_codes(*columns: pd.Series) -> list[np.ndarray]:
-    """The same integer code (int64, -1 = missing) for the same id in every one of ``columns``.
-    Grouping, sorting and joining on the codes gives what the ids
-    give, without hashing or comparing the id strings again (that cost grows faster than the rows:
-    scattered strings fall out of the processor's caches)."""
-    codes, _ = pd.factorize(pd.concat([pd.Series(c, dtype="string") for c in columns], ignore_index=True))
-    bounds = np.cumsum([0] + [len(c) for c in columns])
-    return [codes[a:b].astype("int64") for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def share(numerator, denominator) -> pd.Series:
@@ -183,7 +202,7 @@ def order_totals(orders: pd.DataFrame) -> pd.DataFrame:
     return totals.copy(deep=False)
 
 
-ORDER_LINE_COLUMNS = ("order_id", "client_id", "date", "amount", "cost", "manager_id")
+ORDER_LINE_COLUMNS = ("order_id", "client_id", "date", "amount", "cost", "manager_id", "client_key", "order_key")
 NETTED_KEPT = 4
 # id(order lines) -> (a weak reference to them, their columns as netted, their totals)
 _NETTED: OrderedDict[int, tuple[weakref.ref, dict[str, pd.Series], pd.DataFrame]] = OrderedDict()
@@ -220,9 +239,15 @@ def _net(orders: pd.DataFrame) -> pd.DataFrame:
         "cost": orders["cost"].astype(float) if "cost" in orders else np.nan,
         "manager_id": orders["manager_id"] if "manager_id" in orders else pd.Series(pd.NA, orders.index, "string"),
     })
-    # the order ids are factorised once (codes in order of first appearance; a line without an id is
-    # left out), and every aggregation groups by the integer codes
-    codes, ids = pd.factorize(orders["order_id"])
+    if "client_key" in orders:  # the key of the line that gives client_id (−1 = none)
+        lines["client_key"] = orders["client_key"].where(orders["client_id"].notna())
+    # every aggregation groups by integer codes of the order ids, in order of first appearance (a
+    # line without an id is left out): the order keys made at load, else the ids factorised now
+    if "order_key" in orders:
+        codes = orders["order_key"].to_numpy().astype("int64")
+        lines["order_id"] = orders["order_id"]
+    else:
+        codes, ids = pd.factorize(orders["order_id"])
     known = codes >= 0
     if not known.all():
         lines, codes = lines[known], codes[known]
@@ -236,7 +261,10 @@ def _net(orders: pd.DataFrame) -> pd.DataFrame:
         manager_id=("manager_id", "first"),
     )
     out.insert(3, "cost", grouped["cost"].sum(skipna=False))
-    out.index = pd.Index(ids.take(out.index.to_numpy()), name="order_id")
+    if "client_key" in lines:
+        out["client_key"] = grouped["client_key"].first().fillna(-1).astype("int64")
+    order_ids = grouped["order_id"].first().to_numpy() if "order_key" in orders else ids.take(out.index.to_numpy())
+    out.index = pd.Index(order_ids, name="order_id", dtype=orders["order_id"].dtype)
     out["lines"] = out["lines"].astype(np.int64)
     out["counted"] = out["amount"] > 0
     return out.reset_index()

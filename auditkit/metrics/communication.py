@@ -18,7 +18,7 @@ import pandas as pd
 
 from auditkit.inputs.checklist import answer_scores
 from auditkit.metrics._common import DAY, HOUR, available, in_window, order_totals, pareto_core, per_year
-from auditkit.metrics._common import id_codes, share, top_n, weighted_mean
+from auditkit.metrics._common import keyed, rows_of, share, top_n, weighted_mean
 
 OVERALL = "overall"
 ALL = "all"
@@ -67,18 +67,21 @@ def _client_day_keys(client: np.ndarray, day: pd.Series | np.ndarray, offset_day
 def _first_on_or_after(
     events: pd.DataFrame, others: pd.DataFrame, offset_days: int = 0
 ) -> pd.Series:
-    """Per event (client_id, day), the first ``others`` day of the same client that is on or
-    after event day + ``offset_days``; NaT when there is none. The others' (client, day) pairs are
-    sorted once as packed keys and each event is a binary search among them.
+    """Per event (client_key, day), the first ``others`` day of the same client (client_key, the
+    same keys) that is on or after event day + ``offset_days``; NaT when there is none. The others'
+    (client, day) pairs are sorted once as packed keys and each event is a binary search among them.
 
     Returns a datetime64[ns] Series aligned with ``events.index``.
     """
-    event_client, other_client = id_codes(events["client_id"], others["client_id"])
+    event_client = events["client_key"].to_numpy().astype("int64")
+    other_client = others["client_key"].to_numpy().astype("int64")
     known = (other_client >= 0) & others["day"].notna().to_numpy()
     keys = np.sort(_client_day_keys(other_client[known], others["day"].to_numpy()[known]))
     asked = (event_client >= 0) & events["day"].notna().to_numpy()
     wanted = _client_day_keys(event_client[asked], events["day"].to_numpy()[asked], offset_days)
-    at = np.searchsorted(keys, wanted)
+    by_key = np.argsort(wanted)  # searched in ascending order, each search starts where the last ended
+    at = np.empty(len(wanted), dtype="int64")
+    at[by_key] = np.searchsorted(keys, wanted[by_key])
     found = at < len(keys)
     found[found] = (keys[at[found]] >> 32) == event_client[asked][found]  # the same client
     result = np.full(len(events), np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -89,11 +92,18 @@ def _first_on_or_after(
 
 def _net_orders(orders: pd.DataFrame) -> pd.DataFrame:
     """Counted orders (`order_totals`: netted from lines, net amount > 0) with a client;
-    ``day`` = calendar day of the order's date (its earliest line)."""
+    ``day`` = calendar day of the order's date (its earliest line). The orders carry client_key."""
     totals = order_totals(orders)
     per_order = totals[totals["counted"] & totals["client_id"].notna()].reset_index(drop=True)
     per_order["day"] = _day(per_order["date"])
-    return per_order[["client_id", "order_id", "day"]]
+    return per_order[["client_id", "client_key", "order_id", "day"]]
+
+
+def _with_client_keys(*frames: pd.DataFrame | None) -> list[pd.DataFrame | None]:
+    """``keyed("client_id", …)`` over the frames that have a client_id column (others stay as they are)."""
+    has = [frame is not None and "client_id" in frame.columns for frame in frames]
+    done = iter(keyed("client_id", *(frame for frame, h in zip(frames, has) if h)))
+    return [next(done) if h else frame for frame, h in zip(frames, has)]
 
 
 # ------------------------------------------------------------------ marketing -> sales
@@ -265,10 +275,11 @@ def lead_time_to_win(
 
 
 def _won_deals(deals: pd.DataFrame) -> pd.DataFrame:
-    """Won deals with a client and a close date; ``day`` = calendar day of closed_at."""
+    """Won deals with a client and a close date (deals keyed by client: client_key); ``day`` =
+    calendar day of closed_at."""
     won = deals.loc[
-        (deals["status"] == "won") & deals["client_id"].notna() & deals["closed_at"].notna(),
-        ["deal_id", "client_id", "closed_at"],
+        (deals["status"] == "won") & (deals["client_key"] >= 0) & deals["closed_at"].notna(),
+        ["deal_id", "client_id", "client_key", "closed_at"],
     ].reset_index(drop=True)
     won["day"] = _day(won["closed_at"])
     return won
@@ -291,10 +302,11 @@ def won_deal_first_order(
     """
     if not (available(deals, "client_id", "closed_at") and available(orders, "amount")):
         return None
+    deals, orders = _with_client_keys(deals, orders)
     won = _won_deals(deals)
     won["first_order_date"] = _first_on_or_after(won, _net_orders(orders))
     won["days"] = (won["first_order_date"] - won["day"]) / DAY
-    return won.drop(columns="day")
+    return won.drop(columns=["day", "client_key"])
 
 
 def won_to_first_order(
@@ -328,13 +340,27 @@ def won_to_first_order(
 def _activity_contacts(
     activities: pd.DataFrame, deals: pd.DataFrame | None
 ) -> pd.DataFrame:
-    """Activities as (client_id, day); a missing client_id is taken from the activity's deal."""
-    client = activities["client_id"].astype("string")
-    missing = client.isna().to_numpy()
+    """Activities as (client_key, day), the activities and deals keyed by client alike; a missing
+    client is taken from the activity's deal. Activities with neither, or no date, are left out."""
+    client = activities["client_key"].to_numpy().astype("int64")
+    missing = client < 0
     if missing.any() and available(deals, "client_id") and available(activities, "deal_id"):
-        deal_client = deals.set_index("deal_id")["client_id"].astype("string")
-        client[missing] = activities.loc[missing, "deal_id"].map(deal_client).to_numpy()
-    return pd.DataFrame({"client_id": client, "day": _day(activities["date"])}).dropna()
+        activities, deals = keyed("deal_id", activities, deals)
+        row = rows_of(deals["deal_key"].to_numpy(), activities["deal_key"].to_numpy()[missing])
+        client[missing] = np.where(row >= 0, deals["client_key"].to_numpy()[row], -1)
+    out = pd.DataFrame({"client_key": client, "day": _day(activities["date"])})
+    return out[(client >= 0) & out["day"].notna().to_numpy()]
+
+
+def _first_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    """Per client (client_key ≥ 0) of ``orders`` (client_key, day), the day of its first order:
+    the earliest day kept per key in an array over the keys (no grouping by hashed ids)."""
+    client = orders["client_key"].to_numpy().astype("int64")
+    number = orders["day"].to_numpy().astype("datetime64[D]").astype("int64")
+    first = np.full(int(client.max(initial=-1)) + 1, np.iinfo("int64").max)
+    np.minimum.at(first, client, number)
+    held = np.flatnonzero(first < np.iinfo("int64").max)
+    return pd.DataFrame({"client_key": held, "day": first[held].astype("datetime64[D]").astype("datetime64[ns]")})
 
 
 def post_sale_contact(
@@ -355,14 +381,15 @@ def post_sale_contact(
     """
     if not available(activities, "date"):
         return None
+    activities, deals, orders = _with_client_keys(activities, deals, orders)
     contacts = _activity_contacts(activities, deals)
     if contacts.empty:
         return None
     events = {}
     if available(deals, "client_id", "closed_at"):
-        events["won_deal"] = _won_deals(deals)[["client_id", "day"]]
+        events["won_deal"] = _won_deals(deals)[["client_key", "day"]]
     if available(orders, "amount"):
-        events["first_order"] = _net_orders(orders).groupby("client_id", as_index=False)["day"].min()
+        events["first_order"] = _first_orders(_net_orders(orders))
     if not events:
         return None
     log_start, log_end = contacts["day"].min(), contacts["day"].max()

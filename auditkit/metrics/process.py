@@ -31,11 +31,13 @@ from auditkit.metrics._common import (
     day,
     days_between,
     in_window,
+    keyed,
     new_clients,
     open_at_end,
     pareto_core,
     per_year,
     ratio,
+    rows_of,
     share,
     upto,
     window_months,
@@ -357,7 +359,8 @@ def activities_per_won_deal(
     won = _won_in(deals, start, end, by, clients)
     if won is None:
         return None
-    at = pd.Index(won["deal_id"]).get_indexer(activities["deal_id"])  # the activity's won deal, -1 if none
+    activities, won = keyed("deal_id", activities, won)
+    at = rows_of(won["deal_key"].to_numpy(), activities["deal_key"].to_numpy())  # the activity's won deal, -1 if none
     close_day = pd.Series(won["closed_at"].to_numpy(), dtype=won["closed_at"].dtype).dt.normalize().to_numpy()
     on_time = (at >= 0) & (activities["date"].to_numpy() < close_day[at] + DAY)
     won = won.assign(_activities=np.bincount(at[on_time], minlength=len(won)))
@@ -666,62 +669,119 @@ def stage_durations(
     (NaN without closed_at), else — open, or unknown without deals — until the end date, flagged
     ``open``. Negative spans are clipped to 0.
     Columns: deal_id, stage (string), entered_at (datetime64), days (float64), open (bool); rows
-    grouped by deal (deals in the order of their first entry), each deal's entries by time."""
-    found = _durations(stage_history, end, deals)
-    return None if found is None else found[0]
+    grouped by deal (in the order of the deals' keys), each deal's entries by time."""
+    stays = _durations(stage_history, end, deals)
+    if stays is None:
+        return None
+    frame = stays.entries.iloc[stays.order][["deal_id", "stage", "entered_at"]]
+    return frame.assign(days=stays.days, open=stays.open).reset_index(drop=True)
 
 
-def _durations(
-    stage_history: pd.DataFrame | None, end, deals: pd.DataFrame | None
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None] | None:
-    """:func:`stage_durations`, with each row's deal as a code (int64, 0.. in the order of the
-    frame) and per code whether the deal was won (bool; None without deals). Each id is hashed
-    once: the rest is arithmetic on the codes."""
+@dataclass(frozen=True)
+class _Stays:
+    """The stage_history entries up to the end day and their stays (:func:`stage_durations`), as
+    arrays over the entries sorted by deal, then entered time."""
+
+    entries: pd.DataFrame  # stage_history as given (keyed by deal)
+    order: np.ndarray  # positions in ``entries`` of the entries up to the end day, by deal then entered time
+    deal: np.ndarray  # per sorted entry, its deal as a code: 0, 0, 1, 2, 2, … (int64, every code used)
+    entered: np.ndarray  # per sorted entry, entered_at (datetime64)
+    days: np.ndarray  # per sorted entry, days in stage (float64)
+    open: np.ndarray  # per sorted entry, an open last stay (bool)
+    won: np.ndarray | None  # per deal code, whether the deal was won (bool; None without deals)
+
+
+def _durations(stage_history: pd.DataFrame | None, end, deals: pd.DataFrame | None) -> _Stays | None:
+    """:func:`stage_durations` as arrays. The deals are joined on their shared keys and the
+    entries are only reordered, never regrouped: no id is hashed here."""
     if stage_history is None:
         return None
-    h = stage_history[upto(stage_history["entered_at"], end)]
-    codes, ids = pd.factorize(h["deal_id"])
-    order = _by_deal_then_time(codes, h["entered_at"].to_numpy())
-    h, codes = h.iloc[order][["deal_id", "stage", "entered_at"]], codes[order]
-    last = np.append(codes[1:] != codes[:-1], True) if len(h) else np.zeros(0, dtype=bool)
-    next_entry = h["entered_at"].shift(-1).where(~last)
+    h, deals = keyed("deal_id", stage_history, deals)
+    kept = np.flatnonzero(upto(h["entered_at"], end).to_numpy())  # positions: the entries are not copied
+    history_key, entered = h["deal_key"].to_numpy()[kept].astype("int64"), h["entered_at"].to_numpy()[kept]
+    by_deal = _by_deal_then_time(history_key, entered)
+    order, history_key, entered = kept[by_deal], history_key[by_deal], entered[by_deal]
+    new_deal = np.r_[True, history_key[1:] != history_key[:-1]] if len(order) else np.zeros(0, dtype=bool)
+    codes = np.cumsum(new_deal) - 1
+    last = np.append(codes[1:] != codes[:-1], True) if len(order) else np.zeros(0, dtype=bool)
+    never = np.datetime64("NaT")
+    until = np.roll(entered, -1)  # the next entry's time; arrays of a row each are changed in place
+    until[last] = never
     won = None
+    is_open = np.ones(len(order), dtype=bool)
     if deals is not None:
-        at = pd.Index(deals["deal_id"]).get_indexer(ids)  # each deal of the history in deals, -1 if none
-        known = at >= 0
+        at = rows_of(deals["deal_key"].to_numpy(), history_key[new_deal])
+        known = at >= 0  # each deal of the history: its row in deals, -1 if none
 
         def per_deal(values: np.ndarray, missing) -> np.ndarray:
             """A deals column per deal of the history (`missing` for a deal not in deals)."""
-            out = np.full(len(ids), missing, dtype=values.dtype)
+            out = np.full(len(at), missing, dtype=values.dtype)
             out[known] = values[at[known]]
             return out
 
-        closed = per_deal(~open_at_end(deals, end).to_numpy(), False)
-        close_day = per_deal(deals["closed_at"].to_numpy(), np.datetime64("NaT"))
+        is_open = ~per_deal(~open_at_end(deals, end).to_numpy(), False)[codes]
         won = per_deal((deals["status"] == "won").fillna(False).to_numpy(dtype=bool), False)
-        is_open = ~closed[codes]
-        close = pd.Series(close_day[codes], index=h.index).where(~is_open)
-    else:
-        is_open = np.ones(len(h), dtype=bool)
-        close = pd.Series(pd.NaT, index=h.index, dtype=h["entered_at"].dtype)
+        closed_last = last & ~is_open
+        until[closed_last] = per_deal(deals["closed_at"].to_numpy(), never)[codes[closed_last]]
     open_last = last & is_open
-    until = next_entry.fillna(close.where(last)).mask(open_last, day(end))
-    days = days_between(until, h["entered_at"]).clip(lower=0)
-    frame = h.assign(days=days, open=open_last).reset_index(drop=True)
-    return frame, codes.astype("int64"), won  # sorted by code, and each deal has a row: codes are 0, 0, 1, 2, 2, …
+    until[open_last] = day(end).to_datetime64()
+    days = (until - entered) / np.timedelta64(1, "D")
+    np.maximum(days, 0, out=days)  # negative spans clipped to 0; NaN stays
+    return _Stays(h, order, codes.astype("int64"), entered, days, open_last, won)
 
 
 def _by_deal_then_time(codes: np.ndarray, entered: np.ndarray) -> np.ndarray:
     """Row order by deal code, then entered time, ties in row order (a stable sort). Whole-second
     times are packed with the code into one int64 key, which sorts several times faster than
     np.lexsort on the two; other times (NaT, fractions of a second) are sorted by np.lexsort."""
-    seconds = entered.astype("datetime64[s]")
+    seconds = entered.astype("datetime64[s]")  # a copy of its own: the key is made in it
     if len(codes) and not np.isnat(entered).any() and (seconds == entered).all():
-        offset = seconds.astype("int64") - seconds.astype("int64").min()
-        span = int(offset.max()) + 1
-        if span < 2**31 and int(codes.max()) < 2**31:
-            return np.argsort((codes.astype("int64") << 31) | offset, kind="stable")
+        key = seconds.view("int64")
+        key -= key.min()
+        if int(key.max()) < 2**31 and int(codes.max()) < 2**31:
+            key |= codes.astype("int64", copy=False) << 31
+            return np.argsort(key, kind="stable")
     return np.lexsort((entered, codes))
+
+
+def _per_deal_and_stage(
+    days: np.ndarray, is_open: np.ndarray, entered: np.ndarray, deal: np.ndarray, code: np.ndarray, n_names: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The visits (``days`` in stage, ``is_open`` stay, ``entered`` time, ``deal`` 0, 0, 1, … and
+    stage ``code`` 0..n_names−1 per visit; sorted by deal, then time) summed per deal and stage. A
+    stage's visits are taken at a time: they are in deal order, so every step reads them in order.
+
+    per: one row per (deal, code) entered — deal, code, days (float64, visits summed, NaN when
+    none is timed), open (bool, an open stay). first: the same cells ordered by deal, then first
+    entry, then code — deal, code, pos (0.. within the deal)."""
+    parts = []
+    for stage in range(n_names):
+        rows = np.flatnonzero(code == stage)
+        if not len(rows):
+            continue
+        d = deal[rows]
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])  # a deal's first visit to the stage
+        stay = days[rows]
+        timed = ~np.isnan(stay)
+        summed = np.add.reduceat(np.where(timed, stay, 0.0), starts)
+        parts.append(pd.DataFrame({
+            "deal": d[starts],
+            "code": stage,
+            "row": rows[starts],
+            "days": np.where(np.logical_or.reduceat(timed, starts), summed, np.nan),
+            "open": np.logical_or.reduceat(is_open[rows], starts),
+        }))
+    per = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"deal": [], "code": [], "row": [], "days": [], "open": []}).astype(
+        {"deal": "int64", "code": "int64", "row": "int64", "days": "float64", "open": bool})
+    rows = np.sort(per["row"].to_numpy())  # first visits by deal, then entry time, then row
+    at, d = entered[rows], deal[rows]
+    tie = np.cumsum(np.r_[True, (d[1:] != d[:-1]) | (at[1:] != at[:-1])]) if len(rows) else np.zeros(0, "int64")
+    rows = rows[np.argsort(tie * n_names + code[rows], kind="stable")]  # equal entry times: by code
+    d = deal[rows]
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]]) if len(rows) else np.zeros(0, "int64")
+    first = pd.DataFrame({"deal": d, "code": code[rows], "pos": np.arange(len(rows)) - starts[d]})
+    return per, first
 
 
 @dataclass(frozen=True)
@@ -764,7 +824,9 @@ def _as_is(
     first: pd.DataFrame, n_deals: int, names: np.ndarray, only: np.ndarray | None
 ) -> tuple[list[str], float]:
     """Mode of the per-deal sequences of first entries (deal codes in ``first`` are sorted by
-    deal then time) over the deals flagged in ``only`` (all when None)."""
+    deal then time) over the deals flagged in ``only`` (all when None); of equally common
+    sequences, the first in stage-code order. Counted by hashing the few distinct sequences, not
+    by sorting the deals."""
     width = int(first["pos"].max()) + 1 if len(first) else 0
     seq = np.full((n_deals, width), -1, dtype=np.int64)
     seq[first["deal"].to_numpy(), first["pos"].to_numpy()] = first["code"].to_numpy()
@@ -772,8 +834,8 @@ def _as_is(
         seq = seq[only]
     if not len(seq):
         return [], np.nan
-    rows, counts = np.unique(seq, axis=0, return_counts=True)
-    best = rows[np.argmax(counts)]
+    counts = pd.DataFrame(seq).value_counts(sort=False)
+    best = min(counts.index[counts.to_numpy() == counts.max()])
     return [str(names[c]) for c in best if c >= 0], float(counts.max() / len(seq))
 
 
@@ -820,32 +882,27 @@ def stage_analysis(
     found = _durations(stage_history, end, deals)
     if found is None:
         return None
-    durations, deal_of_row, won_deal = found
-    has_stage = durations["stage"].notna().to_numpy()
-    durations = durations[has_stage]
-    kept_rows = deal_of_row[has_stage]  # ascending: a deal's rows are adjacent
+    raw, seen = pd.factorize(found.entries["stage"])  # in the entries' own order: one pass; −1 = no stage
+    raw = raw[found.order]
+    has_stage = raw >= 0
+    if has_stage.all():
+        has_stage = slice(None)  # every entry names its stage: the arrays are used as they are
+    entered_by_end = seen[np.bincount(raw[has_stage], minlength=len(seen)) > 0]
+    kept_rows = found.deal[has_stage]  # ascending: a deal's rows are adjacent
     new_deal = np.r_[True, kept_rows[1:] != kept_rows[:-1]] if len(kept_rows) else np.zeros(0, dtype=bool)
     deal_codes, starts = np.cumsum(new_deal) - 1, np.flatnonzero(new_deal)  # deals renumbered 0.. without gaps
     kept = kept_rows[starts]
-    deal_ids = durations["deal_id"].to_numpy()[starts]
+    deal_ids = found.entries["deal_id"].to_numpy()[found.order[has_stage][starts]]
     to_be = list(stages or [])
-    names = np.array(to_be + sorted(set(durations["stage"].unique()) - set(to_be)), dtype=object)
-    code = pd.Categorical(durations["stage"], categories=names).codes
-    visits = pd.DataFrame({"deal": deal_codes, "code": code}, index=durations.index).join(
-        durations[["days", "open", "entered_at"]]
-    ).groupby(["deal", "code"], sort=False)
-    per = pd.DataFrame({  # one row per deal and stage: visits summed
-        "days": visits["days"].sum(min_count=1),
-        "open": visits["open"].any(),
-        "first_at": visits["entered_at"].min(),
-    }).reset_index()
+    names = np.array(to_be + sorted(set(entered_by_end) - set(to_be)), dtype=object)
+    code = pd.Index(names).get_indexer(seen)[raw[has_stage]]
     n_deals, n_names = len(kept), len(names)
+    per, first = _per_deal_and_stage(found.days[has_stage], found.open[has_stage], found.entered[has_stage],
+                                     deal_codes, code, n_names)
     entered = np.zeros((n_deals, n_names), dtype=bool)
     entered[per["deal"].to_numpy(), per["code"].to_numpy()] = True
 
-    first = per.sort_values(["deal", "first_at", "code"], kind="stable")
-    first = first.assign(pos=first.groupby("deal").cumcount())
-    won = None if won_deal is None else won_deal[kept]
+    won = None if found.won is None else found.won[kept]
     won = won if won is not None and won.any() else None
     as_is, as_is_share = _as_is(first, n_deals, names, won)
     if not to_be:
@@ -862,7 +919,7 @@ def stage_analysis(
 
     time = per.groupby("code")["days"]
     stay = pd.DataFrame({"median_days": time.median(), "p90_days": time.quantile(0.9)}).reindex(order)
-    open_in = per[per["open"]].groupby("code").size().reindex(order, fill_value=0)
+    open_in = np.bincount(per.loc[per["open"], "code"], minlength=n_names)[order]
 
     table = pd.DataFrame({
         "stage": pd.array(names[order], dtype="string"),
@@ -877,7 +934,7 @@ def stage_analysis(
     table["skip_share"] = share(skipped, later_n)
     table["median_days"] = stay["median_days"].to_numpy()
     table["p90_days"] = stay["p90_days"].to_numpy()
-    table["open_in_stage"] = open_in.to_numpy().astype("int64")
+    table["open_in_stage"] = open_in.astype("int64")
     norm_default = table["conversion"].median()
     table["norm"] = (
         table["stage"].map(dict(norms)).astype("float64") if norms is not None

@@ -911,3 +911,24 @@ def test_stage_history_order_is_by_deal_then_time_with_ties_in_row_order():
     assert p._by_deal_then_time(codes, whole).tolist() == [3, 1, 5, 2, 4, 0]
     fraction = whole + np.array([0, 5, 0, 0, 0, 1], dtype="timedelta64[ms]")
     assert p._by_deal_then_time(codes, fraction).tolist() == [3, 5, 1, 2, 4, 0]
+
+
+def test_first_entries_at_one_time_follow_the_stage_order_and_equally_common_paths_take_the_first():
+    """D1 enters qualified and new at the same moment (qualified on the earlier row): its first
+    entries count in stage-code order, so it follows the to-be order. Each deal's path is seen
+    once: the as-is path is the first of them in stage-code order (new, qualified)."""
+    h = make(HISTORY, deal_id=["D1", "D1", "D1", "D2", "D2", "D3", "D3"],
+             stage=["qualified", "new", "proposal", "new", "proposal", "new", "qualified"],
+             entered_at=["2024-01-01", "2024-01-01", "2024-01-05", "2024-01-02", "2024-01-03", "2024-01-02",
+                         "2024-01-03"])
+    res = p.stage_analysis(h, END, ["new", "qualified", "proposal"])
+    assert res.in_to_be_order_share == 1.0
+    assert res.as_is == ["new", "qualified"] and res.as_is_share == approx(1 / 3)
+
+
+def test_a_stage_entered_only_after_the_end_date_is_not_in_the_stage_table():
+    h = make(HISTORY, deal_id=["D1", "D1", "D2"], stage=["new", "contract", "new"],
+             entered_at=["2024-01-01", "2024-05-01", "2024-01-02"])
+    res = p.stage_analysis(h, END)
+    assert res.stages["stage"].tolist() == ["new"] and res.stages["entered"].tolist() == [2]
+    assert p.stage_durations(h, END)["stage"].tolist() == ["new", "new"]
