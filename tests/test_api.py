@@ -38,3 +38,19 @@ def test_the_readme_example_validates_the_demo():
     lines, ok, _ = auditkit.validate(REPO / "params" / "demo.yaml")
     assert ok, lines
     assert auditkit.__version__
+
+
+@pytest.mark.parametrize("given, used", [(None, False), ("1", True)])
+def test_import_auditkit_turns_numpy_huge_pages_off_unless_one_set_them(given, used):
+    """numpy's madvise of huge pages costs the kernel's memory compaction on this project's machines
+    (auditkit/__init__.py): auditkit turns it off before numpy is imported, for itself and the
+    kernels it starts; an explicit NUMPY_MADVISE_HUGEPAGE wins."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if given is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = given
+    code = ("import os, auditkit.metrics.process; from numpy._core import multiarray; "
+            "print(os.environ['NUMPY_MADVISE_HUGEPAGE'], multiarray._get_madvise_hugepage())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.split() == [given or "0", str(used)]
