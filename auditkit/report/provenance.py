@@ -1,10 +1,14 @@
 """The appendix "How this report was made": the run id, each input file with its rows and SHA-256,
-auditkit's and the key packages' versions, the norms in force (named in the report's language, the
-parameter file's key beside each) and the parameter file as run
+auditkit's and the key packages' versions, the norms in force (named and formatted in the report's
+language, the parameter file's key beside each) and the parameter file as run
 (secrets hidden), all read from the run's provenance/ folder (auditkit.inputs.provenance)."""
 from __future__ import annotations
 
+from functools import cache
+from importlib import resources
 from pathlib import Path
+
+import yaml
 
 from auditkit.i18n import Locale
 from auditkit.inputs.params import AuditParams
@@ -16,34 +20,47 @@ from auditkit.report.html import esc
 ANCHOR = "appendix-provenance"
 
 
-def _flat(prefix: str, value) -> list[tuple[str, str]]:
-    """Nested norms as (dotted key, value as the parameter file writes it)."""
-    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-        return [pair for k, v in value.items() for pair in _flat(f"{prefix}{k}.", v)]
-    if isinstance(value, dict):
-        return [(f"{prefix}{k}", _text(v)) for k, v in value.items()]
-    return [(prefix.rstrip("."), _text(value))]
+@cache
+def norm_formats() -> dict[str, dict[str, dict]]:
+    """stage -> norm -> {"fmt": value format, "names": catalogue prefix or absent} (data/norm_formats.yaml)."""
+    raw = yaml.safe_load(resources.files("auditkit").joinpath("data/norm_formats.yaml").read_text("utf-8"))
+    return {stage: {key: spec if isinstance(spec, dict) else {"fmt": spec} for key, spec in norms.items()}
+            for stage, norms in raw.items()}
 
 
-def _text(value) -> str:
-    """A value as the parameter file writes it; "—" when it is not set (none, an empty list or mapping)."""
+def norm_text(value, fmt: str, loc: Locale, names: str | None = None) -> str:
+    """A norm's value as the report shows that measure: '80.0%', '14 d', '3.0×', '+30'; a list in its
+    order ('New → Qualification'), a mapping as 'New 10.0%; Proposal 40.0%'; a text value, a list's
+    items and a mapping's keys named by the catalogue under `names` where it has them; '—' when not set."""
+    def name(v) -> str:
+        return loc.t(f"{names}{v}") if names and loc.has(f"{names}{v}") else str(v)
+
+    def shown(v) -> str:
+        return name(v) if fmt == "text" else loc.value(v, fmt)
+
     if value is None or value == {} or value == []:
         return "—"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, dict):  # "; ": a decimal comma (ru, pl) must not read as the separator
+        return "; ".join(f"{name(k)} {loc.value(v, fmt)}" for k, v in value.items())
     if isinstance(value, list):
-        return "[" + ", ".join(_text(v) for v in value) + "]"
-    return str(value)
+        return " → ".join(shown(v) for v in value)
+    return shown(value)
 
 
 def norm_list(params: AuditParams, loc: Locale) -> list[tuple[str, str, str]]:
-    """(key in the parameter file, label in the report's language, value as the file writes it) of
-    every norm in force: `norms.<stage>.<key>` named by the catalogue (i18n norms.yaml), then the
-    client's `scorecard_norms.<parameter>` named as the scorecard names the parameter."""
-    out = [(key, loc.t(f"norms.{key}"), value) for key, value in _flat("", params.norms.model_dump(mode="json"))]
+    """(key in the parameter file, label in the report's language, value as the report shows it) of
+    every norm in force: `norms.<stage>.<key>` named by the catalogue (i18n norms.yaml) in its format
+    (data/norm_formats.yaml), then the client's `scorecard_norms.<parameter>` named and formatted as
+    the scorecard shows the parameter."""
+    formats = norm_formats()
+    out = [(f"{stage}.{key}", loc.t(f"norms.{stage}.{key}"), norm_text(value, loc=loc, **formats[stage][key]))
+           for stage, norms in params.norms.model_dump(mode="json").items() for key, value in norms.items()]
     cards = by_id()
-    return out + [(f"scorecard_norms.{k}", cards[k].short_name(loc) if k in cards else k, _text(v))
-                  for k, v in params.scorecard_norms.items()]
+    for k, v in params.scorecard_norms.items():
+        card = cards.get(k)  # an id the scorecard does not know is listed as written (the assessment ignores it)
+        fmt = "text" if card is None else "number" if card.fmt == "answer" else card.fmt  # a question: 0–100
+        out.append((f"scorecard_norms.{k}", card.short_name(loc) if card else k, norm_text(v, fmt, loc)))
+    return out
 
 
 def input_rows(data: AuditData) -> dict[str, tuple[str, int]]:
