@@ -40,8 +40,8 @@ def norm_text(value, fmt: str, loc: Locale, names: str | None = None) -> str:
 
     if value is None or value == {} or value == []:
         return "—"
-    if isinstance(value, dict):  # "; ": a decimal comma (ru, pl) must not read as the separator
-        return "; ".join(f"{name(k)} {loc.value(v, fmt)}" for k, v in value.items())
+    if isinstance(value, dict):  # "; ": a decimal comma (ru, pl) must not read as the separator; a name keeps its value
+        return "; ".join(f"{name(k)}\u00a0{loc.value(v, fmt)}" for k, v in value.items())
     if isinstance(value, list):
         return " → ".join(shown(v) for v in value)
     return shown(value)
