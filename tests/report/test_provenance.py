@@ -71,3 +71,18 @@ def test_every_norm_has_a_format_of_the_report():
     assert all(spec["fmt"] in VALUE_FORMATS and set(spec) <= {"fmt", "names"} for spec in specs)
     for prefix in {spec["names"] for spec in specs if "names" in spec}:  # each names something in every language
         assert all(any(key.startswith(prefix) for key in catalogue(language)) for language in LANGUAGES)
+
+
+def test_a_changed_norm_of_a_re_audit_is_named_and_shown_as_appendix_d_lists_it():
+    """plan.progress.definition_changes gives dotted keys and raw values; the report shows words and units."""
+    from auditkit.report.provenance import named_norm
+
+    loc = Locale("en", "RUB")
+    label, shown = named_norm("norms.process.win_rate", loc)
+    assert (label, shown(0.25), shown(0.3)) == ("Win rate", "25.0%", "30.0%")
+    label, shown = named_norm("norms.process.stage_conversion.proposal", loc)  # one entry of a mapping
+    assert (label, shown(None), shown(0.4)) == ("Conversion to the next stage (Proposal)", "—", "40.0%")
+    label, shown = named_norm("scorecard_norms.pr_cycle", loc)
+    assert (label, shown(40)) == ("Sales cycle, median", "40 d")
+    label, shown = named_norm("norms.process.retired_norm", loc)  # a baseline's norm this version no longer has
+    assert (label, shown(3)) == ("process.retired_norm", "3")
