@@ -233,7 +233,7 @@ def _conclusions(audit: Audit, plan: Plan, growth: str | None) -> None:
     items = [growth] if growth else []
     for f in plan.findings.head(CONCLUSIONS - len(items)).itertuples():
         items.append(audit.t(".summary.conclusion_finding", title=finding_title(audit, f),
-                             evidence=_lower_first(_first_evidence(audit, plan, f)),
+                             evidence=lower_first(_first_evidence(audit, plan, f)),
                              money=_money_text(audit, f.money_low, f.money_high)))
     if items:
         audit.show(f'<h3 class="ak-subhead">{esc(audit.t(".summary.conclusions_title"))}</h3>'
@@ -254,7 +254,7 @@ def _answers(audit: Audit, plan: Plan, growth: str | None) -> None:
         if stages:
             hits = plan.findings[plan.findings["stage"].isin(stages)].head(2)
             parts += [audit.t(".summary.answer_finding", title=finding_title(audit, f), rank=f.rank,
-                              evidence=_lower_first(_first_evidence(audit, plan, f))) for f in hits.itertuples()]
+                              evidence=lower_first(_first_evidence(audit, plan, f))) for f in hits.itertuples()]
             if hits.empty:
                 parts.append(audit.t(".summary.answer_clear"))
         if "plan" in about:
@@ -269,7 +269,7 @@ def _answers(audit: Audit, plan: Plan, growth: str | None) -> None:
                f'<dl class="ak-goals">{"".join(blocks)}</dl>')
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
     """'Win rate…' → 'win rate…' inside a sentence (a name such as 'NPS' or 'Pavel' keeps its case)."""
     return text[:1].lower() + text[1:] if text[:2].isalpha() and text[1:2].islower() else text
 
