@@ -71,9 +71,14 @@ class Group:
     action: str | None = None
     after: tuple[str, ...] = ()
 
+    @property
+    def names_detail(self) -> bool:
+        """Whether the title has a place for what the finding is about (`{detail}`)."""
+        return "{detail}" in (self.title.get("en") or "")
+
     def text(self, language: str, detail: str | None = None) -> str:
         """The problem in plain words, naming `detail` where the title has a place for it."""
-        if "{detail}" in (self.title.get("en") or "") and not detail:
+        if self.names_detail and not detail:
             chosen = self.title_general or self.title
             return (chosen.get(language) or chosen["en"]).replace("{detail}", "").strip(": ")
         return (self.title.get(language) or self.title["en"]).replace("{detail}", detail or "")

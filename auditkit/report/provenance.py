@@ -1,10 +1,15 @@
 """The appendix "How this report was made": the run id, each input file with its rows and SHA-256,
-auditkit's and the key packages' versions, the norms in force (named in the report's language, the
-parameter file's key beside each) and the parameter file as run
+auditkit's and the key packages' versions, the norms in force (named and formatted in the report's
+language, the parameter file's key beside each) and the parameter file as run
 (secrets hidden), all read from the run's provenance/ folder (auditkit.inputs.provenance)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
 from pathlib import Path
+
+import yaml
 
 from auditkit.i18n import Locale
 from auditkit.inputs.params import AuditParams
@@ -16,34 +21,68 @@ from auditkit.report.html import esc
 ANCHOR = "appendix-provenance"
 
 
-def _flat(prefix: str, value) -> list[tuple[str, str]]:
-    """Nested norms as (dotted key, value as the parameter file writes it)."""
-    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-        return [pair for k, v in value.items() for pair in _flat(f"{prefix}{k}.", v)]
-    if isinstance(value, dict):
-        return [(f"{prefix}{k}", _text(v)) for k, v in value.items()]
-    return [(prefix.rstrip("."), _text(value))]
+@cache
+def norm_formats() -> dict[str, dict[str, dict]]:
+    """stage -> norm -> {"fmt": value format, "names": catalogue prefix or absent} (data/norm_formats.yaml)."""
+    raw = yaml.safe_load(resources.files("auditkit").joinpath("data/norm_formats.yaml").read_text("utf-8"))
+    return {stage: {key: spec if isinstance(spec, dict) else {"fmt": spec} for key, spec in norms.items()}
+            for stage, norms in raw.items()}
 
 
-def _text(value) -> str:
-    """A value as the parameter file writes it; "—" when it is not set (none, an empty list or mapping)."""
+def _named(value, names: str | None, loc: Locale) -> str:
+    """A text value, list item or mapping key named by the catalogue under `names`, else as written."""
+    return loc.t(f"{names}{value}") if names and loc.has(f"{names}{value}") else str(value)
+
+
+def norm_text(value, fmt: str, loc: Locale, names: str | None = None) -> str:
+    """A norm's value as the report shows that measure: '80.0%', '14 d', '3.0×', '+30'; a list in its
+    order ('New → Qualification'), a mapping as 'New 10.0%; Proposal 40.0%'; a text value, a list's
+    items and a mapping's keys named by the catalogue under `names` where it has them; '—' when not set."""
+    def shown(v) -> str:
+        return _named(v, names, loc) if fmt == "text" else loc.value(v, fmt)
+
     if value is None or value == {} or value == []:
         return "—"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, dict):  # "; ": a decimal comma (ru, pl) must not read as the separator; a name keeps its value
+        return "; ".join(f"{_named(k, names, loc)}\u00a0{loc.value(v, fmt)}" for k, v in value.items())
     if isinstance(value, list):
-        return "[" + ", ".join(_text(v) for v in value) + "]"
-    return str(value)
+        return " → ".join(shown(v) for v in value)
+    return shown(value)
+
+
+def named_norm(key: str, loc: Locale) -> tuple[str, Callable[[object], str]]:
+    """A norm of the parameters by its dotted key (`norms.process.win_rate`, a mapping's entry
+    `norms.process.stage_conversion.proposal`, `scorecard_norms.pr_win_rate`): its label in the
+    report's language (i18n norms.yaml; a client scorecard norm as the scorecard names its parameter)
+    and how its values are shown (data/norm_formats.yaml; the parameter's `fmt`). A key this version
+    does not know (a baseline's older norm) is named and shown as written."""
+    group, _, rest = key.partition(".")
+    if group == "scorecard_norms":
+        card = by_id().get(rest)  # a question is scored 0–100
+        fmt = "text" if card is None else "number" if card.fmt == "answer" else card.fmt
+        return (card.short_name(loc) if card else rest), lambda v: norm_text(v, fmt, loc)
+    stage, _, name = rest.partition(".")
+    name, _, entry = name.partition(".")
+    spec = norm_formats().get(stage, {}).get(name)
+    if spec is None:
+        return rest, lambda v: norm_text(v, "text", loc)
+    label = loc.t(f"norms.{stage}.{name}")
+    if entry:  # one stage's conversion, one item's scale
+        return f"{label} ({_named(entry, spec.get('names'), loc)})", lambda v: norm_text(v, spec["fmt"], loc)
+    return label, lambda v: norm_text(v, loc=loc, **spec)
 
 
 def norm_list(params: AuditParams, loc: Locale) -> list[tuple[str, str, str]]:
-    """(key in the parameter file, label in the report's language, value as the file writes it) of
-    every norm in force: `norms.<stage>.<key>` named by the catalogue (i18n norms.yaml), then the
-    client's `scorecard_norms.<parameter>` named as the scorecard names the parameter."""
-    out = [(key, loc.t(f"norms.{key}"), value) for key, value in _flat("", params.norms.model_dump(mode="json"))]
-    cards = by_id()
-    return out + [(f"scorecard_norms.{k}", cards[k].short_name(loc) if k in cards else k, _text(v))
-                  for k, v in params.scorecard_norms.items()]
+    """(key in the parameter file, label in the report's language, value as the report shows it) of
+    every norm in force: `norms.<stage>.<key>`, then the client's `scorecard_norms.<parameter>`
+    (named_norm)."""
+    keys = [(f"norms.{stage}.{key}", value) for stage, norms in params.norms.model_dump(mode="json").items()
+            for key, value in norms.items()]
+    out = []
+    for key, value in keys + [(f"scorecard_norms.{k}", v) for k, v in params.scorecard_norms.items()]:
+        label, shown = named_norm(key, loc)
+        out.append((key.removeprefix("norms."), label, shown(value)))
+    return out
 
 
 def input_rows(data: AuditData) -> dict[str, tuple[str, int]]:

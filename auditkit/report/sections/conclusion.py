@@ -6,7 +6,7 @@ from __future__ import annotations
 from auditkit.plan.chapter import chapter_facts
 from auditkit.report import html
 from auditkit.report.context import Audit, esc, report_layout
-from auditkit.report.sections.improvement_plan import evidence_line
+from auditkit.report.sections.improvement_plan import evidence_line, lower_first
 
 
 def conclusion(audit: Audit) -> None:
@@ -15,11 +15,11 @@ def conclusion(audit: Audit) -> None:
     if not facts.assessed:
         return
     shown = facts.gaps.head(report_layout()["so_what_gaps"])
-    held = evidence_line(audit, next(facts.held.itertuples())) if len(facts.held) else ""
+    held = lower_first(evidence_line(audit, next(facts.held.itertuples()))) if len(facts.held) else ""  # after a colon
     if len(shown):
         key = "all_below" if len(facts.gaps) == facts.assessed else "gaps"
         text = audit.t(f"report_body.so_what.{key}", n=len(facts.gaps), total=facts.assessed, shown=len(shown),
-                       gaps="; ".join(evidence_line(audit, r) for r in shown.itertuples()))
+                       gaps="; ".join(lower_first(evidence_line(audit, r)) for r in shown.itertuples()))
         if held:
             text += " " + audit.t("report_body.so_what.held", held=held)
     else:

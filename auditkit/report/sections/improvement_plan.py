@@ -119,22 +119,41 @@ def finding_title(audit: Audit, finding) -> str:
     return groups()[finding.group].text(audit.params.language, detail or None)
 
 
+def title_detail(audit: Audit, finding) -> str:
+    """What the finding's title names (a stage, a segment, a manager…), '' when it names nothing: its
+    evidence shown under or after the title leaves it out, so that no name is said twice."""
+    return _detail_name(audit, finding.detail_kind, finding.detail) if groups()[finding.group].names_detail else ""
+
+
 def _value_text(audit: Audit, value, fmt: str) -> str:
     if fmt == "answer":
         return audit.t(f"improvement_plan.answer.{int(value)}") if pd.notna(value) else "—"
     return audit.fmt(value, fmt)
 
 
-def evidence_line(audit: Audit, row) -> str:
+def evidence_line(audit: Audit, row, named: str = "") -> str:
     """One parameter's deviation as a fact: 'NPS of the weakest segment: −53 against a norm of +30'
-    or, for a checklist question, 'Not in place: <question>'."""
+    or, for a checklist question, 'Not in place: <question>'. A parameter that counts (a text under
+    `evidence.count.<id>`) is stated as a count ('1 manager logs fewer than…'); a norm of zero where
+    lower is better as 'where there should be none', never 'against a norm of 0'. `named`: the detail
+    the finding's title already names (title_detail), left out here."""
     if row.fmt == "answer":
         return audit.t(f"improvement_plan.evidence.answer_{int(row.value)}",
                        question=by_id()[row.id].label(audit.params.language).rstrip("."))
+    entry = by_id()[row.id]
     detail = _detail_name(audit, row.detail_kind, row.detail)
-    name = by_id()[row.id].short_name(audit.loc) + (f" ({detail})" if detail else "")
-    return audit.t("improvement_plan.evidence.metric", measure=name, value=_value_text(audit, row.value, row.fmt),
-                   norm=_value_text(audit, row.norm, row.fmt))
+    about = f" ({detail})" if detail and detail != named else ""
+    value, norm = _value_text(audit, row.value, row.fmt), _value_text(audit, row.norm, row.fmt)
+    none = row.norm == 0 and entry.parameter.direction == "lower_better"
+    if audit.loc.has(f"evidence.count.{row.id}"):
+        count = audit.t(f"evidence.count.{row.id}", n=value) + about
+        if none:
+            return audit.t("evidence.count_none", count=count) if row.value > 0 else count
+        return audit.t("evidence.count_norm", count=count, norm=norm)
+    measure = entry.short_name(audit.loc) + about
+    if none:
+        return audit.t("evidence.metric_none", measure=measure, value=value) if row.value > 0 else f"{measure}: {value}"
+    return audit.t("improvement_plan.evidence.metric", measure=measure, value=value, norm=norm)
 
 
 def _money_text(audit: Audit, low, high) -> str:
@@ -202,9 +221,10 @@ def executive_summary(audit: Audit, plan: Plan, progress: str | None = None) -> 
                 "deadline_text": audit.t(".columns.deadline")}, css="ak-compact")
 
 
-def _first_evidence(audit: Audit, plan: Plan, group: str) -> str:
-    rows = plan.evidence[plan.evidence["group"] == group]
-    return evidence_line(audit, next(rows.itertuples())) if len(rows) else ""
+def _first_evidence(audit: Audit, plan: Plan, finding) -> str:
+    """The finding's first piece of evidence, told after its title (so without what the title names)."""
+    rows = plan.evidence[plan.evidence["group"] == finding.group]
+    return evidence_line(audit, next(rows.itertuples()), title_detail(audit, finding)) if len(rows) else ""
 
 
 def _conclusions(audit: Audit, plan: Plan, growth: str | None) -> None:
@@ -213,7 +233,7 @@ def _conclusions(audit: Audit, plan: Plan, growth: str | None) -> None:
     items = [growth] if growth else []
     for f in plan.findings.head(CONCLUSIONS - len(items)).itertuples():
         items.append(audit.t(".summary.conclusion_finding", title=finding_title(audit, f),
-                             evidence=_lower_first(_first_evidence(audit, plan, f.group)),
+                             evidence=lower_first(_first_evidence(audit, plan, f)),
                              money=_money_text(audit, f.money_low, f.money_high)))
     if items:
         audit.show(f'<h3 class="ak-subhead">{esc(audit.t(".summary.conclusions_title"))}</h3>'
@@ -234,7 +254,7 @@ def _answers(audit: Audit, plan: Plan, growth: str | None) -> None:
         if stages:
             hits = plan.findings[plan.findings["stage"].isin(stages)].head(2)
             parts += [audit.t(".summary.answer_finding", title=finding_title(audit, f), rank=f.rank,
-                              evidence=_lower_first(_first_evidence(audit, plan, f.group))) for f in hits.itertuples()]
+                              evidence=lower_first(_first_evidence(audit, plan, f))) for f in hits.itertuples()]
             if hits.empty:
                 parts.append(audit.t(".summary.answer_clear"))
         if "plan" in about:
@@ -249,7 +269,7 @@ def _answers(audit: Audit, plan: Plan, growth: str | None) -> None:
                f'<dl class="ak-goals">{"".join(blocks)}</dl>')
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
     """'Win rate…' → 'win rate…' inside a sentence (a name such as 'NPS' or 'Pavel' keeps its case)."""
     return text[:1].lower() + text[1:] if text[:2].isalpha() and text[1:2].islower() else text
 
@@ -393,8 +413,8 @@ def findings(audit: Audit, plan: Plan) -> None:
     rows = []
     shown_lines = report_layout()["finding_evidence_lines"]
     for r in f.itertuples():
-        items = ev[ev["group"] == r.group]
-        lines = "".join(f"<li>{esc(evidence_line(audit, e))}</li>" for e in items.head(shown_lines).itertuples())
+        items, named = ev[ev["group"] == r.group], title_detail(audit, r)
+        lines = "".join(f"<li>{esc(evidence_line(audit, e, named))}</li>" for e in items.head(shown_lines).itertuples())
         notes = []
         if len(items) > shown_lines:  # the rest: in the full scorecard of the appendix
             notes.append(f'<a href="#appendix-scorecard">'

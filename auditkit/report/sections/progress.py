@@ -22,6 +22,7 @@ from auditkit.plan import progress as pg
 from auditkit.plan.catalogue import by_id, groups
 from auditkit.report import charts
 from auditkit.report.context import Audit, esc
+from auditkit.report.provenance import named_norm
 from auditkit.report.sections.improvement_plan import (Plan, _detail_name, _value_text, finding_title, headline,
                                                        stage_metrics)
 
@@ -168,8 +169,9 @@ def _definitions(audit: Audit, p: pg.Progress) -> None:
             name = _t(audit, "version")
         elif what.startswith("definitions."):
             name = _t(audit, "redefined", name=_name(audit, what.removeprefix("definitions.")))
-        else:
-            name = what.removeprefix("norms.")
+        else:  # a norm, named and shown as Appendix D lists it
+            name, shown = named_norm(what, audit.loc)
+            then, now = shown(then), shown(now)
         items.append(f"<li>{esc(name)}: {esc(str(then) if then is not None else '—')} → "
                      f"{esc(str(now) if now is not None else '—')}</li>")
     audit.paragraph(f"{KEY}.definitions", css="ak-finding")

@@ -44,3 +44,12 @@ def test_russian_and_polish_conclusions_inflect_their_counts(tiny_client):
 
 def test_no_measure_scored_no_paragraph(tiny_client):
     assert _conclusion(tiny_client, {}) == ""
+
+
+def test_the_gaps_continue_the_sentence_in_lower_case(tiny_client):
+    """'The largest gaps: stale open deals: …; share of lost deals…', not '…; Share of…' mid-sentence."""
+    text = _conclusion(tiny_client, {"technology.share_stale": 0.35, "technology.share_lost_with_reason": 0.70,
+                                     "technology.share_with_stage_history": 0.92})
+    gaps = text.split("The largest gaps: ", 1)[1]
+    assert gaps[:1].islower() and all(part[:1].islower() for part in gaps.split("; ")[1:])
+    assert text.split("Meets the norm: ", 1)[1][:1].islower()

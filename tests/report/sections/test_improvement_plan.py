@@ -1,6 +1,7 @@
 """Stage 6 sections on hand-made metrics: reproducible scorecard, coverage instead of invented
 scores, norm overrides, money at stake, the action plan workbook."""
 import json
+import re
 from unittest import mock
 
 import numpy as np
@@ -186,3 +187,97 @@ def test_how_it_should_be_rates_each_component_from_its_evidence(tiny_client, tm
     table = pd.read_csv(tmp_path / "run" / "results" / "components.csv")
     assert table.set_index("component").loc["retention", "short"] == "dc_retention"
     assert "<td>Clients are kept</td><td>◐ partly</td>" in html_text
+
+
+class _TextAudit:
+    """What evidence_line and the summary's goal answers read of an Audit: texts, formats, managers' names."""
+
+    def __init__(self, language, goals=()):
+        from types import SimpleNamespace
+
+        from auditkit.i18n import Locale
+        self.loc, self.shown = Locale(language, "RUB"), []
+        self.params = SimpleNamespace(language=language, goals=list(goals))
+
+    def t(self, key, **values):
+        return self.loc.t(f"improvement_plan{key}" if key.startswith(".") else key, **values)
+
+    def fmt(self, value, fmt):
+        return self.loc.value(value, fmt)
+
+    def manager_names(self):
+        return {"M07": "Pavel Morozov"}
+
+    def show(self, html_text):
+        self.shown.append(html_text)
+
+
+def _row(pid, value, norm, fmt, detail=None, detail_kind=None, group="g"):
+    from types import SimpleNamespace
+    return SimpleNamespace(id=pid, value=value, norm=norm, fmt=fmt, detail=detail, detail_kind=detail_kind,
+                           group=group)
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("en", "1 manager logs fewer than half the team's median activities a day (Pavel Morozov), where there should be none"),
+    ("ru", "1 менеджер фиксирует меньше половины медианы команды по активностям в день (Pavel Morozov), "
+           "а таких быть не должно"),
+    ("pl", "1 handlowiec rejestruje mniej niż połowę mediany aktywności zespołu dziennie (Pavel Morozov), "
+           "a norma wynosi zero"),
+])
+def test_a_count_against_a_norm_of_0_is_stated_as_a_count(language, expected):
+    audit = _TextAudit(language)
+    line = stage.evidence_line(audit, _row("pe_underlogging", 1, 0, "number", ["M07"], "manager"))
+    assert line == expected
+    # 3 managers: the plural of the count; a client's norm above zero is a norm again
+    three = stage.evidence_line(audit, _row("pe_underlogging", 3, 1, "number"))
+    assert three == {"en": "3 managers log fewer than half the team's median activities a day, against a norm of 1",
+                     "ru": "3 менеджера фиксируют меньше половины медианы команды по активностям в день, при норме 1",
+                     "pl": "3 handlowców rejestruje mniej niż połowę mediany aktywności zespołu dziennie, "
+                           "przy normie 1"}[language]
+    # met: no manager below, nothing said about a norm
+    assert stage.evidence_line(audit, _row("pe_low_motivation", 0, 0, "number")) == {
+        "en": "0 managers have low motivation or loyalty", "ru": "0 менеджеров с низкой мотивацией или лояльностью",
+        "pl": "0 handlowców z niską motywacją lub lojalnością"}[language]
+
+
+def test_a_share_against_a_norm_of_0_where_lower_is_better_says_there_should_be_none():
+    line = stage.evidence_line(_TextAudit("en"), _row("mk_weak_channel_spend", 0.417, 0.0, "pct"))
+    assert line == "Marketing spend on the channels to cut: 41.7%, where there should be none"
+    # a norm of zero where higher is better (a change of the check) stays a norm
+    line = stage.evidence_line(_TextAudit("en"), _row("dc_segment_avg_check", -0.08, 0.0, "pct"))
+    assert line == "Average check of the weakest segment, year over year: −8.0% against a norm of 0.0%"
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "pl"])
+def test_goal_answer_names_the_manager_once_and_no_count_against_a_norm_of_0(language):
+    """The demo's summary read "Pavel Morozov: the work is not logged in the CRM (finding 6): managers
+    logging under half the team median (Pavel Morozov): 1 against a norm of 0"."""
+    from types import SimpleNamespace
+
+    goal = {"en": "Assess the CRM discipline", "ru": "Оценить дисциплину в CRM", "pl": "Ocenić dyscyplinę w CRM"}
+    audit = _TextAudit(language, [goal[language]])
+    findings = pd.DataFrame({"rank": [6], "group": ["crm_logging"], "stage": ["technology"],
+                             "detail": [["M07"]], "detail_kind": ["manager"]})
+    evidence = pd.DataFrame([vars(_row("pe_underlogging", 1, 0, "number", ["M07"], "manager", "crm_logging")),
+                             vars(_row("pe_activity_per_day", 9.7, 20.0, "decimal", group="crm_logging"))])
+    plan = SimpleNamespace(findings=findings, evidence=evidence)
+    stage._answers(audit, plan, None)
+    answer = audit.shown[0]
+    assert answer.count("Pavel Morozov") == 1
+    assert not re.search(r"\b1 (against a norm of|при норме|przy normie) 0\b", answer)
+    assert {"en": "Pavel Morozov: the work is not logged in the CRM (finding 6): 1 manager logs fewer than half",
+            "ru": "Pavel Morozov: работа не фиксируется в CRM (проблема 6): 1 менеджер фиксирует меньше половины",
+            "pl": "Pavel Morozov: praca nie jest rejestrowana w CRM (ustalenie 6): 1 handlowiec rejestruje mniej niż"
+            }[language] in answer
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "pl"])
+def test_every_counted_parameter_is_stated_as_a_count(language):
+    """A scorecard parameter shown as a whole number counts people or things: its evidence needs the
+    count's own words (evidence.count.<id>), else it would read '1 against a norm of 0'."""
+    from auditkit.i18n import catalogue
+    from auditkit.plan.catalogue import entries
+
+    counted = [e.id for e in entries() if e.fmt == "number"]
+    assert counted and all(f"evidence.count.{pid}" in catalogue(language) for pid in counted)
