@@ -115,10 +115,12 @@ def keyed(column: str, *frames: pd.DataFrame | None) -> list[pd.DataFrame | None
 
 
 def rows_of(table_keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Per wanted key, the row of the unique key column ``table_keys`` that holds it (int64; −1
-    when no row does, or the wanted key is −1): a join on keys by indexing, with no hashing."""
+    """Per wanted key, the row of the unique key column ``table_keys`` that holds it (int32, or
+    int64 past 2**31 rows; −1 when no row does, or the wanted key is −1): a join on keys by
+    indexing, with no hashing. The rows per key are a compact array, so that looking up keys in a
+    random order stays within the processor's caches as long as it can."""
     size = int(max(table_keys.max(initial=-1), wanted.max(initial=-1))) + 1
-    rows = np.full(size + 1, -1, dtype="int64")  # the extra last cell answers key −1
+    rows = np.full(size + 1, -1, dtype=np.int32 if len(table_keys) < 2**31 else np.int64)  # last cell: key −1
     known = table_keys >= 0
     rows[table_keys[known]] = np.flatnonzero(known)
     return rows[wanted]

@@ -702,7 +702,8 @@ def _durations(stage_history: pd.DataFrame | None, end, deals: pd.DataFrame | No
     by_deal = _by_deal_then_time(history_key, entered)
     order, history_key, entered = kept[by_deal], history_key[by_deal], entered[by_deal]
     new_deal = np.r_[True, history_key[1:] != history_key[:-1]] if len(order) else np.zeros(0, dtype=bool)
-    codes = np.cumsum(new_deal) - 1
+    codes = np.cumsum(new_deal)
+    codes -= 1
     last = np.append(codes[1:] != codes[:-1], True) if len(order) else np.zeros(0, dtype=bool)
     never = np.datetime64("NaT")
     until = np.roll(entered, -1)  # the next entry's time; arrays of a row each are changed in place
@@ -727,7 +728,7 @@ def _durations(stage_history: pd.DataFrame | None, end, deals: pd.DataFrame | No
     until[open_last] = day(end).to_datetime64()
     days = (until - entered) / np.timedelta64(1, "D")
     np.maximum(days, 0, out=days)  # negative spans clipped to 0; NaN stays
-    return _Stays(h, order, codes.astype("int64"), entered, days, open_last, won)
+    return _Stays(h, order, codes, entered, days, open_last, won)
 
 
 def _by_deal_then_time(codes: np.ndarray, entered: np.ndarray) -> np.ndarray:
@@ -883,19 +884,20 @@ def stage_analysis(
     if found is None:
         return None
     raw, seen = pd.factorize(found.entries["stage"])  # in the entries' own order: one pass; −1 = no stage
-    raw = raw[found.order]
+    raw = raw.astype(np.int16)[found.order]  # a stage code per sorted entry (the stages of a CRM are few)
     has_stage = raw >= 0
     if has_stage.all():
         has_stage = slice(None)  # every entry names its stage: the arrays are used as they are
     entered_by_end = seen[np.bincount(raw[has_stage], minlength=len(seen)) > 0]
     kept_rows = found.deal[has_stage]  # ascending: a deal's rows are adjacent
     new_deal = np.r_[True, kept_rows[1:] != kept_rows[:-1]] if len(kept_rows) else np.zeros(0, dtype=bool)
-    deal_codes, starts = np.cumsum(new_deal) - 1, np.flatnonzero(new_deal)  # deals renumbered 0.. without gaps
+    deal_codes, starts = np.cumsum(new_deal), np.flatnonzero(new_deal)
+    deal_codes -= 1  # deals renumbered 0.. without gaps
     kept = kept_rows[starts]
     deal_ids = found.entries["deal_id"].to_numpy()[found.order[has_stage][starts]]
     to_be = list(stages or [])
     names = np.array(to_be + sorted(set(entered_by_end) - set(to_be)), dtype=object)
-    code = pd.Index(names).get_indexer(seen)[raw[has_stage]]
+    code = pd.Index(names).get_indexer(seen).astype(np.int16)[raw[has_stage]]
     n_deals, n_names = len(kept), len(names)
     per, first = _per_deal_and_stage(found.days[has_stage], found.open[has_stage], found.entered[has_stage],
                                      deal_codes, code, n_names)
