@@ -19,9 +19,10 @@ import os
 
 # numpy asks Linux for transparent huge pages for every array of 4 MB or more. On this project's
 # machines (THP and its defrag both "madvise") each such array then waits for memory compaction:
-# stage 2 at 4x the benchmark's size spent 1.0 s of 2.7 s in the kernel's compaction, stage 1 and the
-# demo's small arrays nothing (benchmarks/run.py "scale"). Set before numpy is first imported: here,
-# and in every notebook kernel the runner starts (a kernel inherits it). A setting of one's own wins.
+# with them, stage analysis at 4x the benchmark's size spent 1.0 s of 2.7 s in the kernel, and stage 1
+# on 4M order lines took about 4 s more cpu (benchmarks/run.py "scale", "stage1"); the demo's arrays
+# stay under 4 MB. Set before numpy is first imported: here, and so in every notebook kernel the
+# runner starts (a kernel inherits it). A setting of one's own wins.
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 _API = {
