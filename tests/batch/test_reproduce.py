@@ -29,7 +29,7 @@ def test_a_run_records_provenance_without_secrets_and_reproduces(tiny_client, tm
     assert "How this report was made" in html and res.run_dir.name in html
     assert hashlib.sha256(orders.read_bytes()).hexdigest() in html
     assert "<td>orders.csv</td><td>Orders</td><td class='num'>5</td>" in html  # 5 lines in the file
-    assert "<li>Win rate: 0.25 <code>process.win_rate</code></li>" in html and "pandas" in html  # label, value, key
+    assert "<li>Win rate: 25.0% <code>process.win_rate</code></li>" in html and "pandas" in html  # label, value as the report shows it, key
 
     for path in res.run_dir.rglob("*"):
         if path.is_file() and path.suffix != ".pdf":
