@@ -28,6 +28,7 @@ from auditkit.report.session import measure_stages
 from auditkit.stages import DATA_STAGES
 
 BODY_ACTIONS = 15  # actions shown in the report body; action_plan.xlsx holds them all
+ROADMAP_LINE = 62  # characters of a roadmap label, its number included: one line of the chart
 FIRST_ACTIONS = 3  # actions for the next 30 days in the executive summary
 SUMMARY_FINDINGS = 5
 CONCLUSIONS = 4  # key conclusions in the summary: the growth sentence and the top findings
@@ -287,6 +288,13 @@ def headline(action: str, limit: int = 110) -> str:
     return clause if len(clause) >= 30 else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def roadmap_label(rank: int, action: str, width: int = ROADMAP_LINE) -> str:
+    """'7. Build the sales-management system step by step': the action's headline, numbered, cut to
+    `width` characters with its number, so that the roadmap never wraps a lone word ('a…') to a second line."""
+    number = f"{rank}. "
+    return number + headline(action, width - len(number))
+
+
 def _radar(audit: Audit, plan: Plan, height: float):
     blocks = plan.blocks.set_index("block")
     names = [audit.t(f"improvement_plan.block.{b}") for b in BLOCKS]
@@ -494,8 +502,8 @@ def roadmap(audit: Audit, plan: Plan) -> None:
     if a.empty:
         audit.note(".text.no_actions")
         return
-    labels = [f"{r.rank}. {headline(r.action, 60)}" for r in a.itertuples()]  # one line each: the chart stays short
+    labels = [roadmap_label(r.rank, r.action) for r in a.itertuples()]  # one line each: the chart stays short
     audit.figure(charts.roadmap(labels, a["start"], a["deadline"], [audit.t(f".phase.{p}") for p in a["phase"]],
                                 audit.loc, audit.t(".charts.roadmap.title"), audit.t(".charts.roadmap.year_one"),
-                                audit.t(".charts.roadmap.year_three"),
+                                audit.t(".charts.roadmap.year_three"), wrap=ROADMAP_LINE,
                                 phases=[audit.t(f".phase.{p}") for _, p in PHASES]))

@@ -11,6 +11,7 @@ import pytest
 
 from auditkit.inputs.read import load_inputs
 from auditkit.inputs.params import load_params
+from auditkit.report import charts
 from auditkit.report.context import Audit
 from auditkit.report.sections import improvement_plan as stage
 from helpers import write
@@ -123,10 +124,19 @@ def test_summary_headline_is_the_first_clause_and_short():
         "Hold an interview with every manager of low motivation, agree a plan"
 
 
+def test_a_roadmap_label_fits_one_line_with_its_number():
+    action = "Create automatic CRM tasks on the 3rd and 14th day after a new client's first order: a call"
+    for rank in (1, 10):
+        label = stage.roadmap_label(rank, action)
+        assert label.startswith(f"{rank}. Create automatic CRM tasks") and len(label) <= stage.ROADMAP_LINE
+        assert "\n" not in charts.wrap_words(label, stage.ROADMAP_LINE)  # one line: no lone "a…" below it
+    assert stage.roadmap_label(2, "Unblock the bottleneck stage: write its exit criterion") == \
+        "2. Unblock the bottleneck stage"
+
+
 @pytest.mark.parametrize("language", ["en", "ru", "pl"])
 def test_roadmap_shows_whole_labels_on_level_evenly_spaced_month_ticks_and_both_horizons(language):
     from auditkit.i18n import Locale
-    from auditkit.report import charts
 
     loc = Locale(language, "RUB")
     labels = [f"{i}. " + "действие с длинным названием " * (i % 4 + 1) for i in range(1, 16)]
