@@ -10,6 +10,9 @@ def test_goals_are_matched_to_their_topics_in_any_language():
     assert topics_of("Find why revenue growth slowed in 2025 and where deals are lost") == ["growth", "process"]
     assert topics_of("Оценить нагрузку, навыки отдела продаж и дисциплину работы в CRM") == ["people", "technology"]
     assert "plan" in topics_of("Get a prioritised action plan with the money at stake")
+    # a plan of actions is not the sales plan: "план" alone would answer it with the planning findings
+    assert topics_of("Получить план действий с приоритетами и оценкой денег на кону") == ["plan"]
+    assert topics_of("Понять, почему не выполняется план продаж") == ["data_collection"]
 
 
 def test_the_express_cover_promises_only_what_an_interview_delivers():
