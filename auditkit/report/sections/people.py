@@ -9,7 +9,6 @@ sales) are listed but not compared; the head of sales gets a section of their ow
 from __future__ import annotations
 
 import math
-import textwrap
 
 import pandas as pd
 
@@ -302,12 +301,10 @@ def _checklist(audit: Audit, table: str, threshold: float, scales: dict, prefix:
     grid = matrix.tail(MAX_CHART_ROWS) if len(matrix) > MAX_CHART_ROWS else matrix.copy()
     grid.index = [audit.manager_name(i) for i in grid.index]
     grid.loc[audit.t(".text.team_row")] = means
-    width = max(10, int(84 / max(len(grid.columns), 1)))
-    grid.columns = [textwrap.fill(_item_label(audit, c), width, break_long_words=False) for c in grid.columns]
+    grid.columns = [_item_label(audit, c) for c in grid.columns]
     fig, ax = charts.new(max(2.0, 0.16 * len(grid) + 1.1))
     charts.heatmap_on(ax, grid, audit.loc, audit.t(f".charts.{prefix}.title"), fmt="pct", cmap="RdYlGn",
-                      vmin=0, vmax=1)
-    ax.tick_params(axis="x", labelsize=7.5)
+                      vmin=0, vmax=1, fit_columns=True)
     audit.figure(fig, f".charts.{prefix}.caption", threshold=audit.loc.pct(threshold, 0))
 
     items = total.items.assign(item=[_item_label(audit, i) for i in total.items["item"]],

@@ -313,3 +313,24 @@ def test_sections_run_on_the_real_maven_crm_export(tmp_path, shared_data):
     assert t["technology.share_lost_with_reason"] == 0.0
     assert t["technology.share_with_stage_history"] == 0.0  # no stage history at all
     assert t["technology.has_stage_history"] is False and t["technology.stages_outside_model"] == 2
+
+
+@pytest.mark.parametrize("language", ["ru", "pl"])
+def test_checklist_heatmap_column_names_stay_inside_their_columns(language):
+    """Eight checklist items in Russian or Polish: long single words ("Аргументация", "Prezentacja")
+    are wrapped or shrunk inside their own column, never run into the next name."""
+    from auditkit.i18n import Locale
+    from auditkit.report import charts
+
+    items = ["objection_handling", "next_step_agreed", "price_argumentation", "closing", "needs_discovery",
+             "crm_logging", "presentation", "greeting"]
+    loc = Locale(language, "RUB")
+    names = [loc.t(f"people.items.{i}") for i in items]
+    grid = pd.DataFrame([[0.4] * 8] * 11, columns=names, index=[f"Manager {i}" for i in range(11)])
+    fig, ax = charts.new(2.9)
+    charts.heatmap_on(ax, grid, loc, "Checklist", fmt="pct", cmap="RdYlGn", vmin=0, vmax=1,
+                      fit_columns=True)
+    fig.canvas.draw()
+    boxes = [label.get_window_extent() for label in ax.get_xticklabels()]
+    assert [label.get_text().replace("\n", " ") for label in ax.get_xticklabels()] == names
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), "column names run into each other"
