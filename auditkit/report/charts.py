@@ -304,7 +304,8 @@ def stacked_hbars(frame: pd.DataFrame, loc: Locale, title: str, xlabel: str, fmt
 def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: str, fmt: str = "number",
            cut: float | None = 0.8, cut_label: str | None = None):
     """Pareto chart: bars of `counts` (index = translated categories, largest first, ≤ ~12) and the
-    cumulative share on a second axis, with an optional horizontal mark at `cut` (e.g. 80%)."""
+    cumulative share on a second axis, with an optional horizontal mark at `cut` (e.g. 80%). The legend
+    names the cumulative line; its axis has no title, which in Russian ran past the chart's height."""
     fig, ax = new(2.1)
     x = np.arange(len(counts))
     values = counts.to_numpy(dtype=float)
@@ -319,18 +320,17 @@ def pareto(counts: pd.Series, loc: Locale, title: str, ylabel: str, cum_label: s
         ax2.axhline(cut, color=NORM, linestyle="--", linewidth=1, label=cut_label)
     ax2.set_ylim(0, 1.05)
     pct_axis(ax2, loc)
-    ax2.set_ylabel(cum_label)
     ax2.grid(False)
     for xi, v in zip(x, values):  # drawn with the second axis, above its lines, at the bars' scale
         ax2.text(xi, v, value_label(v, loc, fmt), transform=ax.transData, ha="center", va="bottom", fontsize=7.5,
                  bbox=VALUE_BOX, zorder=5)
     ax.set_xticks(x)
-    width = max(8, int(84 / max(len(counts), 1)) - 1)
-    ax.set_xticklabels(_wrap_words(counts.index, width, split_long_words=True), fontsize=7.5 if len(counts) > 7 else 8.5)
     ax.set_title(title)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
     top_legend(ax, handles, labels)
+    _fit_xticklabels(fig, ax, [str(c) for c in counts.index], fontsize=7.5 if len(counts) > 7 else 8.5, gap_px=6,
+                     min_size=6.5, turn=True)  # each reason inside its bar's slot: "Нет ответа", "Нет бюджета" apart
     return fig
 
 

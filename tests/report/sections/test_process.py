@@ -297,3 +297,29 @@ def test_process_map_is_drawn_from_the_salesforce_opportunity_history(tmp_path):
     assert set(edges["target_name"]) >= {"Won", "Lost", "Open at the end date"}
     assert not {"Closed Won", "Closed Lost"} & (set(edges["source"]) | set(edges["target"]))
     assert "1 deal was won straight from “Prospecting”" in audit.shown
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "pl"])
+def test_pareto_names_stay_apart_and_the_cumulative_label_within_the_chart(language):
+    """Seven lost reasons in the demo's words: the names under the bars never touch, and the long
+    name of the cumulative line ("Накопленная доля проигранных сделок") is in the legend, not along the axis."""
+    from auditkit.i18n import Locale
+    from auditkit.report import charts
+
+    loc = Locale(language, "RUB")
+    names = {"en": ["Price", "Competitor", "No response", "No budget", "Delivery terms", "Not qualified",
+                    "not recorded"],
+             "ru": ["Цена", "Конкурент", "Нет ответа", "Нет бюджета", "Условия поставки", "Нецелевой клиент",
+                    "не указана"],
+             "pl": ["Cena", "Konkurencja", "Brak odpowiedzi", "Brak budżetu", "Warunki dostawy",
+                    "Poza profilem", "nie zapisano"]}[language]
+    counts = pd.Series([513, 414, 369, 326, 208, 199, 156], index=names)
+    fig = charts.pareto(counts, loc, "Reasons", "Lost deals",
+                        "Накопленная доля проигранных сделок", cut_label="80%")
+    fig.canvas.draw()
+    ax, ax2 = fig.axes[0], fig.axes[1]
+    boxes = [label.get_window_extent() for label in ax.get_xticklabels()]
+    assert all(a.x1 + 2 < b.x0 for a, b in zip(boxes, boxes[1:])), "reason names run into each other"
+    assert [label.get_text().replace("\n", " ") for label in ax.get_xticklabels()] == names
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Накопленная доля проигранных сделок" in legend and ax2.get_ylabel() == ""  # named once, in the legend
