@@ -470,11 +470,6 @@ def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str,
         ax.set_xlim(*xlim)
     if ylim:
         ax.set_ylim(*ylim)
-    texts = [textwrap.fill(label, label_width) for label in spots["label"]]
-    for (x, y), (tx, ty, ha, moved) in zip(zip(spots["x"], spots["y"]),
-                                           _place_labels(fig, ax, spots["x"], spots["y"], texts)):
-        ax.annotate(texts.pop(0), (x, y), xytext=(tx, ty), textcoords="axes fraction", fontsize=7.5, va="bottom",
-                    ha=ha, arrowprops={"arrowstyle": "-", "color": NORM, "linewidth": 0.6} if moved else None)
     for axis, fmt in (("x", x_fmt), ("y", y_fmt)):
         if fmt == "number":
             number_axis(ax, loc, axis, integer=False)
@@ -490,6 +485,13 @@ def quadrant_scatter(points: pd.DataFrame, loc: Locale, title: str, xlabel: str,
     ax.set_title(title)
     if groups:
         top_legend(ax, *ax.get_legend_handles_labels())
+    # placed last, on the axes as the ticks, title and legend leave it (in axes fractions, which the
+    # finished layout no longer narrows: "Екатерина Орлова" ran into "Елена Васильева")
+    texts = [textwrap.fill(label, label_width) for label in spots["label"]]
+    for (x, y), (tx, ty, ha, moved) in zip(zip(spots["x"], spots["y"]),
+                                           _place_labels(fig, ax, spots["x"], spots["y"], texts)):
+        ax.annotate(texts.pop(0), (x, y), xytext=(tx, ty), textcoords="axes fraction", fontsize=7.5, va="bottom",
+                    ha=ha, arrowprops={"arrowstyle": "-", "color": NORM, "linewidth": 0.6} if moved else None)
     return fig
 
 
@@ -550,9 +552,15 @@ def _place_labels(fig, ax, xs, ys, texts: list[str], fontsize: float = 7.5):
     """Label positions (axes fraction x, y of the text anchor, ha, moved) near each point: above right, above
     left, below right or below left — the first that overlaps no other label or point; else above right
     moved down until free (a greedy placement, top to bottom)."""
+    from matplotlib.font_manager import FontProperties
+
     fig.canvas.draw()
     box = ax.get_window_extent()
-    char_w = fontsize * 0.56 / 72 * fig.dpi / box.width
+    renderer, font = fig.canvas.get_renderer(), FontProperties(size=fontsize)
+
+    def text_w(line: str) -> float:  # measured, not estimated: Cyrillic letters are wider than Latin ones
+        return renderer.get_text_width_height_descent(line, font, ismath=False)[0] / box.width
+
     line_h = fontsize * 1.3 / 72 * fig.dpi / box.height
     pad_x, pad_y = 5 / 72 * fig.dpi / box.width, 2 / 72 * fig.dpi / box.height
     dot_w, dot_h = 4 / 72 * fig.dpi / box.width, 4 / 72 * fig.dpi / box.height
@@ -566,7 +574,7 @@ def _place_labels(fig, ax, xs, ys, texts: list[str], fontsize: float = 7.5):
     for i in sorted(range(len(texts)), key=lambda i: -points[i][1]):
         fx, fy = points[i]
         lines = texts[i].split("\n")
-        w, h = max(len(t) for t in lines) * char_w, len(lines) * line_h
+        w, h = max(text_w(t) for t in lines), len(lines) * line_h
         options = [(fx + pad_x, fy + pad_y), (fx - pad_x - w, fy + pad_y),
                    (fx + pad_x, fy - pad_y - h), (fx - pad_x - w, fy - pad_y - h)]
         options = [(x0, y0) for x0, y0 in options if 0 <= x0 and x0 + w <= 1 and 0 <= y0 and y0 + h <= 1] or options[:1]

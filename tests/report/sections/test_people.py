@@ -334,3 +334,33 @@ def test_checklist_heatmap_column_names_stay_inside_their_columns(language):
     boxes = [label.get_window_extent() for label in ax.get_xticklabels()]
     assert [label.get_text().replace("\n", " ") for label in ax.get_xticklabels()] == names
     assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), "column names run into each other"
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_matrix_labels_never_cover_each_other(language):
+    """The demo's performance matrix, with its legend, corner captions and percent axis: the names
+    stay apart ("Екатерина Орлова" ran into "Елена Васильева" when they were placed before the layout
+    was finished, with widths estimated for Latin letters)."""
+    from matplotlib.text import Text
+
+    from auditkit.i18n import Locale
+    from auditkit.report import charts
+
+    charts.use_theme()
+    names = {"en": ["Sergey Popov", "Pavel Morozov", "Natalia Volkova", "Anna Kuznetsova", "Elena Vasilieva",
+                    "Dmitry Ivanov", "Ekaterina Orlova", "Alexey Sokolov", "Andrey Lebedev", "Maria Novikova"],
+             "ru": ["Сергей Попов", "Павел Морозов", "Наталья Волкова", "Анна Кузнецова", "Елена Васильева",
+                    "Дмитрий Иванов", "Екатерина Орлова", "Алексей Соколов", "Андрей Лебедев", "Мария Новикова"]}
+    points = pd.DataFrame({"x": [3.5, 3.5, 3.5, 4.0, 4.0, 4.5, 2.5, 3.0, 3.0, 3.0],
+                           "y": [0.875, 0.845, 0.903, 0.917, 0.923, 0.949, 0.926, 0.965, 0.961, 0.901],
+                           "label": names[language], "group": ["coach"] * 6 + ["train"] * 4})
+    fig = charts.quadrant_scatter(points, Locale(language, "RUB"), "Performance", "Competence", "Plan", 3.5, 1.0,
+                                  {"top right": "develop", "bottom right": "coach",
+                                   "bottom left": "train or rotate (by motivation)"},
+                                  groups={"coach": "coach", "train": "train"}, y_fmt="pct", xlim=(0.8, 5.6),
+                                  ylim=(0.795, 1.05))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    boxes = [Text.get_window_extent(t) for t in ax.texts if t.get_text() in names[language]]  # the text, no leader
+    assert len(boxes) == 10
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)], "names overlap"
