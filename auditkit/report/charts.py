@@ -650,15 +650,24 @@ def _radar_on(ax, labels: list[str], values, loc: Locale, as_is_label: str, norm
 
 
 def radar(labels: list[str], values, loc: Locale, title: str, as_is_label: str, norm_label: str | None = None,
-          norm: float | None = 100.0, rmax: float = 100.0, height: float = 3.3, wrap: int = 18):
+          norm: float | None = 100.0, rmax: float = 100.0, height: float = 3.3, wrap: int = 18,
+          width: float = WIDTH_IN):
     """Radar (spider) chart of one profile against its norm: `values` (one per label, the axes, clockwise
     from the top; already translated) as a filled line, each point labelled with its value; the norm as
-    a dashed polygon (none when `norm` is None); radius 0..rmax. A NaN value leaves a gap (no fill)."""
-    fig = plt.figure(figsize=(WIDTH_IN, height), layout="constrained")
+    a dashed polygon (none when `norm` is None); radius 0..rmax. A NaN value leaves a gap (no fill).
+    Drawn at the `width` it is shown at (HALF_IN beside a table: the legend goes under it), so that its
+    text prints at its own size."""
+    fig = plt.figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot(projection="polar")
     _radar_on(ax, labels, values, loc, as_is_label, norm_label, norm, rmax, wrap)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.12, 1.0))
+    if width < WIDTH_IN:
+        fig.suptitle(wrap_words(title, int(width * 11)), x=0.01, ha="left", fontsize=10, fontweight="bold")
+        fig.get_layout_engine().set(w_pad=0.1)  # the side labels, placed around the circle, need a margin
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, handlelength=1.5,
+                   columnspacing=1.0, frameon=False)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.12, 1.0))
     return fig
 
 

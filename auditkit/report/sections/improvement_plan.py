@@ -206,7 +206,7 @@ def executive_summary(audit: Audit, plan: Plan, progress: str | None = None) -> 
     top = top.assign(title=[finding_title(audit, f) for f in top.itertuples()],
                      effect=[_money_text(audit, lo, hi) for lo, hi in zip(top["money_low"], top["money_high"])])
     with audit.group("ak-side-by-side"):  # the radar with the top findings beside it
-        audit.figure(_radar(audit, plan, height=2.2))
+        audit.figure(_radar(audit, plan))  # drawn at the width it is shown at: 44 % of the page, as the CSS says
         audit.table("summary_top_findings", top, {"rank": "number", "title": "text", "effect": "text"},
                     labels={"rank": "#", "title": audit.t(".columns.finding"),
                             "effect": audit.t(".columns.money_at_stake")}, max_rows=len(top), css="ak-compact")
@@ -295,12 +295,12 @@ def roadmap_label(rank: int, action: str, width: int = ROADMAP_LINE) -> str:
     return number + headline(action, width - len(number))
 
 
-def _radar(audit: Audit, plan: Plan, height: float):
+def _radar(audit: Audit, plan: Plan):
     blocks = plan.blocks.set_index("block")
     names = [audit.t(f"improvement_plan.block.{b}") for b in BLOCKS]
     return charts.radar(names, blocks.loc[list(BLOCKS), "score"].to_numpy(float), audit.loc,
                         audit.t(".charts.radar.title"), audit.t(".charts.radar.as_is"), audit.t("charts.norm"),
-                        height=height)
+                        height=2.7, wrap=11, width=charts.HALF_IN)
 
 
 @section("scorecard")

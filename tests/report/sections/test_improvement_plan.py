@@ -291,3 +291,21 @@ def test_every_counted_parameter_is_stated_as_a_count(language):
 
     counted = [e.id for e in entries() if e.fmt == "number"]
     assert counted and all(f"evidence.count.{pid}" in catalogue(language) for pid in counted)
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "pl"])
+def test_summary_radar_is_drawn_at_the_width_it_is_shown_with_every_label_inside(language):
+    """The summary shows the radar in 44 % of the page: drawn 7.2 in wide, its 8.5 pt labels printed at
+    about 3.5 pt. Drawn at HALF_IN, they print near their size, and no label or title leaves the figure."""
+    from auditkit.i18n import Locale
+
+    charts.use_theme()
+    loc = Locale(language, "RUB")
+    names = [loc.t(f"improvement_plan.block.{b}") for b in stage.BLOCKS]
+    fig = charts.radar(names, [57, 59, 56, 52], loc, loc.t("improvement_plan.charts.radar.title"), "As is", "Norm",
+                       height=2.7, wrap=11, width=charts.HALF_IN)
+    fig.canvas.draw()
+    assert fig.get_figwidth() == charts.HALF_IN
+    texts = fig.axes[0].get_xticklabels() + [fig._suptitle] + fig.legends[0].get_texts()
+    assert all(fig.bbox.x0 <= t.get_window_extent().x0 and t.get_window_extent().x1 <= fig.bbox.x1 + 0.5
+               for t in texts), "a label runs off the chart"
