@@ -185,7 +185,8 @@ def hbars(values: pd.Series, loc: Locale, title: str, xlabel: str, fmt: str = "m
     """Horizontal bars per category (managers, segments...), largest first, each with its value;
     bars under the norm in red."""
     values = values.sort_values(ascending=True)
-    fig, ax = new(height or max(1.6, 0.16 * len(values) + 0.7), width=width)
+    # a row per bar at least as tall as its 8.5 pt name, after the title, the norm's legend row and the x axis
+    fig, ax = new(height or max(1.6, 0.15 * len(values) + 0.75 + (0.25 if norm is not None else 0)), width=width)
     colors = [BAD if (norm is not None and highlight_below_norm and v < norm) else ACCENT for v in values]
     numbers = values.to_numpy(dtype=float)
     ax.barh([str(i) for i in values.index], numbers, color=colors, height=0.7)

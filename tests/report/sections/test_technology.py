@@ -70,3 +70,20 @@ def test_demo_crm_discipline_points_at_the_under_logging_manager():
     assert m["technology.has_stage_history"] is True
     assert m["technology.share_with_stage_history"] == pytest.approx(1.0)
     assert m["technology.automation.telephony"] == 0  # planted: calls are logged by hand
+
+
+def test_bar_names_never_touch_even_with_few_bars_and_a_norm():
+    """Seven automation aspects with the norm's legend above: each name gets a row at least as tall as
+    itself (they touched at the old height, 0.16 in a bar + 0.7 in for title, legend and axis)."""
+    from auditkit.i18n import Locale
+    from auditkit.report import charts
+
+    charts.use_theme()
+    names = ["ERP / 1C integration", "Funnel stages set up to the to-be process", "CRM as the single source",
+             "Automated reports", "Automatic task assignment", "Telephony integrated with the CRM",
+             "E-mail integrated with the CRM"]
+    fig = charts.hbars(pd.Series([1.0, 0.5, 0.5, 0, 0, 0, 0], index=names), Locale("en", "RUB"), "Automation by aspect",
+                       "Score", fmt="pct", norm=1.0, norm_label="Norm")
+    fig.canvas.draw()
+    boxes = sorted((t.get_window_extent() for t in fig.axes[0].get_yticklabels()), key=lambda b: b.y0)
+    assert all(a.y1 + 1 < b.y0 for a, b in zip(boxes, boxes[1:])), "bar names touch"
