@@ -79,6 +79,7 @@ def test_the_demo_measures_the_planted_problems_where_they_are(demo):
     assert metrics["communication.nps_worst_segment"] == "Retail chains"
     assert metrics["people.underlogging"] == ["M07"]
     assert metrics["people.call_item_min"] == pytest.approx(metrics["people.call_item.objection_handling"])
+    assert metrics["people.call_item_min_item"] == "objection_handling"  # the finding names this item alone
 
 
 @pytest.mark.e2e  # the demo client's whole audit

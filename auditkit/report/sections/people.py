@@ -279,6 +279,7 @@ def _checklist(audit: Audit, table: str, threshold: float, scales: dict, prefix:
     for item, value in means.items():
         audit.record(f"{prefix}_item.{item}", value)
     audit.record(f"{prefix}_item_min", total.item_min)  # Stage 6: the weakest item, share of its maximum
+    audit.record(f"{prefix}_item_min_item", means.idxmin())  # ... and which item it is (the finding names it)
     audit.record(f"{prefix}_item_min.norm", threshold)
     audit.record(f"{prefix}_training_needs", list(q.training_needs.index))
     scales_text = joined(audit, [f"{_item_label(audit, i)} 0–{audit.loc.number(s)}" for i, s in q.scales.items()])

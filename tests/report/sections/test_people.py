@@ -136,6 +136,7 @@ def test_people_sections_match_hand_computed_numbers(team_client, tmp_path):
     assert m["people.call_item.objection_handling"] == pytest.approx(0.25)
     assert m["people.call_score"] == pytest.approx(0.5)
     assert m["people.call_training_needs"] == ["objection_handling"]
+    assert m["people.call_item_min_item"] == "objection_handling"  # the weakest item, 25%
     assert m["people.call_items_below"] == 1
     assert "Training needs — items below 70% team-wide: Objection handling 25%" in audit.shown
     # M2 greeting 50% against the team's 75%: 25 points below and under 70% → an individual gap
