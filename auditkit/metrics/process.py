@@ -362,7 +362,8 @@ def activities_per_won_deal(
     activities, won = keyed("deal_id", activities, won)
     at = rows_of(won["deal_key"].to_numpy(), activities["deal_key"].to_numpy())  # the activity's won deal, -1 if none
     close_day = pd.Series(won["closed_at"].to_numpy(), dtype=won["closed_at"].dtype).dt.normalize().to_numpy()
-    on_time = (at >= 0) & (activities["date"].to_numpy() < close_day[at] + DAY)
+    on_time = at >= 0
+    on_time[on_time] = activities["date"].to_numpy()[on_time] < close_day[at[on_time]] + DAY
     won = won.assign(_activities=np.bincount(at[on_time], minlength=len(won)))
     out = _aggregate(won, by, won_deals=("deal_id", "size"), activities=("_activities", "sum"))
     out["activities"] = out["activities"].astype("int64")

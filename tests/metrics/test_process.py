@@ -431,6 +431,13 @@ def test_activities_per_won_deal(deal_activities, deals):
     assert p.activities_per_won_deal(None, deals, START, END) is None
 
 
+def test_activities_per_won_deal_without_a_won_deal_in_the_window_is_zero_deals_not_an_error(deal_activities, deals):
+    """An analyst's filter or a quiet quarter can leave no deal won in the window."""
+    lost = deals.assign(status=pd.array(["lost"] * len(deals), dtype="string"))
+    assert p.activities_per_won_deal(deal_activities, lost, START, END) == {
+        "won_deals": 0, "activities": 0, "activities_per_won_deal": approx(np.nan)}
+
+
 # --------------------------------------------------------------------- stage analysis
 
 TO_BE = ["new", "qualified", "proposal", "won"]
