@@ -82,7 +82,7 @@ def reproduce(run_dir: Path, keep: Path | None = None) -> Reproduction:
         params_path, which = _params_to_run(run_dir, stamp, run, as_run, work)
         out.notes.append(f"re-run from {which}")
         params = load_params(params_path)
-        now = fingerprint(params_path, params, stage_notebooks(NOTEBOOKS_DIR))
+        now = fingerprint(params_path, params, stage_notebooks(NOTEBOOKS_DIR), runs_folder=run_dir.parent)
         inputs_changed = changes(stamp, now, ("inputs",))
         if inputs_changed:
             out.failure = "the inputs differ from the recorded ones: " + "; ".join(inputs_changed)

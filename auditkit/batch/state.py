@@ -90,7 +90,7 @@ def client_state(params_path: Path, output: Path, kind: str = "full",
         return ClientState(params_path, FAILED, details=[f"{params_path}: parameters", *exc.problems[:5]])
     slug = params.client_slug
     state = ClientState(params_path, NEVER_RUN, params.client, slug, latest_run(Path(output) / slug, kind))
-    now = fingerprint(params_path, params, notebooks_of(kind, notebooks_dir))
+    now = fingerprint(params_path, params, notebooks_of(kind, notebooks_dir), runs_folder=Path(output) / slug)
     recorded = read_fingerprint(state.latest) if state.latest else None
     if recorded == now:
         state.status = UP_TO_DATE

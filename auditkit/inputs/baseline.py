@@ -155,6 +155,23 @@ def previous_run(params: AuditParams, folders: list[Path], exclude: Path | None 
     return max(found, key=lambda x: x[:2])[2:] if found else None
 
 
+BASELINE_FILES = ("metrics.json", "scorecard.csv", "findings.csv", "action_plan.csv", AUDIT_FILE)  # what it reads
+
+
+def baseline_run(params: AuditParams, runs_folder: Path | None) -> Path | None:
+    """The run folder ``params.baseline`` names now, without reading it (None when none is named or
+    none is found): `previous` among the complete runs in ``runs_folder`` (the client's output
+    folder), else the folder relative to the parameter file."""
+    spec = getattr(params, "baseline", None)
+    if not spec:
+        return None
+    if spec == PREVIOUS:
+        found = previous_run(params, [Path(runs_folder)]) if runs_folder is not None else None
+        return found[0].resolve() if found else None
+    run = ((params.source_path.parent if params.source_path else Path.cwd()) / spec).resolve()
+    return run if is_complete(run) else None
+
+
 def load_baseline(params: AuditParams, run_dir: Path | None = None) -> Baseline | None:
     """The baseline `params.baseline` names, read once (None when the parameters name none):
     `previous` is the newest earlier complete run beside `run_dir` (`previous_run`), else a run

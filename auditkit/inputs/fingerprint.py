@@ -3,7 +3,8 @@
 The fingerprint of a client is the hash of its parameter file, of every input file (the regular
 files of `data_dir`, plus table and lookup files outside it), of the stage notebooks, the version
 of auditkit and the hash of its code and data files (an edited formula or text changes the report
-without a new version), and the versions of the packages auditkit runs on. Two runs with equal fingerprints compute the same report, so a batch skips a
+without a new version), the versions of the packages auditkit runs on, and for a re-audit the
+earlier run it is compared with (its results files). Two runs with equal fingerprints compute the same report, so a batch skips a
 client whose latest complete run has the fingerprint it would have now ("up to date"), and
 `changes` says which of these differ when it is stale.
 """
@@ -16,6 +17,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from auditkit.inputs.baseline import BASELINE_FILES, baseline_run
 from auditkit.inputs.params import AuditParams
 
 FINGERPRINT_FILE = "fingerprint.json"  # in a run's provenance/ folder
@@ -81,17 +83,25 @@ def input_files(params: AuditParams) -> dict[str, Path]:
     return files
 
 
-def fingerprint(params_path: Path, params: AuditParams, notebooks: list[Path]) -> dict:
+def fingerprint(params_path: Path, params: AuditParams, notebooks: list[Path], runs_folder: Path | None = None) -> dict:
     """What a run of these parameters depends on: {"auditkit" (version), "code" (:func:`code_hash`),
     "packages" (name: version), "params", "inputs", "notebooks"}, each file as its hex SHA-256
-    (inputs and notebooks keyed by name)."""
-    return {"auditkit": auditkit_version(), "code": code_hash(), "packages": package_versions(),
-            "params": sha256(Path(params_path)),
-            "inputs": {name: sha256(path) for name, path in input_files(params).items()},
-            "notebooks": {nb.name: sha256(nb) for nb in notebooks}}
+    (inputs and notebooks keyed by name), and for a re-audit "baseline": the earlier run it is
+    compared with ({"run": its folder name, "results": name: SHA-256 of each file it reads}; the run
+    None when it is not found). ``runs_folder``: the client's output folder, where `previous` is
+    looked for."""
+    stamp = {"auditkit": auditkit_version(), "code": code_hash(), "packages": package_versions(),
+             "params": sha256(Path(params_path)),
+             "inputs": {name: sha256(path) for name, path in input_files(params).items()},
+             "notebooks": {nb.name: sha256(nb) for nb in notebooks}}
+    if params.baseline:
+        run = baseline_run(params, runs_folder)
+        stamp["baseline"] = {"run": run.name if run else None, "results": {} if run is None else {
+            name: sha256(run / "results" / name) for name in BASELINE_FILES if (run / "results" / name).is_file()}}
+    return stamp
 
 
-GROUPS = ("params", "inputs", "notebooks", "auditkit", "code", "packages")
+GROUPS = ("params", "inputs", "notebooks", "auditkit", "code", "packages", "baseline")
 
 
 def changes(old: dict | None, new: dict, groups: tuple[str, ...] = GROUPS) -> list[str]:
@@ -113,6 +123,9 @@ def changes(old: dict | None, new: dict, groups: tuple[str, ...] = GROUPS) -> li
         found.append(f"auditkit {old.get('auditkit')} → {new['auditkit']}")
     if "code" in groups and old.get("code") != new["code"]:  # unrecorded (an older run): not the same code
         found.append("auditkit's code or texts changed")
+    if "baseline" in groups and old.get("baseline") != new.get("baseline"):
+        before, now = (old.get("baseline") or {}).get("run"), (new.get("baseline") or {}).get("run")
+        found.append(f"baseline run {before} → {now}" if before != now else f"baseline run {now}'s results changed")
     if "packages" in groups and "packages" in old:
         before, now = old["packages"], new["packages"]
         found += [f"{name} {before.get(name, 'missing')} → {now.get(name, 'missing')}"

@@ -10,7 +10,9 @@ done once, here.
 
 The keys travel with their rows through any filter (an analyst's segment, the audit window); frames
 made without them (a test's, a metric's own) are keyed when a metric needs it
-(auditkit.metrics._common.keyed).
+(auditkit.metrics._common.keyed). The keys are not checked against the ids again: whoever edits an id
+column of a loaded table (an analyst normalising client ids in a notebook) drops the key columns
+too, and the metrics then key the edited ids afresh.
 """
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def write_provenance(run_dir: Path, run_id: str, params_path: Path, params: Audi
     """Write provenance/{fingerprint.json, params.yaml, run.json} into the run folder; return the fingerprint."""
     folder = Path(run_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = fingerprint(params_path, params, notebooks)
+    stamp = fingerprint(params_path, params, notebooks, runs_folder=Path(run_dir).parent)
     (folder / FINGERPRINT_FILE).write_text(json.dumps(stamp, indent=1, sort_keys=True), encoding="utf-8")
     (folder / PARAMS_FILE).write_text(params_as_run(params_path), encoding="utf-8")
     run = {"run_id": run_id, "params_path": str(Path(params_path).resolve()),

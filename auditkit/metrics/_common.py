@@ -115,9 +115,9 @@ def keyed(column: str, *frames: pd.DataFrame | None) -> list[pd.DataFrame | None
 
 
 def rows_of(table_keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Per wanted key, the row of the unique key column ``table_keys`` that holds it (int32, or
-    int64 past 2**31 rows; −1 when no row does, or the wanted key is −1): a join on keys by
-    indexing, with no hashing. The rows per key are a compact array, so that looking up keys in a
+    """Per wanted key, the row of the key column ``table_keys`` that holds it (int32, or int64 past
+    2**31 rows; −1 when no row does, or the wanted key is −1; the last row when several do: a
+    loaded table's own keys are unique): a join on keys by indexing, with no hashing. The rows per key are a compact array, so that looking up keys in a
     random order stays within the processor's caches as long as it can."""
     size = int(max(table_keys.max(initial=-1), wanted.max(initial=-1))) + 1
     rows = np.full(size + 1, -1, dtype=np.int32 if len(table_keys) < 2**31 else np.int64)  # last cell: key −1
@@ -186,7 +186,8 @@ def order_totals(orders: pd.DataFrame) -> pd.DataFrame:
     line), amount (net sum of every line, returns included, whatever a return line's own date),
     cost (sum of line costs; NaN when any line has no cost), lines (int), returned_amount (sum of
     negative lines, ≤ 0), manager_id (first non-empty of its lines), counted (bool: amount > 0;
-    False marks a return-only document).
+    False marks a return-only document); client_key too when the lines carry the shared keys
+    (auditkit/inputs/keys.py: the key of client_id, −1 = none).
 
     Every stage nets the same order lines many times: the totals of the last NETTED_KEPT frames are
     kept, and returned again while the frame's columns are unchanged (`_unchanged`); each caller

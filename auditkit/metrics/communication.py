@@ -353,12 +353,13 @@ def _activity_contacts(
 
 
 def _first_orders(orders: pd.DataFrame) -> pd.DataFrame:
-    """Per client (client_key ≥ 0) of ``orders`` (client_key, day), the day of its first order:
-    the earliest day kept per key in an array over the keys (no grouping by hashed ids)."""
-    client = orders["client_key"].to_numpy().astype("int64")
-    number = orders["day"].to_numpy().astype("datetime64[D]").astype("int64")
+    """Per client (client_key ≥ 0) of ``orders`` (client_key, day), the day of its first dated
+    order: the earliest day kept per key in an array over the keys (no grouping by hashed ids)."""
+    day = orders["day"].to_numpy().astype("datetime64[D]")
+    dated = ~np.isnat(day) & (orders["client_key"].to_numpy() >= 0)
+    client = orders["client_key"].to_numpy()[dated].astype("int64")
     first = np.full(int(client.max(initial=-1)) + 1, np.iinfo("int64").max)
-    np.minimum.at(first, client, number)
+    np.minimum.at(first, client, day[dated].astype("int64"))
     held = np.flatnonzero(first < np.iinfo("int64").max)
     return pd.DataFrame({"client_key": held, "day": first[held].astype("datetime64[D]").astype("datetime64[ns]")})
 

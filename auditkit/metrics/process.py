@@ -362,7 +362,8 @@ def activities_per_won_deal(
     activities, won = keyed("deal_id", activities, won)
     at = rows_of(won["deal_key"].to_numpy(), activities["deal_key"].to_numpy())  # the activity's won deal, -1 if none
     close_day = pd.Series(won["closed_at"].to_numpy(), dtype=won["closed_at"].dtype).dt.normalize().to_numpy()
-    on_time = (at >= 0) & (activities["date"].to_numpy() < close_day[at] + DAY)
+    on_time = at >= 0
+    on_time[on_time] = activities["date"].to_numpy()[on_time] < close_day[at[on_time]] + DAY
     won = won.assign(_activities=np.bincount(at[on_time], minlength=len(won)))
     out = _aggregate(won, by, won_deals=("deal_id", "size"), activities=("_activities", "sum"))
     out["activities"] = out["activities"].astype("int64")
@@ -749,32 +750,29 @@ def _per_deal_and_stage(
     days: np.ndarray, is_open: np.ndarray, entered: np.ndarray, deal: np.ndarray, code: np.ndarray, n_names: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The visits (``days`` in stage, ``is_open`` stay, ``entered`` time, ``deal`` 0, 0, 1, … and
-    stage ``code`` 0..n_names−1 per visit; sorted by deal, then time) summed per deal and stage. A
-    stage's visits are taken at a time: they are in deal order, so every step reads them in order.
+    stage ``code`` 0..n_names−1 per visit; sorted by deal, then time) summed per deal and stage. The
+    visits are put in stage order once (a stable radix sort of the small codes keeps each stage's
+    visits by deal, then time), so every cell's visits are adjacent and summed in one ordered pass.
 
-    per: one row per (deal, code) entered — deal, code, days (float64, visits summed, NaN when
-    none is timed), open (bool, an open stay). first: the same cells ordered by deal, then first
-    entry, then code — deal, code, pos (0.. within the deal)."""
-    parts = []
-    for stage in range(n_names):
-        rows = np.flatnonzero(code == stage)
-        if not len(rows):
-            continue
-        d = deal[rows]
-        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])  # a deal's first visit to the stage
+    per: one row per (deal, code) entered, by code then deal — deal, code, days (float64, visits
+    summed, NaN when none is timed), open (bool, an open stay). first: the same cells ordered by
+    deal, then first entry, then code — deal, code, pos (0.. within the deal)."""
+    rows = np.argsort(code, kind="stable")
+    c, d = code[rows], deal[rows]
+    if len(rows):
+        starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (d[1:] != d[:-1])])  # a cell's first visit
         stay = days[rows]
         timed = ~np.isnan(stay)
         summed = np.add.reduceat(np.where(timed, stay, 0.0), starts)
-        parts.append(pd.DataFrame({
+        per = pd.DataFrame({
             "deal": d[starts],
-            "code": stage,
+            "code": c[starts],
             "row": rows[starts],
             "days": np.where(np.logical_or.reduceat(timed, starts), summed, np.nan),
             "open": np.logical_or.reduceat(is_open[rows], starts),
-        }))
-    per = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {"deal": [], "code": [], "row": [], "days": [], "open": []}).astype(
-        {"deal": "int64", "code": "int64", "row": "int64", "days": "float64", "open": bool})
+        })
+    else:
+        per = pd.DataFrame({"deal": d, "code": c, "row": rows, "days": days[rows], "open": is_open[rows]})
     rows = np.sort(per["row"].to_numpy())  # first visits by deal, then entry time, then row
     at, d = entered[rows], deal[rows]
     tie = np.cumsum(np.r_[True, (d[1:] != d[:-1]) | (at[1:] != at[:-1])]) if len(rows) else np.zeros(0, "int64")
@@ -884,7 +882,8 @@ def stage_analysis(
     if found is None:
         return None
     raw, seen = pd.factorize(found.entries["stage"])  # in the entries' own order: one pass; −1 = no stage
-    raw = raw.astype(np.int16)[found.order]  # a stage code per sorted entry (the stages of a CRM are few)
+    small = np.int16 if len(seen) < 2**15 else np.int32  # the stages of a CRM are few; a wrong column is not
+    raw = raw.astype(small)[found.order]  # a stage code per sorted entry
     has_stage = raw >= 0
     if has_stage.all():
         has_stage = slice(None)  # every entry names its stage: the arrays are used as they are
@@ -897,7 +896,7 @@ def stage_analysis(
     deal_ids = found.entries["deal_id"].to_numpy()[found.order[has_stage][starts]]
     to_be = list(stages or [])
     names = np.array(to_be + sorted(set(entered_by_end) - set(to_be)), dtype=object)
-    code = pd.Index(names).get_indexer(seen).astype(np.int16)[raw[has_stage]]
+    code = pd.Index(names).get_indexer(seen).astype(small)[raw[has_stage]]
     n_deals, n_names = len(kept), len(names)
     per, first = _per_deal_and_stage(found.days[has_stage], found.open[has_stage], found.entered[has_stage],
                                      deal_codes, code, n_names)

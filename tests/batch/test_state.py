@@ -88,3 +88,31 @@ def test_an_edited_formula_or_an_upgraded_package_makes_a_client_stale(tiny_clie
     assert state.status == STALE
     assert state.details == ["auditkit's code or texts changed", "gone 1.0 → missing",
                              f"pandas 2.0.0 → {now['packages']['pandas']}"]
+
+
+def earlier_run(out, slug, run_id, end="2023-12-31", metrics='{"x": 1}'):
+    """A complete earlier run of `slug` whose audit period ends on `end`."""
+    results = out / slug / run_id / "results"
+    results.mkdir(parents=True)
+    (results / "metrics.json").write_text(metrics)
+    (results / "scorecard.csv").write_text("parameter,score\n")
+    (results / "audit.json").write_text(json.dumps({"period": {"start": "2023-01-01", "end": end}}))
+    return results.parent
+
+
+def test_a_re_audit_is_stale_when_its_baseline_run_changes_or_a_newer_one_appears(tiny_client, tmp_path):
+    """`baseline: previous` compares with the newest earlier run: its results are part of what the
+    re-audit depends on, as is which run that is."""
+    tiny_client.write_text(tiny_client.read_text() + "baseline: previous\n")
+    out, slug = tmp_path / "out", load_params(tiny_client).client_slug
+    first = earlier_run(out, slug, "20250101-100000-aaaa")
+    now = fingerprint(tiny_client, load_params(tiny_client), notebooks_of("full"), runs_folder=out / slug)
+    assert now["baseline"]["run"] == first.name and set(now["baseline"]["results"]) == {
+        "metrics.json", "scorecard.csv", "audit.json"}
+    fake_run(tiny_client, out, "20260101-100000-cccc", stamp=now)
+    assert client_state(tiny_client, out).status == UP_TO_DATE
+    (first / "results" / "metrics.json").write_text('{"x": 2}')
+    state = client_state(tiny_client, out)
+    assert state.status == STALE and state.details == [f"baseline run {first.name}'s results changed"]
+    second = earlier_run(out, slug, "20250201-100000-bbbb", end="2023-12-31")
+    assert client_state(tiny_client, out).details == [f"baseline run {first.name} → {second.name}"]

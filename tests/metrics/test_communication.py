@@ -516,3 +516,15 @@ def test_complaints_reasons_core_and_rhythm_score():
                                   ["p1", "p2", "p3"])
     # (100 × 2 + 50 × 1) / 3; p3 is not answered
     assert c.rhythm_score(answers, [2, 1, 5]) == pytest.approx(250 / 3)
+
+
+def test_a_first_order_without_a_date_leaves_the_clients_dated_first_order():
+    """Client c1's order o1 has no date (an empty date kept with a warning); its first dated order
+    is o2 on 2025-02-10, followed by a contact on 02-15: evaluated and contacted."""
+    orders = pd.DataFrame({"order_id": s(["o1", "o2"]), "client_id": s(["c1", "c1"]),
+                           "date": pd.to_datetime([None, "2025-02-10"]), "amount": [5.0, 6.0]})
+    acts = pd.DataFrame({"activity_id": s(["a0", "a1", "a2"]), "deal_id": s([None] * 3),
+                         "client_id": s(["c2", "c1", "c2"]),
+                         "date": pd.to_datetime(["2025-01-01", "2025-02-15", "2025-06-30"])})
+    t = c.post_sale_contact(None, orders, acts, 14)
+    assert t[["event", "n_events", "n_evaluated", "n_contacted"]].values.tolist() == [["first_order", 1, 1, 1]]

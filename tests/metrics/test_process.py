@@ -431,6 +431,13 @@ def test_activities_per_won_deal(deal_activities, deals):
     assert p.activities_per_won_deal(None, deals, START, END) is None
 
 
+def test_activities_per_won_deal_without_a_won_deal_in_the_window_is_zero_deals_not_an_error(deal_activities, deals):
+    """An analyst's filter or a quiet quarter can leave no deal won in the window."""
+    lost = deals.assign(status=pd.array(["lost"] * len(deals), dtype="string"))
+    assert p.activities_per_won_deal(deal_activities, lost, START, END) == {
+        "won_deals": 0, "activities": 0, "activities_per_won_deal": approx(np.nan)}
+
+
 # --------------------------------------------------------------------- stage analysis
 
 TO_BE = ["new", "qualified", "proposal", "won"]
@@ -932,3 +939,13 @@ def test_a_stage_entered_only_after_the_end_date_is_not_in_the_stage_table():
     res = p.stage_analysis(h, END)
     assert res.stages["stage"].tolist() == ["new"] and res.stages["entered"].tolist() == [2]
     assert p.stage_durations(h, END)["stage"].tolist() == ["new", "new"]
+
+
+def test_a_stage_column_with_more_values_than_a_small_code_holds_keeps_every_stage():
+    """A wrongly mapped stage column (one value per row, 2**15 + 10 of them): every stage is kept
+    and entered once, none aliases another."""
+    n = 2**15 + 10
+    h = make(HISTORY, deal_id=[f"d{i % 2}" for i in range(n)], stage=[f"s{i:05d}" for i in range(n)],
+             entered_at=pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), "s"))
+    res = p.stage_analysis(h, END, ["s00000", "s00001"])
+    assert len(res.stages) == n and res.stages["entered"].tolist() == [1] * n and res.deals == 2

@@ -25,6 +25,7 @@ from auditkit.plan import scorecard as sc
 from auditkit.inputs.params import load_params
 from auditkit.inputs.cache import cached_inputs
 from auditkit.report.context import Audit, esc, find_params, Kpi, section
+from auditkit.report.sections.improvement_plan import lower_first
 
 STAGE = "express"
 TOP_PROBLEMS = 8  # findings shown in the report (all of them are in express_findings.csv); every quick win is shown
@@ -158,11 +159,6 @@ def _block_label(audit: Audit, block: str) -> str:
 
 def _labels(audit: Audit, cols) -> dict[str, str]:
     return {c: audit.t(f".columns.{c}") for c in cols}
-
-
-def _lower_first(text: str) -> str:
-    """'Head of sales' -> 'head of sales' inside a sentence (IT, HR stay as they are)."""
-    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _intro(audit: Audit, key: str, **values) -> None:
@@ -323,7 +319,7 @@ def quick_wins(audit: Audit) -> None:
             kpi_target=[audit.t(".text.kpi_target", kpi=r.text("kpi", lang), target=r.text("target", lang))
                         for r in recs],
             action_owner=[audit.t(".text.action_owner", action=r.text("action", lang),
-                                  owner=_lower_first(rc.label(audit.loc, "owner", r.owner))) for r in recs])
+                                  owner=lower_first(rc.label(audit.loc, "owner", r.owner))) for r in recs])
         csv = shown[["n", "id", "recommendation", "priority", "answer", "action", "owner", "effort", "kpi", "target"]].assign(
             owner=[r.owner for r in recs], effort=[r.effort for r in recs])
         audit.table("express_quick_wins", shown,

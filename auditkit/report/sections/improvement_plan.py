@@ -271,7 +271,8 @@ def _answers(audit: Audit, plan: Plan, growth: str | None) -> None:
 
 
 def lower_first(text: str) -> str:
-    """'Win rate…' → 'win rate…' inside a sentence (a name such as 'NPS' or 'Pavel' keeps its case)."""
+    """'Win rate…' → 'win rate…' inside a sentence: the first letter is lowered when the second is a
+    lower-case letter, so an abbreviation ('NPS', 'IT', 'LTV:CAC') keeps its case."""
     return text[:1].lower() + text[1:] if text[:2].isalpha() and text[1:2].islower() else text
 
 
