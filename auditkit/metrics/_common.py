@@ -37,8 +37,14 @@ OTHER = "__other__"  # key of the row that sums the rows beyond a top N
 
 
 def available(table: pd.DataFrame | None, *columns: str) -> bool:
-    """True when the table is given and every column is present with at least one value."""
-    return table is not None and all(c in table.columns and bool(table[c].notna().any()) for c in columns)
+    """True when the table is given and every column is present with at least one value (an id
+    column with its key made at load is read off the integer key: ≥ 0 where the id is given)."""
+    def given(c: str) -> bool:
+        if KEYS.get(c) in table.columns:
+            return bool((table[KEYS[c]].to_numpy() >= 0).any())
+        return bool(table[c].notna().any())
+
+    return table is not None and all(c in table.columns and given(c) for c in columns)
 
 
 # --------------------------------------------------------------------------- the audit window

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -746,41 +747,49 @@ def _by_deal_then_time(codes: np.ndarray, entered: np.ndarray) -> np.ndarray:
     return np.lexsort((entered, codes))
 
 
+class _Cells(NamedTuple):
+    """One entry per (deal, stage) entered, by stage code then deal."""
+
+    deal: np.ndarray  # deal code
+    code: np.ndarray  # stage code
+    days: np.ndarray  # float64: days in the stage, visits summed (NaN when none is timed)
+    open: np.ndarray  # bool: the deal's open stay is in this stage
+
+
+class _FirstEntries(NamedTuple):
+    """The same cells by deal, then first entry, then stage code."""
+
+    deal: np.ndarray
+    code: np.ndarray
+    pos: np.ndarray  # 0.. within the deal
+
+
 def _per_deal_and_stage(
     days: np.ndarray, is_open: np.ndarray, entered: np.ndarray, deal: np.ndarray, code: np.ndarray, n_names: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[_Cells, _FirstEntries]:
     """The visits (``days`` in stage, ``is_open`` stay, ``entered`` time, ``deal`` 0, 0, 1, … and
     stage ``code`` 0..n_names−1 per visit; sorted by deal, then time) summed per deal and stage. The
     visits are put in stage order once (a stable radix sort of the small codes keeps each stage's
-    visits by deal, then time), so every cell's visits are adjacent and summed in one ordered pass.
-
-    per: one row per (deal, code) entered, by code then deal — deal, code, days (float64, visits
-    summed, NaN when none is timed), open (bool, an open stay). first: the same cells ordered by
-    deal, then first entry, then code — deal, code, pos (0.. within the deal)."""
+    visits by deal, then time), so every cell's visits are adjacent and summed in one ordered pass;
+    the results stay arrays (no frame is built of millions of rows)."""
     rows = np.argsort(code, kind="stable")
     c, d = code[rows], deal[rows]
+    starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (d[1:] != d[:-1])]) if len(rows) else rows
     if len(rows):
-        starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (d[1:] != d[:-1])])  # a cell's first visit
         stay = days[rows]
         timed = ~np.isnan(stay)
         summed = np.add.reduceat(np.where(timed, stay, 0.0), starts)
-        per = pd.DataFrame({
-            "deal": d[starts],
-            "code": c[starts],
-            "row": rows[starts],
-            "days": np.where(np.logical_or.reduceat(timed, starts), summed, np.nan),
-            "open": np.logical_or.reduceat(is_open[rows], starts),
-        })
+        cells = _Cells(d[starts], c[starts], np.where(np.logical_or.reduceat(timed, starts), summed, np.nan),
+                       np.logical_or.reduceat(is_open[rows], starts))
     else:
-        per = pd.DataFrame({"deal": d, "code": c, "row": rows, "days": days[rows], "open": is_open[rows]})
-    rows = np.sort(per["row"].to_numpy())  # first visits by deal, then entry time, then row
+        cells = _Cells(d, c, days[rows], is_open[rows])
+    rows = np.sort(rows[starts])  # each cell's first visit, by deal, then entry time, then row
     at, d = entered[rows], deal[rows]
     tie = np.cumsum(np.r_[True, (d[1:] != d[:-1]) | (at[1:] != at[:-1])]) if len(rows) else np.zeros(0, "int64")
     rows = rows[np.argsort(tie * n_names + code[rows], kind="stable")]  # equal entry times: by code
     d = deal[rows]
     starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]]) if len(rows) else np.zeros(0, "int64")
-    first = pd.DataFrame({"deal": d, "code": code[rows], "pos": np.arange(len(rows)) - starts[d]})
-    return per, first
+    return cells, _FirstEntries(d, code[rows], np.arange(len(rows)) - starts[d])
 
 
 @dataclass(frozen=True)
@@ -820,15 +829,14 @@ class StageAnalysis:
 
 
 def _as_is(
-    first: pd.DataFrame, n_deals: int, names: np.ndarray, only: np.ndarray | None
+    first: _FirstEntries, n_deals: int, names: np.ndarray, only: np.ndarray | None
 ) -> tuple[list[str], float]:
-    """Mode of the per-deal sequences of first entries (deal codes in ``first`` are sorted by
-    deal then time) over the deals flagged in ``only`` (all when None); of equally common
-    sequences, the first in stage-code order. Counted by hashing the few distinct sequences, not
-    by sorting the deals."""
-    width = int(first["pos"].max()) + 1 if len(first) else 0
+    """Mode of the per-deal sequences of first entries over the deals flagged in ``only`` (all when
+    None); of equally common sequences, the first in stage-code order. Counted by hashing the few
+    distinct sequences, not by sorting the deals."""
+    width = int(first.pos.max()) + 1 if len(first.pos) else 0
     seq = np.full((n_deals, width), -1, dtype=np.int64)
-    seq[first["deal"].to_numpy(), first["pos"].to_numpy()] = first["code"].to_numpy()
+    seq[first.deal, first.pos] = first.code
     if only is not None:
         seq = seq[only]
     if not len(seq):
@@ -852,14 +860,16 @@ def _progress(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return reached, later & ~m, later.sum(axis=0).astype("float64")
 
 
-def _in_order_share(first: pd.DataFrame, model: list[int]) -> float:
+def _in_order_share(first: _FirstEntries, model: list[int], n_names: int) -> float:
     """Share of deals (with an entry into a to-be stage) whose first entries into the to-be stages
-    (``model``: stage codes in to-be order; ``first`` sorted by deal, then time) never go back."""
-    rows = first[first["code"].isin(model)]
-    if rows.empty:
+    (``model``: stage codes in to-be order, of ``n_names``) never go back."""
+    position_of = np.full(n_names, -1)
+    position_of[model] = np.arange(len(model))
+    position = position_of[first.code]
+    in_model = position >= 0
+    if not in_model.any():
         return np.nan
-    position = rows["code"].map(pd.Series(np.arange(len(model)), index=model)).to_numpy()
-    deal = rows["deal"].to_numpy()
+    position, deal = position[in_model], first.deal[in_model]
     same = deal[1:] == deal[:-1]  # rows of one deal are adjacent
     went_back = deal[1:][same & (position[1:] < position[:-1])]  # adjacent too: count each deal once
     deals_back = int((went_back[1:] != went_back[:-1]).sum()) + 1 if len(went_back) else 0
@@ -898,10 +908,10 @@ def stage_analysis(
     names = np.array(to_be + sorted(set(entered_by_end) - set(to_be)), dtype=object)
     code = pd.Index(names).get_indexer(seen).astype(small)[raw[has_stage]]
     n_deals, n_names = len(kept), len(names)
-    per, first = _per_deal_and_stage(found.days[has_stage], found.open[has_stage], found.entered[has_stage],
-                                     deal_codes, code, n_names)
+    cells, first = _per_deal_and_stage(found.days[has_stage], found.open[has_stage], found.entered[has_stage],
+                                       deal_codes, code, n_names)
     entered = np.zeros((n_deals, n_names), dtype=bool)
-    entered[per["deal"].to_numpy(), per["code"].to_numpy()] = True
+    entered[cells.deal, cells.code] = True
 
     won = None if found.won is None else found.won[kept]
     won = won if won is not None and won.any() else None
@@ -918,9 +928,9 @@ def stage_analysis(
     skipped = skipped_mask.sum(axis=0).astype("float64")
     skipped[k:] = np.nan
 
-    time = per.groupby("code")["days"]
+    time = pd.Series(cells.days).groupby(cells.code)
     stay = pd.DataFrame({"median_days": time.median(), "p90_days": time.quantile(0.9)}).reindex(order)
-    open_in = np.bincount(per.loc[per["open"], "code"], minlength=n_names)[order]
+    open_in = np.bincount(cells.code[cells.open], minlength=n_names)[order]
 
     table = pd.DataFrame({
         "stage": pd.array(names[order], dtype="string"),
@@ -951,7 +961,7 @@ def stage_analysis(
         as_is=as_is,
         as_is_share=as_is_share,
         to_be=to_be,
-        in_to_be_order_share=_in_order_share(first, order[:k]),
+        in_to_be_order_share=_in_order_share(first, order[:k], n_names),
         deals=int(n_deals),
         deals_with_skips=int(skipped_mask.any(axis=1).sum()),
         skipping=pd.Series(skipped_mask.any(axis=1), index=pd.Index(deal_ids, name="deal_id"), name="skipped"),
