@@ -25,12 +25,12 @@ def table_inventory(data: AuditData) -> pd.DataFrame:
             continue
         provided = data.provided.get(table, [])
         dates = df[DATE_COLUMN[table]] if DATE_COLUMN.get(table) in provided else pd.Series(dtype="datetime64[ns]")
-        key = list(contract.key) or provided
+        key = list(contract.key) or None  # without a key: rows equal in every column (read.py warns of them)
         problems = [p for p in data.problems if p.table == table]
         rows.append({
             "table": table, "provided": True, "file": data.files[table], "rows": len(df),
             "first_date": dates.min(), "last_date": dates.max(),
-            "duplicates": int(df.duplicated(key).sum()) if key and len(df) else 0,
+            "duplicates": int(df.duplicated(key).sum()) if len(df) else 0,
             "orphans": sum(p.count for p in problems if p.code == "unknown_reference"),
             "missing_share": float(df[provided].isna().to_numpy().mean()) if provided and len(df) else 0.0,
         })

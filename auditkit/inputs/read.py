@@ -617,6 +617,8 @@ def _load_table(params: AuditParams, contract: Contract, path: Path, out: _Colle
         dup = df.duplicated(list(contract.key), keep="first") & df[list(contract.key)].notna().all(axis=1)
         out.add("error", "duplicate_key", headers[contract.key[0]], dup,
                 example=_example(df[contract.key[0]].astype("string"), dup))
+    elif len(df):  # a table without a key: a row equal to an earlier one in every column is kept, and said
+        out.add("warning", "duplicate_rows", mask=df.duplicated(keep="first"))
     _check_rows(contract.table, df, headers, source, out)
     return df, {c: h for c, h in headers.items() if c in contract.columns}
 

@@ -429,3 +429,20 @@ def test_a_file_row_reshaped_into_several_rows_is_named_and_counted_once():
     out = _Collector("stage_history", "deals.csv", row_numbers=np.array([2, 2, 2, 3, 3, 5]))
     out.add("warning", "unknown_reference", "Record ID", np.array([True, True, True, True, False, True]))
     assert out.problems[0].rows == (2, 3, 5) and out.problems[0].count == 3
+
+
+def test_a_row_repeating_an_earlier_one_in_a_table_without_a_key_is_kept_and_said(tiny_client):
+    """Order lines have no key: a line equal to an earlier one in every column is a warning naming its
+    row (both count), and the data inventory counts it as the duplicate; lines that differ (O3: 80 and
+    −20) or share only the order and date are not duplicates."""
+    from auditkit.inputs.inventory import table_inventory
+
+    orders = tiny_client.parent.parent / "data" / "orders.csv"
+    orders.write_text(orders.read_text() + "O1,C1,2024-01-10,100\n")
+    data = load_inputs(load_params(tiny_client))
+    found = [p for p in data.problems if p.code == "duplicate_rows"]
+    assert [(p.severity, p.table, p.rows) for p in found] == [("warning", "orders", (7,))]
+    assert "both are kept" in describe(found[0], "en")
+    inventory = table_inventory(data).set_index("table")
+    assert inventory.loc["orders", "duplicates"] == 1 and inventory.loc["clients", "duplicates"] == 0
+    assert len(data.tables["orders"]) == 6
