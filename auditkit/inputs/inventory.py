@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from auditkit.inputs.contracts import contracts
-from auditkit.inputs.read import AuditData
+from auditkit.inputs.read import AuditData, repeated_rows
 
 DATE_COLUMN = {
     "orders": "date", "clients": "created_at", "deals": "created_at", "stage_history": "entered_at",
@@ -30,7 +30,7 @@ def table_inventory(data: AuditData) -> pd.DataFrame:
         rows.append({
             "table": table, "provided": True, "file": data.files[table], "rows": len(df),
             "first_date": dates.min(), "last_date": dates.max(),
-            "duplicates": int(df.duplicated(key).sum()) if len(df) else 0,
+            "duplicates": int((df.duplicated(key) if key else repeated_rows(df)).sum()) if len(df) else 0,
             "orphans": sum(p.count for p in problems if p.code == "unknown_reference"),
             "missing_share": float(df[provided].isna().to_numpy().mean()) if provided and len(df) else 0.0,
         })

@@ -446,3 +446,12 @@ def test_a_row_repeating_an_earlier_one_in_a_table_without_a_key_is_kept_and_sai
     inventory = table_inventory(data).set_index("table")
     assert inventory.loc["orders", "duplicates"] == 1 and inventory.loc["clients", "duplicates"] == 0
     assert len(data.tables["orders"]) == 6
+
+
+def test_repeated_rows_are_those_pandas_calls_duplicated_empty_cells_included():
+    from auditkit.inputs.read import repeated_rows
+
+    df = pd.DataFrame({"a": pd.array(["x", "y", "x", None, None, "x"], dtype="string"),
+                       "b": [1.0, 2.0, 1.0, np.nan, np.nan, 3.0]})
+    assert repeated_rows(df).tolist() == df.duplicated().tolist() == [False, False, True, False, True, False]
+    assert repeated_rows(df.iloc[:0]).tolist() == []
