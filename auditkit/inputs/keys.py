@@ -36,8 +36,8 @@ def shared_codes(*columns: pd.Series) -> list[np.ndarray]:
 
 
 def add_keys(tables: Mapping[str, pd.DataFrame | None]) -> None:
-    """Add ``deal_key`` and ``client_key`` to every table carrying the id (in place). The id's own
-    table (deals, clients) is keyed first, so its keys follow its rows: 0, 1, 2, …"""
+    """Add the key column of each id in KEYS to every table carrying the id (in place). The id's
+    own table (deals, clients, orders) is keyed first, so its keys follow its rows: 0, 1, 2, …"""
     for column, key in KEYS.items():
         names = sorted((t for t, df in tables.items() if df is not None and column in df.columns),
                        key=lambda t: t != OWNER[column])

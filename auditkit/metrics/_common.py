@@ -110,21 +110,22 @@ def keyed(column: str, *frames: pd.DataFrame | None) -> list[pd.DataFrame | None
     """``frames``, each with the integer key of its ``column`` id (deal_id -> deal_key, client_id ->
     client_key, order_id -> order_key; −1 = no id), the same for the same id in every frame: the
     keys made at load (auditkit/inputs/keys.py) when every frame carries them, else keys made now
-    over these frames (the frames are then copies). None stays None. Grouping, sorting and joining
-    on the keys gives what the ids give, without hashing the id strings again."""
+    over these frames (the frames are then copies). None, and a frame without the id column, stay
+    as they are. Grouping, sorting and joining on the keys gives what the ids give, without hashing
+    the id strings again."""
     key = KEYS[column]
-    given = [frame for frame in frames if frame is not None]
-    if all(key in frame.columns for frame in given):
+    has = [frame is not None and column in frame.columns for frame in frames]
+    if all(key in frame.columns for frame, h in zip(frames, has) if h):
         return list(frames)
-    codes = iter(shared_codes(*(frame[column] for frame in given)))
-    return [None if frame is None else frame.assign(**{key: next(codes)}) for frame in frames]
+    codes = iter(shared_codes(*(frame[column] for frame, h in zip(frames, has) if h)))
+    return [frame.assign(**{key: next(codes)}) if h else frame for frame, h in zip(frames, has)]
 
 
 def rows_of(table_keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Per wanted key, the row of the key column ``table_keys`` that holds it (int32, or int64 past
     2**31 rows; −1 when no row does, or the wanted key is −1; the last row when several do: a
-    loaded table's own keys are unique): a join on keys by indexing, with no hashing. The rows per key are a compact array, so that looking up keys in a
-    random order stays within the processor's caches as long as it can."""
+    loaded table's own keys are unique): a join on keys by indexing, with no hashing. The rows per
+    key are a compact array, so that keys looked up in a random order stay in the caches longer."""
     size = int(max(table_keys.max(initial=-1), wanted.max(initial=-1))) + 1
     rows = np.full(size + 1, -1, dtype=np.int32 if len(table_keys) < 2**31 else np.int64)  # last cell: key −1
     known = table_keys >= 0

@@ -99,13 +99,6 @@ def _net_orders(orders: pd.DataFrame) -> pd.DataFrame:
     return per_order[["client_id", "client_key", "order_id", "day"]]
 
 
-def _with_client_keys(*frames: pd.DataFrame | None) -> list[pd.DataFrame | None]:
-    """``keyed("client_id", …)`` over the frames that have a client_id column (others stay as they are)."""
-    has = [frame is not None and "client_id" in frame.columns for frame in frames]
-    done = iter(keyed("client_id", *(frame for frame, h in zip(frames, has) if h)))
-    return [next(done) if h else frame for frame, h in zip(frames, has)]
-
-
 # ------------------------------------------------------------------ marketing -> sales
 
 
@@ -302,7 +295,7 @@ def won_deal_first_order(
     """
     if not (available(deals, "client_id", "closed_at") and available(orders, "amount")):
         return None
-    deals, orders = _with_client_keys(deals, orders)
+    deals, orders = keyed("client_id", deals, orders)
     won = _won_deals(deals)
     won["first_order_date"] = _first_on_or_after(won, _net_orders(orders))
     won["days"] = (won["first_order_date"] - won["day"]) / DAY
@@ -382,7 +375,7 @@ def post_sale_contact(
     """
     if not available(activities, "date"):
         return None
-    activities, deals, orders = _with_client_keys(activities, deals, orders)
+    activities, deals, orders = keyed("client_id", activities, deals, orders)
     contacts = _activity_contacts(activities, deals)
     if contacts.empty:
         return None
