@@ -168,8 +168,13 @@ def baseline_run(params: AuditParams, runs_folder: Path | None) -> Path | None:
     if spec == PREVIOUS:
         found = previous_run(params, [Path(runs_folder)]) if runs_folder is not None else None
         return found[0].resolve() if found else None
-    run = ((params.source_path.parent if params.source_path else Path.cwd()) / spec).resolve()
+    run = _named_run(params, spec)
     return run if is_complete(run) else None
+
+
+def _named_run(params: AuditParams, spec: str) -> Path:
+    """The run folder a `baseline:` other than `previous` names: relative to the parameter file."""
+    return ((params.source_path.parent if params.source_path else Path.cwd()) / spec).resolve()
 
 
 def load_baseline(params: AuditParams, run_dir: Path | None = None) -> Baseline | None:
@@ -189,8 +194,7 @@ def load_baseline(params: AuditParams, run_dir: Path | None = None) -> Baseline 
                 f"baseline: previous: no complete earlier run of {params.client_slug!r} whose period ends before "
                 f"{params.period.start} in {', '.join(str(f) for f in folders)}"])
         return read_baseline(*found)
-    base = params.source_path.parent if params.source_path else Path.cwd()
-    run = (base / spec).resolve()
+    run = _named_run(params, spec)
     if not run.is_dir():
         raise ParamsError(where, [f"baseline: folder not found: {run}"])
     if not is_complete(run):
